@@ -1,0 +1,72 @@
+import { fail } from './errors.js';
+
+const DIGITS = '0123456789';
+
+/** BCD bytes -> digit string. A nibble over 9 is a malformed field, not a guess. */
+export function decodeBcd(buf: Buffer, start: number, length: number): string {
+  let out = '';
+  for (let i = start; i < start + length; i++) {
+    const b = buf[i]!;
+    const hi = b >> 4;
+    const lo = b & 0x0f;
+    if (hi > 9 || lo > 9) fail('malformed', `BCD byte 0x${b.toString(16).padStart(2, '0')} at offset ${i}`);
+    out += DIGITS[hi]! + DIGITS[lo]!;
+  }
+  return out;
+}
+
+/** Digit string -> BCD bytes, left-padded with zeros to `length` bytes (phones, times). */
+export function encodeBcd(digits: string, length: number, out: Buffer, offset: number): void {
+  if (!/^\d*$/.test(digits) || digits.length > length * 2) {
+    fail('encode', `"${digits}" does not fit BCD[${length}]`);
+  }
+  const padded = digits.padStart(length * 2, '0');
+  for (let i = 0; i < length; i++) {
+    out[offset + i] = ((padded.charCodeAt(2 * i) - 48) << 4) | (padded.charCodeAt(2 * i + 1) - 48);
+  }
+}
+
+/**
+ * BCD[6] YYMMDDhhmmss in GMT+8 (the standard's clock) -> epoch milliseconds UTC.
+ * Years are 20YY. Returns NaN for an all-zero time (terminals without a fix send it).
+ */
+export function bcdTimeToEpoch(buf: Buffer, start: number): number {
+  const n = (i: number): number => {
+    const b = buf[start + i]!;
+    const hi = b >> 4;
+    const lo = b & 0x0f;
+    if (hi > 9 || lo > 9) fail('malformed', `BCD time byte 0x${b.toString(16).padStart(2, '0')}`);
+    return hi * 10 + lo;
+  };
+  const yy = n(0);
+  const mo = n(1);
+  const dd = n(2);
+  const hh = n(3);
+  const mi = n(4);
+  const ss = n(5);
+  if (mo === 0 && dd === 0) return NaN;
+  return Date.UTC(2000 + yy, mo - 1, dd, hh - 8, mi, ss);
+}
+
+/** Epoch milliseconds -> BCD[6] GMT+8. */
+export function epochToBcdTime(ms: number, out: Buffer, offset: number): void {
+  if (!Number.isFinite(ms)) {
+    out.fill(0, offset, offset + 6);
+    return;
+  }
+  const d = new Date(ms + 8 * 3600_000);
+  const parts = [d.getUTCFullYear() % 100, d.getUTCMonth() + 1, d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds()];
+  for (let i = 0; i < 6; i++) out[offset + i] = ((((parts[i]! / 10) | 0) << 4) | parts[i]! % 10) & 0xff;
+}
+
+/** ISO-8601 UTC string or null for a missing time: what the JSON contract carries. */
+export function isoOrNull(ms: number): string | null {
+  return Number.isFinite(ms) ? new Date(ms).toISOString() : null;
+}
+
+export function parseIsoOrNull(iso: string | null): number {
+  if (iso === null) return NaN;
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) fail('encode', `time "${iso}" is not ISO-8601`);
+  return ms;
+}

@@ -1,0 +1,65 @@
+import { Jt808Error } from './errors.js';
+import type { BodyContext } from './fields.js';
+import { FLAG, unframe } from './frame.js';
+import { parseHeader } from './header.js';
+import type { Edition, Header, Message, MessagePart, RawBody } from './message.js';
+import { Reader } from './reader.js';
+import { codecFor } from './registry.js';
+import './bodies/index.js';
+
+export interface DecodeOptions {
+  /**
+   * Edition to assume for a header without the 2019 flag. A session that saw a 2011
+   * registration passes '2011'; the default is '2013'. 2019 is always read from the flag.
+   */
+  edition?: Exclude<Edition, '2019'>;
+}
+
+export type DecodeResult =
+  | { ok: true; message: Message | MessagePart }
+  | { ok: false; error: Jt808Error; /** Present when the header parsed: lets a session answer 0x8001 result 2. */ header?: Header };
+
+/** Header+body (unescaped, check byte removed: what FrameSplitter hands out) -> message. */
+export function decodeFrame(data: Buffer, options?: DecodeOptions): DecodeResult {
+  const h = parseHeader(data, options?.edition);
+  if (h instanceof Jt808Error) return { ok: false, error: h };
+  const { bodyOffset, bodyLength, ...header } = h;
+  if (header.packet) {
+    // a part is only decodable once reassembled: hand out its bytes (copied: parts wait)
+    const part = Buffer.from(data.subarray(bodyOffset, bodyOffset + bodyLength));
+    return { ok: true, message: { ...header, packet: header.packet, part } };
+  }
+  return decodeBody(header, data, bodyOffset, bodyOffset + bodyLength);
+}
+
+/** Decodes a whole body (one frame's, or reassembled parts') for a parsed header. */
+export function decodeBody(header: Header, buf: Buffer, start = 0, end = buf.length): DecodeResult {
+  const codec = codecFor(header.msgId);
+  if (!codec || header.encryption) {
+    const raw: RawBody = { raw: Buffer.from(buf.subarray(start, end)) };
+    return { ok: true, message: { ...header, body: raw } };
+  }
+  const ctx: BodyContext = { version: header.version, msgId: header.msgId };
+  try {
+    const body = codec.decode(new Reader(buf, start, end), ctx);
+    const message: Message = { ...header, body };
+    message.version = ctx.version;
+    return { ok: true, message };
+  } catch (e) {
+    if (e instanceof Jt808Error) return { ok: false, error: e, header };
+    // a bug in a body decoder must still not escape as an untyped throw
+    return { ok: false, error: new Jt808Error('malformed', `decoder for 0x${header.msgId.toString(16).padStart(4, '0')} failed: ${String(e)}`), header };
+  }
+}
+
+/** One escaped wire frame, flags included (7e ... 7e): what the decode CLI reads per line. */
+export function decodeWire(wire: Buffer, options?: DecodeOptions): DecodeResult {
+  if (wire.length < 2 || wire[0] !== FLAG) return { ok: false, error: new Jt808Error('truncated', 'a frame starts with 0x7e') };
+  if (wire[wire.length - 1] !== FLAG) return { ok: false, error: new Jt808Error('truncated', 'no closing 0x7e') };
+  const content = wire.subarray(1, wire.length - 1);
+  const inner = content.indexOf(FLAG);
+  if (inner !== -1) return { ok: false, error: new Jt808Error('malformed', `0x7e inside the frame at offset ${inner + 1}: more than one frame?`) };
+  const data = unframe(content);
+  if (data instanceof Jt808Error) return { ok: false, error: data };
+  return decodeFrame(data, options);
+}

@@ -1,0 +1,81 @@
+import { Jt808Error } from './errors.js';
+
+/**
+ * Escaping and the check byte (JT/T 808-2013 §4.4). On the wire a frame is
+ * 7e | escape(header | body | check) | 7e, with 7e -> 7d 02 and 7d -> 7d 01.
+ * Order on send: build, check, escape; on receive: unescape, verify, parse.
+ */
+export const FLAG = 0x7e;
+export const ESC = 0x7d;
+
+/** Largest header (2019, subpackaged) + largest body + check byte. */
+export const MAX_UNESCAPED = 21 + 1023 + 1;
+/** Every byte may double when escaped. */
+export const MAX_ESCAPED = MAX_UNESCAPED * 2;
+/** Smallest frame: a 2011/2013 header and the check byte. */
+export const MIN_UNESCAPED = 12 + 1;
+
+export function xorChecksum(buf: Uint8Array, start: number, end: number): number {
+  let x = 0;
+  for (let i = start; i < end; i++) x ^= buf[i]!;
+  return x;
+}
+
+/**
+ * Escaped content between two flags -> unescaped header+body (check byte verified and
+ * removed). Returns an error instead of throwing: this runs once per frame on the hot path.
+ * Without any 0x7d the result is a view of the input, not a copy.
+ */
+export function unframe(content: Buffer): Buffer | Jt808Error {
+  let data = content;
+  if (content.indexOf(ESC) !== -1) {
+    data = Buffer.allocUnsafe(content.length);
+    let n = 0;
+    for (let i = 0; i < content.length; i++) {
+      const b = content[i]!;
+      if (b !== ESC) {
+        data[n++] = b;
+        continue;
+      }
+      const next = content[++i];
+      if (next === 0x01) data[n++] = ESC;
+      else if (next === 0x02) data[n++] = FLAG;
+      else {
+        const what = next === undefined ? 'at the end of the frame' : `followed by 0x${next.toString(16).padStart(2, '0')}`;
+        return new Jt808Error('escape', `0x7d ${what} (offset ${i - 1})`);
+      }
+    }
+    data = data.subarray(0, n);
+  }
+  if (data.length > MAX_UNESCAPED) return new Jt808Error('too_long', `${data.length} bytes unescaped, at most ${MAX_UNESCAPED}`);
+  if (data.length < MIN_UNESCAPED) return new Jt808Error('truncated', `${data.length} bytes, a frame needs at least ${MIN_UNESCAPED}`);
+  const last = data.length - 1;
+  const sum = xorChecksum(data, 0, last);
+  if (sum !== data[last]) {
+    return new Jt808Error('checksum', `computed 0x${sum.toString(16).padStart(2, '0')}, frame says 0x${data[last]!.toString(16).padStart(2, '0')}`);
+  }
+  return data.subarray(0, last);
+}
+
+/** Header+body -> wire bytes: check byte appended, escaped, flags around. */
+export function enframe(data: Buffer): Buffer {
+  const sum = xorChecksum(data, 0, data.length);
+  let extra = sum === FLAG || sum === ESC ? 1 : 0;
+  for (let i = 0; i < data.length; i++) if (data[i] === FLAG || data[i] === ESC) extra++;
+  const out = Buffer.allocUnsafe(data.length + extra + 3);
+  let n = 0;
+  out[n++] = FLAG;
+  const put = (b: number): void => {
+    if (b === FLAG) {
+      out[n++] = ESC;
+      out[n++] = 0x02;
+    } else if (b === ESC) {
+      out[n++] = ESC;
+      out[n++] = 0x01;
+    } else out[n++] = b;
+  };
+  for (let i = 0; i < data.length; i++) put(data[i]!);
+  put(sum);
+  out[n++] = FLAG;
+  return out;
+}

@@ -1,0 +1,87 @@
+import { decodeBcd } from './bcd.js';
+import { Jt808Error, fail } from './errors.js';
+import type { Edition, Header } from './message.js';
+import type { Writer } from './writer.js';
+
+/**
+ * Message header (JT/T 808-2013 §4.4.3, 2019 §4.4.3):
+ *
+ *   2013 off  2019 off  field                 type
+ *   0         0         message ID            WORD
+ *   2         2         body attributes       WORD   bits 0-9 length, 10-12 encryption,
+ *                                                    13 subpackage, 14 version flag (2019)
+ *   -         4         protocol version      BYTE
+ *   4         5         terminal phone        BCD[6] / BCD[10]
+ *   10        15        serial                WORD
+ *   12        17        packet total          WORD   (subpackaged only)
+ *   14        19        packet index          WORD   (subpackaged only, from 1)
+ *
+ * 2011 and 2013 headers are identical; the edition is refined from the 0x0100 body.
+ */
+export const BODY_LENGTH_MASK = 0x03ff;
+export const ENCRYPTION_SHIFT = 10;
+export const SUBPACKAGE_BIT = 1 << 13;
+export const VERSION_BIT = 1 << 14;
+export const MAX_BODY = 1023;
+
+export interface ParsedHeader extends Header {
+  /** Offset of the body in the unescaped frame. */
+  bodyOffset: number;
+  bodyLength: number;
+}
+
+export function parseHeader(data: Buffer, defaultEdition: Edition = '2013'): ParsedHeader | Jt808Error {
+  if (data.length < 12) return new Jt808Error('truncated', `header needs 12 bytes, frame has ${data.length}`);
+  const msgId = (data[0]! << 8) | data[1]!;
+  const attrs = (data[2]! << 8) | data[3]!;
+  const is2019 = (attrs & VERSION_BIT) !== 0;
+  const sub = (attrs & SUBPACKAGE_BIT) !== 0;
+  const headerLength = (is2019 ? 17 : 12) + (sub ? 4 : 0);
+  if (data.length < headerLength) return new Jt808Error('truncated', `header needs ${headerLength} bytes, frame has ${data.length}`);
+  const bodyLength = attrs & BODY_LENGTH_MASK;
+  if (data.length - headerLength !== bodyLength) {
+    return new Jt808Error('length', `body-length field says ${bodyLength}, frame carries ${data.length - headerLength}`);
+  }
+  let phone: string;
+  let p: number;
+  const header: ParsedHeader = {
+    msgId,
+    version: is2019 ? '2019' : defaultEdition === '2019' ? '2013' : defaultEdition,
+    phone: '',
+    serial: 0,
+    bodyOffset: headerLength,
+    bodyLength,
+  };
+  try {
+    if (is2019) {
+      header.protocolVersion = data[4]!;
+      phone = decodeBcd(data, 5, 10);
+      p = 15;
+    } else {
+      phone = decodeBcd(data, 4, 6);
+      p = 10;
+    }
+  } catch (e) {
+    return e as Jt808Error;
+  }
+  header.phone = phone;
+  header.serial = (data[p]! << 8) | data[p + 1]!;
+  const encryption = (attrs >> ENCRYPTION_SHIFT) & 0x07;
+  if (encryption !== 0) header.encryption = encryption;
+  if (sub) header.packet = { total: (data[p + 2]! << 8) | data[p + 3]!, index: (data[p + 4]! << 8) | data[p + 5]! };
+  return header;
+}
+
+/** Writes a header for a body of `bodyLength` bytes. */
+export function writeHeader(w: Writer, h: Header, bodyLength: number): void {
+  if (bodyLength > MAX_BODY) fail('encode', `body of ${bodyLength} bytes exceeds ${MAX_BODY}: use encodeParts`);
+  const is2019 = h.version === '2019';
+  let attrs = bodyLength | ((h.encryption ?? 0) << ENCRYPTION_SHIFT);
+  if (h.packet) attrs |= SUBPACKAGE_BIT;
+  if (is2019) attrs |= VERSION_BIT;
+  w.u16(h.msgId, 'message ID').u16(attrs);
+  if (is2019) w.u8(h.protocolVersion ?? 1, 'protocol version').bcd(h.phone, 10, 'phone');
+  else w.bcd(h.phone, 6, 'phone');
+  w.u16(h.serial, 'serial');
+  if (h.packet) w.u16(h.packet.total, 'packet total').u16(h.packet.index, 'packet index');
+}

@@ -1,0 +1,21 @@
+/**
+ * The JT/T 808 codec's public surface: split a byte stream into frames, decode a frame,
+ * encode a message (split into subpackages when large), reassemble parts. Pure: no
+ * sockets, no timers; time is always passed in.
+ */
+export { FrameSplitter } from './splitter.js';
+export type { SplitterOptions, FrameHandler, FrameErrorHandler } from './splitter.js';
+export { decodeFrame, decodeBody, decodeWire } from './decode.js';
+export type { DecodeOptions, DecodeResult } from './decode.js';
+export { encode, encodeBody, encodeParts } from './encode.js';
+export { Jt808Error } from './errors.js';
+export type { Jt808ErrorCode } from './errors.js';
+export { enframe, unframe, xorChecksum, MAX_ESCAPED, MAX_UNESCAPED } from './frame.js';
+export { MAX_BODY } from './header.js';
+export { codecFor, knownMessageIds } from './registry.js';
+export type { BodyCodec } from './registry.js';
+export { isMessage } from './message.js';
+export type { BodyMap, Edition, Header, Message, MessagePart, OutgoingMessage, PacketInfo, RawBody, TypedMessage } from './message.js';
+export { toJson, messageToJson } from './json.js';
+export { RESULT } from './bodies/general.js';
+export type * from './bodies/general.js';

@@ -1,0 +1,9 @@
+import t from 'tap';
+import { decodeWire, encode } from '../../decoders/index.js';
+
+t.test('0x0002 heartbeat round trip', async (t) => {
+  const wire = encode({ msgId: 0x0002, version: '2013', phone: '13912345678', serial: 7, body: {} });
+  const r = decodeWire(wire);
+  t.ok(r.ok);
+  if (r.ok) t.same(r.message, { msgId: 2, version: '2013', phone: '013912345678', serial: 7, body: {} });
+});
