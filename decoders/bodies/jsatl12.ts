@@ -1,0 +1,4 @@
+/** Placeholder: this family's codecs are being written. */
+import type { BodyCodec } from '../registry.js';
+
+export const jsatl12: BodyCodec<any>[] = []; // eslint-disable-line @typescript-eslint/no-explicit-any

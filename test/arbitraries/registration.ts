@@ -1,0 +1,4 @@
+import type { BodyArbitraries } from './common.js';
+
+/** Placeholder until this family's codecs land. */
+export const registration: BodyArbitraries = {};
