@@ -8,7 +8,7 @@ import type { Edition } from '../../decoders/index.js';
 export const byte = fc.integer({ min: 0, max: 0xff });
 export const word = fc.integer({ min: 0, max: 0xffff });
 export const dword = fc.integer({ min: 0, max: 0xffffffff });
-export const edition = fc.constantFrom<Edition>('2013', '2019');
+export const edition = fc.constantFrom<'2013' | '2019'>('2013', '2019');
 
 const CHARS = [...'ABCDEFGHJKLMNPQRSTUVWXYZ0123456789-_.', ...'京沪鄂粤苏浙警学挂领武汉执法终端'];
 
