@@ -1,0 +1,106 @@
+/**
+ * Names of the 0x0200 alarm and status bits (JT/T 808-2013 tables 24 and 25, with the
+ * 2019 changes). Index = bit number; null = reserved in that edition (a set reserved bit is
+ * reported as "bitN" so nothing a terminal sends disappears).
+ */
+import type { Edition } from '../message.js';
+
+const ALARMS_2013: (string | null)[] = [
+  'sos', // 0 emergency switch; cleared after the platform's ack
+  'overspeed', // 1
+  'fatigue', // 2
+  'danger', // 3 danger warning; cleared after ack
+  'gnssFault', // 4
+  'gnssAntennaOpen', // 5
+  'gnssAntennaShort', // 6
+  'powerUndervoltage', // 7
+  'powerLost', // 8
+  'displayFault', // 9
+  'ttsFault', // 10
+  'cameraFault', // 11
+  'icCardFault', // 12 road-transport IC card module
+  'overspeedWarning', // 13
+  'fatigueWarning', // 14
+  null, // 15 reserved (2019: illegal driving)
+  null, // 16 reserved (2019: TPMS)
+  null, // 17 reserved (2019: right-turn blind zone)
+  'drivingTimeout', // 18 daily cumulative driving
+  'overtimeParking', // 19
+  'areaInOut', // 20 cleared after ack
+  'routeInOut', // 21 cleared after ack
+  'routeTime', // 22 segment time too short/long; cleared after ack
+  'routeDeviation', // 23
+  'vssFault', // 24
+  'fuelAbnormal', // 25
+  'theft', // 26
+  'illegalIgnition', // 27 cleared after ack
+  'illegalDisplacement', // 28 cleared after ack
+  'collision', // 29 (2019: collision/rollover)
+  'rollover', // 30
+  'illegalDoorOpen', // 31 (2019: reserved)
+];
+
+const ALARMS_2019 = ALARMS_2013.slice();
+ALARMS_2019[15] = 'illegalDriving';
+ALARMS_2019[16] = 'tpmsWarning';
+ALARMS_2019[17] = 'blindZone';
+ALARMS_2019[31] = null;
+
+const STATUS_2013: (string | null)[] = [
+  'acc', // 0 ACC on
+  'fix', // 1 positioned
+  'south', // 2 latitude is south
+  'west', // 3 longitude is west
+  'outOfService', // 4
+  'encrypted', // 5 coordinates encrypted by the security plug-in
+  null, // 6 (2019: forward-collision warning)
+  null, // 7 (2019: lane-departure warning)
+  'loadHalf', // 8 bits 8-9: 01 half, 11 full (named by the pair below)
+  'loadBit9', // 9
+  'oilCut', // 10
+  'circuitCut', // 11
+  'doorsLocked', // 12
+  'door1Open', // 13 front
+  'door2Open', // 14 middle
+  'door3Open', // 15 rear
+  'door4Open', // 16 driver
+  'door5Open', // 17 custom
+  'gps', // 18
+  'beidou', // 19
+  'glonass', // 20
+  'galileo', // 21
+  null, // 22 (2019: moving)
+];
+
+const STATUS_2019 = STATUS_2013.slice();
+STATUS_2019[6] = 'forwardCollisionWarning';
+STATUS_2019[7] = 'laneDepartureWarning';
+STATUS_2019[22] = 'moving';
+
+function names(value: number, table: (string | null)[], skip: number): string[] {
+  const out: string[] = [];
+  for (let bit = 0; value !== 0 && bit < 32; bit++) {
+    const mask = 2 ** bit;
+    if (value % (mask * 2) < mask) continue;
+    value -= mask;
+    if ((skip & mask) !== 0) continue;
+    out.push(table[bit] ?? `bit${bit}`);
+  }
+  return out;
+}
+
+export function alarmNames(alarm: number, edition: Edition): string[] {
+  return alarm === 0 ? [] : names(alarm, edition === '2019' ? ALARMS_2019 : ALARMS_2013, 0);
+}
+
+/** Status names; the two load bits are folded into one of loadHalf / loadFull / loadReserved. */
+export function statusNames(status: number, edition: Edition): string[] {
+  const out = names(status, edition === '2019' ? STATUS_2019 : STATUS_2013, 0x300);
+  const load = (status >>> 8) & 3;
+  if (load !== 0) out.push(load === 1 ? 'loadHalf' : load === 3 ? 'loadFull' : 'loadReserved');
+  return out;
+}
+
+export const ALARM_BIT = Object.fromEntries(ALARMS_2013.map((n, i) => [n, i]).filter(([n]) => n !== null)) as Record<string, number>;
+Object.assign(ALARM_BIT, { illegalDriving: 15, tpmsWarning: 16, blindZone: 17 });
+export const STATUS_BIT = { acc: 0, fix: 1, south: 2, west: 3 } as const;

@@ -1,0 +1,353 @@
+/**
+ * 0x0200 additional information items (JT/T 808-2013 table 27, 2019 additions, JT/T 1078
+ * table 13, T/JSATL12 §4.4), described once: id -> name + Field. The 0x0200 decoder and
+ * encoder both walk this table (mqtt-packet's propertiesTypes pattern).
+ *
+ * Wire form of each item: id BYTE, length BYTE, value[length]. Decisions:
+ * - An item whose length runs past the body fails the frame ('truncated').
+ * - A known item whose declared length does not fit its layout is kept raw under
+ *   `extras.unknown` (a vendor's variant loses nothing and does not fail the frame).
+ * - 0x07 (satellite status, 2019) is kept as raw bytes: the public layouts disagree.
+ * - Su-biao alarm identifiers are 16 bytes (7-byte terminal ID) in T/JSATL12 and 40 bytes
+ *   (30-byte ID) in the Guangdong/2019 variant; told apart by the item's length.
+ */
+import { fail } from '../errors.js';
+import type { Field } from '../fields.js';
+import { Reader } from '../reader.js';
+import { isoOrNull, parseIsoOrNull } from '../bcd.js';
+
+export interface SuBiaoAlarmIdentifier {
+  terminalId: string;
+  time: string | null;
+  seq: number;
+  attachments: number;
+  reserved: number;
+}
+
+interface SuBiaoCommon {
+  alarmId: number;
+  /** 0 n/a, 1 start, 2 end */
+  flag: number;
+  speed: number;
+  altitude: number;
+  lat: number;
+  lng: number;
+  time: string | null;
+  vehicleStatus: number;
+  identifier: SuBiaoAlarmIdentifier;
+}
+
+export interface AdasAlarm extends SuBiaoCommon {
+  type: number;
+  level: number;
+  frontSpeed: number;
+  distance: number;
+  departureType: number;
+  roadSignType: number;
+  roadSignData: number;
+}
+
+export interface DsmAlarm extends SuBiaoCommon {
+  type: number;
+  level: number;
+  fatigueLevel: number;
+  reserved: Buffer;
+}
+
+export interface TpmsEvent {
+  position: number;
+  type: number;
+  pressure: number;
+  temperature: number;
+  battery: number;
+}
+
+export interface TpmsAlarm extends SuBiaoCommon {
+  events: TpmsEvent[];
+}
+
+export interface BsdAlarm extends SuBiaoCommon {
+  type: number;
+}
+
+export interface LocationExtras {
+  mileageKm?: number; // 0x01 DWORD 1/10 km
+  fuelL?: number; // 0x02 WORD 1/10 L
+  recorderSpeedKmh?: number; // 0x03 WORD 1/10 km/h
+  alarmEventId?: number; // 0x04 WORD
+  tirePressure?: number[]; // 0x05 BYTE[30]
+  carriageTempC?: number; // 0x06 signed WORD
+  satelliteStatus?: Buffer; // 0x07 raw
+  overspeed?: { locationType: number; areaId?: number }; // 0x11
+  areaAlarm?: { locationType: number; areaId: number; direction: number }; // 0x12
+  routeTimeAlarm?: { routeId: number; driveTimeS: number; result: number }; // 0x13
+  videoAlarms?: number; // 0x14 DWORD
+  videoSignalLoss?: number; // 0x15 DWORD, bit n = channel n+1
+  videoOcclusion?: number; // 0x16 DWORD
+  storageFault?: number; // 0x17 WORD
+  abnormalDriving?: { type: number; fatigueLevel?: number }; // 0x18
+  vehicleSignals?: number; // 0x25 DWORD
+  ioStatus?: number; // 0x2A WORD
+  analog?: { ad0: number; ad1: number }; // 0x2B DWORD
+  rssi?: number; // 0x30 BYTE
+  satellites?: number; // 0x31 BYTE
+  adas?: AdasAlarm; // 0x64
+  dsm?: DsmAlarm; // 0x65
+  tpms?: TpmsAlarm; // 0x66
+  bsd?: BsdAlarm; // 0x67
+  /** Items without a layout here (vendor 0xE1-0xFF, reserved IDs), keyed "0xNN", value bytes. */
+  unknown?: Record<string, Buffer>;
+}
+
+/** Item fields are read from a Reader bounded to the item's declared length. */
+interface Item<T> {
+  id: number;
+  key: keyof LocationExtras;
+  field: Field<T>;
+}
+
+const scaled = (width: 2 | 4, scale: number): Field<number> => ({
+  read: (r) => (width === 2 ? r.u16() : r.u32()) / scale,
+  write: (w, v) => void (width === 2 ? w.u16(Math.round(v * scale)) : w.u32(Math.round(v * scale))),
+});
+const u8f: Field<number> = { read: (r) => r.u8(), write: (w, v) => void w.u8(v) };
+const u16f: Field<number> = { read: (r) => r.u16(), write: (w, v) => void w.u16(v) };
+const u32f: Field<number> = { read: (r) => r.u32(), write: (w, v) => void w.u32(v) };
+
+const identifier: Field<SuBiaoAlarmIdentifier> = {
+  read(r) {
+    const idLength = r.remaining >= 40 ? 30 : 7;
+    return { terminalId: r.gbk(idLength), time: isoOrNull(r.time()), seq: r.u8(), attachments: r.u8(), reserved: r.u8() };
+  },
+  write(w, v) {
+    const idLength = Buffer.byteLength(v.terminalId, 'latin1') > 7 ? 30 : 7;
+    w.gbk(v.terminalId, idLength).time(parseIsoOrNull(v.time)).u8(v.seq).u8(v.attachments).u8(v.reserved);
+  },
+};
+
+/** speed BYTE, altitude WORD, lat DWORD, lng DWORD, time BCD[6], vehicle status WORD */
+function readTail(r: Reader) {
+  return { speed: r.u8(), altitude: r.u16(), lat: r.u32() / 1e6, lng: r.u32() / 1e6, time: isoOrNull(r.time()), vehicleStatus: r.u16() };
+}
+function writeTail(w: import('../writer.js').Writer, v: SuBiaoCommon): void {
+  w.u8(v.speed).u16(v.altitude).u32(Math.round(v.lat * 1e6)).u32(Math.round(v.lng * 1e6)).time(parseIsoOrNull(v.time)).u16(v.vehicleStatus);
+}
+
+const adas: Field<AdasAlarm> = {
+  read(r) {
+    const alarmId = r.u32();
+    const flag = r.u8();
+    const type = r.u8();
+    const level = r.u8();
+    const frontSpeed = r.u8();
+    const distance = r.u8();
+    const departureType = r.u8();
+    const roadSignType = r.u8();
+    const roadSignData = r.u8();
+    const tail = readTail(r);
+    return { alarmId, flag, type, level, frontSpeed, distance, departureType, roadSignType, roadSignData, ...tail, identifier: identifier.read(r, undefined as never, {}) };
+  },
+  write(w, v) {
+    w.u32(v.alarmId).u8(v.flag).u8(v.type).u8(v.level).u8(v.frontSpeed).u8(v.distance).u8(v.departureType).u8(v.roadSignType).u8(v.roadSignData);
+    writeTail(w, v);
+    identifier.write(w, v.identifier, undefined as never, {});
+  },
+};
+
+const dsm: Field<DsmAlarm> = {
+  read(r) {
+    const alarmId = r.u32();
+    const flag = r.u8();
+    const type = r.u8();
+    const level = r.u8();
+    const fatigueLevel = r.u8();
+    const reserved = Buffer.from(r.bytes(4));
+    const tail = readTail(r);
+    return { alarmId, flag, type, level, fatigueLevel, reserved, ...tail, identifier: identifier.read(r, undefined as never, {}) };
+  },
+  write(w, v) {
+    w.u32(v.alarmId).u8(v.flag).u8(v.type).u8(v.level).u8(v.fatigueLevel).fixed(v.reserved, 4);
+    writeTail(w, v);
+    identifier.write(w, v.identifier, undefined as never, {});
+  },
+};
+
+const tpms: Field<TpmsAlarm> = {
+  read(r) {
+    const alarmId = r.u32();
+    const flag = r.u8();
+    const tail = readTail(r);
+    // the identifier's width is known only from what remains after the event list, so
+    // read the count first from the end: identifier = remaining - 1 - 9 * count
+    const rest = r.remaining;
+    const id7 = 16;
+    const id30 = 40;
+    let idLength = id7;
+    const countAt7 = r.buf[r.pos + id7];
+    if (countAt7 === undefined || rest !== id7 + 1 + 9 * countAt7) idLength = id30;
+    const idReader = new Reader(r.buf, r.pos, r.pos + idLength);
+    r.need(idLength, 'alarm identifier');
+    const ident = identifier.read(idReader, undefined as never, {});
+    const events: TpmsEvent[] = [];
+    const n = r.u8('TPMS event count');
+    for (let i = 0; i < n; i++) events.push({ position: r.u8(), type: r.u16(), pressure: r.u16(), temperature: r.u16(), battery: r.u16() });
+    return { alarmId, flag, ...tail, identifier: ident, events };
+  },
+  write(w, v) {
+    w.u32(v.alarmId).u8(v.flag);
+    writeTail(w, v);
+    identifier.write(w, v.identifier, undefined as never, {});
+    w.u8(v.events.length);
+    for (const e of v.events) w.u8(e.position).u16(e.type).u16(e.pressure).u16(e.temperature).u16(e.battery);
+  },
+};
+
+const bsd: Field<BsdAlarm> = {
+  read(r) {
+    const alarmId = r.u32();
+    const flag = r.u8();
+    const type = r.u8();
+    const tail = readTail(r);
+    return { alarmId, flag, type, ...tail, identifier: identifier.read(r, undefined as never, {}) };
+  },
+  write(w, v) {
+    w.u32(v.alarmId).u8(v.flag).u8(v.type);
+    writeTail(w, v);
+    identifier.write(w, v.identifier, undefined as never, {});
+  },
+};
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+const ITEMS: Item<any>[] = [
+  { id: 0x01, key: 'mileageKm', field: scaled(4, 10) },
+  { id: 0x02, key: 'fuelL', field: scaled(2, 10) },
+  { id: 0x03, key: 'recorderSpeedKmh', field: scaled(2, 10) },
+  { id: 0x04, key: 'alarmEventId', field: u16f },
+  {
+    id: 0x05,
+    key: 'tirePressure',
+    field: { read: (r) => [...r.bytes(30)], write: (w, v: number[]) => void w.fixed(Buffer.from(v), 30) } as Field<number[]>,
+  },
+  { id: 0x06, key: 'carriageTempC', field: { read: (r) => r.i16(), write: (w, v) => void w.i16(v) } as Field<number> },
+  { id: 0x07, key: 'satelliteStatus', field: { read: (r) => Buffer.from(r.rest()), write: (w, v) => void w.bytes(v) } as Field<Buffer> },
+  {
+    id: 0x11,
+    key: 'overspeed',
+    field: {
+      read: (r) => {
+        const locationType = r.u8();
+        return locationType === 0 ? { locationType } : { locationType, areaId: r.u32() };
+      },
+      write: (w, v) => {
+        w.u8(v.locationType);
+        if (v.locationType !== 0) w.u32(v.areaId ?? 0);
+      },
+    } as Field<{ locationType: number; areaId?: number }>,
+  },
+  {
+    id: 0x12,
+    key: 'areaAlarm',
+    field: {
+      read: (r) => ({ locationType: r.u8(), areaId: r.u32(), direction: r.u8() }),
+      write: (w, v) => void w.u8(v.locationType).u32(v.areaId).u8(v.direction),
+    } as Field<{ locationType: number; areaId: number; direction: number }>,
+  },
+  {
+    id: 0x13,
+    key: 'routeTimeAlarm',
+    field: {
+      read: (r) => ({ routeId: r.u32(), driveTimeS: r.u16(), result: r.u8() }),
+      write: (w, v) => void w.u32(v.routeId).u16(v.driveTimeS).u8(v.result),
+    } as Field<{ routeId: number; driveTimeS: number; result: number }>,
+  },
+  { id: 0x14, key: 'videoAlarms', field: u32f },
+  { id: 0x15, key: 'videoSignalLoss', field: u32f },
+  { id: 0x16, key: 'videoOcclusion', field: u32f },
+  { id: 0x17, key: 'storageFault', field: u16f },
+  {
+    // JT/T 1078 table 13 declares length 2, table 15 describes 3 bytes: read by length
+    id: 0x18,
+    key: 'abnormalDriving',
+    field: {
+      read: (r) => {
+        const type = r.u16();
+        return r.remaining > 0 ? { type, fatigueLevel: r.u8() } : { type };
+      },
+      write: (w, v) => {
+        w.u16(v.type);
+        if (v.fatigueLevel !== undefined) w.u8(v.fatigueLevel);
+      },
+    } as Field<{ type: number; fatigueLevel?: number }>,
+  },
+  { id: 0x25, key: 'vehicleSignals', field: u32f },
+  { id: 0x2a, key: 'ioStatus', field: u16f },
+  {
+    id: 0x2b,
+    key: 'analog',
+    field: { read: (r) => ({ ad0: r.u16(), ad1: r.u16() }), write: (w, v) => void w.u16(v.ad0).u16(v.ad1) } as Field<{ ad0: number; ad1: number }>,
+  },
+  { id: 0x30, key: 'rssi', field: u8f },
+  { id: 0x31, key: 'satellites', field: u8f },
+  { id: 0x64, key: 'adas', field: adas },
+  { id: 0x65, key: 'dsm', field: dsm },
+  { id: 0x66, key: 'tpms', field: tpms },
+  { id: 0x67, key: 'bsd', field: bsd },
+];
+/* eslint-enable @typescript-eslint/no-explicit-any */
+
+const BY_ID: (Item<unknown> | undefined)[] = new Array(256);
+for (const item of ITEMS) BY_ID[item.id] = item as Item<unknown>;
+
+const itemKey = (id: number): string => `0x${id.toString(16).padStart(2, '0')}`;
+const NO_CTX = { version: '2013', msgId: 0x0200 } as const;
+
+/** Reads items from r.pos to r.end into a fresh extras object. */
+export function readItems(r: Reader): LocationExtras {
+  const extras: Record<string, unknown> = {};
+  const buf = r.buf;
+  while (r.pos < r.end) {
+    const id = r.u8('additional item id');
+    const len = r.u8('additional item length');
+    const start = r.need(len, `additional item 0x${id.toString(16).padStart(2, '0')} (length ${len})`);
+    const item = BY_ID[id];
+    if (item) {
+      const sub = new Reader(buf, start, start + len);
+      try {
+        const v = item.field.read(sub, NO_CTX, extras);
+        if (sub.pos === sub.end) {
+          extras[item.key] = v;
+          continue;
+        }
+      } catch {
+        // declared length does not fit the layout: keep the bytes (below)
+      }
+    }
+    const unknown = (extras.unknown ??= {}) as Record<string, Buffer>;
+    unknown[itemKey(id)] = Buffer.from(buf.subarray(start, start + len));
+  }
+  return extras as LocationExtras;
+}
+
+export function writeItems(w: import('../writer.js').Writer, extras: LocationExtras): void {
+  const e = extras as Record<string, unknown>;
+  for (const item of ITEMS) {
+    const v = e[item.key];
+    if (v === undefined) continue;
+    w.u8(item.id);
+    const at = w.reserve(1);
+    const before = w.length;
+    item.field.write(w, v, NO_CTX, e);
+    const len = w.length - before;
+    if (len > 0xff) fail('encode', `additional item ${item.key} is ${len} bytes`);
+    w.setU8(at, len);
+  }
+  if (extras.unknown) {
+    for (const [key, bytes] of Object.entries(extras.unknown)) {
+      const id = Number(key);
+      if (!Number.isInteger(id) || id < 0 || id > 0xff) fail('encode', `unknown item key "${key}" is not 0x00..0xff`);
+      w.u8(id).u8(bytes.length).bytes(bytes);
+    }
+  }
+}
+
+export { ITEMS as ADDITIONAL_ITEMS };
