@@ -31,7 +31,8 @@ export class Writer {
 
   u8(v: number, what = 'BYTE'): this {
     this.check(v, 0xff, what);
-    this.buf[this.room(1)] = v;
+    const at = this.room(1); // room() may grow the buffer: take the slot before touching it
+    this.buf[at] = v;
     return this;
   }
 
@@ -50,18 +51,21 @@ export class Writer {
 
   u32(v: number, what = 'DWORD'): this {
     this.check(v, 0xffffffff, what);
-    this.buf.writeUInt32BE(v, this.room(4));
+    const at = this.room(4);
+    this.buf.writeUInt32BE(v, at);
     return this;
   }
 
   u64(v: bigint, what = 'QWORD'): this {
     if (v < 0n || v > 0xffffffffffffffffn) fail('encode', `${what}: ${v} outside u64`);
-    this.buf.writeBigUInt64BE(v, this.room(8));
+    const at = this.room(8);
+    this.buf.writeBigUInt64BE(v, at);
     return this;
   }
 
   bytes(b: Uint8Array): this {
-    this.buf.set(b, this.room(b.length));
+    const at = this.room(b.length);
+    this.buf.set(b, at);
     return this;
   }
 
@@ -82,12 +86,14 @@ export class Writer {
 
   bcd(digits: string, n: number, what = 'BCD[n]'): this {
     if (digits.length > n * 2) fail('encode', `${what}: "${digits}" longer than ${n * 2} digits`);
-    encodeBcd(digits, n, this.buf, this.room(n));
+    const at = this.room(n);
+    encodeBcd(digits, n, this.buf, at);
     return this;
   }
 
   time(ms: number): this {
-    epochToBcdTime(ms, this.buf, this.room(6));
+    const at = this.room(6);
+    epochToBcdTime(ms, this.buf, at);
     return this;
   }
 
