@@ -19,3 +19,5 @@ export type { BodyMap, Edition, Header, Message, MessagePart, OutgoingMessage, P
 export { toJson, messageToJson } from './json.js';
 export { RESULT } from './bodies/general.js';
 export type * from './bodies/general.js';
+export { Reassembler } from './reassembly.js';
+export type { AddResult, Incomplete, ReassemblyOptions } from './reassembly.js';
