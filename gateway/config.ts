@@ -1,0 +1,184 @@
+/**
+ * Every gateway setting, described once as a TypeBox schema with its default. Loading order,
+ * later wins: schema defaults <- config/default.json <- `--config FILE` <- DIPPER_* variables.
+ * The result is validated once at start; a bad value stops the process with an error naming
+ * the key (e.g. "jt808.port: Expected integer"), never a half-configured gateway.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Type } from '@sinclair/typebox';
+import type { Static, TSchema } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+
+/** Closed objects: a misspelt key is an error, not a silently ignored setting. */
+const Section = <T extends Parameters<typeof Type.Object>[0]>(props: T) => Type.Object(props, { additionalProperties: false, default: {} });
+
+const Port = Type.Integer({ minimum: 0, maximum: 65535, description: '0 = pick a free port (logged)' });
+const Ms = Type.Integer({ minimum: 1 });
+
+export const ConfigSchema = Section({
+  jt808: Section({
+    host: Type.String({ default: '0.0.0.0' }),
+    port: { ...Port, default: 6808 },
+    udp: Type.Boolean({ default: true, description: 'also listen for JT/T 808 over UDP on the same port' }),
+    maxConnections: Type.Integer({ minimum: 1, default: 20000 }),
+    maxPerIp: Type.Integer({ minimum: 1, default: 500, description: 'NATed fleets share an address: keep it generous' }),
+    handshakeTimeoutMs: { ...Ms, default: 60_000, description: 'time to authenticate after connecting' },
+    idleTimeoutMs: { ...Ms, default: 360_000, description: 'no frame for this long closes the session' },
+    junkThreshold: Type.Integer({ minimum: 1, default: 2048, description: 'bytes outside frames before the connection is closed' }),
+    malformedThreshold: Type.Integer({ minimum: 1, default: 20, description: 'bad frames before the connection is closed' }),
+    maxFrameBytes: Type.Integer({ minimum: 64, maximum: 4096, default: 2090, description: 'longest escaped frame accepted' }),
+  }),
+  http: Section({
+    host: Type.String({ default: '0.0.0.0' }),
+    port: { ...Port, default: 8080 },
+  }),
+  mqtt: Section({
+    host: Type.String({ default: '0.0.0.0' }),
+    port: { ...Port, default: 1883 },
+    wsPort: { ...Port, default: 8883, description: 'MQTT over WebSocket' },
+    topicPrefix: Type.String({ default: 'dipper' }),
+  }),
+  dataDir: Type.String({ default: './data', description: 'multimedia and other files' }),
+  auth: Section({
+    secret: Type.String({ minLength: 1, default: 'dipper-dev-secret', description: 'HMAC key for auth codes; set in production' }),
+    allowAnonymous: Type.Boolean({ default: false, description: 'accept frames from terminals that never authenticated' }),
+    unknownTerminals: Type.Union([Type.Literal('register'), Type.Literal('refuse')], { default: 'register' }),
+  }),
+  devices: Type.String({ default: '', description: 'device registry file (JSON or CSV); empty = none' }),
+  h3: Section({
+    resolution: Type.Integer({ minimum: 0, maximum: 15, default: 9 }),
+    parents: Type.Array(Type.Integer({ minimum: 0, maximum: 15 }), { default: [7, 5] }),
+  }),
+  normalise: Section({
+    maxFutureMs: { ...Ms, default: 600_000, description: 'device time further ahead than this is invalid' },
+  }),
+  queue: Section({
+    highWater: Type.Integer({ minimum: 1, default: 10_000, description: 'events queued before sockets pause' }),
+    lowWater: Type.Integer({ minimum: 0, default: 5_000, description: 'sockets resume below this' }),
+    batch: Type.Integer({ minimum: 1, default: 500 }),
+  }),
+  reassembly: Section({
+    timeoutMs: { ...Ms, default: 15_000, description: 'wait before asking for missing parts with 0x8003' },
+    retries: Type.Integer({ minimum: 0, default: 2 }),
+  }),
+  commands: Section({
+    timeoutMs: { ...Ms, default: 15_000 },
+  }),
+  log: Section({
+    level: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
+  }),
+});
+
+export type Config = Static<typeof ConfigSchema>;
+
+/** The operator contract: environment variable -> config key (dotted). */
+export const ENVIRONMENT: Record<string, string> = {
+  DIPPER_JT808_PORT: 'jt808.port',
+  DIPPER_HTTP_PORT: 'http.port',
+  DIPPER_MQTT_PORT: 'mqtt.port',
+  DIPPER_MQTT_WS_PORT: 'mqtt.wsPort',
+  DIPPER_DATA_DIR: 'dataDir',
+  DIPPER_AUTH_SECRET: 'auth.secret',
+  DIPPER_ALLOW_ANONYMOUS: 'auth.allowAnonymous',
+  DIPPER_DEVICES: 'devices',
+  DIPPER_LOG_LEVEL: 'log.level',
+};
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Json = Record<string, unknown>;
+
+function isObject(v: unknown): v is Json {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function merge(base: Json, over: Json): Json {
+  const out: Json = { ...base };
+  for (const [k, v] of Object.entries(over)) out[k] = isObject(v) && isObject(out[k]) ? merge(out[k] as Json, v) : v;
+  return out;
+}
+
+function readJson(file: string): Json {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`cannot read config file ${file}: ${(e as Error).message}`);
+  }
+  try {
+    const v: unknown = JSON.parse(text);
+    if (!isObject(v)) throw new Error('not a JSON object');
+    return v;
+  } catch (e) {
+    throw new ConfigError(`config file ${file}: ${(e as Error).message}`);
+  }
+}
+
+/** The schema node at a dotted key, to convert an environment string to its type. */
+function schemaAt(key: string): TSchema | undefined {
+  let node: TSchema | undefined = ConfigSchema;
+  for (const part of key.split('.')) node = (node?.properties as Record<string, TSchema> | undefined)?.[part];
+  return node;
+}
+
+function fromEnvironment(env: NodeJS.ProcessEnv): Json {
+  let out: Json = {};
+  for (const [name, key] of Object.entries(ENVIRONMENT)) {
+    const raw = env[name];
+    if (raw === undefined || raw === '') continue;
+    const schema = schemaAt(key)!;
+    const value = Value.Convert(schema, raw);
+    const nested = key.split('.').reduceRight<unknown>((acc, part) => ({ [part]: acc }), value) as Json;
+    out = merge(out, nested);
+  }
+  return out;
+}
+
+/** Value of `--config FILE` / `--config=FILE` in argv, if any. */
+export function configArgument(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--config') {
+      const f = argv[i + 1];
+      if (!f) throw new ConfigError('--config needs a file name');
+      return f;
+    }
+    if (a.startsWith('--config=')) return a.slice('--config='.length);
+  }
+  return undefined;
+}
+
+export interface LoadOptions {
+  /** Defaults file; `null` skips it (tests). */
+  defaultsFile?: string | null;
+  file?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Applied last (tests). */
+  overrides?: Json;
+}
+
+export function loadConfig(options: LoadOptions = {}): Config {
+  let value: Json = {};
+  const defaultsFile = options.defaultsFile === undefined ? resolve('config/default.json') : options.defaultsFile;
+  if (defaultsFile) value = merge(value, readJson(defaultsFile));
+  if (options.file) value = merge(value, readJson(options.file));
+  value = merge(value, fromEnvironment(options.env ?? {}));
+  if (options.overrides) value = merge(value, options.overrides);
+  return validate(value);
+}
+
+/** Fills defaults and checks every key; throws ConfigError naming the first bad key. */
+export function validate(value: unknown): Config {
+  const filled = Value.Default(ConfigSchema, Value.Clone(value));
+  const first = Value.Errors(ConfigSchema, filled).First();
+  if (first) {
+    const key = first.path.replace(/^\//, '').replace(/\//g, '.') || '(root)';
+    throw new ConfigError(`invalid configuration: ${key}: ${first.message} (got ${JSON.stringify(first.value)})`);
+  }
+  const config = filled as Config;
+  if (config.queue.lowWater >= config.queue.highWater) throw new ConfigError('invalid configuration: queue.lowWater: must be below queue.highWater');
+  return config;
+}

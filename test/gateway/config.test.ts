@@ -1,0 +1,48 @@
+import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import { ConfigError, configArgument, loadConfig, validate } from '../../gateway/config.js';
+
+t.test('schema defaults and config/default.json agree', async (t) => {
+  const fromSchema = validate({});
+  const fromFile = validate(JSON.parse(readFileSync('config/default.json', 'utf8')));
+  t.same(fromFile, fromSchema);
+  t.equal(fromSchema.jt808.port, 6808);
+  t.equal(fromSchema.http.port, 8080);
+  t.equal(fromSchema.mqtt.port, 1883);
+  t.equal(fromSchema.h3.resolution, 9);
+});
+
+t.test('file, then environment, override defaults', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'dipper-config-'));
+  const file = join(dir, 'c.json');
+  writeFileSync(file, JSON.stringify({ jt808: { port: 7000, maxPerIp: 3 }, auth: { secret: 'from-file' } }));
+  const c = loadConfig({
+    defaultsFile: null,
+    file,
+    env: { DIPPER_JT808_PORT: '0', DIPPER_ALLOW_ANONYMOUS: 'true', DIPPER_DEVICES: '/tmp/d.csv', DIPPER_HTTP_PORT: '9090' },
+  });
+  t.equal(c.jt808.port, 0, 'environment wins over the file');
+  t.equal(c.jt808.maxPerIp, 3, 'file wins over defaults');
+  t.equal(c.auth.secret, 'from-file');
+  t.equal(c.auth.allowAnonymous, true);
+  t.equal(c.devices, '/tmp/d.csv');
+  t.equal(c.http.port, 9090);
+});
+
+t.test('a bad value is refused with the key named', async (t) => {
+  t.throws(() => loadConfig({ defaultsFile: null, env: { DIPPER_JT808_PORT: 'abc' } }), { name: 'ConfigError', message: /jt808\.port/ });
+  t.throws(() => loadConfig({ defaultsFile: null, env: { DIPPER_HTTP_PORT: '70000' } }), /http\.port/);
+  t.throws(() => validate({ jt808: { prot: 1 } }), /jt808/, 'misspelt key');
+  t.throws(() => validate({ auth: { unknownTerminals: 'maybe' } }), /auth\.unknownTerminals/);
+  t.throws(() => validate({ queue: { highWater: 10, lowWater: 20 } }), ConfigError);
+  t.throws(() => loadConfig({ defaultsFile: '/nonexistent/x.json' }), /cannot read/);
+});
+
+t.test('--config argument', async (t) => {
+  t.equal(configArgument(['--config', 'a.json']), 'a.json');
+  t.equal(configArgument(['--config=b.json']), 'b.json');
+  t.equal(configArgument([]), undefined);
+  t.throws(() => configArgument(['--config']), ConfigError);
+});
