@@ -27,6 +27,20 @@ export function xorChecksum(buf: Uint8Array, start: number, end: number): number
  * Without any 0x7d the result is a view of the input, not a copy.
  */
 export function unframe(content: Buffer): Buffer | Jt808Error {
+  const data = unescape(content);
+  if (data instanceof Jt808Error) return data;
+  if (data.length > MAX_UNESCAPED) return new Jt808Error('too_long', `${data.length} bytes unescaped, at most ${MAX_UNESCAPED}`);
+  if (data.length < MIN_UNESCAPED) return new Jt808Error('truncated', `${data.length} bytes, a frame needs at least ${MIN_UNESCAPED}`);
+  const last = data.length - 1;
+  const sum = xorChecksum(data, 0, last);
+  if (sum !== data[last]) {
+    return new Jt808Error('checksum', `computed 0x${sum.toString(16).padStart(2, '0')}, frame says 0x${data[last]!.toString(16).padStart(2, '0')}`);
+  }
+  return data.subarray(0, last);
+}
+
+/** 7d 01 -> 7d, 7d 02 -> 7e; any other byte after 7d is an 'escape' error. */
+export function unescape(content: Buffer): Buffer | Jt808Error {
   let data = content;
   if (content.indexOf(ESC) !== -1) {
     data = Buffer.allocUnsafe(content.length);
@@ -47,14 +61,7 @@ export function unframe(content: Buffer): Buffer | Jt808Error {
     }
     data = data.subarray(0, n);
   }
-  if (data.length > MAX_UNESCAPED) return new Jt808Error('too_long', `${data.length} bytes unescaped, at most ${MAX_UNESCAPED}`);
-  if (data.length < MIN_UNESCAPED) return new Jt808Error('truncated', `${data.length} bytes, a frame needs at least ${MIN_UNESCAPED}`);
-  const last = data.length - 1;
-  const sum = xorChecksum(data, 0, last);
-  if (sum !== data[last]) {
-    return new Jt808Error('checksum', `computed 0x${sum.toString(16).padStart(2, '0')}, frame says 0x${data[last]!.toString(16).padStart(2, '0')}`);
-  }
-  return data.subarray(0, last);
+  return data;
 }
 
 /** Header+body -> wire bytes: check byte appended, escaped, flags around. */

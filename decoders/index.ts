@@ -10,7 +10,7 @@ export type { DecodeOptions, DecodeResult } from './decode.js';
 export { encode, encodeBody, encodeParts } from './encode.js';
 export { Jt808Error } from './errors.js';
 export type { Jt808ErrorCode } from './errors.js';
-export { enframe, unframe, xorChecksum, MAX_ESCAPED, MAX_UNESCAPED } from './frame.js';
+export { enframe, unescape, unframe, xorChecksum, MAX_ESCAPED, MAX_UNESCAPED } from './frame.js';
 export { MAX_BODY } from './header.js';
 export { codecFor, knownMessageIds } from './registry.js';
 export type { BodyCodec } from './registry.js';
