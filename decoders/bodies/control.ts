@@ -1,4 +1,114 @@
-/** Placeholder: this family's codecs are being written. */
+/**
+ * Control family: position query, temporary tracking, manual alarm confirmation and
+ * vehicle control (platform -> terminal). The answers 0x0201 and 0x0500 carry a location
+ * and live in location.ts.
+ *
+ *   0x8201 position query            empty (2013 §8.19)
+ *   0x8202 temporary tracking        intervalS WORD (0 stops tracking), validityS DWORD
+ *   0x8203 manual alarm confirmation alarmSerial WORD (0 = every message of that type),
+ *                                    alarmType DWORD (alarm bits to clear, 2013 table 54)
+ *   0x8500 vehicle control  2013     flag BYTE: bit 0 = 1 lock doors, 0 unlock; 1-7 reserved
+ *                           2019     count WORD, then count x {id WORD, params}: the
+ *                                    params' length depends on the id (2019 table 77)
+ *
+ * Decisions:
+ * - 2019 0x8500 items carry no length, so only ids whose parameter size the standard gives
+ *   can be walked past. The standard defines 0x0001 (door: BYTE 0 lock, 1 open); 0x0002-
+ *   0x8000 are reserved and 0xF001-0xFFFF vendor-defined. An item with any other id takes
+ *   the rest of the body as `raw` and ends the list (toggery's B8500Codec stops there too;
+ *   SmallChi maps vendor ids to registered formatters instead). A vendor id in the middle
+ *   of the list therefore swallows the items after it, and re-encoding writes a smaller
+ *   count: the honest reading of bytes we cannot delimit.
+ * - 2011 has the same 0x8500 layout as 2013.
+ */
+import { fail } from '../errors.js';
+import { struct, u16, u32 } from '../fields.js';
+import type { Reader } from '../reader.js';
+import { defineBody, emptyBody } from '../registry.js';
 import type { BodyCodec } from '../registry.js';
+import type { Writer } from '../writer.js';
 
-export const control: BodyCodec<any>[] = []; // eslint-disable-line @typescript-eslint/no-explicit-any
+export interface TemporaryTracking {
+  /** Seconds between reports; 0 stops temporary tracking. */
+  intervalS: number;
+  /** Seconds the tracking lasts. */
+  validityS: number;
+}
+
+export interface ManualAlarmConfirmation {
+  /** Serial of the alarm message to confirm; 0 confirms every alarm of `alarmType`. */
+  alarmSerial: number;
+  /** Alarm bits (0x0200 alarm word) to confirm. */
+  alarmType: number;
+}
+
+/** One 2019 control item: a known id with its value, or an undelimitable vendor id. */
+export type VehicleControlItem = { id: number; value: number } | { id: number; raw: Buffer };
+
+/** 2013 carries `flag`; 2019 carries `controls`. */
+export type VehicleControl = { flag: number } | { controls: VehicleControlItem[] };
+
+declare module '../message.js' {
+  interface BodyMap {
+    0x8201: Record<string, never>;
+    0x8202: TemporaryTracking;
+    0x8203: ManualAlarmConfirmation;
+    0x8500: VehicleControl;
+  }
+}
+
+/** 2019 control ids whose parameter is one BYTE (the only kind the standard defines). */
+export const CONTROL_BYTE_PARAMS: ReadonlySet<number> = new Set([0x0001]);
+export const CONTROL_DOOR = 0x0001;
+
+function readControls(r: Reader): VehicleControlItem[] {
+  const n = r.u16('control count');
+  const out: VehicleControlItem[] = [];
+  for (let i = 0; i < n; i++) {
+    const id = r.u16('control id');
+    if (!CONTROL_BYTE_PARAMS.has(id)) {
+      // no length on the wire: the rest is this item's (and any later item's) bytes
+      out.push({ id, raw: Buffer.from(r.rest()) });
+      break;
+    }
+    out.push({ id, value: r.u8('control parameter') });
+  }
+  return out;
+}
+
+function writeControls(w: Writer, items: VehicleControlItem[]): void {
+  w.u16(items.length, 'control count');
+  items.forEach((item, i) => {
+    w.u16(item.id, 'control id');
+    if ('raw' in item) {
+      if (i !== items.length - 1) fail('encode', `control 0x${item.id.toString(16)} has raw parameters: only the last item may`);
+      w.bytes(item.raw);
+    } else {
+      if (!CONTROL_BYTE_PARAMS.has(item.id)) fail('encode', `control 0x${item.id.toString(16)} has no known parameter size: give raw`);
+      w.u8(item.value, 'control parameter');
+    }
+  });
+}
+
+const vehicleControl: BodyCodec<VehicleControl> = {
+  msgId: 0x8500,
+  name: 'vehicleControl',
+  direction: 'down',
+  decode: (r, ctx) => (ctx.version === '2019' ? { controls: readControls(r) } : { flag: r.u8('control flag') }),
+  encode(w, body, ctx) {
+    if (ctx.version === '2019') {
+      if (!('controls' in body)) fail('encode', '2019 vehicle control needs `controls`');
+      writeControls(w, body.controls);
+    } else {
+      if (!('flag' in body)) fail('encode', '2013 vehicle control needs `flag`');
+      w.u8(body.flag, 'control flag');
+    }
+  },
+};
+
+export const control = [
+  emptyBody(0x8201, 'positionQuery', 'down'),
+  defineBody(0x8202, 'temporaryTracking', 'down', struct({ intervalS: u16, validityS: u32 })),
+  defineBody(0x8203, 'manualAlarmConfirmation', 'down', struct({ alarmSerial: u16, alarmType: u32 })),
+  vehicleControl,
+];
