@@ -70,3 +70,47 @@ export function parseIsoOrNull(iso: string | null): number {
   if (Number.isNaN(ms)) fail('encode', `time "${iso}" is not ISO-8601`);
   return ms;
 }
+
+const PAD2 = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
+const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const daysIn = (year: number, month: number): number =>
+  month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : DAYS[month - 1]!;
+
+/**
+ * BCD[6] GMT+8 -> ISO-8601 UTC string, formatted from the digits (the hot path: no Date).
+ * Null for an all-zero date (terminals without a fix) and for a calendar-impossible time
+ * (month 13, 25 o'clock): an ISO string cannot carry it, and the gateway then falls back to
+ * the receive time. A bad BCD nibble is a 'malformed' frame.
+ */
+export function bcdTimeToIso(buf: Buffer, start: number): string | null {
+  let v = 0;
+  const d = [0, 0, 0, 0, 0, 0];
+  for (let i = 0; i < 6; i++) {
+    const b = buf[start + i]!;
+    const hi = b >> 4;
+    const lo = b & 0x0f;
+    if (hi > 9 || lo > 9) fail('malformed', `BCD time byte 0x${b.toString(16).padStart(2, '0')}`);
+    v = hi * 10 + lo;
+    d[i] = v;
+  }
+  let year = 2000 + d[0]!;
+  let month = d[1]!;
+  let day = d[2]!;
+  let hour = d[3]!;
+  const minute = d[4]!;
+  const second = d[5]!;
+  if (month === 0 && day === 0) return null;
+  if (month < 1 || month > 12 || day < 1 || day > daysIn(year, month) || hour > 23 || minute > 59 || second > 59) return null;
+  hour -= 8; // GMT+8 -> UTC
+  if (hour < 0) {
+    hour += 24;
+    if (--day === 0) {
+      if (--month === 0) {
+        month = 12;
+        year--;
+      }
+      day = daysIn(year, month);
+    }
+  }
+  return `${year}-${PAD2[month]}-${PAD2[day]}T${PAD2[hour]}:${PAD2[minute]}:${PAD2[second]}.000Z`;
+}

@@ -2,6 +2,7 @@ import { Jt808Error } from './errors.js';
 import type { BodyContext } from './fields.js';
 import { FLAG, unframe } from './frame.js';
 import { parseHeader } from './header.js';
+import type { BodyBounds } from './header.js';
 import type { Edition, Header, Message, MessagePart, RawBody } from './message.js';
 import { Reader } from './reader.js';
 import { codecFor } from './registry.js';
@@ -20,29 +21,35 @@ export type DecodeResult =
   | { ok: false; error: Jt808Error; /** Present when the header parsed: lets a session answer 0x8001 result 2. */ header?: Header };
 
 /** Header+body (unescaped, check byte removed: what FrameSplitter hands out) -> message. */
+const bounds: BodyBounds = { offset: 0, length: 0 };
+
 export function decodeFrame(data: Buffer, options?: DecodeOptions): DecodeResult {
-  const h = parseHeader(data, options?.edition);
-  if (h instanceof Jt808Error) return { ok: false, error: h };
-  const { bodyOffset, bodyLength, ...header } = h;
+  const header = parseHeader(data, bounds, options?.edition);
+  if (header instanceof Jt808Error) return { ok: false, error: header };
+  const start = bounds.offset;
+  const end = start + bounds.length;
   if (header.packet) {
     // a part is only decodable once reassembled: hand out its bytes (copied: parts wait)
-    const part = Buffer.from(data.subarray(bodyOffset, bodyOffset + bodyLength));
-    return { ok: true, message: { ...header, packet: header.packet, part } };
+    const message = header as MessagePart;
+    message.part = Buffer.from(data.subarray(start, end));
+    return { ok: true, message };
   }
-  return decodeBody(header, data, bodyOffset, bodyOffset + bodyLength);
+  return decodeBody(header, data, start, end);
 }
 
-/** Decodes a whole body (one frame's, or reassembled parts') for a parsed header. */
+/** Decodes a whole body (one frame's, or reassembled parts') for a parsed header; the header object becomes the message. */
 export function decodeBody(header: Header, buf: Buffer, start = 0, end = buf.length): DecodeResult {
   const codec = codecFor(header.msgId);
+  // the header object becomes the message: no copy per frame
+  const message = header as Message;
   if (!codec || header.encryption) {
     const raw: RawBody = { raw: Buffer.from(buf.subarray(start, end)) };
-    return { ok: true, message: { ...header, body: raw } };
+    message.body = raw;
+    return { ok: true, message };
   }
   const ctx: BodyContext = { version: header.version, msgId: header.msgId };
   try {
-    const body = codec.decode(new Reader(buf, start, end), ctx);
-    const message: Message = { ...header, body };
+    message.body = codec.decode(new Reader(buf, start, end), ctx);
     message.version = ctx.version;
     return { ok: true, message };
   } catch (e) {

@@ -1,4 +1,4 @@
-import { isoOrNull, parseIsoOrNull } from './bcd.js';
+import { parseIsoOrNull } from './bcd.js';
 import type { Edition } from './message.js';
 import type { Reader } from './reader.js';
 import type { Writer } from './writer.js';
@@ -36,7 +36,7 @@ export const bcd = (n: number): Field<string> => ({ read: (r) => r.bcd(n), write
 
 /** BCD[6] GMT+8 time as an ISO-8601 UTC string (null when the terminal sent zeros). */
 export const time: Field<string | null> = {
-  read: (r) => isoOrNull(r.time()),
+  read: (r) => r.timeIso(),
   write: (w, v) => void w.time(parseIsoOrNull(v)),
 };
 

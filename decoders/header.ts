@@ -24,13 +24,27 @@ export const SUBPACKAGE_BIT = 1 << 13;
 export const VERSION_BIT = 1 << 14;
 export const MAX_BODY = 1023;
 
-export interface ParsedHeader extends Header {
-  /** Offset of the body in the unescaped frame. */
-  bodyOffset: number;
-  bodyLength: number;
+/** Where the body sits in the frame; filled in by parseHeader (one reused object: no allocation per frame). */
+export interface BodyBounds {
+  offset: number;
+  length: number;
 }
 
-export function parseHeader(data: Buffer, defaultEdition: Edition = '2013'): ParsedHeader | Jt808Error {
+/** Phones repeat on every frame of a session: cache their BCD decoding (bounded). */
+const phoneCache = new Map<number, string>();
+
+function phone6(data: Buffer, at: number): string {
+  const key = data.readUIntBE(at, 6);
+  let phone = phoneCache.get(key);
+  if (phone === undefined) {
+    phone = decodeBcd(data, at, 6);
+    if (phoneCache.size >= 100_000) phoneCache.clear();
+    phoneCache.set(key, phone);
+  }
+  return phone;
+}
+
+export function parseHeader(data: Buffer, bounds: BodyBounds, defaultEdition: Edition = '2013'): Header | Jt808Error {
   if (data.length < 12) return new Jt808Error('truncated', `header needs 12 bytes, frame has ${data.length}`);
   const msgId = (data[0]! << 8) | data[1]!;
   const attrs = (data[2]! << 8) | data[3]!;
@@ -42,30 +56,22 @@ export function parseHeader(data: Buffer, defaultEdition: Edition = '2013'): Par
   if (data.length - headerLength !== bodyLength) {
     return new Jt808Error('length', `body-length field says ${bodyLength}, frame carries ${data.length - headerLength}`);
   }
+  bounds.offset = headerLength;
+  bounds.length = bodyLength;
   let phone: string;
-  let p: number;
-  const header: ParsedHeader = {
-    msgId,
-    version: is2019 ? '2019' : defaultEdition === '2019' ? '2013' : defaultEdition,
-    phone: '',
-    serial: 0,
-    bodyOffset: headerLength,
-    bodyLength,
-  };
   try {
-    if (is2019) {
-      header.protocolVersion = data[4]!;
-      phone = decodeBcd(data, 5, 10);
-      p = 15;
-    } else {
-      phone = decodeBcd(data, 4, 6);
-      p = 10;
-    }
+    phone = is2019 ? decodeBcd(data, 5, 10) : phone6(data, 4);
   } catch (e) {
     return e as Jt808Error;
   }
-  header.phone = phone;
-  header.serial = (data[p]! << 8) | data[p + 1]!;
+  const p = is2019 ? 15 : 10;
+  const header: Header = {
+    msgId,
+    version: is2019 ? '2019' : defaultEdition === '2019' ? '2013' : defaultEdition,
+    phone,
+    serial: (data[p]! << 8) | data[p + 1]!,
+  };
+  if (is2019) header.protocolVersion = data[4]!;
   const encryption = (attrs >> ENCRYPTION_SHIFT) & 0x07;
   if (encryption !== 0) header.encryption = encryption;
   if (sub) header.packet = { total: (data[p + 2]! << 8) | data[p + 3]!, index: (data[p + 4]! << 8) | data[p + 5]! };

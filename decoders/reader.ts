@@ -1,4 +1,4 @@
-import { decodeBcd, bcdTimeToEpoch } from './bcd.js';
+import { decodeBcd, bcdTimeToEpoch, bcdTimeToIso } from './bcd.js';
 import { fail } from './errors.js';
 import { decodeGbk } from './gbk.js';
 
@@ -84,6 +84,11 @@ export class Reader {
   /** BCD[6] GMT+8 time as epoch ms UTC (NaN when the terminal sent zeros). */
   time(what = 'BCD[6] time'): number {
     return bcdTimeToEpoch(this.buf, this.need(6, what));
+  }
+
+  /** BCD[6] GMT+8 time as an ISO-8601 UTC string (null for zeros or an impossible date). */
+  timeIso(what = 'BCD[6] time'): string | null {
+    return bcdTimeToIso(this.buf, this.need(6, what));
   }
 
   /** Fixed-width GBK string, padding trimmed. */

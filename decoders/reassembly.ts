@@ -98,7 +98,7 @@ export class Reassembler {
     if (entry.received === entry.total) {
       this.remove(entry);
       const body = Buffer.concat(entry.parts as Buffer[], entry.bytes);
-      return { state: 'complete', result: decodeBody(entry.header, body) };
+      return { state: 'complete', result: decodeBody({ ...entry.header }, body) };
     }
     this.evictOverBudget(entry);
     return { state: 'pending' };

@@ -14,7 +14,7 @@
 import { fail } from '../errors.js';
 import type { Field } from '../fields.js';
 import { Reader } from '../reader.js';
-import { isoOrNull, parseIsoOrNull } from '../bcd.js';
+import { parseIsoOrNull } from '../bcd.js';
 
 export interface SuBiaoAlarmIdentifier {
   terminalId: string;
@@ -117,7 +117,7 @@ const u32f: Field<number> = { read: (r) => r.u32(), write: (w, v) => void w.u32(
 const identifier: Field<SuBiaoAlarmIdentifier> = {
   read(r) {
     const idLength = r.remaining >= 40 ? 30 : 7;
-    return { terminalId: r.gbk(idLength), time: isoOrNull(r.time()), seq: r.u8(), attachments: r.u8(), reserved: r.u8() };
+    return { terminalId: r.gbk(idLength), time: r.timeIso(), seq: r.u8(), attachments: r.u8(), reserved: r.u8() };
   },
   write(w, v) {
     const idLength = Buffer.byteLength(v.terminalId, 'latin1') > 7 ? 30 : 7;
@@ -127,7 +127,7 @@ const identifier: Field<SuBiaoAlarmIdentifier> = {
 
 /** speed BYTE, altitude WORD, lat DWORD, lng DWORD, time BCD[6], vehicle status WORD */
 function readTail(r: Reader) {
-  return { speed: r.u8(), altitude: r.u16(), lat: r.u32() / 1e6, lng: r.u32() / 1e6, time: isoOrNull(r.time()), vehicleStatus: r.u16() };
+  return { speed: r.u8(), altitude: r.u16(), lat: r.u32() / 1e6, lng: r.u32() / 1e6, time: r.timeIso(), vehicleStatus: r.u16() };
 }
 function writeTail(w: import('../writer.js').Writer, v: SuBiaoCommon): void {
   w.u8(v.speed).u16(v.altitude).u32(Math.round(v.lat * 1e6)).u32(Math.round(v.lng * 1e6)).time(parseIsoOrNull(v.time)).u16(v.vehicleStatus);
@@ -301,6 +301,9 @@ for (const item of ITEMS) BY_ID[item.id] = item as Item<unknown>;
 const itemKey = (id: number): string => `0x${id.toString(16).padStart(2, '0')}`;
 const NO_CTX = { version: '2013', msgId: 0x0200 } as const;
 
+/** One cursor reused for every item (items never nest into readItems). */
+const sub = new Reader(Buffer.alloc(0));
+
 /** Reads items from r.pos to r.end into a fresh extras object. */
 export function readItems(r: Reader): LocationExtras {
   const extras: Record<string, unknown> = {};
@@ -311,7 +314,9 @@ export function readItems(r: Reader): LocationExtras {
     const start = r.need(len, `additional item 0x${id.toString(16).padStart(2, '0')} (length ${len})`);
     const item = BY_ID[id];
     if (item) {
-      const sub = new Reader(buf, start, start + len);
+      sub.buf = buf;
+      sub.pos = start;
+      sub.end = start + len;
       try {
         const v = item.field.read(sub, NO_CTX, extras);
         if (sub.pos === sub.end) {

@@ -19,7 +19,7 @@
  *   `alarm`/`status`, which the encoder writes (the names are ignored when encoding).
  * - The encoder sets status bits 2/3 when lat/lng are negative and otherwise keeps them.
  */
-import { isoOrNull, parseIsoOrNull } from '../bcd.js';
+import { parseIsoOrNull } from '../bcd.js';
 import { fail } from '../errors.js';
 import type { BodyContext, Field } from '../fields.js';
 import { Reader } from '../reader.js';
@@ -44,8 +44,8 @@ export interface LocationBasic {
   heading: number;
   /** Device time, ISO-8601 UTC; null when the terminal sent zeros. */
   time: string | null;
-  alarms: string[];
-  flags: string[];
+  alarms: readonly string[];
+  flags: readonly string[];
 }
 
 export interface LocationReport extends LocationBasic {
@@ -82,7 +82,7 @@ function readBasic(r: Reader, ctx: BodyContext): LocationBasic {
   const speed = ((b[at + 18]! << 8) | b[at + 19]!) / 10;
   const heading = (b[at + 20]! << 8) | b[at + 21]!;
   r.pos = at + 22;
-  const time = isoOrNull(r.time());
+  const time = r.timeIso();
   return {
     alarm,
     status,

@@ -40,7 +40,7 @@ t.test('bad escape, short frame and bad check byte are typed errors', async (t) 
   const e3 = unframe(hex('0002 0000 01'));
   t.equal(e3 instanceof Jt808Error && e3.code, 'truncated');
   const altered = Buffer.from(LOCATION.subarray(1, -1));
-  altered[altered.length - 1] ^= 0x01;
+  altered[altered.length - 1] = altered[altered.length - 1]! ^ 0x01;
   const e4 = unframe(altered);
   t.equal(e4 instanceof Jt808Error && e4.code, 'checksum');
 });
