@@ -43,7 +43,7 @@
  *   its 0x0107 reading, which the 2019 devices of #43 contradict).
  */
 import { fail } from '../errors.js';
-import { gbk, gbk8, gbkRest, struct, u16, u32, u8, when } from '../fields.js';
+import { gbk, gbk8, gbkRest, struct, u16, u8, when } from '../fields.js';
 import type { Field } from '../fields.js';
 import { encodeGbk } from '../gbk.js';
 import { defineBody, emptyBody } from '../registry.js';
