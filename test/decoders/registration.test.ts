@@ -4,7 +4,7 @@
  * bytes. Bodies without a published frame are hand-built from the standard's layout.
  */
 import t from 'tap';
-import { decodeBody, encodeBody, Jt808Error } from '../../decoders/index.js';
+import { decodeBody, decodeWire, encodeBody, Jt808Error } from '../../decoders/index.js';
 import type { Edition, Header, Message } from '../../decoders/index.js';
 import { decodeOk, hex } from '../helpers/frames.js';
 
@@ -83,6 +83,8 @@ t.test('0x0100 2013 (traccar HuabaoProtocolDecoderTest)', async (t) => {
     d4c1423838383838     // 粤B88888
     6d 7e`);
   t.equal(m.version, '2013');
+  const asSession2011 = decodeWire(hex('7e0100002d0141305678720024002c012f373031313142534a2d41362d424400000000000000000000003035363738373201d4c14238383838386d7e'), { edition: '2011' });
+  t.equal(asSession2011.ok && asSession2011.message.version, '2013', 'the body length overrides a 2011 session default');
   t.strictSame(m.body, { provinceId: 44, cityId: 303, makerId: '70111', model: 'BSJ-A6-BD', terminalId: '0567872', plateColor: 1, plate: '粤B88888' });
 
   // a second traccar frame: yellow plate, province/city 0
