@@ -14,6 +14,7 @@ const header = (msgId: number, version: Edition = '2013') => ({ msgId, version, 
 function body(msgId: number, text: string, version: Edition = '2013'): Message {
   const r = decodeBody(header(msgId, version), hex(text));
   if (!r.ok) throw new Error(`expected a body, got ${r.error.code}: ${r.error.detail}`);
+  if ('part' in r.message) throw new Error('expected a whole message');
   return r.message;
 }
 
