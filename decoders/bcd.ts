@@ -83,15 +83,13 @@ const daysIn = (year: number, month: number): number =>
  * the receive time. A bad BCD nibble is a 'malformed' frame.
  */
 export function bcdTimeToIso(buf: Buffer, start: number): string | null {
-  let v = 0;
   const d = [0, 0, 0, 0, 0, 0];
   for (let i = 0; i < 6; i++) {
     const b = buf[start + i]!;
     const hi = b >> 4;
     const lo = b & 0x0f;
     if (hi > 9 || lo > 9) fail('malformed', `BCD time byte 0x${b.toString(16).padStart(2, '0')}`);
-    v = hi * 10 + lo;
-    d[i] = v;
+    d[i] = hi * 10 + lo;
   }
   let year = 2000 + d[0]!;
   let month = d[1]!;
