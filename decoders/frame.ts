@@ -72,7 +72,8 @@ export function enframe(data: Buffer): Buffer {
   const out = Buffer.allocUnsafe(data.length + extra + 3);
   let n = 0;
   out[n++] = FLAG;
-  const put = (b: number): void => {
+  for (let i = 0; i <= data.length; i++) {
+    const b = i < data.length ? data[i]! : sum; // the check byte is escaped like the rest
     if (b === FLAG) {
       out[n++] = ESC;
       out[n++] = 0x02;
@@ -80,9 +81,7 @@ export function enframe(data: Buffer): Buffer {
       out[n++] = ESC;
       out[n++] = 0x01;
     } else out[n++] = b;
-  };
-  for (let i = 0; i < data.length; i++) put(data[i]!);
-  put(sum);
+  }
   out[n++] = FLAG;
   return out;
 }

@@ -96,33 +96,32 @@ function names(value: number, table: (string | null)[], skip: number): string[] 
 const EMPTY: readonly string[] = Object.freeze([]);
 const caches = { alarm2013: new Map<number, readonly string[]>(), alarm2019: new Map<number, readonly string[]>(), status2013: new Map<number, readonly string[]>(), status2019: new Map<number, readonly string[]>() };
 
-function cached(cache: Map<number, readonly string[]>, value: number, compute: () => string[]): readonly string[] {
-  let hit = cache.get(value);
-  if (hit === undefined) {
-    hit = Object.freeze(compute());
-    if (cache.size >= 4096) cache.clear();
-    cache.set(value, hit);
-  }
-  return hit;
+function remember(cache: Map<number, readonly string[]>, value: number, list: string[]): readonly string[] {
+  const frozen = Object.freeze(list);
+  if (cache.size >= 4096) cache.clear();
+  cache.set(value, frozen);
+  return frozen;
 }
 
+// no closures here: tsx/esbuild's keepNames wraps every function created per call
 export function alarmNames(alarm: number, edition: Edition): readonly string[] {
   if (alarm === 0) return EMPTY;
-  return edition === '2019'
-    ? cached(caches.alarm2019, alarm, () => names(alarm, ALARMS_2019, 0))
-    : cached(caches.alarm2013, alarm, () => names(alarm, ALARMS_2013, 0));
+  const is2019 = edition === '2019';
+  const cache = is2019 ? caches.alarm2019 : caches.alarm2013;
+  return cache.get(alarm) ?? remember(cache, alarm, names(alarm, is2019 ? ALARMS_2019 : ALARMS_2013, 0));
 }
 
 /** Status names; the two load bits are folded into one of loadHalf / loadFull / loadReserved. */
 export function statusNames(status: number, edition: Edition): readonly string[] {
   if (status === 0) return EMPTY;
-  const compute = () => {
-    const out = names(status, edition === '2019' ? STATUS_2019 : STATUS_2013, 0x300);
-    const load = (status >>> 8) & 3;
-    if (load !== 0) out.push(load === 1 ? 'loadHalf' : load === 3 ? 'loadFull' : 'loadReserved');
-    return out;
-  };
-  return cached(edition === '2019' ? caches.status2019 : caches.status2013, status, compute);
+  const is2019 = edition === '2019';
+  const cache = is2019 ? caches.status2019 : caches.status2013;
+  const hit = cache.get(status);
+  if (hit !== undefined) return hit;
+  const out = names(status, is2019 ? STATUS_2019 : STATUS_2013, 0x300);
+  const load = (status >>> 8) & 3;
+  if (load !== 0) out.push(load === 1 ? 'loadHalf' : load === 3 ? 'loadFull' : 'loadReserved');
+  return remember(cache, status, out);
 }
 
 export const ALARM_BIT = Object.fromEntries(ALARMS_2013.map((n, i) => [n, i]).filter(([n]) => n !== null)) as Record<string, number>;
