@@ -197,12 +197,28 @@ function coordinate(mask: number, what: string): Field<number> {
   };
 }
 
+/**
+ * The fields an attribute and edition call for must be given: `when` would otherwise leave
+ * them out and shift every byte after them.
+ */
+function requireLimits(v: AreaLimits & { id: number; attr: number }, ctx: BodyContext, speedBits: boolean): void {
+  const missing: string[] = [];
+  if (v.attr & AREA_BY_TIME && (v.startTime === undefined || v.endTime === undefined)) missing.push('startTime/endTime');
+  if (speedBits && v.attr & AREA_SPEED_LIMIT) {
+    if (v.maxSpeed === undefined || v.overspeedDuration === undefined) missing.push('maxSpeed/overspeedDuration');
+    if (ctx.version === '2019' && v.nightMaxSpeed === undefined) missing.push('nightMaxSpeed');
+  }
+  if (ctx.version === '2019' && v.name === undefined) missing.push('name');
+  if (missing.length) fail('encode', `area ${v.id} with attr 0x${v.attr.toString(16)} needs ${missing.join(', ')}`);
+}
+
 /** Encodes with the hemisphere bits matched to the signs of the area's coordinates. */
-function signedArea<T extends { attr: number }>(inner: Field<T>, lats: (v: T) => number[], lngs: (v: T) => number[]): Field<T> {
+function signedArea<T extends AreaLimits & { id: number; attr: number }>(inner: Field<T>, lats: (v: T) => number[], lngs: (v: T) => number[]): Field<T> {
   return {
     read: inner.read,
     write(w, v, ctx, parent) {
       const attr = hemisphere(hemisphere(v.attr, AREA_SOUTH, lats(v), 'latitude'), AREA_WEST, lngs(v), 'longitude');
+      requireLimits(v, ctx, true);
       inner.write(w, attr === v.attr ? v : { ...v, attr }, ctx, parent);
     },
   };
@@ -312,13 +328,22 @@ const routePoint: Field<RoutePoint> = {
   },
 };
 
-export const route = struct({
+const routeLayout = struct({
   id: u32,
   attr: u16,
   ...times,
   points: list(u16, routePoint),
   name: when(is2019, gbk16),
 }) as Field<Route>;
+
+/** Route attribute bit 1 is reserved: speed limits live on the segments. */
+export const route: Field<Route> = {
+  read: routeLayout.read,
+  write(w, v, ctx, parent) {
+    requireLimits(v, ctx, false);
+    routeLayout.write(w, v, ctx, parent);
+  },
+};
 
 const deletion: Field<AreaDeletion> = struct({ ids: list(u8, u32) });
 

@@ -342,3 +342,13 @@ t.test('truncated area bodies fail alone', async (t) => {
   t.equal(bodyError(0x8608, '2019', '01 00000002 00000001'), 'truncated');
   t.equal(bodyError(0x0608, '2019', '03 ffffffff'), 'truncated'); // a huge count, no areas
 });
+
+t.test('area encoder refuses an attribute whose fields are missing', async (t) => {
+  const circle = { id: 1, attr: 1, lat: 0, lng: 0, radius: 0 }; // bit 0 without times
+  t.throws(() => bodyHex(0x8600, '2013', { action: 0, areas: [circle] }), { code: 'encode' });
+  t.throws(() => bodyHex(0x8604, '2013', { id: 1, attr: 2, vertices: [] }), { code: 'encode' }); // bit 1 without speed
+  t.throws(() => bodyHex(0x8604, '2019', { id: 1, attr: 0, vertices: [] }), { code: 'encode' }); // 2019 without name
+  t.throws(() => bodyHex(0x8606, '2013', { id: 1, attr: 1, points: [] }), { code: 'encode' }); // route by time, no times
+  const point = { inflectionId: 1, segmentId: 1, lat: 0, lng: 0, width: 1, attr: 2 }; // segment speed bit, no speed
+  t.throws(() => bodyHex(0x8606, '2013', { id: 1, attr: 0, points: [point] }), { code: 'encode' });
+});
