@@ -135,5 +135,5 @@ export function byEdition<T>(v2019: Field<T>, older: Field<T>): Field<T> {
   };
 }
 
-/** A BYTE count in 2013, a WORD count in 2019 (0x8003, 0x0005, 0x8800 ...). */
+/** A BYTE count in 2013, a WORD count in 2019 (0x8003, 0x0005; 0x8800 keeps a BYTE in 2019). */
 export const count8or16: Field<number> = byEdition(u16, u8);
