@@ -1,0 +1,28 @@
+/**
+ * The HTTP side as a fastify instance built from one plugin per route family (encapsulated:
+ * each gets the gateway through its options, nothing global). `listen` is the caller's.
+ */
+import Fastify from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import type { Gateway } from '../gateway.js';
+import type { LiveIndex } from '../live/index.js';
+import type { Logger } from '../log.js';
+import { commandRoutes } from './routes/commands.js';
+import { healthRoutes } from './routes/health.js';
+import { liveRoutes } from './routes/live.js';
+import { metricsRoutes } from './routes/metrics.js';
+
+export interface AppDeps {
+  gateway: Gateway;
+  live: LiveIndex;
+}
+
+export function buildApp(deps: AppDeps, log: Logger): FastifyInstance {
+  // per-request logs stay off (warn): the access pattern is in /metrics, not in the log
+  const app = Fastify({ loggerInstance: log.child({ component: 'http' }, { level: 'warn' }) });
+  app.register(healthRoutes, deps);
+  app.register(metricsRoutes, deps);
+  app.register(liveRoutes, deps);
+  app.register(commandRoutes, deps);
+  return app as unknown as FastifyInstance;
+}

@@ -1,0 +1,48 @@
+/**
+ * `npm start`: the whole gateway on embedded defaults (JT/T 808 TCP+UDP 6808, HTTP 8080,
+ * MQTT 1883 and WebSocket), no external service. Config: config/default.json, then
+ * `--config FILE`, then DIPPER_* variables. SIGTERM/SIGINT: stop accepting, flush, close
+ * sessions, exit 0.
+ */
+import { ConfigError, configArgument, loadConfig } from './config.js';
+import { createLogger } from './log.js';
+import { startServer } from './server.js';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig({ file: configArgument(process.argv.slice(2)), env: process.env });
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`dipper: ${e.message}\n`);
+      process.exit(2);
+    }
+    throw e;
+  }
+  const log = createLogger(config.log.level);
+  const server = await startServer(config, log, { processMetrics: true });
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down: no new connections, flushing sinks');
+    server.close().then(
+      () => {
+        log.info('stopped');
+        log.flush?.();
+        process.exit(0);
+      },
+      (err: unknown) => {
+        log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`dipper: failed to start: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});

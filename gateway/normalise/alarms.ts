@@ -1,0 +1,52 @@
+/**
+ * Alarm edges: the alarm DWORD of each live position is compared with the terminal's previous
+ * one; each bit that rises becomes an Alarm `start`, each that falls an `end`, carrying the
+ * Position. State is per terminal (not per session), so a reconnect does not re-raise alarms
+ * already reported. Backfilled positions are history: they never move the state.
+ */
+import type { Alarm, Position } from './events.js';
+
+export class AlarmTracker {
+  private readonly last = new Map<string, { alarm: number; alarms: readonly string[] }>();
+
+  update(position: Position): Alarm[] {
+    if (position.backfill) return [];
+    const previous = this.last.get(position.terminal) ?? { alarm: 0, alarms: [] };
+    const before = previous.alarm;
+    const now = position.alarm;
+    this.last.set(position.terminal, { alarm: now, alarms: position.alarms });
+    const changed = (before ^ now) >>> 0;
+    if (changed === 0) return [];
+    const out: Alarm[] = [];
+    for (let bit = 0; bit < 32; bit++) {
+      const mask = 2 ** bit;
+      if (Math.floor(changed / mask) % 2 === 0) continue;
+      const rising = Math.floor(now / mask) % 2 === 1;
+      out.push({
+        terminal: position.terminal,
+        category: position.category,
+        org: position.org,
+        alarm: rising ? nameOf(bit, now, position.alarms) : nameOf(bit, before, previous.alarms),
+        bit,
+        state: rising ? 'start' : 'end',
+        time: position.time,
+        position,
+      });
+    }
+    return out;
+  }
+
+  forget(terminal: string): void {
+    this.last.delete(terminal);
+  }
+}
+
+/**
+ * The name of `bit` in `word`: the codec lists the names of set bits in ascending bit order
+ * (in the frame's edition), so the n-th set bit is the n-th name.
+ */
+function nameOf(bit: number, word: number, names: readonly string[]): string {
+  let n = 0;
+  for (let b = 0; b < bit; b++) if (Math.floor(word / 2 ** b) % 2 === 1) n++;
+  return names[n] ?? `bit${bit}`;
+}

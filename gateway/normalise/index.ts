@@ -1,0 +1,33 @@
+/**
+ * Located messages -> events. Each location (0x0200, each item of 0x0704, the body of 0x0201
+ * and 0x0500, the basic block of 0x0801) becomes a Position; live ones also feed the alarm
+ * tracker, whose edges become Alarm events right after their Position.
+ */
+import type { Metrics } from '../metrics.js';
+import type { Device } from '../registry/devices.js';
+import type { AlarmTracker } from './alarms.js';
+import type { GatewayEvent, Position } from './events.js';
+import { toPosition } from './position.js';
+import type { LocationLike, NormaliseOptions } from './position.js';
+
+export interface NormaliseContext {
+  options: NormaliseOptions;
+  alarms: AlarmTracker;
+  metrics: Metrics;
+}
+
+export function positionOf(loc: LocationLike, device: Device, receivedAt: number, backfill: boolean, ctx: NormaliseContext): Position {
+  const { position, invalid } = toPosition(loc, device, receivedAt, backfill, ctx.options);
+  if (invalid) ctx.metrics.invalidFixes.inc({ reason: invalid });
+  return position;
+}
+
+export function locationEvents(locs: readonly LocationLike[], device: Device, backfill: boolean, ctx: NormaliseContext, receivedAt = Date.now()): GatewayEvent[] {
+  const events: GatewayEvent[] = [];
+  for (const loc of locs) {
+    const position = positionOf(loc, device, receivedAt, backfill, ctx);
+    events.push({ kind: 'position', position });
+    for (const alarm of ctx.alarms.update(position)) events.push({ kind: 'alarm', alarm });
+  }
+  return events;
+}

@@ -1,0 +1,193 @@
+/**
+ * The device registry: which terminal is which (category, org unit, plate or officer) and the
+ * static resources that send no frames (fixed cameras, posts) but stand on the map.
+ *
+ * File formats (DIPPER_DEVICES), chosen by extension:
+ *   JSON  { "terminals": [{ "terminal", "category", "org", "plate"?, "officer"? }],
+ *           "resources": [{ "id", "kind", "org", "lat", "lng", "name"? }] }
+ *   CSV   header row, then one row per entry:
+ *           type,id,category,org,plate,officer,lat,lng,name
+ *           terminal,13912345678,vehicle,wuhan/jianghan/squad-3,鄂A12345,,,,
+ *           resource,cam-17,fixedcam,wuhan/jianghan,,,30.58,114.27,Jianghan Rd north
+ *
+ * The file is watched and reloaded on change; a file that fails to parse keeps the previous
+ * registry in force (logged), so a half-saved edit never empties the map.
+ */
+import { readFileSync, watch } from 'node:fs';
+import type { FSWatcher } from 'node:fs';
+import type { Logger } from '../log.js';
+import type { Category } from '../normalise/events.js';
+
+export interface Device {
+  terminal: string;
+  category: Category;
+  org: string;
+  plate?: string;
+  officer?: string;
+}
+
+export interface StaticResource {
+  id: string;
+  kind: string;
+  org: string;
+  lat: number;
+  lng: number;
+  name?: string;
+}
+
+const CATEGORIES = new Set(['vehicle', 'bodycam', 'handheld', 'fixedcam', 'unknown']);
+
+/** Terminal identity: the phone's digits without leading zeros (2013 pads to 12, 2019 to 20). */
+export function terminalId(phone: string): string {
+  const t = phone.replace(/^0+/, '');
+  return t === '' ? '0' : t;
+}
+
+export interface RegistryData {
+  devices: Map<string, Device>;
+  resources: StaticResource[];
+}
+
+function device(raw: Record<string, unknown>, where: string): Device {
+  const terminal = String(raw.terminal ?? raw.id ?? '').trim();
+  if (!/^\d{1,20}$/.test(terminal)) throw new Error(`${where}: terminal "${terminal}" is not 1-20 digits`);
+  const category = String(raw.category ?? 'unknown').trim();
+  if (!CATEGORIES.has(category)) throw new Error(`${where}: category "${category}" is not one of ${[...CATEGORIES].join(', ')}`);
+  const d: Device = { terminal: terminalId(terminal), category: category as Category, org: String(raw.org ?? '').trim() };
+  if (raw.plate) d.plate = String(raw.plate).trim();
+  if (raw.officer) d.officer = String(raw.officer).trim();
+  return d;
+}
+
+function resource(raw: Record<string, unknown>, where: string): StaticResource {
+  const lat = Number(raw.lat);
+  const lng = Number(raw.lng);
+  if (!(Math.abs(lat) <= 90) || !(Math.abs(lng) <= 180)) throw new Error(`${where}: bad coordinates ${String(raw.lat)},${String(raw.lng)}`);
+  const id = String(raw.id ?? '').trim();
+  if (!id) throw new Error(`${where}: resource without id`);
+  const r: StaticResource = { id, kind: String(raw.kind ?? raw.category ?? 'post').trim(), org: String(raw.org ?? '').trim(), lat, lng };
+  if (raw.name) r.name = String(raw.name).trim();
+  return r;
+}
+
+/** Minimal CSV: comma separated, optional double quotes ("" inside quotes is a quote). */
+export function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  for (const line of text.split(/\r?\n/)) {
+    if (line.trim() === '' || line.startsWith('#')) continue;
+    const cells: string[] = [];
+    let cell = '';
+    let quoted = false;
+    for (let i = 0; i < line.length; i++) {
+      const c = line[i]!;
+      if (quoted) {
+        if (c === '"' && line[i + 1] === '"') {
+          cell += '"';
+          i++;
+        } else if (c === '"') quoted = false;
+        else cell += c;
+      } else if (c === '"') quoted = true;
+      else if (c === ',') {
+        cells.push(cell);
+        cell = '';
+      }
+      else cell += c;
+    }
+    cells.push(cell);
+    rows.push(cells);
+  }
+  return rows;
+}
+
+export function parseRegistry(text: string, format: 'json' | 'csv'): RegistryData {
+  const devices = new Map<string, Device>();
+  const resources: StaticResource[] = [];
+  if (format === 'json') {
+    const doc = JSON.parse(text) as { terminals?: Record<string, unknown>[]; resources?: Record<string, unknown>[] };
+    (doc.terminals ?? []).forEach((t, i) => {
+      const d = device(t, `terminals[${i}]`);
+      devices.set(d.terminal, d);
+    });
+    (doc.resources ?? []).forEach((r, i) => resources.push(resource(r, `resources[${i}]`)));
+  } else {
+    const [head, ...rows] = parseCsv(text);
+    if (!head) return { devices, resources };
+    const names = head.map((h) => h.trim());
+    rows.forEach((cells, i) => {
+      const row = Object.fromEntries(names.map((n, j) => [n, cells[j] ?? '']));
+      const where = `row ${i + 2}`;
+      if (row.type === 'resource') resources.push(resource({ ...row, kind: row.category }, where));
+      else {
+        const d = device({ ...row, terminal: row.id ?? row.terminal }, where);
+        devices.set(d.terminal, d);
+      }
+    });
+  }
+  return { devices, resources };
+}
+
+export class DeviceRegistry {
+  private data: RegistryData = { devices: new Map(), resources: [] };
+  private watcher: FSWatcher | undefined;
+  private reloadTimer: NodeJS.Timeout | undefined;
+  reloads = 0;
+
+  constructor(
+    private readonly file: string,
+    private readonly log: Logger,
+  ) {}
+
+  /** Loads the file (throws on a bad file at start) and watches it. */
+  start(): this {
+    if (!this.file) return this;
+    this.data = this.read();
+    try {
+      this.watcher = watch(this.file, () => this.scheduleReload());
+    } catch (e) {
+      this.log.warn({ err: e, file: this.file }, 'device registry: cannot watch for changes');
+    }
+    return this;
+  }
+
+  lookup(terminal: string): Device | undefined {
+    return this.data.devices.get(terminal);
+  }
+
+  get resources(): readonly StaticResource[] {
+    return this.data.resources;
+  }
+
+  get size(): number {
+    return this.data.devices.size;
+  }
+
+  /** Re-reads the file now; keeps the previous data when it does not parse. */
+  reload(): boolean {
+    try {
+      this.data = this.read();
+      this.reloads++;
+      this.log.info({ file: this.file, terminals: this.data.devices.size, resources: this.data.resources.length }, 'device registry reloaded');
+      return true;
+    } catch (e) {
+      this.log.error({ err: e, file: this.file }, 'device registry: reload failed, keeping the previous one');
+      return false;
+    }
+  }
+
+  close(): void {
+    this.watcher?.close();
+    clearTimeout(this.reloadTimer);
+  }
+
+  private scheduleReload(): void {
+    // one reload per burst of change events (an editor's save is several)
+    clearTimeout(this.reloadTimer);
+    this.reloadTimer = setTimeout(() => this.reload(), 100);
+    this.reloadTimer.unref();
+  }
+
+  private read(): RegistryData {
+    const text = readFileSync(this.file, 'utf8');
+    return parseRegistry(text, this.file.toLowerCase().endsWith('.csv') ? 'csv' : 'json');
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * Composition: builds the whole service from a Config (sinks, gateway, transports, HTTP) and
+ * takes it down in order. `npm start` (main.ts) and the end-to-end tests both use this, so the
+ * tests run exactly what production runs, on ports chosen by the system (port 0).
+ */
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import type { Config } from './config.js';
+import { Gateway } from './gateway.js';
+import { buildApp } from './http/app.js';
+import { LiveIndex } from './live/index.js';
+import type { Logger } from './log.js';
+import { Metrics } from './metrics.js';
+import { MqttBrokerSink } from './sinks/mqtt-broker.js';
+import type { EventSink } from './sinks/sink.js';
+import { listenTcp } from './transport/tcp.js';
+import type { TcpListener } from './transport/tcp.js';
+import { listenUdp } from './transport/udp.js';
+import type { UdpListener } from './transport/udp.js';
+
+export interface Ports {
+  jt808: number;
+  udp: number | null;
+  http: number;
+  mqtt: number;
+  mqttWs: number;
+}
+
+export interface Server {
+  gateway: Gateway;
+  live: LiveIndex;
+  broker: MqttBrokerSink;
+  http: FastifyInstance;
+  ports: Ports;
+  /** SIGTERM path: stop accepting, flush queue and sinks, close sessions. Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Extra sinks (Kafka, external MQTT, InfluxDB) besides the embedded broker and live index. */
+  sinks?: EventSink[];
+  /** prom-client default process metrics (off in tests: one registry each). */
+  processMetrics?: boolean;
+}
+
+export async function startServer(config: Config, log: Logger, options: StartOptions = {}): Promise<Server> {
+  const broker = await MqttBrokerSink.start(config.mqtt);
+  const live = new LiveIndex();
+  const sinks: EventSink[] = [broker, live, ...(options.sinks ?? [])];
+  const gateway = new Gateway({ config, log, sinks, metrics: new Metrics({ defaults: options.processMetrics ?? false }) });
+  let tcp: TcpListener | undefined;
+  let udp: UdpListener | undefined;
+  const http = buildApp({ gateway, live }, log);
+  try {
+    tcp = await listenTcp(gateway, config.jt808.port, config.jt808.host);
+    // UDP on the same port as TCP (the chosen one when the configured port is 0)
+    if (config.jt808.udp) udp = await listenUdp(gateway, tcp.port, config.jt808.host);
+    await http.listen({ port: config.http.port, host: config.http.host });
+  } catch (e) {
+    await tcp?.close();
+    await udp?.close();
+    await http.close();
+    await gateway.close();
+    await broker.close();
+    throw e;
+  }
+  const ports: Ports = { jt808: tcp.port, udp: udp?.port ?? null, http: (http.server.address() as AddressInfo).port, mqtt: broker.port, mqttWs: broker.wsPort };
+  log.info({ ports, devices: gateway.registry.size, dataDir: config.dataDir, anonymous: config.auth.allowAnonymous }, 'dipper gateway listening');
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      // stop accepting first; the listener's close resolves once the gateway has closed its sockets
+      const tcpClosed = tcp.close();
+      await udp?.close();
+      await gateway.close();
+      await tcpClosed;
+      await Promise.all(sinks.map((s) => s.close().catch((err: unknown) => log.error({ err, sink: s.name }, 'sink close failed'))));
+      await http.close();
+    })());
+  return { gateway, live, broker, http, ports, close };
+}

@@ -1,0 +1,57 @@
+/**
+ * What a session needs from its transport, and nothing more: write a frame, pause and resume
+ * reading, close. TCP wraps a socket (or any Duplex: tests use duplexPair); UDP writes
+ * datagrams to the address the terminal last sent from.
+ */
+import type { Duplex } from 'node:stream';
+
+export interface Connection {
+  readonly transport: 'tcp' | 'udp';
+  /** "ip:port" for logs. */
+  readonly remote: string;
+  readonly ip: string;
+  write(frame: Buffer): void;
+  pause(): void;
+  resume(): void;
+  close(): void;
+}
+
+/** Unread bytes a terminal may leave in our send buffer before it is judged dead. */
+const MAX_UNSENT = 256 * 1024;
+
+export class StreamConnection implements Connection {
+  readonly transport = 'tcp' as const;
+  readonly remote: string;
+  constructor(
+    private readonly stream: Duplex,
+    readonly ip: string,
+    port: number | undefined,
+  ) {
+    this.remote = port === undefined ? ip : `${ip}:${port}`;
+  }
+
+  write(frame: Buffer): void {
+    if (this.stream.destroyed || !this.stream.writable) return;
+    // a terminal that stops reading must not make the gateway hold its replies forever
+    if (this.stream.writableLength > MAX_UNSENT) {
+      this.stream.destroy();
+      return;
+    }
+    this.stream.write(frame);
+  }
+
+  pause(): void {
+    this.stream.pause();
+  }
+
+  resume(): void {
+    this.stream.resume();
+  }
+
+  close(): void {
+    if (this.stream.destroyed) return;
+    this.stream.end();
+    // give the last reply a moment to leave, then make sure the socket is gone
+    setTimeout(() => this.stream.destroy(), 1000).unref();
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * What a session sees of the gateway: settings, shared services and the few calls that cross
+ * sessions (attach on login, publish to the sinks). An interface, so sessions and handlers do
+ * not import the Gateway class (no cycle) and tests could drive them with a small one.
+ */
+import type { Config } from '../config.js';
+import type { Logger } from '../log.js';
+import type { MediaStore } from '../media/store.js';
+import type { Metrics } from '../metrics.js';
+import type { GatewayEvent } from '../normalise/events.js';
+import type { NormaliseContext } from '../normalise/index.js';
+import type { DeviceRegistry } from '../registry/devices.js';
+import type { Session } from './session.js';
+
+export interface GatewayContext {
+  readonly config: Config;
+  readonly log: Logger;
+  readonly metrics: Metrics;
+  readonly registry: DeviceRegistry;
+  readonly normalise: NormaliseContext;
+  readonly media: MediaStore;
+  /** Makes `session` the one session of its terminal, closing an older one. */
+  attach(session: Session): void;
+  /** The session is closing. */
+  detach(session: Session, reason: string): void;
+  /** Resolves once every sink has the events; pauses `session` when the queue is full. */
+  publish(session: Session, events: readonly GatewayEvent[]): Promise<void>;
+}

@@ -1,0 +1,330 @@
+/**
+ * One terminal connection (aedes's Client): everything per terminal lives here (phone, auth
+ * state, edition, the platform's serial counter, subpackage reassembly, pending commands,
+ * timers), and `close()` is idempotent and clears all of it.
+ *
+ * Bytes in: FrameSplitter -> decodeFrame -> (Reassembler) -> handlers/index.ts `dispatch`.
+ * A bad frame is counted, logged with its hex (the first few per session, so a flood cannot
+ * flood the log), answered 0x8001 result 2 when its header parsed (2013 §8.1: "消息有误"),
+ * and never affects the next frame. Junk and malformed frames past a threshold close the
+ * connection.
+ */
+import { FrameSplitter, Reassembler, RESULT, decodeFrame, encodeParts } from '../../decoders/index.js';
+import type { DecodeResult, Edition, Header, Incomplete, Jt808Error, Message, MessagePart } from '../../decoders/index.js';
+import { hexId } from '../metrics.js';
+import { terminalId } from '../registry/devices.js';
+import type { Device } from '../registry/devices.js';
+import type { Connection } from './connection.js';
+import type { GatewayContext } from './context.js';
+import { mediaAnswer } from './downlink.js';
+import { dispatch } from './handlers/index.js';
+
+/** Bad frames per session whose hex is logged; later ones are only counted. */
+const LOGGED_ERRORS = 5;
+/** Before the first good frame a connection gets little patience: it may not be a terminal. */
+const JUNK_BEFORE_FIRST_FRAME = 64;
+/** Other protocols knocking on the port: HTTP methods, TLS handshake, SSH banner. */
+const FOREIGN = ['GET ', 'POST', 'HEAD', 'PUT ', 'OPTI', 'DELE', 'PATC', 'CONN', '\u0016\u0003', 'SSH-'];
+
+export interface PendingCommand {
+  msgId: number;
+  /** Serials used by the command's frames (one per subpackage). */
+  serials: Set<number>;
+  replyIds: readonly number[];
+  resolve: (reply: Message) => void;
+  reject: (error: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+export class OfflineError extends Error {
+  override name = 'OfflineError';
+}
+
+let nextId = 1;
+
+export class Session {
+  readonly id = nextId++;
+  /** Phone as the header carries it (leading zeros kept): used in every reply. */
+  phone: string | undefined;
+  /** Terminal identity (phone without leading zeros) once known. */
+  terminal: string | undefined;
+  device: Device | undefined;
+  authenticated = false;
+  edition: Edition = '2013';
+  protocolVersion: number | undefined;
+  closed = false;
+  closeReason = '';
+  /** Paused because the sink queue is full. */
+  backpressured = false;
+  readonly pending = new Map<number, PendingCommand>();
+  /** mediaId of multimedia uploads being reassembled, by first serial (for 0x8800 lists). */
+  readonly mediaIds = new Map<number, number>();
+
+  private serial = 0;
+  private readonly splitter: FrameSplitter;
+  private readonly reassembler: Reassembler;
+  private junkSeen = 0;
+  private junkSinceFrame = 0;
+  private badSinceFrame = 0;
+  private badLogged = 0;
+  private goodFrames = 0;
+  private readonly handshakeTimer: NodeJS.Timeout | undefined;
+  private readonly idleTimer: NodeJS.Timeout;
+  private reassemblyTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly gateway: GatewayContext,
+    readonly connection: Connection,
+  ) {
+    const { jt808, auth, reassembly } = gateway.config;
+    this.splitter = new FrameSplitter({ maxEscaped: jt808.maxFrameBytes });
+    this.reassembler = new Reassembler({ timeoutMs: reassembly.timeoutMs, maxRequests: reassembly.retries });
+    this.idleTimer = setTimeout(() => this.close('idle'), jt808.idleTimeoutMs).unref();
+    if (!auth.allowAnonymous) this.handshakeTimer = setTimeout(() => this.authenticated || this.close('handshake-timeout'), jt808.handshakeTimeoutMs).unref();
+  }
+
+  // ---- bytes in -------------------------------------------------------------------------
+
+  /** A chunk of a TCP stream. */
+  feed(chunk: Buffer): void {
+    if (this.closed) return;
+    if (this.goodFrames === 0 && this.junkSeen === 0 && FOREIGN.some((p) => chunk.toString('latin1', 0, p.length) === p)) {
+      this.gateway.metrics.junkBytes.inc(chunk.length);
+      this.logBad('foreign protocol on the JT/T 808 port', chunk);
+      this.close('junk');
+      return;
+    }
+    this.splitter.push(chunk, this.onFrame, this.onFrameError);
+    const junk = this.splitter.junkBytes - this.junkSeen;
+    if (junk > 0) {
+      this.junkSeen = this.splitter.junkBytes;
+      this.junkSinceFrame += junk;
+      this.gateway.metrics.junkBytes.inc(junk);
+      const limit = this.goodFrames === 0 ? Math.min(JUNK_BEFORE_FIRST_FRAME, this.gateway.config.jt808.junkThreshold) : this.gateway.config.jt808.junkThreshold;
+      if (this.junkSinceFrame > limit) {
+        this.logBad(`${this.junkSinceFrame} bytes outside frames`, chunk);
+        this.close('junk');
+      }
+    }
+  }
+
+  private readonly onFrame = (data: Buffer): void => {
+    if (this.closed) return;
+    this.receive(decodeFrame(data, this.edition === '2019' ? undefined : { edition: this.edition }), data);
+  };
+
+  private readonly onFrameError = (error: Jt808Error, raw: Buffer): void => {
+    if (this.closed) return;
+    this.rejectFrame(error, raw);
+  };
+
+  /** One decoded frame (TCP after the splitter; UDP directly). */
+  receive(result: DecodeResult, raw: Buffer): void {
+    if (this.closed) return;
+    if (!result.ok) {
+      this.rejectFrame(result.error, raw);
+      // 2013 §8.1 result 2: the header parsed, so the terminal can be told which message was bad
+      if (result.header) this.ack(result.header, RESULT.malformed, 'malformed');
+      return;
+    }
+    const message = result.message;
+    this.goodFrames++;
+    this.junkSinceFrame = 0;
+    this.badSinceFrame = 0;
+    this.idleTimer.refresh();
+    this.gateway.metrics.framesIn.inc({ msg_id: hexId(message.msgId) });
+    if ('part' in message) this.addPart(message);
+    else this.dispatch(message);
+  }
+
+  private rejectFrame(error: Jt808Error, raw: Buffer): void {
+    this.gateway.metrics.decodeErrors.inc({ reason: error.code });
+    this.logBad(error.message, raw);
+    if (++this.badSinceFrame > this.gateway.config.jt808.malformedThreshold) this.close('malformed');
+  }
+
+  private logBad(what: string, raw: Buffer): void {
+    if (this.badLogged >= LOGGED_ERRORS) return;
+    this.badLogged++;
+    const hex = raw.subarray(0, 256).toString('hex');
+    this.gateway.log.warn({ session: this.id, remote: this.connection.remote, terminal: this.terminal, hex, more: this.badLogged === LOGGED_ERRORS ? 'further bad frames of this session are only counted' : undefined }, what);
+  }
+
+  private dispatch(message: Message): void {
+    try {
+      const done = dispatch(this, message);
+      if (done) done.catch((e: unknown) => this.handlerFailed(message, e));
+    } catch (e) {
+      this.handlerFailed(message, e);
+    }
+  }
+
+  private handlerFailed(message: Message, e: unknown): void {
+    if (this.closed) return;
+    this.gateway.log.error({ err: e, session: this.id, terminal: this.terminal, msgId: hexId(message.msgId) }, 'handler failed');
+    this.ack(message, RESULT.fail, 'handler-error');
+  }
+
+  // ---- subpackages ----------------------------------------------------------------------
+
+  private addPart(part: MessagePart): void {
+    const isMedia = part.msgId === 0x0801;
+    if (isMedia && part.packet.index === 1 && part.part.length >= 4) {
+      this.mediaIds.set((part.serial - part.packet.index + 1 + 0x10000) & 0xffff, part.part.readUInt32BE(0));
+    }
+    const r = this.reassembler.add(part, Date.now());
+    switch (r.state) {
+      case 'invalid':
+        this.gateway.metrics.reassembly.inc({ outcome: 'invalid' });
+        this.ack(part, RESULT.malformed, 'bad-packet');
+        return;
+      case 'duplicate':
+      case 'pending':
+        // each packet is answered as it arrives (except media: 0x8800 answers the whole upload)
+        if (!isMedia) this.ack(part, RESULT.ok);
+        this.armReassembly();
+        return;
+      case 'complete':
+        this.gateway.metrics.reassembly.inc({ outcome: 'complete' });
+        if (!isMedia) this.ack(part, RESULT.ok);
+        if (!r.result.ok) {
+          this.rejectFrame(r.result.error, part.part);
+          if (r.result.header) this.ack(r.result.header, RESULT.malformed, 'malformed');
+          return;
+        }
+        if (isMedia) this.mediaIds.delete(r.result.message.serial);
+        this.dispatch(r.result.message as Message);
+    }
+  }
+
+  private armReassembly(): void {
+    if (this.reassemblyTimer || this.closed) return;
+    this.reassemblyTimer = setTimeout(() => {
+      this.reassemblyTimer = undefined;
+      for (const inc of this.reassembler.expire(Date.now())) this.requestMissing(inc);
+      if (this.reassembler.pending > 0) this.armReassembly();
+    }, this.gateway.config.reassembly.timeoutMs).unref();
+  }
+
+  /** 2013 §8.4 0x8003 (or §8.50 0x8800 for multimedia): ask for the packets that did not come. */
+  private requestMissing(inc: Incomplete): void {
+    if (inc.dropped) {
+      this.gateway.metrics.reassembly.inc({ outcome: 'dropped' });
+      this.gateway.log.warn({ session: this.id, terminal: this.terminal, msgId: hexId(inc.msgId), missing: inc.missing }, 'subpackaged message given up');
+      this.mediaIds.delete(inc.firstSerial);
+      return;
+    }
+    this.gateway.metrics.reassembly.inc({ outcome: 'requested' });
+    const mediaId = inc.msgId === 0x0801 ? this.mediaIds.get(inc.firstSerial) : undefined;
+    if (mediaId !== undefined) this.send(0x8800, mediaAnswer(mediaId, inc.missing), inc.header);
+    else this.send(0x8003, { origSerial: inc.firstSerial, packetIds: inc.missing }, inc.header);
+  }
+
+  // ---- bytes out ------------------------------------------------------------------------
+
+  /** The platform's serial counter (2013 §4.4.3: from 0, wraps). */
+  nextSerial(count = 1): number {
+    const s = this.serial;
+    this.serial = (this.serial + count) & 0xffff;
+    return s;
+  }
+
+  /**
+   * Encodes and writes a platform message; subpackaged when its body exceeds 1023 bytes.
+   * Replies take their edition and phone from the message they answer. Returns the serials used.
+   */
+  send(msgId: number, body: object, replyTo?: Pick<Header, 'version' | 'phone' | 'protocolVersion'>): number[] {
+    const version = replyTo?.version ?? this.edition;
+    const phone = replyTo?.phone ?? this.phone ?? '0';
+    const protocolVersion = version === '2019' ? (replyTo?.protocolVersion ?? this.protocolVersion ?? 1) : undefined;
+    const frames = encodeParts({ msgId, version, phone, serial: this.serial, ...(protocolVersion !== undefined ? { protocolVersion } : {}), body });
+    const first = this.nextSerial(frames.length);
+    for (const f of frames) this.connection.write(f);
+    this.gateway.metrics.replies.inc({ kind: hexId(msgId) }, frames.length);
+    return frames.map((_, i) => (first + i) & 0xffff);
+  }
+
+  /** 0x8001 platform general response (2013 §8.2) to `message`. */
+  ack(message: Header, result: number, refusal?: string): void {
+    if (this.closed) return;
+    if (refusal) this.gateway.metrics.refusals.inc({ reason: refusal });
+    this.send(0x8001, { ackSerial: message.serial, ackMsgId: message.msgId, result }, message);
+  }
+
+  /** Hands events to the sinks; resolves when they are safe. */
+  publish(events: Parameters<GatewayContext['publish']>[1]): Promise<void> {
+    return this.gateway.publish(this, events);
+  }
+
+  // ---- downlink commands ----------------------------------------------------------------
+
+  /** Sends a command and waits for the reply that carries one of its serials. */
+  command(msgId: number, body: object, replyIds: readonly number[], timeoutMs: number): Promise<Message> {
+    if (this.closed) return Promise.reject(new OfflineError('session closed'));
+    return new Promise<Message>((resolve, reject) => {
+      const serials = new Set(this.send(msgId, body));
+      const first = serials.values().next().value!;
+      const timer = setTimeout(() => {
+        this.pending.delete(first);
+        reject(new Error(`no reply to ${hexId(msgId)} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.pending.set(first, { msgId, serials, replyIds, resolve, reject, timer });
+    });
+  }
+
+  /** A terminal reply (0x0001, 0x0104, 0x0201, 0x0805, ...): resolves the command it answers. */
+  settle(reply: Message, ackSerial: number, ackMsgId?: number): boolean {
+    for (const [key, p] of this.pending) {
+      if (!p.serials.has(ackSerial) || !p.replyIds.includes(reply.msgId)) continue;
+      if (ackMsgId !== undefined && ackMsgId !== p.msgId) continue;
+      clearTimeout(p.timer);
+      this.pending.delete(key);
+      p.resolve(reply);
+      return true;
+    }
+    return false;
+  }
+
+  // ---- state ----------------------------------------------------------------------------
+
+  /** Learns who is at the other end from a header (phone, registry entry). */
+  identify(header: Pick<Header, 'phone' | 'version' | 'protocolVersion'>): void {
+    this.phone = header.phone;
+    if (header.version === '2019') {
+      this.edition = '2019';
+      this.protocolVersion = header.protocolVersion;
+    }
+    const terminal = terminalId(header.phone);
+    if (terminal === this.terminal) return;
+    this.terminal = terminal;
+    this.device = this.gateway.registry.lookup(terminal) ?? { terminal, category: 'unknown', org: '' };
+  }
+
+  pause(): void {
+    this.connection.pause();
+  }
+
+  resume(): void {
+    if (!this.closed) this.connection.resume();
+  }
+
+  /** Idempotent: clears every timer, pending command and partial message, closes the transport. */
+  close(reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.closeReason = reason;
+    clearTimeout(this.idleTimer);
+    clearTimeout(this.handshakeTimer);
+    clearTimeout(this.reassemblyTimer);
+    this.splitter.reset();
+    this.reassembler.clear();
+    this.mediaIds.clear();
+    for (const p of this.pending.values()) {
+      clearTimeout(p.timer);
+      p.reject(new OfflineError(`session closed (${reason})`));
+    }
+    this.pending.clear();
+    this.connection.close();
+    this.gateway.detach(this, reason);
+  }
+}

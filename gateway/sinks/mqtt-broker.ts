@@ -1,0 +1,106 @@
+/**
+ * The embedded MQTT broker (aedes, MQTT 3.1.1) as an event sink: the command centre's map and
+ * any other subscriber connect to it directly, over TCP or WebSocket, with no external
+ * service. Topics:
+ *   {prefix}/{category}/{terminal}/position   QoS 1, retained: the last position
+ *   {prefix}/{category}/{terminal}/alarm      QoS 1
+ *   {prefix}/{category}/{terminal}/media      QoS 1
+ * Only the gateway publishes under the prefix: client publishes there are refused.
+ */
+import { createServer } from 'node:net';
+import type { AddressInfo, Server } from 'node:net';
+import { createServer as createHttpServer } from 'node:http';
+import type { Server as HttpServer } from 'node:http';
+import { Aedes } from 'aedes';
+import { WebSocketServer, createWebSocketStream } from 'ws';
+import { toJson } from '../../decoders/index.js';
+import type { GatewayEvent } from '../normalise/events.js';
+import type { EventSink } from './sink.js';
+
+export interface BrokerOptions {
+  host: string;
+  port: number;
+  wsPort: number;
+  topicPrefix: string;
+}
+
+export function topicOf(prefix: string, event: GatewayEvent): { topic: string; payload: object; retain: boolean } {
+  switch (event.kind) {
+    case 'position':
+      return { topic: `${prefix}/${event.position.category}/${event.position.terminal}/position`, payload: event.position, retain: !event.position.backfill && event.position.valid };
+    case 'alarm':
+      return { topic: `${prefix}/${event.alarm.category}/${event.alarm.terminal}/alarm`, payload: event.alarm, retain: false };
+    case 'media':
+      return { topic: `${prefix}/${event.media.category}/${event.media.terminal}/media`, payload: event.media, retain: false };
+  }
+}
+
+export class MqttBrokerSink implements EventSink {
+  readonly name = 'mqtt-embedded';
+  private constructor(
+    readonly broker: Aedes,
+    private readonly server: Server,
+    private readonly httpServer: HttpServer,
+    private readonly wss: WebSocketServer,
+    private readonly prefix: string,
+  ) {}
+
+  static async start(options: BrokerOptions): Promise<MqttBrokerSink> {
+    const broker = await Aedes.createBroker();
+    const prefix = options.topicPrefix;
+    broker.authorizePublish = (client, packet, done) => {
+      if (client && (packet.topic === prefix || packet.topic.startsWith(`${prefix}/`))) done(new Error(`only the gateway publishes under ${prefix}/`));
+      else done(null);
+    };
+    const server = createServer(broker.handle);
+    const httpServer = createHttpServer();
+    const wss = new WebSocketServer({ server: httpServer });
+    wss.on('connection', (socket, req) => broker.handle(createWebSocketStream(socket), req));
+    await listen(server, options.port, options.host);
+    await listen(httpServer, options.wsPort, options.host);
+    return new MqttBrokerSink(broker, server, httpServer, wss, prefix);
+  }
+
+  get port(): number {
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  get wsPort(): number {
+    return (this.httpServer.address() as AddressInfo).port;
+  }
+
+  async publish(events: readonly GatewayEvent[]): Promise<void> {
+    await Promise.all(
+      events.map(
+        (event) =>
+          new Promise<void>((resolve, reject) => {
+            const { topic, payload, retain } = topicOf(this.prefix, event);
+            this.broker.publish({ cmd: 'publish', topic, payload: Buffer.from(toJson(payload)), qos: 1, retain, dup: false }, (err) => (err ? reject(err) : resolve()));
+          }),
+      ),
+    );
+  }
+
+  async close(): Promise<void> {
+    for (const client of this.wss.clients) client.terminate();
+    await new Promise<void>((resolve) => this.broker.close(() => resolve()));
+    await Promise.all([closeServer(this.server), closeServer(this.httpServer), new Promise<void>((r) => this.wss.close(() => r()))]);
+  }
+}
+
+function listen(server: Server | HttpServer, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+function closeServer(server: Server | HttpServer): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    if ('closeAllConnections' in server) server.closeAllConnections();
+  });
+}

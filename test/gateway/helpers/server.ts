@@ -1,0 +1,44 @@
+/** A whole gateway on loopback, every port chosen by the system, closed when the test ends. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { validate } from '../../../gateway/config.js';
+import type { Config } from '../../../gateway/config.js';
+import { silentLogger } from '../../../gateway/log.js';
+import { startServer } from '../../../gateway/server.js';
+import type { Server } from '../../../gateway/server.js';
+import type { EventSink } from '../../../gateway/sinks/sink.js';
+
+type Overrides = { [K in keyof Config]?: Config[K] extends object ? Partial<Config[K]> : Config[K] };
+
+interface Teardown {
+  teardown(fn: () => unknown): void;
+}
+
+export function testConfig(overrides: Overrides = {}): Config {
+  const dataDir = mkdtempSync(join(tmpdir(), 'dipper-gw-'));
+  const base: Overrides = {
+    jt808: { host: '127.0.0.1', port: 0 },
+    http: { host: '127.0.0.1', port: 0 },
+    mqtt: { host: '127.0.0.1', port: 0, wsPort: 0 },
+    dataDir,
+    auth: { secret: 'test-secret' },
+    log: { level: 'silent' },
+  };
+  const merged: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(overrides)) {
+    const b = (base as Record<string, unknown>)[k];
+    merged[k] = typeof v === 'object' && v !== null && !Array.isArray(v) && typeof b === 'object' ? { ...b, ...v } : v;
+  }
+  return validate(merged);
+}
+
+export async function startTestServer(t: Teardown, overrides: Overrides = {}, sinks: EventSink[] = []): Promise<Server> {
+  const config = testConfig(overrides);
+  const server = await startServer(config, silentLogger(), { sinks });
+  t.teardown(async () => {
+    await server.close();
+    rmSync(config.dataDir, { recursive: true, force: true });
+  });
+  return server;
+}

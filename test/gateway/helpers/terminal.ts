@@ -1,0 +1,209 @@
+/**
+ * A test terminal built on the codec (encode + FrameSplitter + decodeFrame), over TCP or UDP:
+ * sends uplinks with its own serial counter and collects the platform's downlinks, which a
+ * test awaits with `next(msgId)`. Registration bodies are built by hand from the standard's
+ * layout while the registration codec is not registered.
+ */
+import { createSocket } from 'node:dgram';
+import type { Socket as UdpSocket } from 'node:dgram';
+import { connect } from 'node:net';
+import type { Socket } from 'node:net';
+import { FrameSplitter, codecFor, decodeFrame, encode, encodeParts } from '../../../decoders/index.js';
+import type { Edition, Message, MessagePart } from '../../../decoders/index.js';
+
+export type Downlink = Message | MessagePart;
+
+export interface TerminalOptions {
+  phone?: string;
+  version?: Edition;
+}
+
+export class TestTerminal {
+  readonly phone: string;
+  readonly version: Edition;
+  serial = 0;
+  readonly received: Downlink[] = [];
+  private waiters: { match: (m: Downlink) => boolean; resolve: (m: Downlink) => void }[] = [];
+  private readonly splitter = new FrameSplitter();
+  closed = false;
+
+  private constructor(
+    private readonly write: (frame: Buffer) => void,
+    private readonly end: () => void,
+    options: TerminalOptions,
+  ) {
+    this.phone = options.phone ?? '013912345678';
+    this.version = options.version ?? '2013';
+  }
+
+  static tcp(port: number, options: TerminalOptions = {}): Promise<TestTerminal> {
+    return new Promise((resolve, reject) => {
+      const socket: Socket = connect(port, '127.0.0.1');
+      const term = new TestTerminal(
+        (f) => socket.write(f),
+        () => socket.destroy(),
+        options,
+      );
+      socket.on('data', (chunk) => term.onBytes(chunk));
+      socket.on('close', () => (term.closed = true));
+      socket.on('error', () => undefined);
+      socket.once('connect', () => resolve(term));
+      socket.once('error', reject);
+    });
+  }
+
+  static udp(port: number, options: TerminalOptions = {}): Promise<TestTerminal> {
+    const socket: UdpSocket = createSocket('udp4');
+    const term = new TestTerminal(
+      (f) => socket.send(f, port, '127.0.0.1'),
+      () => socket.close(),
+      options,
+    );
+    socket.on('message', (d) => term.onBytes(d));
+    return new Promise((resolve) => socket.bind(0, '127.0.0.1', () => resolve(term)));
+  }
+
+  private onBytes(chunk: Buffer): void {
+    this.splitter.push(
+      chunk,
+      (data) => {
+        const r = decodeFrame(data, { edition: this.version === '2019' ? undefined : this.version } as never);
+        if (!r.ok) throw new Error(`platform sent a bad frame: ${r.error.message}`);
+        this.deliver(r.message);
+      },
+      (e) => {
+        throw new Error(`platform sent a bad frame: ${e.message}`);
+      },
+    );
+  }
+
+  private deliver(m: Downlink): void {
+    const i = this.waiters.findIndex((w) => w.match(m));
+    if (i >= 0) this.waiters.splice(i, 1)[0]!.resolve(m);
+    else this.received.push(m);
+  }
+
+  /** The next downlink with this ID (or matching), already received or still to come. */
+  next(match: number | ((m: Downlink) => boolean), timeoutMs = 5000): Promise<Downlink> {
+    const fn = typeof match === 'number' ? (m: Downlink) => m.msgId === match : match;
+    const i = this.received.findIndex(fn);
+    if (i >= 0) return Promise.resolve(this.received.splice(i, 1)[0]!);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w.resolve !== done);
+        reject(new Error(`no downlink matching ${String(match)} within ${timeoutMs} ms (received: ${this.received.map((m) => m.msgId.toString(16)).join(',')})`));
+      }, timeoutMs);
+      const done = (m: Downlink) => {
+        clearTimeout(timer);
+        resolve(m);
+      };
+      this.waiters.push({ match: fn, resolve: done });
+    });
+  }
+
+  /** The 0x8001 answering `serial`. */
+  async ackOf(serial: number): Promise<{ ackSerial: number; ackMsgId: number; result: number }> {
+    const m = (await this.next((d) => d.msgId === 0x8001 && (d as Message<{ ackSerial: number }>).body.ackSerial === serial)) as Message<{ ackSerial: number; ackMsgId: number; result: number }>;
+    return m.body;
+  }
+
+  frame(msgId: number, body: object, serial = this.nextSerial()): Buffer {
+    return encode({ msgId, version: this.version, phone: this.phone, serial, ...(this.version === '2019' ? { protocolVersion: 1 } : {}), body });
+  }
+
+  nextSerial(): number {
+    const s = this.serial;
+    this.serial = (this.serial + 1) & 0xffff;
+    return s;
+  }
+
+  /** Sends a message; returns its serial. */
+  send(msgId: number, body: object): number {
+    const serial = this.nextSerial();
+    this.write(this.frame(msgId, body, serial));
+    return serial;
+  }
+
+  /** Sends a message as subpackages of `maxBody` bytes, skipping the packet indexes in `lose`. */
+  sendParts(msgId: number, body: object, maxBody: number, lose: number[] = []): { serial: number; frames: Buffer[] } {
+    const serial = this.serial;
+    const frames = encodeParts({ msgId, version: this.version, phone: this.phone, serial, body }, maxBody);
+    this.serial = (this.serial + frames.length) & 0xffff;
+    frames.forEach((f, i) => lose.includes(i + 1) || this.write(f));
+    return { serial, frames };
+  }
+
+  writeRaw(bytes: Buffer): void {
+    this.write(bytes);
+  }
+
+  /** 0x0100 -> 0x8100: returns result and auth code. */
+  async register(): Promise<{ serial: number; result: number; authCode: string }> {
+    const serial = this.send(0x0100, registrationBody(this.version));
+    const m = (await this.next(0x8100)) as Message;
+    const body = m.body as { ackSerial?: number; result?: number; authCode?: string; raw?: Buffer };
+    if (body.raw) return { serial: body.raw.readUInt16BE(0), result: body.raw[2]!, authCode: body.raw.subarray(3).toString('latin1') };
+    return { serial: body.ackSerial!, result: body.result!, authCode: body.authCode ?? '' };
+  }
+
+  /** 0x0102 -> 0x8001 result. */
+  async authenticate(code: string): Promise<number> {
+    const serial = this.send(0x0102, authBody(this.version, code));
+    return (await this.ackOf(serial)).result;
+  }
+
+  async login(): Promise<void> {
+    const { authCode } = await this.register();
+    const result = await this.authenticate(authCode);
+    if (result !== 0) throw new Error(`authentication refused: ${result}`);
+  }
+
+  close(): void {
+    if (!this.closed) this.end();
+    this.closed = true;
+  }
+}
+
+/** 0x0100 (2013 §8.5): province WORD, city WORD, maker BYTE[5], model BYTE[20], id BYTE[7], plate color BYTE, plate STRING. */
+export function registrationBody(version: Edition): object {
+  if (codecFor(0x0100)) {
+    return { provinceId: 42, cityId: 100, makerId: 'DPR01', model: 'TEST-1', terminalId: 'T000001', plateColor: 1, plate: 'E-A12345' };
+  }
+  const wide = version === '2019';
+  const fixed = (s: string, n: number) => Buffer.concat([Buffer.from(s, 'latin1'), Buffer.alloc(n - s.length)]);
+  return {
+    raw: Buffer.concat([
+      Buffer.from([0x00, 0x2a, 0x00, 0x64]), // province 42, city 100
+      fixed('DPR01', wide ? 11 : 5), // maker
+      fixed('TEST-1', wide ? 30 : 20), // model
+      fixed('T000001', wide ? 30 : 7), // terminal id
+      Buffer.from([0x01]), // plate colour
+      Buffer.from('E-A12345', 'latin1'), // plate
+    ]),
+  };
+}
+
+/** 0x0102 (2013 §8.8): the code is the whole body; 2019: length BYTE, code, IMEI BYTE[15], version BYTE[20]. */
+export function authBody(version: Edition, code: string): object {
+  if (codecFor(0x0102)) return version === '2019' ? { authCode: code, imei: '860000000000001', softwareVersion: '1.0' } : { authCode: code };
+  const c = Buffer.from(code, 'latin1');
+  if (version !== '2019') return { raw: c };
+  return { raw: Buffer.concat([Buffer.from([c.length]), c, Buffer.from('860000000000001', 'latin1'), Buffer.alloc(20)]) };
+}
+
+/** A 0x0200 body: fixed in Wuhan at the given time, alarm/status as given. */
+export function locationBody(over: Partial<{ alarm: number; status: number; lat: number; lng: number; time: string; speed: number }> = {}): object {
+  return {
+    alarm: over.alarm ?? 0,
+    status: over.status ?? 0x3, // ACC on, fixed
+    lat: over.lat ?? 30.583,
+    lng: over.lng ?? 114.271,
+    altitude: 23,
+    speed: over.speed ?? 36.5,
+    heading: 90,
+    time: over.time ?? new Date(Math.floor(Date.now() / 1000) * 1000).toISOString(),
+    alarms: [],
+    flags: [],
+    extras: {},
+  };
+}

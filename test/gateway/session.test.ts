@@ -1,0 +1,131 @@
+/**
+ * End to end over real loopback sockets: a codec-built terminal registers, authenticates and
+ * reports; every answer is checked for its message ID, serial and result.
+ */
+import t from 'tap';
+import { RESULT } from '../../decoders/index.js';
+import type { Message } from '../../decoders/index.js';
+import { authCodeFor } from '../../gateway/session/auth-code.js';
+import { startTestServer } from './helpers/server.js';
+import { TestTerminal, locationBody } from './helpers/terminal.js';
+
+t.test('register, authenticate, heartbeat, time, location, logout over TCP', async (t) => {
+  const server = await startTestServer(t);
+  const term = await TestTerminal.tcp(server.ports.jt808);
+  t.teardown(() => term.close());
+
+  const reg = await term.register();
+  t.equal(reg.serial, 0, '0x8100 answers the 0x0100 serial');
+  t.equal(reg.result, 0, 'registered');
+  t.equal(reg.authCode, authCodeFor('test-secret', '13912345678'), 'auth code is the HMAC of the terminal');
+
+  t.equal(await term.authenticate(reg.authCode), RESULT.ok, '0x0102 accepted');
+  t.equal(server.gateway.sessions.size, 1);
+
+  const hb = term.send(0x0002, {});
+  t.same(await term.ackOf(hb), { ackSerial: hb, ackMsgId: 0x0002, result: 0 }, 'heartbeat answered 0x8001');
+
+  term.send(0x0004, {});
+  const time = (await term.next(0x8004)) as Message<{ utc: string }>;
+  t.match(time.body.utc, /^\d{12}$/, '0x8004 carries a UTC time');
+  const now = new Date().toISOString().replace(/\D/g, '').slice(2, 8);
+  t.equal(time.body.utc.slice(0, 6), now, 'UTC date of today');
+
+  const loc = term.send(0x0200, locationBody());
+  t.same(await term.ackOf(loc), { ackSerial: loc, ackMsgId: 0x0200, result: 0 }, 'location answered after publishing');
+  const pos = server.live.get('13912345678');
+  t.ok(pos, 'live index has the position');
+  t.equal(pos?.valid, true);
+  t.equal(pos?.category, 'unknown', 'not in the registry');
+  t.match(pos?.h3, /^89/, 'resolution 9 cell');
+  t.same(Object.keys(pos?.h3Parents ?? {}).sort(), ['5', '7']);
+
+  const bye = term.send(0x0003, {});
+  t.equal((await term.ackOf(bye)).result, 0, 'logout answered');
+  await new Promise<void>((r) => (term.closed ? r() : setTimeout(r, 50)));
+  t.equal(server.gateway.sessions.has('13912345678'), false, 'session gone after logout');
+});
+
+t.test('platform serials count up per session', async (t) => {
+  const server = await startTestServer(t);
+  const term = await TestTerminal.tcp(server.ports.jt808);
+  t.teardown(() => term.close());
+  await term.login();
+  const a = term.send(0x0002, {});
+  const b = term.send(0x0002, {});
+  await term.ackOf(a);
+  await term.ackOf(b);
+  // register answer, auth answer, two heartbeat answers: platform serials 0..3 in order
+  const serials = [...term.received].map((m) => m.serial);
+  t.same(serials, [], 'everything was consumed');
+  t.equal(server.gateway.sessions.get('13912345678')?.nextSerial(0), 4, 'four frames sent from serial 0');
+});
+
+t.test('refusals', async (t) => {
+  const server = await startTestServer(t, { auth: { unknownTerminals: 'refuse' } });
+
+  t.test('a message before authentication gets 0x8001 result 1', async (t) => {
+    const term = await TestTerminal.tcp(server.ports.jt808);
+    t.teardown(() => term.close());
+    const s = term.send(0x0200, locationBody());
+    t.same(await term.ackOf(s), { ackSerial: s, ackMsgId: 0x0200, result: RESULT.fail });
+    t.equal(server.live.size, 0, 'nothing published');
+  });
+
+  t.test('an unknown terminal is refused registration with 0x8100 result 4', async (t) => {
+    const term = await TestTerminal.tcp(server.ports.jt808);
+    t.teardown(() => term.close());
+    const reg = await term.register();
+    t.equal(reg.result, 4);
+    t.equal(reg.authCode, '', 'no auth code on refusal');
+  });
+
+  t.test('a wrong auth code gets 0x8001 result 1', async (t) => {
+    const term = await TestTerminal.tcp(server.ports.jt808, { phone: '013900000001' });
+    t.teardown(() => term.close());
+    t.equal(await term.authenticate('0000000000000000'), RESULT.fail);
+    t.equal(server.gateway.sessions.size, 0);
+  });
+});
+
+t.test('a second login with the same phone replaces the first session', async (t) => {
+  const server = await startTestServer(t);
+  const first = await TestTerminal.tcp(server.ports.jt808);
+  t.teardown(() => first.close());
+  await first.login();
+  const old = server.gateway.sessions.get('13912345678');
+  const second = await TestTerminal.tcp(server.ports.jt808);
+  t.teardown(() => second.close());
+  await second.login();
+  t.equal(old?.closed, true, 'old session closed');
+  t.equal(old?.closeReason, 'replaced');
+  t.not(server.gateway.sessions.get('13912345678'), old, 'the new session is the one on record');
+  const hb = second.send(0x0002, {});
+  t.equal((await second.ackOf(hb)).result, 0, 'new session works');
+});
+
+t.test('a 2019 terminal is answered in 2019 frames with its 20-digit phone', async (t) => {
+  const server = await startTestServer(t);
+  const term = await TestTerminal.tcp(server.ports.jt808, { version: '2019', phone: '00000000013912345678' });
+  t.teardown(() => term.close());
+  await term.login();
+  const s = term.send(0x0002, {});
+  const ack = await term.next((m) => m.msgId === 0x8001 && (m as Message<{ ackSerial: number }>).body.ackSerial === s);
+  t.equal(ack.version, '2019');
+  t.equal(ack.phone, '00000000013912345678');
+  t.ok(server.gateway.sessions.has('13912345678'), 'same identity as the 2013 phone');
+});
+
+t.test('UDP: several frames in one datagram, replies to the sender', async (t) => {
+  const server = await startTestServer(t);
+  t.equal(server.ports.udp, server.ports.jt808, 'UDP on the TCP port');
+  const term = await TestTerminal.udp(server.ports.udp!);
+  t.teardown(() => term.close());
+  await term.login();
+  const a = term.nextSerial();
+  const b = term.nextSerial();
+  term.writeRaw(Buffer.concat([term.frame(0x0002, {}, a), term.frame(0x0200, locationBody(), b)]));
+  t.equal((await term.ackOf(a)).ackMsgId, 0x0002);
+  t.equal((await term.ackOf(b)).ackMsgId, 0x0200);
+  t.ok(server.live.get('13912345678'), 'position published');
+});
