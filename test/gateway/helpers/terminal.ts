@@ -139,7 +139,7 @@ export class TestTerminal {
 
   /** 0x0100 -> 0x8100: returns result and auth code. */
   async register(): Promise<{ serial: number; result: number; authCode: string }> {
-    const serial = this.send(0x0100, registrationBody(this.version));
+    this.send(0x0100, registrationBody(this.version));
     const m = (await this.next(0x8100)) as Message;
     const body = m.body as { ackSerial?: number; result?: number; authCode?: string; raw?: Buffer };
     if (body.raw) return { serial: body.raw.readUInt16BE(0), result: body.raw[2]!, authCode: body.raw.subarray(3).toString('latin1') };
