@@ -1,4 +1,5 @@
 import { parseIsoOrNull } from './bcd.js';
+import { fail } from './errors.js';
 import type { Edition } from './message.js';
 import type { Reader } from './reader.js';
 import type { Writer } from './writer.js';
@@ -112,7 +113,10 @@ export function when<T>(pred: (parent: Parent, ctx: BodyContext) => boolean, fie
   return {
     read: (r, ctx, parent) => (pred(parent, ctx) ? field.read(r, ctx, parent) : undefined),
     write(w, v, ctx, parent) {
-      if (pred(parent, ctx) && v !== undefined) field.write(w, v, ctx, parent);
+      if (!pred(parent, ctx)) return;
+      // a missing value where the layout needs one would shift every later field
+      if (v === undefined) fail('encode', 'a conditional field is required here but missing');
+      field.write(w, v, ctx, parent);
     },
   };
 }

@@ -82,6 +82,6 @@ export function enframe(data: Buffer): Buffer {
       out[n++] = 0x01;
     } else out[n++] = b;
   }
-  out[n++] = FLAG;
+  out[n] = FLAG;
   return out;
 }

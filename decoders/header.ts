@@ -1,4 +1,3 @@
-import { decodeBcd } from './bcd.js';
 import { Jt808Error, fail } from './errors.js';
 import type { Edition, Header } from './message.js';
 import type { Writer } from './writer.js';
@@ -30,18 +29,13 @@ export interface BodyBounds {
   length: number;
 }
 
-/** Phones repeat on every frame of a session: cache their BCD decoding (bounded). */
-const phoneCache = new Map<number, string>();
-
-function phone6(data: Buffer, at: number): string {
-  const key = data.readUIntBE(at, 6);
-  let phone = phoneCache.get(key);
-  if (phone === undefined) {
-    phone = decodeBcd(data, at, 6);
-    if (phoneCache.size >= 100_000) phoneCache.clear();
-    phoneCache.set(key, phone);
-  }
-  return phone;
+/**
+ * The terminal phone is BCD, but real Huabao-family devices put hex IDs there (Traccar's
+ * captures carry 4e5de66fba22): the phone is read as the hex of its bytes, which is the
+ * digit string for valid BCD and keeps such devices working instead of refusing them.
+ */
+function phoneOf(data: Buffer, at: number, length: number): string {
+  return data.toString('hex', at, at + length);
 }
 
 export function parseHeader(data: Buffer, bounds: BodyBounds, defaultEdition: Edition = '2013'): Header | Jt808Error {
@@ -58,12 +52,7 @@ export function parseHeader(data: Buffer, bounds: BodyBounds, defaultEdition: Ed
   }
   bounds.offset = headerLength;
   bounds.length = bodyLength;
-  let phone: string;
-  try {
-    phone = is2019 ? decodeBcd(data, 5, 10) : phone6(data, 4);
-  } catch (e) {
-    return e as Jt808Error;
-  }
+  const phone = is2019 ? phoneOf(data, 5, 10) : phoneOf(data, 4, 6);
   const p = is2019 ? 15 : 10;
   const header: Header = {
     msgId,
@@ -86,8 +75,10 @@ export function writeHeader(w: Writer, h: Header, bodyLength: number): void {
   if (h.packet) attrs |= SUBPACKAGE_BIT;
   if (is2019) attrs |= VERSION_BIT;
   w.u16(h.msgId, 'message ID').u16(attrs);
-  if (is2019) w.u8(h.protocolVersion ?? 1, 'protocol version').bcd(h.phone, 10, 'phone');
-  else w.bcd(h.phone, 6, 'phone');
+  const width = is2019 ? 10 : 6;
+  if (!/^[0-9a-fA-F]*$/.test(h.phone) || h.phone.length > width * 2) fail('encode', `phone "${h.phone}" does not fit BCD[${width}]`);
+  if (is2019) w.u8(h.protocolVersion ?? 1, 'protocol version');
+  w.hex(h.phone.padStart(width * 2, '0').toLowerCase(), width, 'phone');
   w.u16(h.serial, 'serial');
   if (h.packet) w.u16(h.packet.total, 'packet total').u16(h.packet.index, 'packet index');
 }
