@@ -70,15 +70,20 @@ export class MqttBrokerSink implements EventSink {
   }
 
   async publish(events: readonly GatewayEvent[]): Promise<void> {
-    await Promise.all(
-      events.map(
-        (event) =>
-          new Promise<void>((resolve, reject) => {
-            const { topic, payload, retain } = topicOf(this.prefix, event);
-            this.broker.publish({ cmd: 'publish', topic, payload: Buffer.from(toJson(payload)), qos: 1, retain, dup: false }, (err) => (err ? reject(err) : resolve()));
-          }),
-      ),
-    );
+    await Promise.all(events.map((event) => this.publishOne(event)));
+  }
+
+  private async publishOne(event: GatewayEvent): Promise<void> {
+    const { topic, payload, retain } = topicOf(this.prefix, event);
+    const packet = { cmd: 'publish' as const, topic, payload: Buffer.from(toJson(payload)), qos: 1 as const, retain: false, dup: false };
+    // aedes 1.2.0 stores a retained QoS 1 publish from broker.publish() but does not deliver
+    // it to current subscribers: store the retained copy ourselves, publish the live one plain
+    if (retain) await this.retained.storeRetained({ ...packet, retain: true });
+    await new Promise<void>((resolve, reject) => this.broker.publish(packet, (err) => (err ? reject(err) : resolve())));
+  }
+
+  private get retained(): { storeRetained(packet: object): Promise<void> } {
+    return (this.broker as unknown as { persistence: { storeRetained(packet: object): Promise<void> } }).persistence;
   }
 
   async close(): Promise<void> {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { validate } from '../../../gateway/config.js';
 import type { Config } from '../../../gateway/config.js';
-import { silentLogger } from '../../../gateway/log.js';
+import { createLogger, silentLogger } from '../../../gateway/log.js';
 import { startServer } from '../../../gateway/server.js';
 import type { Server } from '../../../gateway/server.js';
 import type { EventSink } from '../../../gateway/sinks/sink.js';
@@ -35,7 +35,7 @@ export function testConfig(overrides: Overrides = {}): Config {
 
 export async function startTestServer(t: Teardown, overrides: Overrides = {}, sinks: EventSink[] = []): Promise<Server> {
   const config = testConfig(overrides);
-  const server = await startServer(config, silentLogger(), { sinks });
+  const server = await startServer(config, process.env.DEBUG_GW ? createLogger('debug', false) : silentLogger(), { sinks });
   t.teardown(async () => {
     await server.close();
     rmSync(config.dataDir, { recursive: true, force: true });
