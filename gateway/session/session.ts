@@ -258,12 +258,13 @@ export class Session {
 
   // ---- downlink commands ----------------------------------------------------------------
 
-  /** Sends a command and waits for the reply that carries one of its serials. */
+  /** Sends a command (throws when it cannot be encoded) and waits for the reply carrying one of its serials. */
   command(msgId: number, body: object, replyIds: readonly number[], timeoutMs: number): Promise<Message> {
     if (this.closed) return Promise.reject(new OfflineError('session closed'));
+    // encoding errors throw here, synchronously: a bad body is the caller's 400, not a timeout
+    const serials = new Set(this.send(msgId, body));
+    const first = serials.values().next().value!;
     return new Promise<Message>((resolve, reject) => {
-      const serials = new Set(this.send(msgId, body));
-      const first = serials.values().next().value!;
       const timer = setTimeout(() => {
         this.pending.delete(first);
         reject(new Error(`no reply to ${hexId(msgId)} within ${timeoutMs} ms`));
