@@ -4,6 +4,9 @@
  * timers), and `close()` is idempotent and clears all of it.
  *
  * Bytes in: FrameSplitter -> decodeFrame -> (Reassembler) -> handlers/index.ts `dispatch`.
+ * Subpackages: each part is answered 0x8001 as it arrives, except the one completing the
+ * message, whose answer is the handler's (after the sinks have the data); multimedia parts
+ * are answered only by 0x8800 for the whole upload.
  * A bad frame is counted, logged with its hex (the first few per session, so a flood cannot
  * flood the log), answered 0x8001 result 2 when its header parsed (2013 §8.1: "消息有误"),
  * and never affects the next frame. Junk and malformed frames past a threshold close the
@@ -186,14 +189,15 @@ export class Session {
         return;
       case 'complete':
         this.gateway.metrics.reassembly.inc({ outcome: 'complete' });
-        if (!isMedia) this.ack(part, RESULT.ok);
         if (!r.result.ok) {
           this.rejectFrame(r.result.error, part.part);
           if (r.result.header) this.ack(r.result.header, RESULT.malformed, 'malformed');
           return;
         }
         if (isMedia) this.mediaIds.delete(r.result.message.serial);
-        this.dispatch(r.result.message as Message);
+        // the whole message is answered under the serial of the part that completed it: every
+        // part gets exactly one 0x8001, the last one only once the message is handled (stored)
+        this.dispatch({ ...(r.result.message as Message), serial: part.serial });
     }
   }
 
