@@ -6,8 +6,7 @@
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
 import t from 'tap';
-
-type Tap = typeof t;
+import type { Test } from 'tap';
 import { RESULT, enframe } from '../../decoders/index.js';
 import { startTestServer } from './helpers/server.js';
 import { TestTerminal } from './helpers/terminal.js';
@@ -32,7 +31,7 @@ t.test('junk and floods', async (t) => {
   const good = await TestTerminal.tcp(server.ports.jt808);
   t.teardown(() => good.close());
   await good.login();
-  const stillFine = async (tt: Tap, what: string) => tt.equal((await good.ackOf(good.send(0x0002, {}))).result, 0, `well-behaved terminal answered after ${what}`);
+  const stillFine = async (tt: Test, what: string) => tt.equal((await good.ackOf(good.send(0x0002, {}))).result, 0, `well-behaved terminal answered after ${what}`);
 
   t.test('an HTTP request on the port is closed', async (t) => {
     const s = await raw(server.ports.jt808);
@@ -55,7 +54,7 @@ t.test('junk and floods', async (t) => {
   t.test('a flood of bad-checksum frames is closed past the threshold', async (t) => {
     const s = await raw(server.ports.jt808);
     const frame = good.frame(0x0002, {});
-    frame[frame.length - 2] ^= 0x55; // break the check byte
+    frame[frame.length - 2] = frame[frame.length - 2]! ^ 0x55; // break the check byte
     s.write(Buffer.concat(Array.from({ length: 200 }, () => frame)));
     await s.closedP;
     t.pass('closed');
