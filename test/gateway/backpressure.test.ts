@@ -1,0 +1,55 @@
+/**
+ * A slow sink fills the bounded queue: the terminal's socket is paused, the metrics show it,
+ * and once the sink catches up every report is published and answered (nothing dropped).
+ */
+import t from 'tap';
+import type { GatewayEvent } from '../../gateway/normalise/events.js';
+import type { EventSink } from '../../gateway/sinks/sink.js';
+import { startTestServer } from './helpers/server.js';
+import { TestTerminal, locationBody } from './helpers/terminal.js';
+
+/** An in-memory sink that holds every publish until `open()` (a sink stalled by its server). */
+class GatedSink implements EventSink {
+  readonly name = 'gated';
+  readonly events: GatewayEvent[] = [];
+  private gate: Promise<void>;
+  open!: () => void;
+  constructor() {
+    this.gate = new Promise((r) => (this.open = r));
+  }
+  async publish(events: readonly GatewayEvent[]): Promise<void> {
+    await this.gate;
+    this.events.push(...events);
+  }
+  async close(): Promise<void> {
+    this.open();
+  }
+}
+
+async function until(check: () => boolean): Promise<void> {
+  while (!check()) await new Promise((r) => setTimeout(r, 5));
+}
+
+t.test('full queue pauses the socket, nothing is dropped', async (t) => {
+  const sink = new GatedSink();
+  const server = await startTestServer(t, { queue: { highWater: 3, lowWater: 0, batch: 100 } }, [sink]);
+  const term = await TestTerminal.tcp(server.ports.jt808);
+  t.teardown(() => term.close());
+  await term.login();
+
+  const serials = Array.from({ length: 20 }, () => term.send(0x0200, locationBody()));
+  await until(() => server.gateway.queue.full);
+  const metrics = await (await fetch(`http://127.0.0.1:${server.ports.http}/metrics`)).text();
+  t.match(metrics, /^dipper_paused_sockets 1$/m, 'one paused socket');
+  t.match(metrics, /^dipper_backpressure_pauses_total [1-9]/m);
+  // frames already read when the pause came are still handled (queued, not dropped)
+  t.ok(Number(/^dipper_queue_depth (\d+)$/m.exec(metrics)?.[1]) >= 3, 'queue depth at or over the high-water mark');
+  t.equal(sink.events.length, 0, 'the sink has taken nothing yet');
+
+  sink.open();
+  for (const s of serials) t.equal((await term.ackOf(s)).result, 0, `report ${s} answered`);
+  t.equal(sink.events.filter((e) => e.kind === 'position').length, 20, 'every report published');
+  const after = await (await fetch(`http://127.0.0.1:${server.ports.http}/metrics`)).text();
+  t.match(after, /^dipper_paused_sockets 0$/m, 'resumed');
+  t.match(after, /^dipper_queue_depth 0$/m);
+});
