@@ -131,6 +131,7 @@ export class DeviceRegistry {
   private watcher: FSWatcher | undefined;
   private reloadTimer: NodeJS.Timeout | undefined;
   reloads = 0;
+  private closed = false;
 
   constructor(
     private readonly file: string,
@@ -141,12 +142,25 @@ export class DeviceRegistry {
   start(): this {
     if (!this.file) return this;
     this.data = this.read();
+    this.watch();
+    return this;
+  }
+
+  private watch(): void {
     try {
-      this.watcher = watch(this.file, () => this.scheduleReload());
+      this.watcher = watch(this.file, (event) => {
+        // editors save by writing a new file and renaming it over the old one, which ends a
+        // watch on the old inode: watch the path again after each rename
+        if (event === 'rename') {
+          this.watcher?.close();
+          this.watcher = undefined;
+        }
+        this.scheduleReload();
+      });
+      this.watcher.on('error', () => undefined);
     } catch (e) {
       this.log.warn({ err: e, file: this.file }, 'device registry: cannot watch for changes');
     }
-    return this;
   }
 
   lookup(terminal: string): Device | undefined {
@@ -175,6 +189,7 @@ export class DeviceRegistry {
   }
 
   close(): void {
+    this.closed = true;
     this.watcher?.close();
     clearTimeout(this.reloadTimer);
   }
@@ -182,7 +197,10 @@ export class DeviceRegistry {
   private scheduleReload(): void {
     // one reload per burst of change events (an editor's save is several)
     clearTimeout(this.reloadTimer);
-    this.reloadTimer = setTimeout(() => this.reload(), 100);
+    this.reloadTimer = setTimeout(() => {
+      this.reload();
+      if (!this.watcher && !this.closed) this.watch();
+    }, 100);
     this.reloadTimer.unref();
   }
 

@@ -1,5 +1,5 @@
 /** Device registry: JSON and CSV, static resources, reload on change, the unknown-terminal policy end to end. */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
@@ -44,6 +44,22 @@ t.test('reload keeps the old registry when the new file is bad', async (t) => {
   writeFileSync(file, 'type,id,category\nterminal,1,nonsense\n');
   t.equal(reg.reload(), false, 'refused');
   t.equal(reg.size, 3, 'previous registry still in force');
+});
+
+t.test('an edit saved by rename is picked up by the watcher', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'dipper-reg-'));
+  const file = join(dir, 'devices.json');
+  writeFileSync(file, JSON.stringify({ terminals: [] }));
+  const reg = new DeviceRegistry(file, silentLogger()).start();
+  t.teardown(() => reg.close());
+  t.equal(reg.size, 0);
+  writeFileSync(join(dir, 'tmp.json'), JSON.stringify({ terminals: [{ terminal: '13500000001', category: 'bodycam', org: 'wuhan' }] }));
+  renameSync(join(dir, 'tmp.json'), file);
+  while (!reg.lookup('13500000001')) await new Promise((r) => setTimeout(r, 20));
+  t.equal(reg.lookup('13500000001')?.category, 'bodycam', 'reloaded');
+  writeFileSync(file, JSON.stringify({ terminals: [{ terminal: '13500000002', category: 'handheld', org: 'wuhan' }] }));
+  while (!reg.lookup('13500000002')) await new Promise((r) => setTimeout(r, 20));
+  t.pass('and still watched after the rename');
 });
 
 t.test('the registry names the terminal in published positions; unknown terminals refused when so configured', async (t) => {
