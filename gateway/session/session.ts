@@ -19,7 +19,6 @@ import { terminalId } from '../registry/devices.js';
 import type { Device } from '../registry/devices.js';
 import type { Connection } from './connection.js';
 import type { GatewayContext } from './context.js';
-import { mediaAnswer } from './downlink.js';
 import { dispatch } from './handlers/index.js';
 
 /** Bad frames per session whose hex is logged; later ones are only counted. */
@@ -220,7 +219,7 @@ export class Session {
     }
     this.gateway.metrics.reassembly.inc({ outcome: 'requested' });
     const mediaId = inc.msgId === 0x0801 ? this.mediaIds.get(inc.firstSerial) : undefined;
-    if (mediaId !== undefined) this.send(0x8800, mediaAnswer(mediaId, inc.missing), inc.header);
+    if (mediaId !== undefined) this.send(0x8800, { mediaId, retransmitIds: inc.missing }, inc.header);
     else this.send(0x8003, { origSerial: inc.firstSerial, packetIds: inc.missing }, inc.header);
   }
 

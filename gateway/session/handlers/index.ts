@@ -21,7 +21,7 @@ export type Handler = (session: Session, message: Message) => void | Promise<voi
 
 const HANDLERS = new Map<number, Handler>([
   [0x0100, register],
-  [0x0102, authenticate],
+  [0x0102, authenticate as Handler],
   [0x0002, heartbeat],
   [0x0003, logout],
   [0x0004, timeQuery],
@@ -52,6 +52,11 @@ export function dispatch(session: Session, message: Message): void | Promise<voi
       session.identify(message);
       session.gateway.attach(session);
     }
+  }
+  if (message.encryption) {
+    // RSA bodies (2013 §4.4.3 bit 10) reach us undecoded: no handler can read them
+    session.ack(message, RESULT.unsupported, 'encrypted');
+    return;
   }
   return (HANDLERS.get(message.msgId) ?? general)(session, message);
 }

@@ -6,7 +6,6 @@
  */
 import type { Message } from '../../../decoders/index.js';
 import { authCodeFor } from '../auth-code.js';
-import { registerAnswer } from '../downlink.js';
 import type { Session } from '../session.js';
 
 export const REGISTER_RESULT = { ok: 0, vehicleTaken: 1, noVehicle: 2, terminalTaken: 3, noTerminal: 4 } as const;
@@ -19,8 +18,8 @@ export function register(session: Session, message: Message): void {
   const terminal = session.terminal!;
   if (auth.unknownTerminals === 'refuse' && !session.gateway.registry.lookup(terminal)) {
     session.gateway.metrics.refusals.inc({ reason: 'unknown-terminal' });
-    session.send(0x8100, registerAnswer(message.serial, REGISTER_RESULT.noTerminal, undefined), message);
+    session.send(0x8100, { ackSerial: message.serial, result: REGISTER_RESULT.noTerminal }, message);
     return;
   }
-  session.send(0x8100, registerAnswer(message.serial, REGISTER_RESULT.ok, authCodeFor(auth.secret, terminal)), message);
+  session.send(0x8100, { ackSerial: message.serial, result: REGISTER_RESULT.ok, authCode: authCodeFor(auth.secret, terminal) }, message);
 }

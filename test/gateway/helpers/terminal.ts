@@ -1,14 +1,13 @@
 /**
  * A test terminal built on the codec (encode + FrameSplitter + decodeFrame), over TCP or UDP:
  * sends uplinks with its own serial counter and collects the platform's downlinks, which a
- * test awaits with `next(msgId)`. Registration bodies are built by hand from the standard's
- * layout while the registration codec is not registered.
+ * test awaits with `next(msgId)`.
  */
 import { createSocket } from 'node:dgram';
 import type { Socket as UdpSocket } from 'node:dgram';
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
-import { FrameSplitter, codecFor, decodeFrame, encode, encodeParts } from '../../../decoders/index.js';
+import { FrameSplitter, decodeFrame, encode, encodeParts } from '../../../decoders/index.js';
 import type { Edition, Message, MessagePart } from '../../../decoders/index.js';
 
 export type Downlink = Message | MessagePart;
@@ -139,11 +138,9 @@ export class TestTerminal {
 
   /** 0x0100 -> 0x8100: returns result and auth code. */
   async register(): Promise<{ serial: number; result: number; authCode: string }> {
-    this.send(0x0100, registrationBody(this.version));
-    const m = (await this.next(0x8100)) as Message;
-    const body = m.body as { ackSerial?: number; result?: number; authCode?: string; raw?: Buffer };
-    if (body.raw) return { serial: body.raw.readUInt16BE(0), result: body.raw[2]!, authCode: body.raw.subarray(3).toString('latin1') };
-    return { serial: body.ackSerial!, result: body.result!, authCode: body.authCode ?? '' };
+    this.send(0x0100, registrationBody());
+    const { body } = (await this.next(0x8100)) as Message<{ ackSerial: number; result: number; authCode?: string }>;
+    return { serial: body.ackSerial, result: body.result, authCode: body.authCode ?? '' };
   }
 
   /** 0x0102 -> 0x8001 result. */
@@ -164,31 +161,14 @@ export class TestTerminal {
   }
 }
 
-/** 0x0100 (2013 §8.5): province WORD, city WORD, maker BYTE[5], model BYTE[20], id BYTE[7], plate color BYTE, plate STRING. */
-export function registrationBody(version: Edition): object {
-  if (codecFor(0x0100)) {
-    return { provinceId: 42, cityId: 100, makerId: 'DPR01', model: 'TEST-1', terminalId: 'T000001', plateColor: 1, plate: 'E-A12345' };
-  }
-  const wide = version === '2019';
-  const fixed = (s: string, n: number) => Buffer.concat([Buffer.from(s, 'latin1'), Buffer.alloc(n - s.length)]);
-  return {
-    raw: Buffer.concat([
-      Buffer.from([0x00, 0x2a, 0x00, 0x64]), // province 42, city 100
-      fixed('DPR01', wide ? 11 : 5), // maker
-      fixed('TEST-1', wide ? 30 : 20), // model
-      fixed('T000001', wide ? 30 : 7), // terminal id
-      Buffer.from([0x01]), // plate colour
-      Buffer.from('E-A12345', 'latin1'), // plate
-    ]),
-  };
+/** 0x0100 (2013 §8.5): the registration codec picks the field widths of the edition. */
+export function registrationBody(): object {
+  return { provinceId: 42, cityId: 100, makerId: 'DPR01', model: 'TEST-1', terminalId: 'T000001', plateColor: 1, plate: 'E-A12345' };
 }
 
-/** 0x0102 (2013 §8.8): the code is the whole body; 2019: length BYTE, code, IMEI BYTE[15], version BYTE[20]. */
+/** 0x0102 (2013 §8.8; 2019 adds IMEI and software version). */
 export function authBody(version: Edition, code: string): object {
-  if (codecFor(0x0102)) return version === '2019' ? { authCode: code, imei: '860000000000001', softwareVersion: '1.0' } : { authCode: code };
-  const c = Buffer.from(code, 'latin1');
-  if (version !== '2019') return { raw: c };
-  return { raw: Buffer.concat([Buffer.from([c.length]), c, Buffer.from('860000000000001', 'latin1'), Buffer.alloc(20)]) };
+  return version === '2019' ? { authCode: code, imei: '860000000000001', softwareVersion: '1.0' } : { authCode: code };
 }
 
 /** A 0x0200 body: fixed in Wuhan at the given time, alarm/status as given. */
