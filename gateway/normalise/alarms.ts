@@ -26,6 +26,8 @@ export class AlarmTracker {
         terminal: position.terminal,
         category: position.category,
         org: position.org,
+        source: 'alarmWord',
+        type: null,
         alarm: rising ? nameOf(bit, now, position.alarms) : nameOf(bit, before, previous.alarms),
         bit,
         state: rising ? 'start' : 'end',

@@ -42,9 +42,13 @@ export const PositionSchema = Type.Object(
 export const AlarmSchema = Type.Object(
   {
     ...Identity,
-    alarm: Type.String({ description: 'alarm name (bitN for a reserved bit)' }),
-    bit: Type.Integer({ minimum: 0, maximum: 31 }),
-    state: Type.Union([Type.Literal('start'), Type.Literal('end')]),
+    source: Type.Union(['alarmWord', 'adas', 'dsm', 'tpms', 'bsd'].map((s) => Type.Literal(s)), {
+      description: 'alarmWord: a bit of the 0x0200 alarm DWORD; adas/dsm/tpms/bsd: a T/JSATL12 active-safety item',
+    }),
+    alarm: Type.String({ description: 'alarm name: the bit name (bitN for a reserved bit), or source.typeName for T/JSATL12' }),
+    bit: Type.Union([Type.Integer({ minimum: 0, maximum: 31 }), Type.Null()], { description: 'alarm DWORD bit; null for T/JSATL12' }),
+    type: Type.Union([Type.Integer(), Type.Null()], { description: 'T/JSATL12 alarm type code; null for alarm-word bits' }),
+    state: Type.Union([Type.Literal('start'), Type.Literal('end'), Type.Literal('event')], { description: 'event: an instantaneous T/JSATL12 alarm (flag 0)' }),
     time: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
     position: PositionSchema,
   },

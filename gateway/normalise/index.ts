@@ -1,10 +1,12 @@
 /**
  * Located messages -> events. Each location (0x0200, each item of 0x0704, the body of 0x0201
  * and 0x0500, the basic block of 0x0801) becomes a Position; live ones also feed the alarm
- * tracker, whose edges become Alarm events right after their Position.
+ * tracker, whose edges become Alarm events right after their Position, and their T/JSATL12
+ * active-safety items (ADAS, DSM, TPMS, BSD) become Alarm events with their own fix.
  */
 import type { Metrics } from '../metrics.js';
 import type { Device } from '../registry/devices.js';
+import { activeSafetyAlarms } from './active-safety.js';
 import type { AlarmTracker } from './alarms.js';
 import type { GatewayEvent, Position } from './events.js';
 import { toPosition } from './position.js';
@@ -28,6 +30,9 @@ export function locationEvents(locs: readonly LocationLike[], device: Device, ba
     const position = positionOf(loc, device, receivedAt, backfill, ctx);
     events.push({ kind: 'position', position });
     for (const alarm of ctx.alarms.update(position)) events.push({ kind: 'alarm', alarm });
+    if (!backfill) {
+      for (const alarm of activeSafetyAlarms(loc.extras, loc, device, (l) => positionOf(l, device, receivedAt, false, ctx))) events.push({ kind: 'alarm', alarm });
+    }
   }
   return events;
 }

@@ -9,6 +9,11 @@ import { invalidReason, toPosition } from '../../gateway/normalise/position.js';
 import type { LocationLike } from '../../gateway/normalise/position.js';
 import type { Device } from '../../gateway/registry/devices.js';
 import { SCHEMAS, schemaText } from '../../gateway/schemas/write.js';
+import { FormatRegistry } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import { AlarmSchema, PositionSchema } from '../../gateway/normalise/events.js';
+
+FormatRegistry.Set('date-time', (v) => !Number.isNaN(Date.parse(v)));
 
 const options = { resolution: 9, parents: [7, 5], maxFutureMs: 600_000 };
 const device: Device = { terminal: '13912345678', category: 'vehicle', org: 'wuhan/jianghan/squad-3', plate: '鄂A12345' };
@@ -31,6 +36,8 @@ t.test('a good fix', async (t) => {
   t.equal(getResolution(position.h3!), 9);
   t.same(position.h3Parents, { 7: cellToParent(cell, 7), 5: cellToParent(cell, 5) });
   t.same(position.extras, { mileageKm: 1234.5 });
+  t.ok(Value.Check(PositionSchema, position), 'valid against the published Position schema');
+  t.ok(Value.Check(PositionSchema, toPosition(loc({ status: 0 }), device, now, false, options).position), 'an invalid fix too');
 });
 
 t.test('invalid fixes are flagged and get no cell', async (t) => {
@@ -64,6 +71,7 @@ t.test('alarm edges', async (t) => {
     ],
     'two rising bits, including the high bit of the DWORD',
   );
+  for (const e of first) if (e.kind === 'alarm') t.ok(Value.Check(AlarmSchema, e.alarm), 'schema-valid alarm');
   const backfill = locationEvents([loc({ alarm: 0 })], device, true, ctx, now);
   t.same(backfill.map((e) => e.kind), ['position'], 'backfill never moves alarm state');
   const second = locationEvents([loc({ alarm: 0x80000000, alarms: ['illegalDoorOpen'] })], device, false, ctx, now);
@@ -71,6 +79,22 @@ t.test('alarm edges', async (t) => {
   t.equal(alarms.length, 1);
   t.same(alarms[0]!.kind === 'alarm' && [alarms[0]!.alarm.alarm, alarms[0]!.alarm.state], ['sos', 'end'], 'falling edge named from the previous report');
   t.equal(locationEvents([loc({ alarm: 0x80000000, alarms: ['illegalDoorOpen'] })], device, false, ctx, now).length, 1, 'no edge, no alarm');
+});
+
+t.test('a T/JSATL12 ADAS item becomes an Alarm with its own fix', async (t) => {
+  const ctx = { options, alarms: new AlarmTracker(), metrics: new Metrics() };
+  const adas = { alarmId: 7, flag: 1, type: 1, level: 2, frontSpeed: 40, distance: 12, departureType: 0, roadSignType: 0, roadSignData: 0, speed: 42, altitude: 20, lat: 30.6, lng: 114.3, time: '2026-03-01T07:59:40.000Z', vehicleStatus: 1, identifier: { terminalId: 'T000001', time: '2026-03-01T07:59:40.000Z', seq: 0, attachments: 1, reserved: 0 } };
+  const events = locationEvents([loc({ extras: { adas } })], device, false, ctx, now);
+  const alarm = events.find((e) => e.kind === 'alarm');
+  t.ok(alarm && alarm.kind === 'alarm');
+  if (alarm?.kind !== 'alarm') return;
+  t.same([alarm.alarm.source, alarm.alarm.alarm, alarm.alarm.type, alarm.alarm.bit, alarm.alarm.state], ['adas', 'adas.forwardCollision', 1, null, 'start']);
+  t.equal(alarm.alarm.position.lat, 30.6, "the alarm's own fix");
+  t.equal(alarm.alarm.position.time, '2026-03-01T07:59:40.000Z');
+  t.equal(alarm.alarm.position.valid, true);
+  t.ok(Value.Check(AlarmSchema, alarm.alarm), 'valid against the published Alarm schema');
+  const backfill = locationEvents([loc({ extras: { adas } })], device, true, ctx, now);
+  t.equal(backfill.filter((e) => e.kind === 'alarm').length, 0, 'not from backfill');
 });
 
 t.test('published JSON Schemas match the TypeBox definitions', async (t) => {
