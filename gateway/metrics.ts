@@ -26,6 +26,13 @@ export class Metrics {
   readonly commands = new Counter({ name: 'dipper_commands_total', help: 'Downlink commands by outcome', labelNames: ['outcome'], registers: [this.registry] });
   readonly media = new Counter({ name: 'dipper_media_total', help: 'Multimedia uploads by outcome', labelNames: ['outcome'], registers: [this.registry] });
 
+  /** Per-ID children of framesIn, made once per message ID (no label hashing per frame). */
+  private readonly frameChildren: (ReturnType<Counter['labels']> | undefined)[] = [];
+
+  frameIn(msgId: number): void {
+    (this.frameChildren[msgId] ??= this.framesIn.labels(hexId(msgId))).inc();
+  }
+
   constructor(options: { defaults?: boolean } = {}) {
     if (options.defaults) collectDefaultMetrics({ register: this.registry, prefix: 'dipper_' });
   }

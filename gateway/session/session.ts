@@ -134,7 +134,7 @@ export class Session {
     this.junkSinceFrame = 0;
     this.badSinceFrame = 0;
     this.idleTimer.refresh();
-    this.gateway.metrics.framesIn.inc({ msg_id: hexId(message.msgId) });
+    this.gateway.metrics.frameIn(message.msgId);
     if ('part' in message) this.addPart(message);
     else this.dispatch(message);
   }

@@ -40,6 +40,11 @@ t.test('register, authenticate, heartbeat, time, location, logout over TCP', asy
   t.match(pos?.h3, /^89/, 'resolution 9 cell');
   t.same(Object.keys(pos?.h3Parents ?? {}).sort(), ['5', '7']);
 
+  const info = (await (await fetch(`http://127.0.0.1:${server.ports.http}/api/terminals/013912345678`)).json()) as { online: boolean; position: { lat: number } };
+  t.equal(info.online, true, 'API: online');
+  t.equal(info.position.lat, 30.583, 'API: last position');
+  t.equal((await fetch(`http://127.0.0.1:${server.ports.http}/api/terminals/13000000000`)).status, 404, 'API: unknown terminal');
+
   const bye = term.send(0x0003, {});
   t.equal((await term.ackOf(bye)).result, 0, 'logout answered');
   await new Promise<void>((r) => (term.closed ? r() : setTimeout(r, 50)));
