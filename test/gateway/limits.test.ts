@@ -99,3 +99,21 @@ t.test('connection limits and the handshake timeout', async (t) => {
   t.match((await metric(server.ports.http, 'dipper_connections_refused_total')).join('\n'), /reason="per-ip"/);
   t.match((await metric(server.ports.http, 'dipper_connections_refused_total')).join('\n'), /reason="handshake-timeout"/);
 });
+
+t.test('the idle timeout closes a silent connection', async (t) => {
+  // anonymous terminals allowed: no handshake timer, so only the idle timer can close it
+  const server = await startTestServer(t, { jt808: { idleTimeoutMs: 20 }, auth: { allowAnonymous: true } });
+  const s = await raw(server.ports.jt808);
+  t.teardown(() => s.destroy());
+  await s.closedP;
+  t.pass('closed');
+});
+
+t.test('anonymous terminals are served without logging in when allowed', async (t) => {
+  const server = await startTestServer(t, { auth: { allowAnonymous: true } });
+  const term = await TestTerminal.tcp(server.ports.jt808, { phone: '013700000009' });
+  t.teardown(() => term.close());
+  const s = term.send(0x0002, {});
+  t.equal((await term.ackOf(s)).result, RESULT.ok);
+  t.ok(server.gateway.sessions.has('13700000009'), 'known by its phone, so commands can reach it');
+});
