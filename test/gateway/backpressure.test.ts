@@ -53,3 +53,21 @@ t.test('full queue pauses the socket, nothing is dropped', async (t) => {
   t.match(after, /^dipper_paused_sockets 0$/m, 'resumed');
   t.match(after, /^dipper_queue_depth 0$/m);
 });
+
+t.test('a failing sink makes the gateway refuse the report (result 1), so the terminal keeps it', async (t) => {
+  class FailingSink implements EventSink {
+    readonly name = 'failing';
+    async publish(): Promise<void> {
+      throw new Error('disk full');
+    }
+    async close(): Promise<void> {}
+  }
+  const server = await startTestServer(t, {}, [new FailingSink()]);
+  const term = await TestTerminal.tcp(server.ports.jt808);
+  t.teardown(() => term.close());
+  await term.login();
+  const s = term.send(0x0200, locationBody());
+  t.same(await term.ackOf(s), { ackSerial: s, ackMsgId: 0x0200, result: 1 });
+  const metrics = await (await fetch(`http://127.0.0.1:${server.ports.http}/metrics`)).text();
+  t.match(metrics, /^dipper_sink_errors_total\{sink="failing"\} 1$/m);
+});
