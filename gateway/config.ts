@@ -61,6 +61,7 @@ export const ConfigSchema = Section({
   reassembly: Section({
     timeoutMs: { ...Ms, default: 15_000, description: 'wait before asking for missing parts with 0x8003' },
     retries: Type.Integer({ minimum: 0, default: 2 }),
+    maxBytes: Type.Integer({ minimum: 1024, default: 4 * 1024 * 1024, description: 'bytes of incomplete messages held per session; the oldest is dropped past it' }),
   }),
   commands: Section({
     timeoutMs: { ...Ms, default: 15_000 },

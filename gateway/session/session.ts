@@ -80,7 +80,7 @@ export class Session {
   ) {
     const { jt808, auth, reassembly } = gateway.config;
     this.splitter = new FrameSplitter({ maxEscaped: jt808.maxFrameBytes });
-    this.reassembler = new Reassembler({ timeoutMs: reassembly.timeoutMs, maxRequests: reassembly.retries });
+    this.reassembler = new Reassembler({ timeoutMs: reassembly.timeoutMs, maxRequests: reassembly.retries, maxBytes: reassembly.maxBytes });
     this.idleTimer = setTimeout(() => this.close('idle'), jt808.idleTimeoutMs).unref();
     if (!auth.allowAnonymous) this.handshakeTimer = setTimeout(() => this.authenticated || this.close('handshake-timeout'), jt808.handshakeTimeoutMs).unref();
   }
@@ -135,8 +135,10 @@ export class Session {
     this.badSinceFrame = 0;
     this.idleTimer.refresh();
     this.gateway.metrics.frameIn(message.msgId);
-    if ('part' in message) this.addPart(message);
-    else this.dispatch(message);
+    if (!('part' in message)) this.dispatch(message);
+    // parts are only held for terminals that logged in: a stranger cannot fill our memory
+    else if (this.authenticated || this.gateway.config.auth.allowAnonymous) this.addPart(message);
+    else this.ack(message, RESULT.fail, 'unauthenticated');
   }
 
   private rejectFrame(error: Jt808Error, raw: Buffer): void {

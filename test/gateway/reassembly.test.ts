@@ -86,3 +86,11 @@ t.test('0x0801 photo with part 3 lost: 0x8800 lists it, then the file is stored 
   t.match(media!.media.path, /^media\/13800000002\/2147483649-.*\.jpg$/);
   t.same(readFileSync(join(server.gateway.config.dataDir, media!.media.path)), photo, 'stored byte for byte');
 });
+
+t.test('parts from a terminal that has not logged in are refused, not held', async (t) => {
+  const server = await startTestServer(t);
+  const term = await TestTerminal.tcp(server.ports.jt808);
+  t.teardown(() => term.close());
+  const { serial } = term.sendParts(0x0704, { type: 0, locations: [locationBody(), locationBody(), locationBody()] }, 40);
+  t.same(await term.ackOf(serial), { ackSerial: serial, ackMsgId: 0x0704, result: 1 });
+});
