@@ -13,7 +13,7 @@
  * connection.
  */
 import { FrameSplitter, Reassembler, RESULT, decodeFrame, encodeParts } from '../../decoders/index.js';
-import type { DecodeResult, Edition, Header, Incomplete, Jt808Error, Message, MessagePart } from '../../decoders/index.js';
+import type { DecodeOptions, DecodeResult, Edition, Header, Incomplete, Jt808Error, Message, MessagePart } from '../../decoders/index.js';
 import { hexId } from '../metrics.js';
 import { terminalId } from '../registry/devices.js';
 import type { Device } from '../registry/devices.js';
@@ -27,6 +27,9 @@ const LOGGED_ERRORS = 5;
 const JUNK_BEFORE_FIRST_FRAME = 64;
 /** Other protocols knocking on the port: HTTP methods, TLS handshake, SSH banner. */
 const FOREIGN = ['GET ', 'POST', 'HEAD', 'PUT ', 'OPTI', 'DELE', 'PATC', 'CONN', '\u0016\u0003', 'SSH-'];
+
+/** Decode options per learnt edition, made once (a 2019 header announces itself). */
+const DECODE_OPTIONS: Record<Edition, DecodeOptions | undefined> = { '2011': { edition: '2011' }, '2013': { edition: '2013' }, '2019': undefined };
 
 export interface PendingCommand {
   msgId: number;
@@ -56,8 +59,6 @@ export class Session {
   protocolVersion: number | undefined;
   closed = false;
   closeReason = '';
-  /** Paused because the sink queue is full. */
-  backpressured = false;
   readonly pending = new Map<number, PendingCommand>();
   /** mediaId of multimedia uploads being reassembled, by first serial (for 0x8800 lists). */
   readonly mediaIds = new Map<number, number>();
@@ -112,7 +113,7 @@ export class Session {
 
   private readonly onFrame = (data: Buffer): void => {
     if (this.closed) return;
-    this.receive(decodeFrame(data, this.edition === '2019' ? undefined : { edition: this.edition }), data);
+    this.receive(decodeFrame(data, DECODE_OPTIONS[this.edition]), data);
   };
 
   private readonly onFrameError = (error: Jt808Error, raw: Buffer): void => {
