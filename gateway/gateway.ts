@@ -138,6 +138,7 @@ export class Gateway implements GatewayContext {
     }
     if (this.paused.delete(session)) this.metrics.pausedSockets.set(this.paused.size);
     if (reason === 'junk' || reason === 'malformed' || reason === 'handshake-timeout') this.metrics.connectionsRefused.inc({ reason });
+    this.log.debug({ session: session.id, terminal: session.terminal, remote: session.connection.remote, reason }, 'session closed');
   }
 
   publish(session: Session, events: readonly GatewayEvent[]): Promise<void> {

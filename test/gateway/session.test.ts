@@ -134,3 +134,14 @@ t.test('UDP: several frames in one datagram, replies to the sender', async (t) =
   t.equal((await term.ackOf(b)).ackMsgId, 0x0200);
   t.ok(server.live.get('13912345678'), 'position published');
 });
+
+t.test('a 2011 terminal: the edition is learnt from its registration', async (t) => {
+  const server = await startTestServer(t);
+  const term = await TestTerminal.tcp(server.ports.jt808, { version: '2011', phone: '013600000011' });
+  t.teardown(() => term.close());
+  await term.login();
+  const session = server.gateway.sessions.get('13600000011');
+  t.equal(session?.edition, '2011', 'short 0x0100 body read as 2011');
+  const s = term.send(0x0200, locationBody());
+  t.equal((await term.ackOf(s)).result, 0);
+});
