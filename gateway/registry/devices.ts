@@ -37,9 +37,12 @@ export interface StaticResource {
 
 const CATEGORIES = new Set(['vehicle', 'bodycam', 'handheld', 'fixedcam', 'unknown']);
 
-/** Terminal identity: the phone's digits without leading zeros (2013 pads to 12, 2019 to 20). */
+/**
+ * Terminal identity: the phone's digits without leading zeros (2013 pads to 12, 2019 to 20),
+ * lower case (some devices put hex IDs in the BCD phone field; the codec reads them as hex).
+ */
 export function terminalId(phone: string): string {
-  const t = phone.replace(/^0+/, '');
+  const t = phone.toLowerCase().replace(/^0+/, '');
   return t === '' ? '0' : t;
 }
 
@@ -50,7 +53,7 @@ export interface RegistryData {
 
 function device(raw: Record<string, unknown>, where: string): Device {
   const terminal = String(raw.terminal ?? raw.id ?? '').trim();
-  if (!/^\d{1,20}$/.test(terminal)) throw new Error(`${where}: terminal "${terminal}" is not 1-20 digits`);
+  if (!/^[0-9a-fA-F]{1,20}$/.test(terminal)) throw new Error(`${where}: terminal "${terminal}" is not 1-20 digits (or hex digits)`);
   const category = String(raw.category ?? 'unknown').trim();
   if (!CATEGORIES.has(category)) throw new Error(`${where}: category "${category}" is not one of ${[...CATEGORIES].join(', ')}`);
   const d: Device = { terminal: terminalId(terminal), category: category as Category, org: String(raw.org ?? '').trim() };

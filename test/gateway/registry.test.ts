@@ -26,10 +26,11 @@ t.test('parse CSV and JSON', async (t) => {
   t.equal(json.resources[0]?.kind, 'post');
 
   t.throws(() => parseRegistry('type,id,category\nterminal,123,spaceship', 'csv'), /row 2: category "spaceship"/);
-  t.throws(() => parseRegistry(JSON.stringify({ terminals: [{ terminal: 'abc' }] }), 'json'), /terminals\[0\]: terminal "abc"/);
+  t.throws(() => parseRegistry(JSON.stringify({ terminals: [{ terminal: 'xyz' }] }), 'json'), /terminals\[0\]: terminal "xyz"/);
   t.throws(() => parseRegistry(JSON.stringify({ resources: [{ id: 'x', lat: 95, lng: 0 }] }), 'json'), /bad coordinates/);
   t.equal(terminalId('00000000013912345678'), '13912345678');
   t.equal(terminalId('000000000000'), '0');
+  t.equal(terminalId('004E5DE66FBA22'), '4e5de66fba22', 'hex IDs some devices put in the phone field');
 });
 
 t.test('reload keeps the old registry when the new file is bad', async (t) => {

@@ -145,3 +145,19 @@ t.test('a 2011 terminal: the edition is learnt from its registration', async (t)
   const s = term.send(0x0200, locationBody());
   t.equal((await term.ackOf(s)).result, 0);
 });
+
+t.test('a device with a hex ID in the phone field is served and addressable', async (t) => {
+  const server = await startTestServer(t);
+  const term = await TestTerminal.tcp(server.ports.jt808, { phone: '4e5de66fba22' });
+  t.teardown(() => term.close());
+  await term.login();
+  t.ok(server.gateway.sessions.has('4e5de66fba22'));
+  const res = fetch(`http://127.0.0.1:${server.ports.http}/api/terminals/4E5DE66FBA22/commands`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ command: 'text', body: { flag: 0, text: 'hi' }, timeoutMs: 5000 }),
+  });
+  const cmd = await term.next(0x8300);
+  term.send(0x0001, { ackSerial: cmd.serial, ackMsgId: 0x8300, result: 0 });
+  t.equal((await res).status, 200);
+});
