@@ -83,20 +83,12 @@ const daysIn = (year: number, month: number): number =>
  * the receive time. A bad BCD nibble is a 'malformed' frame.
  */
 export function bcdTimeToIso(buf: Buffer, start: number): string | null {
-  const d = [0, 0, 0, 0, 0, 0];
-  for (let i = 0; i < 6; i++) {
-    const b = buf[start + i]!;
-    const hi = b >> 4;
-    const lo = b & 0x0f;
-    if (hi > 9 || lo > 9) fail('malformed', `BCD time byte 0x${b.toString(16).padStart(2, '0')}`);
-    d[i] = hi * 10 + lo;
-  }
-  let year = 2000 + d[0]!;
-  let month = d[1]!;
-  let day = d[2]!;
-  let hour = d[3]!;
-  const minute = d[4]!;
-  const second = d[5]!;
+  let year = 2000 + bcd2(buf, start);
+  let month = bcd2(buf, start + 1);
+  let day = bcd2(buf, start + 2);
+  let hour = bcd2(buf, start + 3);
+  const minute = bcd2(buf, start + 4);
+  const second = bcd2(buf, start + 5);
   if (month === 0 && day === 0) return null;
   if (month < 1 || month > 12 || day < 1 || day > daysIn(year, month) || hour > 23 || minute > 59 || second > 59) return null;
   hour -= 8; // GMT+8 -> UTC
@@ -110,5 +102,14 @@ export function bcdTimeToIso(buf: Buffer, start: number): string | null {
       day = daysIn(year, month);
     }
   }
-  return `${year}-${PAD2[month]}-${PAD2[day]}T${PAD2[hour]}:${PAD2[minute]}:${PAD2[second]}.000Z`;
+  return year + '-' + PAD2[month] + '-' + PAD2[day] + 'T' + PAD2[hour] + ':' + PAD2[minute] + ':' + PAD2[second] + '.000Z';
+}
+
+/** One BCD byte as its two-digit value; a nibble over 9 is a malformed frame. */
+function bcd2(buf: Buffer, at: number): number {
+  const b = buf[at]!;
+  const hi = b >> 4;
+  const lo = b & 0x0f;
+  if (hi > 9 || lo > 9) fail('malformed', `BCD time byte 0x${b.toString(16).padStart(2, '0')}`);
+  return hi * 10 + lo;
 }

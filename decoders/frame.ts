@@ -27,6 +27,38 @@ export function xorChecksum(buf: Uint8Array, start: number, end: number): number
  * Without any 0x7d the result is a view of the input, not a copy.
  */
 export function unframe(content: Buffer): Buffer | Jt808Error {
+  return unframeRange(content, 0, content.length);
+}
+
+/**
+ * unframe over content[start, end) of a larger buffer (the splitter's chunk). The common
+ * case, nothing escaped, is one pass that XORs and watches for 0x7d, then one view.
+ */
+export function unframeRange(buf: Buffer, start: number, end: number): Buffer | Jt808Error {
+  const last = end - 1;
+  let sum = 0;
+  let escaped = false;
+  for (let i = start; i < last; i++) {
+    const b = buf[i]!;
+    if (b === ESC) {
+      escaped = true;
+      break;
+    }
+    sum ^= b;
+  }
+  if (!escaped && buf[last] !== ESC) {
+    const n = end - start;
+    if (n > MAX_UNESCAPED) return new Jt808Error('too_long', `${n} bytes unescaped, at most ${MAX_UNESCAPED}`);
+    if (n < MIN_UNESCAPED) return new Jt808Error('truncated', `${n} bytes, a frame needs at least ${MIN_UNESCAPED}`);
+    if (sum !== buf[last]) {
+      return new Jt808Error('checksum', `computed 0x${sum.toString(16).padStart(2, '0')}, frame says 0x${buf[last]!.toString(16).padStart(2, '0')}`);
+    }
+    return buf.subarray(start, last);
+  }
+  return unframeEscaped(buf.subarray(start, end));
+}
+
+function unframeEscaped(content: Buffer): Buffer | Jt808Error {
   const data = unescape(content);
   if (data instanceof Jt808Error) return data;
   if (data.length > MAX_UNESCAPED) return new Jt808Error('too_long', `${data.length} bytes unescaped, at most ${MAX_UNESCAPED}`);

@@ -38,6 +38,20 @@ function phoneOf(data: Buffer, at: number, length: number): string {
   return data.toString('hex', at, at + length);
 }
 
+/** Phones repeat on every frame of a session: a bounded cache keyed by the six bytes. */
+const phones = new Map<number, string>();
+
+function phone6(data: Buffer, at: number): string {
+  const key = (data[at]! * 0x100 + data[at + 1]!) * 0x100000000 + (((data[at + 2]! << 24) | (data[at + 3]! << 16) | (data[at + 4]! << 8) | data[at + 5]!) >>> 0);
+  let phone = phones.get(key);
+  if (phone === undefined) {
+    phone = phoneOf(data, at, 6);
+    if (phones.size >= 100_000) phones.clear();
+    phones.set(key, phone);
+  }
+  return phone;
+}
+
 export function parseHeader(data: Buffer, bounds: BodyBounds, defaultEdition: Edition = '2013'): Header | Jt808Error {
   if (data.length < 12) return new Jt808Error('truncated', `header needs 12 bytes, frame has ${data.length}`);
   const msgId = (data[0]! << 8) | data[1]!;
@@ -52,7 +66,7 @@ export function parseHeader(data: Buffer, bounds: BodyBounds, defaultEdition: Ed
   }
   bounds.offset = headerLength;
   bounds.length = bodyLength;
-  const phone = is2019 ? phoneOf(data, 5, 10) : phoneOf(data, 4, 6);
+  const phone = is2019 ? phoneOf(data, 5, 10) : phone6(data, 4);
   const p = is2019 ? 15 : 10;
   const header: Header = {
     msgId,

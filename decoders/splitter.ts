@@ -1,5 +1,5 @@
 import { Jt808Error } from './errors.js';
-import { FLAG, MAX_ESCAPED, unframe } from './frame.js';
+import { FLAG, MAX_ESCAPED, unframeRange } from './frame.js';
 
 export interface SplitterOptions {
   /** Longest escaped frame accepted, flags excluded (default: the standard's bound). */
@@ -62,7 +62,7 @@ export class FrameSplitter {
         this.partial = [];
         this.partialLength = 0;
         if (content.length === 0) pos = end;
-        else pos = this.finish(content, onFrame, onError) ? end + 1 : end;
+        else pos = this.finish(content, 0, content.length, onFrame, onError) ? end + 1 : end;
       }
     }
     while (pos < len) {
@@ -87,7 +87,7 @@ export class FrameSplitter {
         pos = end;
         continue;
       }
-      pos = this.finish(chunk.subarray(start + 1, end), onFrame, onError) ? end + 1 : end;
+      pos = this.finish(chunk, start + 1, end, onFrame, onError) ? end + 1 : end;
     }
   }
 
@@ -121,10 +121,11 @@ export class FrameSplitter {
     }
   }
 
-  private finish(content: Buffer, onFrame: FrameHandler, onError: FrameErrorHandler): boolean {
-    const data = unframe(content);
+  private finish(buf: Buffer, start: number, end: number, onFrame: FrameHandler, onError: FrameErrorHandler): boolean {
+    // a view without the check byte; nothing is copied when nothing is escaped
+    const data = unframeRange(buf, start, end);
     if (data instanceof Jt808Error) {
-      this.reject(data, content, onError);
+      this.reject(data, buf.subarray(start, end), onError);
       return false;
     }
     this.frames++;

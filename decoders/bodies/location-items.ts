@@ -308,15 +308,59 @@ const sub = new Reader(Buffer.alloc(0));
 export function readItems(r: Reader): LocationExtras {
   const extras: Record<string, unknown> = {};
   const buf = r.buf;
-  while (r.pos < r.end) {
-    const id = r.u8('additional item id');
-    const len = r.u8('additional item length');
-    const start = r.need(len, `additional item 0x${id.toString(16).padStart(2, '0')} (length ${len})`);
+  let pos = r.pos;
+  const end = r.end;
+  while (pos < end) {
+    if (pos + 2 > end) fail('truncated', `additional item header at body offset ${pos}: ${end - pos} byte(s) left`);
+    const id = buf[pos]!;
+    const len = buf[pos + 1]!;
+    const start = pos + 2;
+    pos = start + len;
+    if (pos > end) fail('truncated', `additional item 0x${id.toString(16).padStart(2, '0')} (length ${len}) runs ${pos - end} byte(s) past the body`);
+    // the items every terminal sends, read in place (one switch instead of a field call)
+    switch (id) {
+      case 0x01:
+        if (len === 4) {
+          extras.mileageKm = (buf[start]! * 0x1000000 + ((buf[start + 1]! << 16) | (buf[start + 2]! << 8) | buf[start + 3]!)) / 10;
+          continue;
+        }
+        break;
+      case 0x02:
+        if (len === 2) {
+          extras.fuelL = ((buf[start]! << 8) | buf[start + 1]!) / 10;
+          continue;
+        }
+        break;
+      case 0x03:
+        if (len === 2) {
+          extras.recorderSpeedKmh = ((buf[start]! << 8) | buf[start + 1]!) / 10;
+          continue;
+        }
+        break;
+      case 0x2a:
+        if (len === 2) {
+          extras.ioStatus = (buf[start]! << 8) | buf[start + 1]!;
+          continue;
+        }
+        break;
+      case 0x30:
+        if (len === 1) {
+          extras.rssi = buf[start]!;
+          continue;
+        }
+        break;
+      case 0x31:
+        if (len === 1) {
+          extras.satellites = buf[start]!;
+          continue;
+        }
+        break;
+    }
     const item = BY_ID[id];
     if (item) {
       sub.buf = buf;
       sub.pos = start;
-      sub.end = start + len;
+      sub.end = pos;
       try {
         const v = item.field.read(sub, NO_CTX, extras);
         if (sub.pos === sub.end) {
@@ -328,8 +372,9 @@ export function readItems(r: Reader): LocationExtras {
       }
     }
     const unknown = (extras.unknown ??= {}) as Record<string, Buffer>;
-    unknown[itemKey(id)] = Buffer.from(buf.subarray(start, start + len));
+    unknown[itemKey(id)] = Buffer.from(buf.subarray(start, pos));
   }
+  r.pos = pos;
   return extras as LocationExtras;
 }
 
