@@ -66,6 +66,49 @@ export const ConfigSchema = Section({
   commands: Section({
     timeoutMs: { ...Ms, default: 15_000 },
   }),
+  kafka: Section({
+    brokers: Type.String({ default: '', description: 'comma-separated host:port list; empty = no Kafka sink' }),
+    clientId: Type.String({ default: 'dipper' }),
+    topics: Section({
+      positions: Type.String({ default: 'dipper.positions' }),
+      alarms: Type.String({ default: 'dipper.alarms' }),
+      media: Type.String({ default: 'dipper.media' }),
+      cases: Type.String({ default: 'dipper.cases' }),
+    }),
+    partitions: Type.Integer({ minimum: 1, default: 12, description: 'for topics the gateway creates' }),
+    replicationFactor: Type.Integer({ minimum: -1, default: -1, description: '-1 = the broker default' }),
+    lingerMs: Type.Integer({ minimum: 0, default: 5, description: 'wait this long to fill a batch' }),
+    batchSize: Type.Integer({ minimum: 1, default: 1000, description: 'messages per produce request' }),
+    compression: Type.Union([Type.Literal('gzip'), Type.Literal('none')], { default: 'gzip' }),
+    timeoutMs: { ...Ms, default: 30_000, description: 'produce request timeout' },
+    retries: Type.Integer({ minimum: 0, default: 5, description: 'client retries (with backoff) before a batch is retried whole' }),
+  }),
+  mqttExternal: Section({
+    url: Type.String({ default: '', description: 'mqtt://host:port of an external broker, used in place of the embedded one; empty = embedded' }),
+    clientId: Type.String({ default: '' }),
+    username: Type.String({ default: '' }),
+    password: Type.String({ default: '' }),
+    topicPrefix: Type.String({ default: 'dipper' }),
+    emqx: Type.Boolean({ default: false, description: 'also publish jt808/{phone}/{phone}/up and take commands on .../dn, as EMQX\'s JT/T 808 gateway does' }),
+  }),
+  influx: Section({
+    url: Type.String({ default: '', description: 'InfluxDB (v2 write API) base URL; empty = no InfluxDB sink' }),
+    token: Type.String({ default: '' }),
+    org: Type.String({ default: 'dipper' }),
+    bucket: Type.String({ default: 'dipper' }),
+    batchSize: Type.Integer({ minimum: 1, default: 2000 }),
+    flushMs: { ...Ms, default: 1000 },
+    h3Resolution: Type.Integer({ minimum: 0, maximum: 15, default: 5, description: 'the coarse cell tag' }),
+  }),
+  delivery: Section({
+    mode: Type.Union([Type.Literal('auto'), Type.Literal('durable'), Type.Literal('fast')], {
+      default: 'auto',
+      description: 'durable: acknowledge a location only once every required sink has it; fast: once the in-process sinks have it; auto: durable when Kafka is configured',
+    }),
+    required: Type.Array(Type.Union([Type.Literal('kafka'), Type.Literal('mqtt'), Type.Literal('influx')]), { default: ['kafka'], description: 'sinks a durable acknowledgement waits for (those configured)' }),
+    backlog: Type.Integer({ minimum: 1, default: 100_000, description: 'events held per non-required sink while it is down; the oldest are dropped past it' }),
+    retryMs: { ...Ms, default: 1000, description: 'first wait before a failed batch is retried (doubles, up to 30 s)' },
+  }),
   log: Section({
     level: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
   }),
@@ -84,6 +127,14 @@ export const ENVIRONMENT: Record<string, string> = {
   DIPPER_ALLOW_ANONYMOUS: 'auth.allowAnonymous',
   DIPPER_DEVICES: 'devices',
   DIPPER_LOG_LEVEL: 'log.level',
+  DIPPER_KAFKA_BROKERS: 'kafka.brokers',
+  DIPPER_MQTT_URL: 'mqttExternal.url',
+  DIPPER_MQTT_EMQX: 'mqttExternal.emqx',
+  DIPPER_INFLUX_URL: 'influx.url',
+  DIPPER_INFLUX_TOKEN: 'influx.token',
+  DIPPER_INFLUX_ORG: 'influx.org',
+  DIPPER_INFLUX_BUCKET: 'influx.bucket',
+  DIPPER_DELIVERY: 'delivery.mode',
 };
 
 export class ConfigError extends Error {
@@ -181,5 +232,10 @@ export function validate(value: unknown): Config {
   }
   const config = filled as Config;
   if (config.queue.lowWater >= config.queue.highWater) throw new ConfigError('invalid configuration: queue.lowWater: must be below queue.highWater');
+  for (const b of config.kafka.brokers.split(',').map((x) => x.trim()).filter(Boolean)) {
+    if (!/^[^\s:/]+:\d{1,5}$/.test(b)) throw new ConfigError(`invalid configuration: kafka.brokers: "${b}" is not host:port`);
+  }
+  if (config.mqttExternal.url && !/^(mqtts?|wss?|tcp):\/\/[^/\s]+/.test(config.mqttExternal.url)) throw new ConfigError(`invalid configuration: mqttExternal.url: "${config.mqttExternal.url}" is not an mqtt://, mqtts://, ws:// or wss:// URL`);
+  if (config.influx.url && !/^https?:\/\/[^/\s]+/.test(config.influx.url)) throw new ConfigError(`invalid configuration: influx.url: "${config.influx.url}" is not an http(s):// URL`);
   return config;
 }
