@@ -113,3 +113,43 @@ function bcd2(buf: Buffer, at: number): number {
   if (hi > 9 || lo > 9) fail('malformed', `BCD time byte 0x${b.toString(16).padStart(2, '0')}`);
   return hi * 10 + lo;
 }
+
+const toBcd = (v: number): number => (((v / 10) | 0) << 4) | v % 10;
+
+/**
+ * ISO-8601 UTC string (or null) -> BCD[6] GMT+8. The shape every producer here emits,
+ * "YYYY-MM-DDTHH:MM:SS(.sss)Z", is converted from its digits; anything else goes through
+ * Date.parse (an unparsable string is an 'encode' error).
+ */
+export function isoToBcdTime(iso: string | null, out: Buffer, offset: number): void {
+  if (iso !== null && iso.length >= 20 && iso.charCodeAt(4) === 45 && iso.charCodeAt(10) === 84 && iso.charCodeAt(iso.length - 1) === 90) {
+    let year = +iso.slice(0, 4);
+    let month = +iso.slice(5, 7);
+    let day = +iso.slice(8, 10);
+    let hour = +iso.slice(11, 13) + 8; // UTC -> GMT+8
+    const minute = +iso.slice(14, 16);
+    const second = +iso.slice(17, 19);
+    if (year >= 2000 && year <= 2099 && month >= 1 && month <= 12 && day >= 1 && day <= daysIn(year, month) && hour <= 31 && minute <= 59 && second <= 59) {
+      if (hour >= 24) {
+        hour -= 24;
+        if (++day > daysIn(year, month)) {
+          day = 1;
+          if (++month > 12) {
+            month = 1;
+            year++;
+          }
+        }
+      }
+      if (year <= 2099) {
+        out[offset] = toBcd(year % 100);
+        out[offset + 1] = toBcd(month);
+        out[offset + 2] = toBcd(day);
+        out[offset + 3] = toBcd(hour);
+        out[offset + 4] = toBcd(minute);
+        out[offset + 5] = toBcd(second);
+        return;
+      }
+    }
+  }
+  epochToBcdTime(parseIsoOrNull(iso), out, offset);
+}

@@ -1,4 +1,4 @@
-import { fail } from './errors.js';
+import { Jt808Error, fail } from './errors.js';
 import type { BodyContext } from './fields.js';
 import { enframe } from './frame.js';
 import { MAX_BODY, writeHeader } from './header.js';
@@ -17,7 +17,13 @@ export function encodeBody(msg: OutgoingMessage): Buffer {
     return raw;
   }
   const ctx: BodyContext = { version: msg.version, msgId: msg.msgId };
-  codec.encode(w, msg.body as never, ctx);
+  try {
+    codec.encode(w, msg.body as never, ctx);
+  } catch (e) {
+    if (e instanceof Jt808Error) throw e;
+    // a missing field surfaces as a TypeError inside a layout: report it as the encode error it is
+    fail('encode', `0x${msg.msgId.toString(16).padStart(4, '0')} ${codec.name}: ${e instanceof Error ? e.message : String(e)}`);
+  }
   return w.toBuffer();
 }
 

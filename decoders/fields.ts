@@ -1,4 +1,3 @@
-import { parseIsoOrNull } from './bcd.js';
 import { fail } from './errors.js';
 import type { Edition } from './message.js';
 import type { Reader } from './reader.js';
@@ -38,7 +37,7 @@ export const bcd = (n: number): Field<string> => ({ read: (r) => r.bcd(n), write
 /** BCD[6] GMT+8 time as an ISO-8601 UTC string (null when the terminal sent zeros). */
 export const time: Field<string | null> = {
   read: (r) => r.timeIso(),
-  write: (w, v) => void w.time(parseIsoOrNull(v)),
+  write: (w, v) => void w.timeIso(v),
 };
 
 /** Fixed-width GBK string (zero-padded on the wire). */

@@ -98,14 +98,27 @@ export function unescape(content: Buffer): Buffer | Jt808Error {
 
 /** Header+body -> wire bytes: check byte appended, escaped, flags around. */
 export function enframe(data: Buffer): Buffer {
-  const sum = xorChecksum(data, 0, data.length);
-  let extra = sum === FLAG || sum === ESC ? 1 : 0;
-  for (let i = 0; i < data.length; i++) if (data[i] === FLAG || data[i] === ESC) extra++;
-  const out = Buffer.allocUnsafe(data.length + extra + 3);
-  let n = 0;
-  out[n++] = FLAG;
-  for (let i = 0; i <= data.length; i++) {
-    const b = i < data.length ? data[i]! : sum; // the check byte is escaped like the rest
+  const len = data.length;
+  let sum = 0;
+  let extra = 0;
+  for (let i = 0; i < len; i++) {
+    const b = data[i]!;
+    sum ^= b;
+    if (b === FLAG || b === ESC) extra++;
+  }
+  if (sum === FLAG || sum === ESC) extra++;
+  const out = Buffer.allocUnsafe(len + extra + 3);
+  out[0] = FLAG;
+  if (extra === 0) {
+    // the usual case: nothing to escape, one copy
+    data.copy(out, 1);
+    out[len + 1] = sum;
+    out[len + 2] = FLAG;
+    return out;
+  }
+  let n = 1;
+  for (let i = 0; i <= len; i++) {
+    const b = i < len ? data[i]! : sum; // the check byte is escaped like the rest
     if (b === FLAG) {
       out[n++] = ESC;
       out[n++] = 0x02;

@@ -81,6 +81,21 @@ export function parseHeader(data: Buffer, bounds: BodyBounds, defaultEdition: Ed
   return header;
 }
 
+const phoneBuffers = new Map<string, Buffer>();
+
+/** The phone's BCD bytes (hex digits accepted, see phoneOf), cached: every frame to a terminal repeats them. */
+function phoneBytes(phone: string, width: number): Buffer {
+  const key = width === 10 ? `L${phone}` : phone;
+  let bytes = phoneBuffers.get(key);
+  if (bytes === undefined) {
+    if (!/^[0-9a-fA-F]*$/.test(phone) || phone.length > width * 2) fail('encode', `phone "${phone}" does not fit BCD[${width}]`);
+    bytes = Buffer.from(phone.padStart(width * 2, '0'), 'hex');
+    if (phoneBuffers.size >= 100_000) phoneBuffers.clear();
+    phoneBuffers.set(key, bytes);
+  }
+  return bytes;
+}
+
 /** Writes a header for a body of `bodyLength` bytes. */
 export function writeHeader(w: Writer, h: Header, bodyLength: number): void {
   if (bodyLength > MAX_BODY) fail('encode', `body of ${bodyLength} bytes exceeds ${MAX_BODY}: use encodeParts`);
@@ -89,10 +104,8 @@ export function writeHeader(w: Writer, h: Header, bodyLength: number): void {
   if (h.packet) attrs |= SUBPACKAGE_BIT;
   if (is2019) attrs |= VERSION_BIT;
   w.u16(h.msgId, 'message ID').u16(attrs);
-  const width = is2019 ? 10 : 6;
-  if (!/^[0-9a-fA-F]*$/.test(h.phone) || h.phone.length > width * 2) fail('encode', `phone "${h.phone}" does not fit BCD[${width}]`);
   if (is2019) w.u8(h.protocolVersion ?? 1, 'protocol version');
-  w.hex(h.phone.padStart(width * 2, '0').toLowerCase(), width, 'phone');
+  w.bytes(phoneBytes(h.phone, is2019 ? 10 : 6));
   w.u16(h.serial, 'serial');
   if (h.packet) w.u16(h.packet.total, 'packet total').u16(h.packet.index, 'packet index');
 }

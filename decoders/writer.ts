@@ -1,4 +1,4 @@
-import { encodeBcd, epochToBcdTime } from './bcd.js';
+import { encodeBcd, epochToBcdTime, isoToBcdTime } from './bcd.js';
 import { fail } from './errors.js';
 import { encodeGbk } from './gbk.js';
 
@@ -94,6 +94,13 @@ export class Writer {
   time(ms: number): this {
     const at = this.room(6);
     epochToBcdTime(ms, this.buf, at);
+    return this;
+  }
+
+  /** ISO-8601 UTC string (or null for zeros) as BCD[6] GMT+8. */
+  timeIso(iso: string | null): this {
+    const at = this.room(6);
+    isoToBcdTime(iso, this.buf, at);
     return this;
   }
 

@@ -24,7 +24,7 @@
  * - Terminal IDs, alarm numbers and file names are text (GBK, NUL/space padding trimmed);
  *   the 0x9208 reserved bytes stay raw.
  */
-import { isoOrNull, parseIsoOrNull } from '../bcd.js';
+import { isoOrNull } from '../bcd.js';
 import type { Field } from '../fields.js';
 import { bytes, gbk, gbk8, list, struct, u16, u32, u8 } from '../fields.js';
 import { defineBody } from '../registry.js';
@@ -35,7 +35,7 @@ export type { SuBiaoAlarmIdentifier } from './location-items.js';
 /** The 16-byte alarm identifier (7-byte terminal ID), as the attachment messages carry it. */
 export const alarmIdentifier16: Field<SuBiaoAlarmIdentifier> = {
   read: (r) => ({ terminalId: r.gbk(7, 'alarm identifier terminal ID'), time: isoOrNull(r.time()), seq: r.u8(), attachments: r.u8(), reserved: r.u8() }),
-  write: (w, v) => void w.gbk(v.terminalId, 7, 'alarm identifier terminal ID').time(parseIsoOrNull(v.time)).u8(v.seq).u8(v.attachments).u8(v.reserved),
+  write: (w, v) => void w.gbk(v.terminalId, 7, 'alarm identifier terminal ID').timeIso(v.time).u8(v.seq).u8(v.attachments).u8(v.reserved),
 };
 
 export interface AttachmentUploadCommand {

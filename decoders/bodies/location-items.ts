@@ -14,7 +14,6 @@
 import { fail } from '../errors.js';
 import type { Field } from '../fields.js';
 import { Reader } from '../reader.js';
-import { parseIsoOrNull } from '../bcd.js';
 
 export interface SuBiaoAlarmIdentifier {
   terminalId: string;
@@ -121,7 +120,7 @@ const identifier: Field<SuBiaoAlarmIdentifier> = {
   },
   write(w, v) {
     const idLength = Buffer.byteLength(v.terminalId, 'latin1') > 7 ? 30 : 7;
-    w.gbk(v.terminalId, idLength).time(parseIsoOrNull(v.time)).u8(v.seq).u8(v.attachments).u8(v.reserved);
+    w.gbk(v.terminalId, idLength).timeIso(v.time).u8(v.seq).u8(v.attachments).u8(v.reserved);
   },
 };
 
@@ -130,7 +129,7 @@ function readTail(r: Reader) {
   return { speed: r.u8(), altitude: r.u16(), lat: r.u32() / 1e6, lng: r.u32() / 1e6, time: r.timeIso(), vehicleStatus: r.u16() };
 }
 function writeTail(w: import('../writer.js').Writer, v: SuBiaoCommon): void {
-  w.u8(v.speed).u16(v.altitude).u32(Math.round(v.lat * 1e6)).u32(Math.round(v.lng * 1e6)).time(parseIsoOrNull(v.time)).u16(v.vehicleStatus);
+  w.u8(v.speed).u16(v.altitude).u32(Math.round(v.lat * 1e6)).u32(Math.round(v.lng * 1e6)).timeIso(v.time).u16(v.vehicleStatus);
 }
 
 const adas: Field<AdasAlarm> = {
@@ -378,11 +377,24 @@ export function readItems(r: Reader): LocationExtras {
   return extras as LocationExtras;
 }
 
+const BY_KEY = new Map<string, Item<unknown>>(ITEMS.map((item) => [item.key, item as Item<unknown>]));
+
+/** Items in the order the extras object holds them (decode -> encode keeps the wire order). */
 export function writeItems(w: import('../writer.js').Writer, extras: LocationExtras): void {
   const e = extras as Record<string, unknown>;
-  for (const item of ITEMS) {
-    const v = e[item.key];
+  for (const key in e) {
+    const v = e[key];
     if (v === undefined) continue;
+    if (key === 'unknown') {
+      for (const [hexId, bytes] of Object.entries(v as Record<string, Buffer>)) {
+        const id = Number(hexId);
+        if (!Number.isInteger(id) || id < 0 || id > 0xff) fail('encode', `unknown item key "${hexId}" is not 0x00..0xff`);
+        w.u8(id).u8(bytes.length).bytes(bytes);
+      }
+      continue;
+    }
+    const item = BY_KEY.get(key);
+    if (!item) fail('encode', `extras.${key} is not an additional item (unknown items go under extras.unknown)`);
     w.u8(item.id);
     const at = w.reserve(1);
     const before = w.length;
@@ -390,13 +402,6 @@ export function writeItems(w: import('../writer.js').Writer, extras: LocationExt
     const len = w.length - before;
     if (len > 0xff) fail('encode', `additional item ${item.key} is ${len} bytes`);
     w.setU8(at, len);
-  }
-  if (extras.unknown) {
-    for (const [key, bytes] of Object.entries(extras.unknown)) {
-      const id = Number(key);
-      if (!Number.isInteger(id) || id < 0 || id > 0xff) fail('encode', `unknown item key "${key}" is not 0x00..0xff`);
-      w.u8(id).u8(bytes.length).bytes(bytes);
-    }
   }
 }
 

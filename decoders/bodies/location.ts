@@ -19,7 +19,6 @@
  *   `alarm`/`status`, which the encoder writes (the names are ignored when encoding).
  * - The encoder sets status bits 2/3 when lat/lng are negative and otherwise keeps them.
  */
-import { parseIsoOrNull } from '../bcd.js';
 import { fail } from '../errors.js';
 import type { BodyContext, Field } from '../fields.js';
 import { Reader } from '../reader.js';
@@ -108,7 +107,7 @@ function writeBasic(w: Writer, v: LocationBasic): void {
     .i16(v.altitude, 'altitude')
     .u16(Math.round(v.speed * 10), 'speed')
     .u16(v.heading, 'heading')
-    .time(parseIsoOrNull(v.time));
+    .timeIso(v.time);
 }
 
 /** The basic block alone, for the multimedia messages that embed it. */
