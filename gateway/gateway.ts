@@ -9,6 +9,7 @@ import type { Config } from './config.js';
 import type { Logger } from './log.js';
 import { MediaStore } from './media/store.js';
 import { Metrics } from './metrics.js';
+import type { SessionCensus } from './metrics.js';
 import { AlarmTracker } from './normalise/alarms.js';
 import type { GatewayEvent } from './normalise/events.js';
 import type { NormaliseContext } from './normalise/index.js';
@@ -67,6 +68,20 @@ export class Gateway implements GatewayContext {
       },
     });
     this.queue.on('drain', () => this.resumeAll());
+    this.metrics.census = () => this.census();
+  }
+
+  /** Session states for the metrics, counted at scrape time. */
+  private census(): SessionCensus {
+    let total = 0;
+    let reassembling = 0;
+    for (const group of [this.streams, this.udp.values()]) {
+      for (const s of group) {
+        total++;
+        reassembling += s.reassembling;
+      }
+    }
+    return { total, authenticated: this.sessions.size, reassembling };
   }
 
   get accepting(): boolean {
@@ -142,7 +157,7 @@ export class Gateway implements GatewayContext {
   }
 
   publish(session: Session, events: readonly GatewayEvent[]): Promise<void> {
-    for (const e of events) this.metrics.events.inc({ kind: e.kind });
+    for (const e of events) this.metrics.eventOut(e.kind);
     const done = this.queue.push(events);
     // backpressure: stop reading from this terminal until the sinks catch up (nothing dropped)
     if (this.queue.full && !session.closed && !this.paused.has(session)) {

@@ -11,12 +11,12 @@ export class Metrics {
   readonly connectionsRefused = new Counter({ name: 'dipper_connections_refused_total', help: 'Connections refused or closed by a limit', labelNames: ['reason'], registers: [this.registry] });
   readonly sessions = new Gauge({ name: 'dipper_sessions_authenticated', help: 'Authenticated sessions', registers: [this.registry] });
   readonly sessionsReplaced = new Counter({ name: 'dipper_sessions_replaced_total', help: 'Sessions closed by a newer login of the same terminal', registers: [this.registry] });
-  readonly framesIn = new Counter({ name: 'dipper_frames_in_total', help: 'Decoded uplink messages by message ID', labelNames: ['msg_id'], registers: [this.registry] });
+  readonly framesIn: Counter = new Counter({ name: 'dipper_frames_in_total', help: 'Decoded uplink messages by message ID', labelNames: ['msg_id'], registers: [this.registry], collect: () => exportCounts(this.framesIn, 'msg_id', this.frameCounts) });
   readonly decodeErrors = new Counter({ name: 'dipper_decode_errors_total', help: 'Frames refused by the codec, by reason', labelNames: ['reason'], registers: [this.registry] });
   readonly junkBytes = new Counter({ name: 'dipper_junk_bytes_total', help: 'Bytes received outside any frame', registers: [this.registry] });
-  readonly replies = new Counter({ name: 'dipper_replies_total', help: 'Downlink frames sent, by kind', labelNames: ['kind'], registers: [this.registry] });
+  readonly replies: Counter = new Counter({ name: 'dipper_replies_total', help: 'Downlink frames sent, by kind (message ID)', labelNames: ['kind'], registers: [this.registry], collect: () => exportCounts(this.replies, 'kind', this.replyCounts) });
   readonly refusals = new Counter({ name: 'dipper_refusals_total', help: 'Messages answered with a refusal, by reason', labelNames: ['reason'], registers: [this.registry] });
-  readonly events = new Counter({ name: 'dipper_events_total', help: 'Normalised events handed to the sinks, by kind', labelNames: ['kind'], registers: [this.registry] });
+  readonly events: Counter = new Counter({ name: 'dipper_events_total', help: 'Normalised events handed to the sinks, by kind', labelNames: ['kind'], registers: [this.registry], collect: () => exportNamed(this.events, 'kind', this.eventCounts) });
   readonly invalidFixes = new Counter({ name: 'dipper_invalid_fixes_total', help: 'Positions flagged valid:false, by reason', labelNames: ['reason'], registers: [this.registry] });
   readonly queueDepth = new Gauge({ name: 'dipper_queue_depth', help: 'Events waiting for the sinks', registers: [this.registry] });
   readonly pausedSockets = new Gauge({ name: 'dipper_paused_sockets', help: 'Sockets paused because the sink queue is full', registers: [this.registry] });
@@ -26,16 +26,79 @@ export class Metrics {
   readonly commands = new Counter({ name: 'dipper_commands_total', help: 'Downlink commands by outcome', labelNames: ['outcome'], registers: [this.registry] });
   readonly media = new Counter({ name: 'dipper_media_total', help: 'Multimedia uploads by outcome', labelNames: ['outcome'], registers: [this.registry] });
 
-  /** Per-ID children of framesIn, made once per message ID (no label hashing per frame). */
-  private readonly frameChildren: (ReturnType<Counter['labels']> | undefined)[] = [];
+  // ---- operations (issue 8): bytes, session states, reassemblies in flight -----------------
+  readonly bytesReceived: Counter = new Counter({ name: 'dipper_received_bytes_total', help: 'Bytes received from terminals, by transport', labelNames: ['transport'], registers: [this.registry], collect: () => exportNamed(this.bytesReceived, 'transport', this.receivedBytes) });
+  readonly bytesSent: Counter = new Counter({ name: 'dipper_sent_bytes_total', help: 'Bytes sent to terminals, by transport', labelNames: ['transport'], registers: [this.registry], collect: () => exportNamed(this.bytesSent, 'transport', this.sentBytes) });
+  readonly sessionStates: Gauge = new Gauge({
+    name: 'dipper_sessions',
+    help: 'Open sessions by state: handshake (connected, not yet authenticated) or authenticated (or anonymous, when allowed)',
+    labelNames: ['state'],
+    registers: [this.registry],
+    collect: () => {
+      const c = this.census();
+      this.sessionStates.set({ state: 'handshake' }, Math.max(0, c.total - c.authenticated));
+      this.sessionStates.set({ state: 'authenticated' }, c.authenticated);
+    },
+  });
+  readonly reassembliesInFlight: Gauge = new Gauge({ name: 'dipper_reassemblies_in_flight', help: 'Subpackaged messages waiting for parts, over all sessions', registers: [this.registry], collect: () => this.reassembliesInFlight.set(this.census().reassembling) });
+
+  /** Scrape-time counts of session state, set by the gateway (cheaper to count when asked than to track). */
+  census: () => SessionCensus = () => ({ total: 0, authenticated: 0, reassembling: 0 });
+
+  // Hot-path counts are plain numbers, moved into the counters above when scraped, so a frame
+  // costs an array increment, not a label hash and validation in prom-client.
+  private readonly frameCounts = new Float64Array(0x10000);
+  private readonly replyCounts = new Float64Array(0x10000);
+  private readonly eventCounts = new Map<string, number>();
+  private readonly receivedBytes = new Map<string, number>();
+  private readonly sentBytes = new Map<string, number>();
 
   frameIn(msgId: number): void {
-    (this.frameChildren[msgId] ??= this.framesIn.labels(hexId(msgId))).inc();
+    this.frameCounts[msgId]!++;
+  }
+
+  /** `frames` downlink frames of `msgId` (one per subpackage), `bytes` in all, written on `transport`. */
+  replied(transport: string, msgId: number, frames: number, bytes: number): void {
+    this.replyCounts[msgId]! += frames;
+    this.sentBytes.set(transport, (this.sentBytes.get(transport) ?? 0) + bytes);
+  }
+
+  received(transport: string, bytes: number): void {
+    this.receivedBytes.set(transport, (this.receivedBytes.get(transport) ?? 0) + bytes);
+  }
+
+  eventOut(kind: string): void {
+    this.eventCounts.set(kind, (this.eventCounts.get(kind) ?? 0) + 1);
   }
 
   constructor(options: { defaults?: boolean } = {}) {
     if (options.defaults) collectDefaultMetrics({ register: this.registry, prefix: 'dipper_' });
   }
+}
+
+export interface SessionCensus {
+  /** Open sessions (TCP connections and live UDP sessions). */
+  total: number;
+  authenticated: number;
+  /** Subpackaged messages being reassembled. */
+  reassembling: number;
+}
+
+/**
+ * Moves plain counts indexed by message ID into a counter (labels as hex IDs) and zeroes them:
+ * they hold only what was not yet exported, so direct `inc()` calls on the counter still add up.
+ */
+function exportCounts(counter: Counter, label: string, counts: Float64Array): void {
+  for (let id = 0; id < counts.length; id++) {
+    if (counts[id] === 0) continue;
+    counter.inc({ [label]: hexId(id) }, counts[id]);
+    counts[id] = 0;
+  }
+}
+
+function exportNamed(counter: Counter, label: string, counts: Map<string, number>): void {
+  for (const [value, n] of counts) if (n > 0) counter.inc({ [label]: value }, n);
+  counts.clear();
 }
 
 /** '0x0200' */

@@ -91,6 +91,7 @@ export class Session {
   /** A chunk of a TCP stream. */
   feed(chunk: Buffer): void {
     if (this.closed) return;
+    this.gateway.metrics.received('tcp', chunk.length);
     if (this.goodFrames === 0 && this.junkSeen === 0 && FOREIGN.some((p) => chunk.toString('latin1', 0, p.length) === p)) {
       this.gateway.metrics.junkBytes.inc(chunk.length);
       this.logBad('foreign protocol on the JT/T 808 port', chunk);
@@ -245,8 +246,12 @@ export class Session {
     const protocolVersion = version === '2019' ? (replyTo?.protocolVersion ?? this.protocolVersion ?? 1) : undefined;
     const frames = encodeParts({ msgId, version, phone, serial: this.serial, ...(protocolVersion !== undefined ? { protocolVersion } : {}), body });
     const first = this.nextSerial(frames.length);
-    for (const f of frames) this.connection.write(f);
-    this.gateway.metrics.replies.inc({ kind: hexId(msgId) }, frames.length);
+    let bytes = 0;
+    for (const f of frames) {
+      this.connection.write(f);
+      bytes += f.length;
+    }
+    this.gateway.metrics.replied(this.connection.transport, msgId, frames.length, bytes);
     return frames.map((_, i) => (first + i) & 0xffff);
   }
 
@@ -293,6 +298,11 @@ export class Session {
   }
 
   // ---- state ----------------------------------------------------------------------------
+
+  /** Subpackaged messages waiting for parts (read at metrics scrape time). */
+  get reassembling(): number {
+    return this.reassembler.pending;
+  }
 
   /** Learns who is at the other end from a header (phone, registry entry). */
   identify(header: Pick<Header, 'phone' | 'version' | 'protocolVersion'>): void {

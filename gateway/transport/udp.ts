@@ -55,6 +55,7 @@ export function listenUdp(gateway: Gateway, port: number, host: string): Promise
   const socket = createSocket({ type: host.includes(':') ? 'udp6' : 'udp4', reuseAddr: false });
   const { metrics, config } = gateway;
   socket.on('message', (datagram, info) => {
+    metrics.received('udp', datagram.length);
     const splitter = new FrameSplitter({ maxEscaped: config.jt808.maxFrameBytes });
     splitter.push(
       datagram,
