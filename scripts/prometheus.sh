@@ -4,7 +4,7 @@
 #   scripts/prometheus.sh install                 Debian's prometheus package (brings promtool), once
 #   scripts/prometheus.sh start CONFIG [PORT]     serve on 127.0.0.1:PORT (default 19090) with CONFIG;
 #                                                 already running on PORT: load CONFIG and reload
-#   scripts/prometheus.sh stop [PORT]             stop the one started on PORT (no-op if none)
+#   scripts/prometheus.sh stop [PORT]             stop the one started on PORT (no-op if none); keeps the log
 #   scripts/prometheus.sh promtool ARGS...        promtool, installed on first use
 #
 # Every command is idempotent. State and logs live in .servers/prometheus-PORT/ (prometheus.log,
@@ -82,7 +82,8 @@ stop() {
   kill "$pid"
   for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
-  rm -f "$(dir_for "$port")/prometheus.pid"
+  # the TSDB is test data: keep the log for a post-mortem, drop the rest
+  rm -rf "$(dir_for "$port")/prometheus.pid" "$(dir_for "$port")/data"
 }
 
 cmd="${1:-}"
