@@ -1,0 +1,169 @@
+/**
+ * How simulated terminals move, one step per report interval: vehicles drive the street
+ * graph (speed near each road's limit, stops at junctions, the odd speeding run), body
+ * cameras and handhelds walk a beat (a loop of waypoints around a post, with pauses).
+ * Pure functions of their seeded Rng: same seed, same track.
+ */
+import { bearing, projector } from './city.js';
+import type { City, Point } from './city.js';
+import type { Rng } from './rng.js';
+
+export interface Fix extends Point {
+  speedKmh: number;
+  heading: number;
+  altitude: number;
+  /** Cumulative distance, km (0x0200 item 0x01). */
+  odometerKm: number;
+}
+
+export interface Mover {
+  /** Advance by dtS seconds and return where the terminal is now. */
+  step(dtS: number): Fix;
+  /** Force a speeding run for the next `seconds` (vehicles; walkers ignore it). */
+  speed(seconds: number): void;
+}
+
+function lerp(a: Point, b: Point, f: number): Point {
+  return { lat: a.lat + (b.lat - a.lat) * f, lng: a.lng + (b.lng - a.lng) * f };
+}
+
+export class Vehicle implements Mover {
+  private from: number;
+  private to: number;
+  private edge;
+  private along = 0;
+  private stopS = 0;
+  private speedingS = 0;
+  private kmh = 0;
+  private odometerKm: number;
+  /** How this driver treats limits: 0.75 (careful) .. 1.05. */
+  private readonly temper: number;
+
+  constructor(
+    private readonly city: City,
+    private readonly rng: Rng,
+  ) {
+    this.from = rng.pick(city.drivable);
+    this.edge = rng.pick(city.edges[this.from]!);
+    this.to = this.edge.to;
+    this.along = rng.float(0, this.edge.lengthM);
+    this.temper = rng.float(0.75, 1.05);
+    this.odometerKm = Math.round(rng.float(2_000, 150_000));
+  }
+
+  speed(seconds: number): void {
+    this.speedingS = Math.max(this.speedingS, seconds);
+  }
+
+  step(dtS: number): Fix {
+    let left = dtS;
+    let moved = 0;
+    while (left > 0) {
+      if (this.stopS > 0) {
+        const wait = Math.min(this.stopS, left);
+        this.stopS -= wait;
+        left -= wait;
+        this.kmh = 0;
+        continue;
+      }
+      const factor = this.speedingS > 0 ? 1.35 : this.temper;
+      this.kmh = Math.max(5, this.edge.limitKmh * factor * this.rng.float(0.9, 1.05));
+      const mps = this.kmh / 3.6;
+      const remaining = this.edge.lengthM - this.along;
+      const t = Math.min(left, remaining / mps);
+      this.along += t * mps;
+      moved += t * mps;
+      left -= t;
+      this.speedingS = Math.max(0, this.speedingS - t);
+      if (this.along >= this.edge.lengthM - 1e-6) this.turn();
+    }
+    this.odometerKm += moved / 1000;
+    const a = this.city.nodes[this.from]!;
+    const b = this.city.nodes[this.to]!;
+    const p = lerp(a, b, this.along / this.edge.lengthM);
+    return { ...p, speedKmh: round1(this.kmh), heading: this.edge.headingDeg, altitude: 20 + Math.round(this.rng.float(0, 15)), odometerKm: round1(this.odometerKm) };
+  }
+
+  /** At a junction: carry on anywhere but back (unless a dead end); sometimes a red light. */
+  private turn(): void {
+    const out = this.city.edges[this.to]!;
+    const onward = out.filter((e) => e.to !== this.from);
+    const next = this.rng.pick(onward.length > 0 ? onward : out);
+    this.from = this.to;
+    this.edge = next;
+    this.to = next.to;
+    this.along = 0;
+    if (out.length > 2 && this.rng.chance(0.3)) this.stopS = this.rng.float(5, 60);
+  }
+}
+
+/** A foot patrol: a loop of 4-7 waypoints within ~600 m of a post, walked at 4-6 km/h. */
+export class Walker implements Mover {
+  private readonly beat: [number, number][];
+  private leg = 0;
+  private along = 0;
+  private pauseS = 0;
+  private kmh = 0;
+  private odometerKm = 0;
+  private readonly proj;
+  private readonly pace: number;
+
+  constructor(
+    city: City,
+    private readonly rng: Rng,
+  ) {
+    const post = city.nodes[rng.pick(city.drivable)]!;
+    this.proj = projector(post);
+    const k = rng.int(4, 7);
+    this.beat = [];
+    for (let i = 0; i < k; i++) {
+      const angle = (2 * Math.PI * i) / k + rng.float(-0.3, 0.3);
+      const r = rng.float(150, 600);
+      this.beat.push([r * Math.sin(angle), r * Math.cos(angle)]);
+    }
+    this.leg = rng.int(0, k - 1);
+    this.pace = rng.float(4, 6);
+  }
+
+  speed(): void {
+    // people on foot do not speed
+  }
+
+  step(dtS: number): Fix {
+    let left = dtS;
+    let moved = 0;
+    while (left > 0) {
+      if (this.pauseS > 0) {
+        const wait = Math.min(this.pauseS, left);
+        this.pauseS -= wait;
+        left -= wait;
+        this.kmh = 0;
+        continue;
+      }
+      this.kmh = this.pace * this.rng.float(0.85, 1.15);
+      const mps = this.kmh / 3.6;
+      const [ax, ay] = this.beat[this.leg]!;
+      const [bx, by] = this.beat[(this.leg + 1) % this.beat.length]!;
+      const len = Math.hypot(bx - ax, by - ay);
+      const t = Math.min(left, (len - this.along) / mps);
+      this.along += t * mps;
+      moved += t * mps;
+      left -= t;
+      if (this.along >= len - 1e-6) {
+        this.leg = (this.leg + 1) % this.beat.length;
+        this.along = 0;
+        if (this.rng.chance(0.4)) this.pauseS = this.rng.float(10, 180);
+      }
+    }
+    this.odometerKm += moved / 1000;
+    const [ax, ay] = this.beat[this.leg]!;
+    const [bx, by] = this.beat[(this.leg + 1) % this.beat.length]!;
+    const f = this.along / Math.max(1e-9, Math.hypot(bx - ax, by - ay));
+    const p = this.proj.toPoint(ax + (bx - ax) * f, ay + (by - ay) * f);
+    return { ...p, speedKmh: round1(this.kmh), heading: bearing(ax, ay, bx, by), altitude: 25 + Math.round(this.rng.float(0, 8)), odometerKm: round1(this.odometerKm) };
+  }
+}
+
+function round1(v: number): number {
+  return Math.round(v * 10) / 10;
+}

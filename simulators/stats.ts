@@ -1,0 +1,91 @@
+/**
+ * What a simulator process counts: frames sent by message ID, downlinks received by kind,
+ * frame -> 0x8001 latency, errors by reason, connects and reconnects. Plain counters (no
+ * per-frame allocation); a snapshot is JSON that crosses the worker IPC and merges.
+ */
+import { Histogram } from './histogram.js';
+
+export interface StatsSnapshot {
+  sent: Record<string, number>;
+  replies: Record<string, number>;
+  errors: Record<string, number>;
+  connects: number;
+  reconnects: number;
+  online: number;
+  terminals: number;
+  bytesOut: number;
+  bytesIn: number;
+  latency: ReturnType<Histogram['toJSON']>;
+}
+
+export function hex(msgId: number): string {
+  return `0x${msgId.toString(16).padStart(4, '0')}`;
+}
+
+export class Stats {
+  readonly sentById: number[] = [];
+  readonly repliesById: number[] = [];
+  readonly errors = new Map<string, number>();
+  connects = 0;
+  reconnects = 0;
+  online = 0;
+  terminals = 0;
+  bytesOut = 0;
+  bytesIn = 0;
+  readonly latency = new Histogram();
+
+  sent(msgId: number, bytes: number): void {
+    this.sentById[msgId] = (this.sentById[msgId] ?? 0) + 1;
+    this.bytesOut += bytes;
+  }
+
+  reply(msgId: number): void {
+    this.repliesById[msgId] = (this.repliesById[msgId] ?? 0) + 1;
+  }
+
+  error(reason: string): void {
+    this.errors.set(reason, (this.errors.get(reason) ?? 0) + 1);
+  }
+
+  snapshot(): StatsSnapshot {
+    const byId = (a: number[]) => Object.fromEntries(a.flatMap((n, id) => (n ? [[hex(id), n]] : [])));
+    return {
+      sent: byId(this.sentById),
+      replies: byId(this.repliesById),
+      errors: Object.fromEntries(this.errors),
+      connects: this.connects,
+      reconnects: this.reconnects,
+      online: this.online,
+      terminals: this.terminals,
+      bytesOut: this.bytesOut,
+      bytesIn: this.bytesIn,
+      latency: this.latency.toJSON(),
+    };
+  }
+}
+
+/** Sums snapshots (one per worker) into one. */
+export function mergeSnapshots(parts: StatsSnapshot[]): StatsSnapshot & { histogram: Histogram } {
+  const add = (into: Record<string, number>, from: Record<string, number>) => {
+    for (const [k, v] of Object.entries(from)) into[k] = (into[k] ?? 0) + v;
+  };
+  const histogram = new Histogram();
+  const out = { sent: {}, replies: {}, errors: {}, connects: 0, reconnects: 0, online: 0, terminals: 0, bytesOut: 0, bytesIn: 0 } as Omit<StatsSnapshot, 'latency'>;
+  for (const p of parts) {
+    add(out.sent, p.sent);
+    add(out.replies, p.replies);
+    add(out.errors, p.errors);
+    out.connects += p.connects;
+    out.reconnects += p.reconnects;
+    out.online += p.online;
+    out.terminals += p.terminals;
+    out.bytesOut += p.bytesOut;
+    out.bytesIn += p.bytesIn;
+    histogram.merge(p.latency);
+  }
+  return { ...out, latency: histogram.toJSON(), histogram };
+}
+
+export function total(counts: Record<string, number>): number {
+  return Object.values(counts).reduce((a, b) => a + b, 0);
+}
