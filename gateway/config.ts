@@ -66,6 +66,31 @@ export const ConfigSchema = Section({
   commands: Section({
     timeoutMs: { ...Ms, default: 15_000 },
   }),
+  api: Section({
+    tokens: Type.Array(
+      Type.Object(
+        {
+          token: Type.String({ minLength: 16, description: 'bearer token (Authorization: Bearer, or ?access_token= for EventSource and tile URLs)' }),
+          org: Type.String({ default: '', description: 'org subtree this token sees: "" = everything, "wuhan/jianghan" = that district and below' }),
+          name: Type.Optional(Type.String()),
+        },
+        { additionalProperties: false },
+      ),
+      { default: [], description: 'no tokens = the API is open (embedded default); /metrics, /healthz, /readyz are always open' },
+    ),
+  }),
+  map: Section({
+    clusterMaxZoom: Type.Integer({ minimum: 0, maximum: 12, default: 12, description: 'highest zoom served as clusters; single terminals above' }),
+    maxZoom: Type.Integer({ minimum: 0, maximum: 24, default: 20, description: 'TileJSON maxzoom' }),
+    maxFeatures: Type.Integer({ minimum: 1, default: 4000, description: 'features per tile at most (decimation keeps alarms first)' }),
+    buffer: Type.Integer({ minimum: 0, maximum: 4096, default: 64, description: 'MVT buffer, tile units of 4096' }),
+    tileTtlMs: Type.Integer({ minimum: 0, default: 1000, description: 'a rendered tile is reused for this long while data changes' }),
+    cacheEntries: Type.Integer({ minimum: 0, default: 20_000 }),
+    offlineAfterMs: { ...Ms, default: 360_000, description: 'not heard from for this long = offline' },
+    heatWindowMaxMinutes: Type.Integer({ minimum: 1, maximum: 1440, default: 60 }),
+    trackHours: Type.Number({ minimum: 0, default: 6, description: 'in-memory track ring per terminal (when no track store is configured)' }),
+    trackMaxPoints: Type.Integer({ minimum: 2, default: 4320 }),
+  }),
   kafka: Section({
     brokers: Type.String({ default: '', description: 'comma-separated host:port list; empty = no Kafka sink' }),
     clientId: Type.String({ default: 'dipper' }),
@@ -108,6 +133,19 @@ export const ConfigSchema = Section({
     required: Type.Array(Type.Union([Type.Literal('kafka'), Type.Literal('mqtt'), Type.Literal('influx')]), { default: ['kafka'], description: 'sinks a durable acknowledgement waits for (those configured)' }),
     backlog: Type.Integer({ minimum: 1, default: 100_000, description: 'events held per non-required sink while it is down; the oldest are dropped past it' }),
     retryMs: { ...Ms, default: 1000, description: 'first wait before a failed batch is retried (doubles, up to 30 s)' },
+  }),
+  web: Section({
+    enabled: Type.Boolean({ default: true, description: 'serve the command map page at /' }),
+    baseMap: Section({
+      tiles: Type.String({ default: '', description: 'raster tile URL template ({z}/{x}/{y}, {s} not supported); empty = a plain background with a graticule' }),
+      crs: Type.Union([Type.Literal('wgs84'), Type.Literal('gcj02'), Type.Literal('bd09')], { default: 'wgs84', description: 'the base map\'s datum: gcj02 for Gaode/AMap, wgs84 for Tianditu _w layers and OSM-style servers' }),
+      tileSize: Type.Integer({ minimum: 64, maximum: 1024, default: 256 }),
+      attribution: Type.String({ default: '' }),
+      maxZoom: Type.Integer({ minimum: 0, maximum: 24, default: 18 }),
+    }),
+    outline: Type.String({ default: '', description: 'GeoJSON file drawn over the background (district boundaries); empty = none' }),
+    center: Type.Tuple([Type.Number({ minimum: -180, maximum: 180 }), Type.Number({ minimum: -90, maximum: 90 })], { default: [114.3055, 30.5928], description: 'initial view [lng, lat] until the fleet is known' }),
+    zoom: Type.Number({ minimum: 0, maximum: 22, default: 10 }),
   }),
   log: Section({
     level: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
