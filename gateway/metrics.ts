@@ -3,7 +3,7 @@
  * test process). Names carry the `dipper_` prefix; labels are bounded sets (message IDs are
  * hex strings of a u16, reasons are codec error codes or our own short words).
  */
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export class Metrics {
   readonly registry = new Registry();
@@ -25,6 +25,13 @@ export class Metrics {
   readonly reassembly = new Counter({ name: 'dipper_reassembly_total', help: 'Subpackage reassembly outcomes', labelNames: ['outcome'], registers: [this.registry] });
   readonly commands = new Counter({ name: 'dipper_commands_total', help: 'Downlink commands by outcome', labelNames: ['outcome'], registers: [this.registry] });
   readonly media = new Counter({ name: 'dipper_media_total', help: 'Multimedia uploads by outcome', labelNames: ['outcome'], registers: [this.registry] });
+  // the live map API (layer: clusters | heat; cache: hit | miss; format: mvt | geojson)
+  readonly tileRequests = new Counter({ name: 'dipper_tile_requests_total', help: 'Map tiles served, by layer, cache status and outcome', labelNames: ['layer', 'cache', 'status'], registers: [this.registry] });
+  readonly tileSeconds = new Histogram({ name: 'dipper_tile_seconds', help: 'Time to answer a map tile, by layer and cache status', labelNames: ['layer', 'cache'], buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1], registers: [this.registry] });
+  readonly sseClients = new Gauge({ name: 'dipper_sse_clients', help: 'Open /api/stream connections', registers: [this.registry] });
+  readonly sseDropped = new Counter({ name: 'dipper_sse_dropped_total', help: 'Stream events dropped for a slow client', registers: [this.registry] });
+  readonly liveTerminals = new Gauge({ name: 'dipper_live_index_terminals', help: 'Terminals and static resources in the live map index', registers: [this.registry] });
+  readonly liveRows = new Gauge({ name: 'dipper_live_index_rows', help: 'Count rows (cell x org) in the live map index', registers: [this.registry] });
 
   // ---- operations (issue 8): bytes, session states, reassemblies in flight -----------------
   readonly bytesReceived: Counter = new Counter({ name: 'dipper_received_bytes_total', help: 'Bytes received from terminals, by transport', labelNames: ['transport'], registers: [this.registry], collect: () => exportNamed(this.bytesReceived, 'transport', this.receivedBytes) });
