@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+/* global process, URL */
 // The package bin: runs the TypeScript simulator through tsx (no build step), passing the
 // arguments on. `dipper-simulate --help`.
 import { spawn } from 'node:child_process';
