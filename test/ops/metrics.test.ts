@@ -29,7 +29,7 @@ t.test('a real scrape carries the catalogue and passes promtool check metrics', 
   for (let i = 0; i < 3; i++) await term.ackOf(term.send(0x0200, locationBody()));
   // a frame with a wrong check byte: counted as a decode error by reason
   const bad = term.frame(0x0002, {});
-  bad[bad.length - 2] ^= 0xff;
+  bad.writeUInt8(bad.readUInt8(bad.length - 2) ^ 0xff, bad.length - 2);
   term.writeRaw(bad);
   const udp = await TestTerminal.udp(server.ports.udp!, { phone: '013900000077' });
   t.teardown(() => udp.close());
