@@ -5,6 +5,7 @@
  */
 import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
+import type { Case } from '../map/cases.js';
 
 const Category = Type.Union(['vehicle', 'bodycam', 'handheld', 'fixedcam', 'unknown'].map((c) => Type.Literal(c)), {
   description: 'from the device registry; `unknown` for terminals it does not list',
@@ -76,4 +77,5 @@ export type Position = Static<typeof PositionSchema>;
 export type Alarm = Static<typeof AlarmSchema>;
 export type Media = Static<typeof MediaSchema>;
 
-export type GatewayEvent = { kind: 'position'; position: Position } | { kind: 'alarm'; alarm: Alarm } | { kind: 'media'; media: Media };
+/** `case`: an enforcement case created or changed through the map API (gateway/map/cases.ts), for dipper.cases */
+export type GatewayEvent = { kind: 'position'; position: Position } | { kind: 'alarm'; alarm: Alarm } | { kind: 'media'; media: Media } | { kind: 'case'; case: Case };

@@ -32,6 +32,8 @@ export function topicOf(prefix: string, event: GatewayEvent): { topic: string; p
       return { topic: `${prefix}/${event.alarm.category}/${event.alarm.terminal}/alarm`, payload: event.alarm, retain: false };
     case 'media':
       return { topic: `${prefix}/${event.media.category}/${event.media.terminal}/media`, payload: event.media, retain: false };
+    case 'case':
+      return { topic: `${prefix}/cases/${event.case.id}`, payload: event.case, retain: true };
   }
 }
 
