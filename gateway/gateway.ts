@@ -81,7 +81,16 @@ export class Gateway implements GatewayContext {
         reassembling += s.reassembling;
       }
     }
-    return { total, authenticated: this.sessions.size, reassembling };
+    const groups = new Map<string, { category: string; org: string; count: number }>();
+    for (const s of this.sessions.values()) {
+      const category = s.device?.category ?? 'unknown';
+      const org = s.device?.org ?? '';
+      const key = `${category}\u0000${org}`;
+      const g = groups.get(key);
+      if (g) g.count++;
+      else groups.set(key, { category, org, count: 1 });
+    }
+    return { total, authenticated: this.sessions.size, reassembling, online: [...groups.values()] };
   }
 
   get accepting(): boolean {
@@ -157,7 +166,10 @@ export class Gateway implements GatewayContext {
   }
 
   publish(session: Session, events: readonly GatewayEvent[]): Promise<void> {
-    for (const e of events) this.metrics.eventOut(e.kind);
+    for (const e of events) {
+      this.metrics.eventOut(e.kind);
+      if (e.kind === 'alarm' && e.alarm.state !== 'end') this.metrics.alarms.inc({ alarm: e.alarm.alarm, category: e.alarm.category });
+    }
     const done = this.queue.push(events);
     // backpressure: stop reading from this terminal until the sinks catch up (nothing dropped)
     if (this.queue.full && !session.closed && !this.paused.has(session)) {

@@ -49,8 +49,20 @@ export class Metrics {
   });
   readonly reassembliesInFlight: Gauge = new Gauge({ name: 'dipper_reassemblies_in_flight', help: 'Subpackaged messages waiting for parts, over all sessions', registers: [this.registry], collect: () => this.reassembliesInFlight.set(this.census().reassembling) });
 
+  readonly online: Gauge = new Gauge({
+    name: 'dipper_terminals_online',
+    help: 'Authenticated terminals by registry category and org (bounded by the device registry)',
+    labelNames: ['category', 'org'],
+    registers: [this.registry],
+    collect: () => {
+      this.online.reset();
+      for (const g of this.census().online) this.online.set({ category: g.category, org: g.org }, g.count);
+    },
+  });
+  readonly alarms = new Counter({ name: 'dipper_alarms_total', help: 'Alarms raised (start or instantaneous event), by alarm name and terminal category', labelNames: ['alarm', 'category'], registers: [this.registry] });
+
   /** Scrape-time counts of session state, set by the gateway (cheaper to count when asked than to track). */
-  census: () => SessionCensus = () => ({ total: 0, authenticated: 0, reassembling: 0 });
+  census: () => SessionCensus = () => ({ total: 0, authenticated: 0, reassembling: 0, online: [] });
 
   // Hot-path counts are plain numbers, moved into the counters above when scraped, so a frame
   // costs an array increment, not a label hash and validation in prom-client.
@@ -93,6 +105,8 @@ export interface SessionCensus {
   authenticated: number;
   /** Subpackaged messages being reassembled. */
   reassembling: number;
+  /** Authenticated terminals by category and org. */
+  online: { category: string; org: string; count: number }[];
 }
 
 /**

@@ -26,7 +26,7 @@ t.test('a real scrape carries the catalogue and passes promtool check metrics', 
   const term = await TestTerminal.tcp(server.ports.jt808);
   t.teardown(() => term.close());
   await term.login();
-  for (let i = 0; i < 3; i++) await term.ackOf(term.send(0x0200, locationBody()));
+  for (let i = 0; i < 3; i++) await term.ackOf(term.send(0x0200, locationBody({ alarm: i === 2 ? 1 : 0 })));
   // a frame with a wrong check byte: counted as a decode error by reason
   const bad = term.frame(0x0002, {});
   bad.writeUInt8(bad.readUInt8(bad.length - 2) ^ 0xff, bad.length - 2);
@@ -50,6 +50,10 @@ t.test('a real scrape carries the catalogue and passes promtool check metrics', 
   t.equal(sample(text, 'dipper_sessions{state="authenticated"}'), 2, 'sessions by state');
   t.equal(sample(text, 'dipper_sessions{state="handshake"}'), 0);
   t.equal(sample(text, 'dipper_events_total{kind="position"}'), 3);
+  t.equal(sample(text, 'dipper_terminals_online{category="unknown",org=""}'), 2, 'fleet: online by category and org');
+  const alarmLines = text.split('\n').filter((l) => l.startsWith('dipper_alarms_total{'));
+  t.equal(alarmLines.length, 1, `alarms by name and category: ${alarmLines.join('; ')}`);
+  t.match(alarmLines[0], /category="unknown"\} 1$/);
   t.ok(sample(text, 'dipper_replies_total{kind="0x8001"}')! >= 5, 'replies by kind (auth, positions)');
   t.ok(sample(text, 'dipper_received_bytes_total{transport="tcp"}')! > 100, 'bytes in, TCP');
   t.ok(sample(text, 'dipper_received_bytes_total{transport="udp"}')! > 0, 'bytes in, UDP');
