@@ -10,7 +10,9 @@ import { Gateway } from './gateway.js';
 import { buildApp } from './http/app.js';
 import { LiveIndex } from './live/index.js';
 import type { Logger } from './log.js';
+import { MapService } from './map/service.js';
 import { Metrics } from './metrics.js';
+import { DeviceRegistry } from './registry/devices.js';
 import { MqttBrokerSink } from './sinks/mqtt-broker.js';
 import type { EventSink } from './sinks/sink.js';
 import { listenTcp } from './transport/tcp.js';
@@ -29,6 +31,8 @@ export interface Ports {
 export interface Server {
   gateway: Gateway;
   live: LiveIndex;
+  /** the live command map: index, heat, cases, tracks, stream (also a sink) */
+  map: MapService;
   broker: MqttBrokerSink;
   http: FastifyInstance;
   ports: Ports;
@@ -46,11 +50,15 @@ export interface StartOptions {
 export async function startServer(config: Config, log: Logger, options: StartOptions = {}): Promise<Server> {
   const broker = await MqttBrokerSink.start(config.mqtt);
   const live = new LiveIndex();
-  const sinks: EventSink[] = [broker, live, ...(options.sinks ?? [])];
-  const gateway = new Gateway({ config, log, sinks, metrics: new Metrics({ defaults: options.processMetrics ?? false }) });
+  const registry = new DeviceRegistry(config.devices, log).start();
+  const map = new MapService(config.map, config.h3, registry);
+  const sinks: EventSink[] = [broker, live, map, ...(options.sinks ?? [])];
+  const gateway = new Gateway({ config, log, sinks, registry, metrics: new Metrics({ defaults: options.processMetrics ?? false }) });
+  map.attach((events) => gateway.queue.push(events));
+  map.observe(gateway.metrics);
   let tcp: TcpListener | undefined;
   let udp: UdpListener | undefined;
-  const http = buildApp({ gateway, live }, log);
+  const http = buildApp({ gateway, live, map }, log);
   try {
     tcp = await listenTcp(gateway, config.jt808.port, config.jt808.host);
     // UDP on the same port as TCP (the chosen one when the configured port is 0)
@@ -78,5 +86,5 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
       await Promise.all(sinks.map((s) => s.close().catch((err: unknown) => log.error({ err, sink: s.name }, 'sink close failed'))));
       await http.close();
     })());
-  return { gateway, live, broker, http, ports, close };
+  return { gateway, live, map, broker, http, ports, close };
 }

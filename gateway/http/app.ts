@@ -7,6 +7,9 @@ import type { FastifyInstance } from 'fastify';
 import type { Gateway } from '../gateway.js';
 import type { LiveIndex } from '../live/index.js';
 import type { Logger } from '../log.js';
+import type { MapService } from '../map/service.js';
+import { authPlugin } from './plugins/auth.js';
+import { docsPlugin, mapApi } from './plugins/map-api.js';
 import { commandRoutes } from './routes/commands.js';
 import { healthRoutes } from './routes/health.js';
 import { liveRoutes } from './routes/live.js';
@@ -15,14 +18,19 @@ import { metricsRoutes } from './routes/metrics.js';
 export interface AppDeps {
   gateway: Gateway;
   live: LiveIndex;
+  map: MapService;
 }
 
 export function buildApp(deps: AppDeps, log: Logger): FastifyInstance {
   // per-request logs stay off (warn): the access pattern is in /metrics, not in the log
   const app = Fastify({ loggerInstance: log.child({ component: 'http' }, { level: 'warn' }) });
+  // OpenAPI first (it records the routes registered after it), then tokens and scopes for all
+  app.register(docsPlugin);
+  app.register(authPlugin, { tokens: deps.gateway.config.api.tokens, orgOf: (t) => deps.map.index.get(t)?.org ?? deps.gateway.registry.lookup(t)?.org ?? deps.live.get(t)?.org });
   app.register(healthRoutes, deps);
   app.register(metricsRoutes, deps);
   app.register(liveRoutes, deps);
   app.register(commandRoutes, deps);
+  app.register(mapApi, deps);
   return app as unknown as FastifyInstance;
 }

@@ -1,18 +1,16 @@
-/** GET /api/live: last valid position of every terminal, and the registry's static resources. */
+/**
+ * GET /api/live: last valid position of every terminal in the token's scope, and the
+ * registry's static resources in it. (The one-terminal view is GET /api/terminals/{id} in
+ * terminals.ts; the map reads tiles and /api/terminals.)
+ */
 import type { FastifyPluginAsync } from 'fastify';
 import { toJson } from '../../../decoders/index.js';
-import { terminalId } from '../../registry/devices.js';
+import { within } from '../../map/scope.js';
 import type { AppDeps } from '../app.js';
 
 export const liveRoutes: FastifyPluginAsync<AppDeps> = async (app, { gateway, live }) => {
   // toJson: extras may hold bytes, published as hex like everywhere else
-  app.get('/api/live', async (_req, reply) => reply.type('application/json').send(toJson({ positions: live.positions(), resources: gateway.registry.resources })));
-  app.get<{ Params: { terminal: string } }>('/api/terminals/:terminal', async (req, reply) => {
-    const terminal = terminalId(req.params.terminal);
-    const device = gateway.registry.lookup(terminal);
-    const session = gateway.sessions.get(terminal);
-    const position = live.get(terminal);
-    if (!device && !session && !position) return reply.code(404).send({ error: 'Not Found', message: `terminal ${terminal} is unknown` });
-    return reply.type('application/json').send(toJson({ terminal, device: device ?? null, online: session !== undefined, remote: session?.connection.remote ?? null, position: position ?? null }));
-  });
+  app.get('/api/live', { schema: { summary: 'Last position of every terminal, and static resources', tags: ['terminals'] } }, async (req, reply) =>
+    reply.type('application/json').send(toJson({ positions: live.positions().filter((p) => within(req.scope, p.org)), resources: gateway.registry.resources.filter((r) => within(req.scope, r.org)) })),
+  );
 };

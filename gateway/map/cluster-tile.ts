@@ -1,0 +1,120 @@
+/**
+ * Cluster tiles from the live index: at zoom <= clusterMaxZoom one feature per non-empty
+ * cluster cell (8×8 cells per tile, plus the ring of neighbour cells whose centroid falls in
+ * the buffer), above it one feature per terminal. Features are built once as `MapFeature`
+ * (lng/lat in the requested CRS) and then written as MVT or GeoJSON by ./encode.ts.
+ */
+import type { Crs } from './crs.js';
+import { shifter } from './crs.js';
+import { BUCKET_LEVEL, CATEGORIES, GRID_BITS } from './live-index.js';
+import type { LiveIndex, Selection } from './live-index.js';
+import { latOf, lngOf } from './mercator.js';
+
+export type Props = Record<string, number | string | boolean>;
+
+export interface MapFeature {
+  /** numeric MVT feature id (uint), when the feature has a stable one */
+  id?: number;
+  lng: number;
+  lat: number;
+  props: Props;
+  /** polygon rings in lng/lat (heat hexagons); a point when absent */
+  rings?: [number, number][][];
+  /** a point feature that belongs to every tile this outline touches (heat cell centroids) */
+  touches?: [number, number][];
+}
+
+export interface ClusterOptions {
+  /** features per tile at most; single terminals past it are thinned (alarms kept first) */
+  maxFeatures: number;
+}
+
+/** supercluster's abbreviation: 1234 -> "1.2k", 12345 -> "12k" */
+export function abbreviate(n: number): string {
+  return n >= 10000 ? `${Math.round(n / 1000)}k` : n >= 1000 ? `${Math.round(n / 100) / 10}k` : String(n);
+}
+
+function terminalProps(index: LiveIndex, slot: number): Props {
+  const v = index.view(slot);
+  return { id: v.id, category: v.category, heading: v.heading, speed: v.speed, online: v.online, alarm: v.alarm };
+}
+
+export function clusterFeatures(index: LiveIndex, z: number, x: number, y: number, sel: Selection, crs: Crs, options: ClusterOptions): MapFeature[] {
+  const shift = shifter(crs);
+  const out: MapFeature[] = [];
+  if (z <= index.clusterMaxZoom) {
+    const per = 2 ** GRID_BITS;
+    index.cellsIn(z, x * per - 1, x * per + per, y * per - 1, y * per + per, sel, (cell) => {
+      if (cell.single >= 0 && cell.count === 1 && index.selects(sel, cell.single)) {
+        const [lng, lat] = shift(index.lngOf(cell.single), index.latOf(cell.single));
+        out.push({ id: cell.single + 1, lng, lat, props: terminalProps(index, cell.single) });
+        return;
+      }
+      const [lng, lat] = shift(lngOf(cell.wx), latOf(cell.wy));
+      // cluster ids name the cell and zoom: stable while the cell is non-empty, decodable by the API
+      const clusterId = cell.key * 32 + z;
+      const props: Props = {
+        cluster: true,
+        cluster_id: clusterId,
+        point_count: cell.count,
+        point_count_abbreviated: abbreviate(cell.count),
+        n_vehicle: cell.byCategory[0]!,
+        n_bodycam: cell.byCategory[1]!,
+        n_handheld: cell.byCategory[2]!,
+        n_fixedcam: cell.byCategory[3]!,
+        n_alarm: cell.alarms,
+        expansion_zoom: index.expansionZoom(cell.level, cell.cx, cell.cy, sel),
+      };
+      out.push({ id: clusterId, lng, lat, props });
+    });
+    return out;
+  }
+  // single terminals: the level-15 buckets under the tile, plus one ring (buffer, CRS shift)
+  const lo = (v: number) => (z >= BUCKET_LEVEL ? Math.floor(v / 2 ** (z - BUCKET_LEVEL)) : v * 2 ** (BUCKET_LEVEL - z));
+  const hi = (v: number) => (z >= BUCKET_LEVEL ? Math.floor(v / 2 ** (z - BUCKET_LEVEL)) : (v + 1) * 2 ** (BUCKET_LEVEL - z) - 1);
+  const alarmed: number[] = [];
+  const others: number[] = [];
+  index.slotsIn(lo(x) - 1, hi(x) + 1, lo(y) - 1, hi(y) + 1, sel, (slot) => {
+    if (index.view(slot).alarm) alarmed.push(slot);
+    else others.push(slot);
+  });
+  const keep = thin(alarmed, others, options.maxFeatures * 4);
+  for (const slot of keep) {
+    const [lng, lat] = shift(index.lngOf(slot), index.latOf(slot));
+    out.push({ id: slot + 1, lng, lat, props: terminalProps(index, slot) });
+  }
+  return out;
+}
+
+/**
+ * Decimation: alarms first, then an even stride through the rest, so a dense tile keeps its
+ * shape. The candidate list is bounded here (the ring around the tile is trimmed by the encoder).
+ */
+export function thin<T>(first: T[], rest: T[], cap: number): T[] {
+  if (first.length + rest.length <= cap) return [...first, ...rest];
+  const out = first.slice(0, cap);
+  const room = cap - out.length;
+  if (room <= 0) return out;
+  const step = rest.length / room;
+  for (let i = 0; i < room; i++) out.push(rest[Math.floor(i * step)]!);
+  return out;
+}
+
+export const CLUSTER_FIELDS: Record<string, string> = {
+  cluster: 'true on cluster features',
+  cluster_id: 'cluster id (cell key * 32 + zoom)',
+  point_count: 'terminals in the cluster (after filters)',
+  point_count_abbreviated: 'point_count for labels (1.2k)',
+  n_vehicle: 'vehicles in the cluster',
+  n_bodycam: 'body-worn cameras',
+  n_handheld: 'handheld terminals',
+  n_fixedcam: 'fixed cameras (registry resources)',
+  n_alarm: 'terminals in alarm',
+  expansion_zoom: 'zoom at which the cluster splits',
+  id: 'terminal id (single terminals)',
+  category: `one of ${CATEGORIES.join(', ')}`,
+  heading: 'degrees from north',
+  speed: 'km/h',
+  online: 'seen within the offline timeout',
+  alarm: 'an alarm is active',
+};

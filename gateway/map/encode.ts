@@ -1,0 +1,126 @@
+/**
+ * Features -> one tile, in MVT 2.1 (vt-pbf's fromGeojsonVt: extent 4096, layer version 2) or
+ * GeoJSON. Both formats carry the same features: those within the tile plus its buffer, after
+ * the feature cap (alarms kept first).
+ */
+import vtpbf from 'vt-pbf';
+import type { MapFeature } from './cluster-tile.js';
+import { worldX, worldY } from './mercator.js';
+
+export const EXTENT = 4096;
+
+export interface TileOptions {
+  /** tile units beyond the edge kept (MVT buffer) */
+  buffer: number;
+  maxFeatures: number;
+}
+
+interface Placed {
+  feature: MapFeature;
+  /** point: [[x, y]]; polygon: rings of [x, y] */
+  geometry: [number, number][] | [number, number][][];
+}
+
+/** Projects and clips to tile + buffer, then caps. */
+export function place(features: readonly MapFeature[], z: number, x: number, y: number, options: TileOptions): Placed[] {
+  const n = 2 ** z;
+  const lo = -options.buffer;
+  const hi = EXTENT + options.buffer;
+  const tx = (lng: number) => Math.round((worldX(lng) * n - x) * EXTENT);
+  const ty = (lat: number) => Math.round((worldY(lat) * n - y) * EXTENT);
+  const placed: Placed[] = [];
+  for (const f of features) {
+    if (f.rings) {
+      const rings = f.rings.map((ring) => ring.map(([lng, lat]) => [tx(lng), ty(lat)] as [number, number]));
+      let minX = Infinity;
+      let minY = Infinity;
+      let maxX = -Infinity;
+      let maxY = -Infinity;
+      for (const [px, py] of rings[0]!) {
+        minX = Math.min(minX, px);
+        maxX = Math.max(maxX, px);
+        minY = Math.min(minY, py);
+        maxY = Math.max(maxY, py);
+      }
+      // a polygon that touches the tile or its buffer belongs to it (hexes on an edge go to both tiles)
+      if (maxX < lo || minX > hi || maxY < lo || minY > hi) continue;
+      for (const ring of rings) if (signedArea(ring) < 0) ring.reverse();
+      placed.push({ feature: f, geometry: rings });
+      continue;
+    }
+    if (f.touches) {
+      let minX = Infinity;
+      let minY = Infinity;
+      let maxX = -Infinity;
+      let maxY = -Infinity;
+      for (const [lng, lat] of f.touches) {
+        minX = Math.min(minX, tx(lng));
+        maxX = Math.max(maxX, tx(lng));
+        minY = Math.min(minY, ty(lat));
+        maxY = Math.max(maxY, ty(lat));
+      }
+      if (maxX < lo || minX > hi || maxY < lo || minY > hi) continue;
+      placed.push({ feature: f, geometry: [[tx(f.lng), ty(f.lat)]] });
+      continue;
+    }
+    let px = tx(f.lng);
+    // the ring of neighbour cells may sit across the antimeridian
+    if (px < lo - EXTENT * (n - 1)) px += EXTENT * n;
+    else if (px > hi + EXTENT * (n - 1)) px -= EXTENT * n;
+    const py = ty(f.lat);
+    if (px < lo || px > hi || py < lo || py > hi) continue;
+    placed.push({ feature: f, geometry: [[px, py]] });
+  }
+  if (placed.length <= options.maxFeatures) return placed;
+  const alarmed = placed.filter((p) => p.feature.props.alarm === true || (p.feature.props.n_alarm as number) > 0);
+  const rest = placed.filter((p) => !(p.feature.props.alarm === true || (p.feature.props.n_alarm as number) > 0));
+  const out = alarmed.slice(0, options.maxFeatures);
+  const room = options.maxFeatures - out.length;
+  const step = rest.length / Math.max(room, 1);
+  for (let i = 0; i < room; i++) out.push(rest[Math.floor(i * step)]!);
+  return out;
+}
+
+/** Surveyor's formula in tile coordinates (y down): MVT exterior rings are positive. */
+function signedArea(ring: [number, number][]): number {
+  let sum = 0;
+  for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) sum += (ring[i]![0] - ring[j]![0]) * (ring[i]![1] + ring[j]![1]);
+  return -sum / 2;
+}
+
+export function toMvt(layers: Record<string, Placed[]>): Buffer {
+  const input: Record<string, { features: object[] }> = {};
+  for (const [name, placed] of Object.entries(layers)) {
+    if (placed.length === 0) continue;
+    input[name] = {
+      features: placed.map((p) => ({
+        id: p.feature.id,
+        type: p.feature.rings ? 3 : 1,
+        geometry: p.geometry,
+        tags: p.feature.props,
+      })),
+    };
+  }
+  const bytes = vtpbf.fromGeojsonVt(input, { version: 2, extent: EXTENT });
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+export function toGeoJson(layers: Record<string, Placed[]>): string {
+  const features: object[] = [];
+  for (const [name, placed] of Object.entries(layers)) {
+    for (const p of placed) {
+      const f = p.feature;
+      const geometry = f.rings ? { type: 'Polygon', coordinates: f.rings } : { type: 'Point', coordinates: [round7(f.lng), round7(f.lat)] };
+      features.push({ type: 'Feature', ...(f.id !== undefined ? { id: f.id } : {}), geometry, properties: { layer: name, ...f.props } });
+    }
+  }
+  return JSON.stringify({ type: 'FeatureCollection', features });
+}
+
+function round7(v: number): number {
+  return Math.round(v * 1e7) / 1e7;
+}
+
+export function isEmpty(layers: Record<string, Placed[]>): boolean {
+  return Object.values(layers).every((l) => l.length === 0);
+}

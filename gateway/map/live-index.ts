@@ -1,0 +1,608 @@
+/**
+ * The live map index: every terminal's latest position, category, org, online state and alarm
+ * state, with additive counts per cluster cell, updated in place (never rebuilt).
+ *
+ * Model (supercluster's readability, a count pyramid's update cost):
+ * - A terminal is a slot in flat typed arrays (no object per terminal).
+ * - Its position is quantised to a cell of the level-16 Web Mercator grid (~600 m at the
+ *   equator): the "quantum". Cluster centroids are sums of quanta, so they stay exact under
+ *   add/remove and only change when a terminal crosses a quantum.
+ * - For each cluster zoom z (0..clusterMaxZoom) the cells of grid level z + GRID_BITS (8×8 per
+ *   tile: a cell is 512 of 4096 units, 64 px on a 512-px tile) hold rows, one per org unit
+ *   present in the cell. A row holds 20 counters (category × online × alarm), its total, the
+ *   sum of its quanta (centroid) and the XOR of its slots (names the terminal when total is 1).
+ *   Filters pick counters (category, online, alarm) and rows (org, scope): they add counters,
+ *   they never rebuild anything.
+ * - A position that stays in its quantum with the same state touches no row at all; crossing
+ *   a quantum touches one row per cluster level. Above clusterMaxZoom, single terminals come
+ *   from buckets (linked lists of slots per level-15 cell).
+ * - Online is "seen within offlineAfterMs"; `sweep(now)` moves stale terminals to offline.
+ */
+import { worldX, worldY } from './mercator.js';
+
+export const CATEGORIES = ['vehicle', 'bodycam', 'handheld', 'fixedcam', 'unknown'] as const;
+export type CategoryName = (typeof CATEGORIES)[number];
+const CATEGORY_INDEX = new Map<string, number>(CATEGORIES.map((c, i) => [c, i]));
+export function categoryIndex(name: string): number {
+  return CATEGORY_INDEX.get(name) ?? 4;
+}
+
+/** counters per row: category (5) × online (2) × alarm (2); combo = cat*4 + online*2 + alarm */
+export const COMBOS = 20;
+/** cells per tile side at a cluster zoom, as bits: 3 = 8×8 */
+export const GRID_BITS = 3;
+/** the quantum level (Uint16 coordinates) */
+const Q = 16;
+/** the bucket level for single terminals; also the finest possible count level */
+export const BUCKET_LEVEL = 15;
+
+export interface LiveIndexOptions {
+  /** highest zoom answered with clusters; above it single terminals (<= 12: level 15 keys stay small ints) */
+  clusterMaxZoom?: number;
+  /** a terminal not heard from for this long counts as offline (default: the gateway's idle timeout, 6 min) */
+  offlineAfterMs?: number;
+  /** slots allocated up front; the arrays double when full */
+  capacity?: number;
+}
+
+export interface TerminalView {
+  id: string;
+  lng: number;
+  lat: number;
+  category: CategoryName;
+  org: string;
+  online: boolean;
+  alarm: boolean;
+  heading: number;
+  speed: number;
+  lastSeen: number;
+  static: boolean;
+}
+
+/** Which terminals a query sees: counters (combos) and org units (mask by org id). */
+export interface Selection {
+  /** combo -> included */
+  combos: Uint8Array;
+  /** org id -> included; shorter than the org table means "not included" for the rest */
+  orgs: Uint8Array;
+}
+
+const NONE = -1;
+
+export class LiveIndex {
+  readonly clusterMaxZoom: number;
+  readonly offlineAfterMs: number;
+  /** bumped on every change: a cheap "has anything moved" check for caches */
+  version = 0;
+
+  // --- terminals, by slot
+  private capacity: number;
+  private count = 0;
+  private readonly slotOf = new Map<string, number>();
+  private ids: string[] = [];
+  private lng: Float64Array;
+  private lat: Float64Array;
+  private seen: Float64Array;
+  private fixTime: Float64Array;
+  private speedArr: Float32Array;
+  private headingArr: Uint16Array;
+  private qx: Uint16Array;
+  private qy: Uint16Array;
+  private orgArr: Uint32Array;
+  /** combo (category*4 + online*2 + alarm) */
+  private comboArr: Uint8Array;
+  private staticArr: Uint8Array;
+  private bucketNext: Int32Array;
+  private bucketPrev: Int32Array;
+  private freeSlots: number[] = [];
+
+  // --- org units, interned
+  private readonly orgs: string[] = [];
+  private readonly orgIdOf = new Map<string, number>();
+
+  // --- count rows (a pool) and the cells that hold them
+  private rowCap = 1024;
+  private rowCounts = new Int32Array(this.rowCap * COMBOS);
+  private rowTotal = new Int32Array(this.rowCap);
+  private rowOrg = new Int32Array(this.rowCap);
+  private rowNext = new Int32Array(this.rowCap);
+  private rowXor = new Int32Array(this.rowCap);
+  private rowSumX = new Float64Array(this.rowCap);
+  private rowSumY = new Float64Array(this.rowCap);
+  private rowsUsed = 0;
+  private freeRow = NONE;
+  /** cells[level]: cell key (cx * 2^level + cy) -> first row */
+  private readonly cells: Map<number, number>[] = [];
+  /** level-15 cell key -> first slot */
+  private readonly buckets = new Map<number, number>();
+
+  constructor(options: LiveIndexOptions = {}) {
+    this.clusterMaxZoom = options.clusterMaxZoom ?? 12;
+    if (this.clusterMaxZoom + GRID_BITS > BUCKET_LEVEL || this.clusterMaxZoom < 0) throw new RangeError(`clusterMaxZoom must be 0..${BUCKET_LEVEL - GRID_BITS}`);
+    this.offlineAfterMs = options.offlineAfterMs ?? 360_000;
+    this.capacity = Math.max(16, options.capacity ?? 1024);
+    const c = this.capacity;
+    this.lng = new Float64Array(c);
+    this.lat = new Float64Array(c);
+    this.seen = new Float64Array(c);
+    this.fixTime = new Float64Array(c);
+    this.speedArr = new Float32Array(c);
+    this.headingArr = new Uint16Array(c);
+    this.qx = new Uint16Array(c);
+    this.qy = new Uint16Array(c);
+    this.orgArr = new Uint32Array(c);
+    this.comboArr = new Uint8Array(c);
+    this.staticArr = new Uint8Array(c);
+    this.bucketNext = new Int32Array(c);
+    this.bucketPrev = new Int32Array(c);
+    for (let l = 0; l <= BUCKET_LEVEL; l++) this.cells.push(new Map());
+  }
+
+  /** terminals held */
+  get size(): number {
+    return this.count;
+  }
+
+  /** count rows in use (for the memory figure in /metrics and the benchmark) */
+  get rows(): number {
+    return this.rowsUsed;
+  }
+
+  get orgCount(): number {
+    return this.orgs.length;
+  }
+
+  orgName(id: number): string {
+    return this.orgs[id] ?? '';
+  }
+
+  /**
+   * A terminal's latest state. `seenMs` is when it was last heard from (receive time), which
+   * decides online. Positions older than the one held are the caller's to drop.
+   */
+  upsert(id: string, lng: number, lat: number, category: number, org: string, alarm: boolean, heading: number, speed: number, seenMs: number, timeMs = seenMs, isStatic = false): boolean {
+    let slot = this.slotOf.get(id);
+    // a late frame never moves a terminal back in time
+    if (slot !== undefined && timeMs < this.fixTime[slot]!) return false;
+    const nqx = Math.floor(worldX(lng) * 65536);
+    const nqy = Math.floor(worldY(lat) * 65536);
+    const orgId = this.internOrg(org);
+    const online = isStatic || seenMs >= Date.now() - this.offlineAfterMs ? 1 : 0;
+    const combo = category * 4 + online * 2 + (alarm ? 1 : 0);
+    this.version++;
+    if (slot === undefined) {
+      slot = this.newSlot(id);
+      this.setFields(slot, lng, lat, heading, speed, seenMs, timeMs);
+      this.qx[slot] = nqx;
+      this.qy[slot] = nqy;
+      this.orgArr[slot] = orgId;
+      this.comboArr[slot] = combo;
+      this.staticArr[slot] = isStatic ? 1 : 0;
+      this.addAll(slot, 1);
+      this.bucketAdd(slot);
+      return true;
+    }
+    this.setFields(slot, lng, lat, heading, speed, seenMs, timeMs);
+    if (nqx === this.qx[slot] && nqy === this.qy[slot] && combo === this.comboArr[slot] && orgId === this.orgArr[slot]) return true;
+    const oldBucket = this.bucketKey(slot);
+    this.addAll(slot, -1);
+    this.qx[slot] = nqx;
+    this.qy[slot] = nqy;
+    this.orgArr[slot] = orgId;
+    this.comboArr[slot] = combo;
+    this.addAll(slot, 1);
+    if (this.bucketKey(slot) !== oldBucket) {
+      this.bucketRemove(slot, oldBucket);
+      this.bucketAdd(slot);
+    }
+    return true;
+  }
+
+  /** Sets or clears a terminal's alarm state without a new position. */
+  setAlarm(id: string, alarm: boolean): void {
+    const slot = this.slotOf.get(id);
+    if (slot === undefined) return;
+    const combo = this.comboArr[slot]!;
+    const next = (combo & ~1) | (alarm ? 1 : 0);
+    if (next === combo) return;
+    this.recombo(slot, next);
+  }
+
+  remove(id: string): boolean {
+    const slot = this.slotOf.get(id);
+    if (slot === undefined) return false;
+    this.version++;
+    this.addAll(slot, -1);
+    this.bucketRemove(slot, this.bucketKey(slot));
+    this.slotOf.delete(id);
+    this.ids[slot] = '';
+    this.freeSlots.push(slot);
+    this.count--;
+    return true;
+  }
+
+  /** Moves terminals not heard from since now - offlineAfterMs to offline. Returns how many. */
+  sweep(now = Date.now()): number {
+    const cutoff = now - this.offlineAfterMs;
+    let n = 0;
+    const top = this.ids.length;
+    for (let s = 0; s < top; s++) {
+      const combo = this.comboArr[s]!;
+      if ((combo & 2) === 0 || this.staticArr[s] === 1 || this.seen[s]! >= cutoff || this.ids[s] === '') continue;
+      this.recombo(s, combo & ~2);
+      n++;
+    }
+    return n;
+  }
+
+  has(id: string): boolean {
+    return this.slotOf.has(id);
+  }
+
+  get(id: string): TerminalView | undefined {
+    const slot = this.slotOf.get(id);
+    return slot === undefined ? undefined : this.view(slot);
+  }
+
+  view(slot: number): TerminalView {
+    const combo = this.comboArr[slot]!;
+    return {
+      id: this.ids[slot]!,
+      lng: this.lng[slot]!,
+      lat: this.lat[slot]!,
+      category: CATEGORIES[combo >> 2]!,
+      org: this.orgs[this.orgArr[slot]!]!,
+      online: (combo & 2) !== 0,
+      alarm: (combo & 1) !== 0,
+      heading: this.headingArr[slot]!,
+      speed: Math.round(this.speedArr[slot]! * 10) / 10,
+      lastSeen: this.seen[slot]!,
+      static: this.staticArr[slot] === 1,
+    };
+  }
+
+  // --- queries -----------------------------------------------------------------------------
+
+  /** A selection from filters; `orgAllowed` decides per org unit path (scope and org filter). */
+  selection(filter: { categories?: readonly number[] | undefined; online?: boolean | undefined; alarm?: boolean | undefined }, orgAllowed: (org: string) => boolean): Selection {
+    const combos = new Uint8Array(COMBOS);
+    for (let c = 0; c < COMBOS; c++) {
+      const cat = c >> 2;
+      const online = (c & 2) !== 0;
+      const alarm = (c & 1) !== 0;
+      combos[c] = (!filter.categories || filter.categories.includes(cat)) && (filter.online === undefined || filter.online === online) && (filter.alarm === undefined || filter.alarm === alarm) ? 1 : 0;
+    }
+    const orgs = new Uint8Array(this.orgs.length);
+    for (let o = 0; o < this.orgs.length; o++) orgs[o] = orgAllowed(this.orgs[o]!) ? 1 : 0;
+    return { combos, orgs };
+  }
+
+  /** Does a selection include this slot? */
+  selects(sel: Selection, slot: number): boolean {
+    return sel.combos[this.comboArr[slot]!] === 1 && sel.orgs[this.orgArr[slot]!] === 1;
+  }
+
+  /**
+   * Visits the non-empty cells of a cluster zoom within [cx0, cx1] × [cy0, cy1] (cell
+   * coordinates at level z + GRID_BITS; x wraps around the antimeridian), summing the selected
+   * counters. `visit` gets the cell, per-category counts, the centroid in world units and,
+   * when the cell holds exactly one terminal in all, its slot.
+   */
+  cellsIn(z: number, cx0: number, cx1: number, cy0: number, cy1: number, sel: Selection, visit: (cell: CellSummary) => void): void {
+    const level = z + GRID_BITS;
+    const n = 2 ** level;
+    const map = this.cells[level]!;
+    const byCat = new Int32Array(CATEGORIES.length);
+    for (let cy = Math.max(0, cy0); cy <= Math.min(n - 1, cy1); cy++) {
+      for (let cxRaw = cx0; cxRaw <= cx1; cxRaw++) {
+        const cx = ((cxRaw % n) + n) % n;
+        let row = map.get(cx * n + cy);
+        if (row === undefined) continue;
+        byCat.fill(0);
+        let selected = 0;
+        let all = 0;
+        let sumX = 0;
+        let sumY = 0;
+        let inScope = 0;
+        let alarms = 0;
+        let xor = 0;
+        while (row !== NONE) {
+          all += this.rowTotal[row]!;
+          xor ^= this.rowXor[row]!;
+          if (sel.orgs[this.rowOrg[row]!] === 1) {
+            const base = row * COMBOS;
+            for (let c = 0; c < COMBOS; c++) {
+              const k = this.rowCounts[base + c]!;
+              if (k !== 0 && sel.combos[c] === 1) {
+                byCat[c >> 2]! += k;
+                selected += k;
+                if ((c & 1) === 1) alarms += k;
+              }
+            }
+            inScope += this.rowTotal[row]!;
+            sumX += this.rowSumX[row]!;
+            sumY += this.rowSumY[row]!;
+          }
+          row = this.rowNext[row]!;
+        }
+        if (selected === 0) continue;
+        // centroid of the terminals in scope (all categories: a filtered centroid would need a sum per counter)
+        const wx = sumX / inScope / 65536 + (cxRaw - cx) / n;
+        const wy = sumY / inScope / 65536;
+        visit({ level, cx, cy, key: cx * n + cy, count: selected, alarms, byCategory: byCat, wx, wy, single: all === 1 ? xor : NONE });
+      }
+    }
+  }
+
+  /**
+   * The zoom at which a cluster cell splits into two or more non-empty cells (within the
+   * selection's orgs), or clusterMaxZoom + 1 when it never does before single terminals show.
+   */
+  expansionZoom(level: number, cx: number, cy: number, sel: Selection): number {
+    let x = cx;
+    let y = cy;
+    for (let l = level + 1; l <= this.clusterMaxZoom + GRID_BITS; l++) {
+      const n = 2 ** l;
+      let nonEmpty = 0;
+      let nx = 0;
+      let ny = 0;
+      for (let dx = 0; dx < 2; dx++) {
+        for (let dy = 0; dy < 2; dy++) {
+          const kx = x * 2 + dx;
+          const ky = y * 2 + dy;
+          if (this.cellSelected(l, kx * n + ky, sel)) {
+            nonEmpty++;
+            nx = kx;
+            ny = ky;
+          }
+        }
+      }
+      if (nonEmpty !== 1) return l - GRID_BITS;
+      x = nx;
+      y = ny;
+    }
+    return this.clusterMaxZoom + 1;
+  }
+
+  /** Slots in the level-15 cells [bx0, bx1] × [by0, by1] (x wraps), selected ones only. */
+  slotsIn(bx0: number, bx1: number, by0: number, by1: number, sel: Selection, visit: (slot: number, wrap: number) => void): void {
+    const n = 2 ** BUCKET_LEVEL;
+    for (let by = Math.max(0, by0); by <= Math.min(n - 1, by1); by++) {
+      for (let bxRaw = bx0; bxRaw <= bx1; bxRaw++) {
+        const bx = ((bxRaw % n) + n) % n;
+        let s = this.buckets.get(bx * n + by);
+        if (s === undefined) continue;
+        while (s !== NONE) {
+          if (this.selects(sel, s)) visit(s, (bxRaw - bx) / n);
+          s = this.bucketNext[s]!;
+        }
+      }
+    }
+  }
+
+  /** Every selected slot (API listing); optional bbox in degrees. */
+  forEach(sel: Selection, visit: (slot: number) => boolean | void, bbox?: readonly [number, number, number, number]): void {
+    const top = this.ids.length;
+    for (let s = 0; s < top; s++) {
+      if (this.ids[s] === '' || !this.selects(sel, s)) continue;
+      if (bbox && (this.lng[s]! < bbox[0] || this.lat[s]! < bbox[1] || this.lng[s]! > bbox[2] || this.lat[s]! > bbox[3])) continue;
+      if (visit(s) === false) return;
+    }
+  }
+
+  lngOf(slot: number): number {
+    return this.lng[slot]!;
+  }
+
+  latOf(slot: number): number {
+    return this.lat[slot]!;
+  }
+
+  idOf(slot: number): string {
+    return this.ids[slot]!;
+  }
+
+  // --- internals ---------------------------------------------------------------------------
+
+  private cellSelected(level: number, key: number, sel: Selection): boolean {
+    let row = this.cells[level]!.get(key);
+    if (row === undefined) return false;
+    while (row !== NONE) {
+      if (sel.orgs[this.rowOrg[row]!] === 1) {
+        const base = row * COMBOS;
+        for (let c = 0; c < COMBOS; c++) if (sel.combos[c] === 1 && this.rowCounts[base + c] !== 0) return true;
+      }
+      row = this.rowNext[row]!;
+    }
+    return false;
+  }
+
+  private recombo(slot: number, combo: number): void {
+    this.version++;
+    this.addAll(slot, -1);
+    this.comboArr[slot] = combo;
+    this.addAll(slot, 1);
+  }
+
+  private setFields(slot: number, lng: number, lat: number, heading: number, speed: number, seenMs: number, timeMs: number): void {
+    this.fixTime[slot] = timeMs;
+    this.lng[slot] = lng;
+    this.lat[slot] = lat;
+    this.headingArr[slot] = heading;
+    this.speedArr[slot] = speed;
+    this.seen[slot] = seenMs;
+  }
+
+  private internOrg(org: string): number {
+    let id = this.orgIdOf.get(org);
+    if (id === undefined) {
+      id = this.orgs.length;
+      this.orgs.push(org);
+      this.orgIdOf.set(org, id);
+    }
+    return id;
+  }
+
+  private newSlot(id: string): number {
+    let slot = this.freeSlots.pop();
+    if (slot === undefined) {
+      slot = this.ids.length;
+      if (slot >= this.capacity) this.grow();
+      this.ids.push(id);
+    } else this.ids[slot] = id;
+    this.slotOf.set(id, slot);
+    this.count++;
+    return slot;
+  }
+
+  private grow(): void {
+    const c = this.capacity * 2;
+    const more = <T extends Float64Array | Float32Array | Uint16Array | Uint32Array | Uint8Array | Int32Array>(a: T, make: new (n: number) => T): T => {
+      const b = new make(c);
+      b.set(a);
+      return b;
+    };
+    this.lng = more(this.lng, Float64Array);
+    this.lat = more(this.lat, Float64Array);
+    this.seen = more(this.seen, Float64Array);
+    this.fixTime = more(this.fixTime, Float64Array);
+    this.speedArr = more(this.speedArr, Float32Array);
+    this.headingArr = more(this.headingArr, Uint16Array);
+    this.qx = more(this.qx, Uint16Array);
+    this.qy = more(this.qy, Uint16Array);
+    this.orgArr = more(this.orgArr, Uint32Array);
+    this.comboArr = more(this.comboArr, Uint8Array);
+    this.staticArr = more(this.staticArr, Uint8Array);
+    this.bucketNext = more(this.bucketNext, Int32Array);
+    this.bucketPrev = more(this.bucketPrev, Int32Array);
+    this.capacity = c;
+  }
+
+  /** Adds (+1) or removes (-1) a slot's contribution at every cluster level. */
+  private addAll(slot: number, delta: 1 | -1): void {
+    const qx = this.qx[slot]!;
+    const qy = this.qy[slot]!;
+    const org = this.orgArr[slot]!;
+    const combo = this.comboArr[slot]!;
+    // the quantum's centre, in quantum units
+    const px = qx + 0.5;
+    const py = qy + 0.5;
+    for (let z = 0; z <= this.clusterMaxZoom; z++) {
+      const level = z + GRID_BITS;
+      const shift = Q - level;
+      const key = (qx >> shift) * 2 ** level + (qy >> shift);
+      const map = this.cells[level]!;
+      const head = map.get(key);
+      let row = head ?? NONE;
+      let prev = NONE;
+      while (row !== NONE && this.rowOrg[row] !== org) {
+        prev = row;
+        row = this.rowNext[row]!;
+      }
+      if (delta === 1) {
+        if (row === NONE) {
+          row = this.allocRow(org);
+          this.rowNext[row] = head ?? NONE;
+          map.set(key, row);
+        }
+      } else if (row === NONE) throw new Error(`live index: no row for slot ${slot} at level ${level}`);
+      this.rowCounts[row * COMBOS + combo]! += delta;
+      this.rowTotal[row]! += delta;
+      this.rowXor[row]! ^= slot;
+      this.rowSumX[row]! += delta * px;
+      this.rowSumY[row]! += delta * py;
+      if (this.rowTotal[row] === 0) {
+        const next = this.rowNext[row]!;
+        if (prev === NONE) {
+          if (next === NONE) map.delete(key);
+          else map.set(key, next);
+        } else this.rowNext[prev] = next;
+        this.releaseRow(row);
+      }
+    }
+  }
+
+  private allocRow(org: number): number {
+    let row = this.freeRow;
+    if (row !== NONE) this.freeRow = this.rowNext[row]!;
+    else {
+      if (this.rowsUsed + 1 > this.rowCap) this.growRows();
+      row = this.rowsUsed;
+    }
+    this.rowsUsed++;
+    this.rowCounts.fill(0, row * COMBOS, row * COMBOS + COMBOS);
+    this.rowTotal[row] = 0;
+    this.rowXor[row] = 0;
+    this.rowSumX[row] = 0;
+    this.rowSumY[row] = 0;
+    this.rowOrg[row] = org;
+    this.rowNext[row] = NONE;
+    return row;
+  }
+
+  private releaseRow(row: number): void {
+    this.rowNext[row] = this.freeRow;
+    this.freeRow = row;
+    this.rowsUsed--;
+  }
+
+  private growRows(): void {
+    // rows are handed out in order until the first free; the pool grows by half
+    const c = Math.ceil(this.rowCap * 1.5);
+    const more = <T extends Float64Array | Int32Array>(a: T, n: number, make: new (n: number) => T): T => {
+      const b = new make(n);
+      b.set(a);
+      return b;
+    };
+    this.rowCounts = more(this.rowCounts, c * COMBOS, Int32Array);
+    this.rowTotal = more(this.rowTotal, c, Int32Array);
+    this.rowOrg = more(this.rowOrg, c, Int32Array);
+    this.rowNext = more(this.rowNext, c, Int32Array);
+    this.rowXor = more(this.rowXor, c, Int32Array);
+    this.rowSumX = more(this.rowSumX, c, Float64Array);
+    this.rowSumY = more(this.rowSumY, c, Float64Array);
+    this.rowCap = c;
+  }
+
+  private bucketKey(slot: number): number {
+    const shift = Q - BUCKET_LEVEL;
+    return (this.qx[slot]! >> shift) * 2 ** BUCKET_LEVEL + (this.qy[slot]! >> shift);
+  }
+
+  private bucketAdd(slot: number): void {
+    const key = this.bucketKey(slot);
+    const head = this.buckets.get(key);
+    this.bucketPrev[slot] = NONE;
+    this.bucketNext[slot] = head ?? NONE;
+    if (head !== undefined) this.bucketPrev[head] = slot;
+    this.buckets.set(key, slot);
+  }
+
+  private bucketRemove(slot: number, key: number): void {
+    const prev = this.bucketPrev[slot]!;
+    const next = this.bucketNext[slot]!;
+    if (next !== NONE) this.bucketPrev[next] = prev;
+    if (prev !== NONE) this.bucketNext[prev] = next;
+    else if (next === NONE) this.buckets.delete(key);
+    else this.buckets.set(key, next);
+  }
+}
+
+export interface CellSummary {
+  level: number;
+  cx: number;
+  cy: number;
+  key: number;
+  /** selected terminals in the cell */
+  count: number;
+  /** of which in alarm */
+  alarms: number;
+  /** selected terminals per category index (reused between visits: copy what you keep) */
+  byCategory: Int32Array;
+  /** centroid, world units */
+  wx: number;
+  wy: number;
+  /** the one terminal's slot when the cell holds exactly one (before filters), else -1 */
+  single: number;
+}
+

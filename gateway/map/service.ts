@@ -1,0 +1,254 @@
+/**
+ * The map service: the live index, heat counts, cases, track ring and stream hub behind the
+ * map API, fed as an EventSink (in-process in the embedded mode, from Kafka in standalone.ts).
+ * Tiles are rendered here and cached by (tile, filters, scope, CRS, format) for `tileTtlMs`
+ * or until nothing changed, with a strong ETag over the bytes.
+ */
+import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+import type { Config } from '../config.js';
+import type { Metrics } from '../metrics.js';
+import type { GatewayEvent } from '../normalise/events.js';
+import type { StaticResource } from '../registry/devices.js';
+import type { EventSink } from '../sinks/sink.js';
+import type { Case } from './cases.js';
+import { CaseStore } from './cases.js';
+import { clusterFeatures } from './cluster-tile.js';
+import type { MapFeature } from './cluster-tile.js';
+import type { Crs } from './crs.js';
+import { shifter } from './crs.js';
+import { EXTENT, isEmpty, place, toGeoJson, toMvt } from './encode.js';
+import { HeatIndex, resolutionForZoom } from './heat.js';
+import type { HeatLayer } from './heat.js';
+import { CATEGORIES, LiveIndex, categoryIndex } from './live-index.js';
+import type { Selection } from './live-index.js';
+import { orgMatcher, within } from './scope.js';
+import { StreamHub } from './stream-hub.js';
+import { RingTrackStore } from './track-ring.js';
+import type { TrackSource } from './track-ring.js';
+
+export type MapConfig = Config['map'];
+
+export interface TileFilter {
+  category?: string[] | undefined;
+  org?: string[] | undefined;
+  online?: boolean | undefined;
+  alarm?: boolean | undefined;
+}
+
+export interface HeatParams {
+  layers: HeatLayer[];
+  windowMinutes: number;
+  res?: number | undefined;
+  hex: boolean;
+}
+
+export interface RenderedTile {
+  /** null: an empty tile (204) */
+  raw: Buffer | null;
+  gz: Buffer | null;
+  etag: string;
+  cache: 'hit' | 'miss';
+}
+
+interface CacheEntry {
+  version: number;
+  at: number;
+  raw: Buffer | null;
+  gz: Buffer | null;
+  etag: string;
+}
+
+export interface ResourceSource {
+  readonly resources: readonly StaticResource[];
+}
+
+export class MapService implements EventSink {
+  readonly name = 'live-map';
+  readonly index: LiveIndex;
+  readonly heat: HeatIndex;
+  readonly cases = new CaseStore();
+  readonly ring: RingTrackStore;
+  /** where tracks come from: the ring by default, an InfluxDB store when one is set */
+  tracks: TrackSource;
+  readonly hub = new StreamHub();
+  private readonly cache = new Map<string, CacheEntry>();
+  private readonly selections = new Map<string, { orgs: number; sel: Selection }>();
+  private resourcesSeen: readonly StaticResource[] | undefined;
+  private resourceIds = new Set<string>();
+  private timer: NodeJS.Timeout | undefined;
+  private push: ((events: GatewayEvent[]) => Promise<void>) | undefined;
+
+  constructor(
+    readonly config: MapConfig,
+    h3: { resolution: number; parents: number[] },
+    private readonly resources?: ResourceSource,
+  ) {
+    this.index = new LiveIndex({ clusterMaxZoom: config.clusterMaxZoom, offlineAfterMs: config.offlineAfterMs });
+    this.heat = new HeatIndex({ resolutions: [h3.resolution, ...h3.parents], maxWindowMinutes: config.heatWindowMaxMinutes });
+    this.ring = new RingTrackStore({ hours: config.trackHours, maxPoints: config.trackMaxPoints });
+    this.tracks = this.ring;
+    this.syncResources();
+    // online -> offline by last seen, and registry reloads (fixed cameras), every few seconds
+    this.timer = setInterval(() => {
+      this.index.sweep();
+      this.syncResources();
+      this.report();
+    }, 5000);
+    this.timer.unref();
+  }
+
+  private metrics: Metrics | undefined;
+
+  /** Index size gauges, refreshed with the sweep. */
+  observe(metrics: Metrics): void {
+    this.metrics = metrics;
+    this.report();
+  }
+
+  private report(): void {
+    this.metrics?.liveTerminals.set(this.index.size);
+    this.metrics?.liveRows.set(this.index.rows);
+  }
+
+  /** Case events go out through the gateway's sink queue (to Kafka, MQTT, ... and back here). */
+  attach(push: (events: GatewayEvent[]) => Promise<void>): void {
+    this.push = push;
+  }
+
+  /** data version: changes whenever anything on the map changed */
+  get version(): number {
+    return this.index.version + this.heat.version + this.cases.version;
+  }
+
+  async publish(events: readonly GatewayEvent[]): Promise<void> {
+    for (const e of events) {
+      if (e.kind === 'position') {
+        const p = e.position;
+        if (!p.valid) continue;
+        const seen = Date.parse(p.receivedAt);
+        const time = p.time ? Date.parse(p.time) : seen;
+        this.ring.record(p.terminal, time, p.lng, p.lat, p.speed, p.heading);
+        if (p.backfill) continue;
+        if (!this.index.upsert(p.terminal, p.lng, p.lat, categoryIndex(p.category), p.org, p.alarm !== 0, p.heading, p.speed, seen, time)) continue;
+        this.heat.add('positions', seen, p.org, p.lat, p.lng, this.cellsOf(p.h3, p.h3Parents));
+        this.hub.publish({ type: 'position', org: p.org, category: p.category, lng: p.lng, lat: p.lat, data: p });
+      } else if (e.kind === 'alarm') {
+        const a = e.alarm;
+        const p = a.position;
+        if (a.state !== 'end' && p.valid) this.heat.add('alarms', Date.parse(p.receivedAt), a.org, p.lat, p.lng, this.cellsOf(p.h3, p.h3Parents));
+        this.hub.publish({ type: 'alarm', org: a.org, category: a.category, lng: p.lng, lat: p.lat, data: a });
+      } else if (e.kind === 'case') {
+        // our own cases come back through the queue; another replica's arrive from Kafka
+        const c = e.case;
+        if (!this.cases.get(c.id) || this.cases.get(c.id)!.updatedAt < c.updatedAt) this.cases.put(c);
+      }
+    }
+  }
+
+  private cellsOf(h3: string | null, parents: Record<string, string>): Record<string, string> | undefined {
+    if (!h3) return undefined;
+    return { [String(this.heat.finest)]: h3, ...parents };
+  }
+
+  /** A new or changed case: on the map now, out to the sinks through the queue. */
+  async caseChanged(c: Case, created: boolean): Promise<void> {
+    if (created) this.heat.add('cases', Date.parse(c.time), c.org, c.location.lat, c.location.lng);
+    this.hub.publish({ type: 'case', org: c.org, category: 'case', lng: c.location.lng, lat: c.location.lat, data: c });
+    // a failing sink is the sinks' problem (counted and logged by the queue): the case stands
+    await this.push?.([{ kind: 'case', case: c }]).catch(() => undefined);
+  }
+
+  syncResources(): void {
+    const list = this.resources?.resources;
+    if (!list || list === this.resourcesSeen) return;
+    this.resourcesSeen = list;
+    const now = Date.now();
+    const ids = new Set<string>();
+    for (const r of list) {
+      ids.add(r.id);
+      const cat = (CATEGORIES as readonly string[]).includes(r.kind) ? categoryIndex(r.kind) : categoryIndex('fixedcam');
+      this.index.upsert(r.id, r.lng, r.lat, cat, r.org, false, 0, 0, now, now, true);
+    }
+    for (const id of this.resourceIds) if (!ids.has(id)) this.index.remove(id);
+    this.resourceIds = ids;
+  }
+
+  /** The selection for a scope and filters, cached until a new org unit appears. */
+  selection(scope: string, filter: TileFilter): Selection {
+    const key = `${scope}|${filter.category?.join(',') ?? ''}|${filter.org?.join(',') ?? ''}|${filter.online ?? ''}|${filter.alarm ?? ''}`;
+    const hit = this.selections.get(key);
+    if (hit && hit.orgs === this.index.orgCount) return hit.sel;
+    const sel = this.index.selection({ categories: filter.category?.map(categoryIndex), online: filter.online, alarm: filter.alarm }, orgMatcher(scope, filter.org));
+    if (this.selections.size > 1000) this.selections.clear();
+    this.selections.set(key, { orgs: this.index.orgCount, sel });
+    return sel;
+  }
+
+  clusterTile(z: number, x: number, y: number, format: 'mvt' | 'geojson', scope: string, filter: TileFilter, crs: Crs): RenderedTile {
+    const key = `c/${z}/${x}/${y}.${format}|${scope}|${crs}|${filter.category?.join(',') ?? ''}|${filter.org?.join(',') ?? ''}|${filter.online ?? ''}|${filter.alarm ?? ''}`;
+    return this.cached(key, () => {
+      const sel = this.selection(scope, filter);
+      const features = clusterFeatures(this.index, z, x, y, sel, crs, { maxFeatures: this.config.maxFeatures });
+      const layers: Record<string, MapFeature[]> = { clusters: features };
+      // open cases (in scope, not filtered by terminal filters) as their own layer
+      const shift = shifter(crs);
+      const match = orgMatcher(scope, filter.org);
+      layers.cases = this.cases
+        .list((c) => c.status !== 'closed' && c.status !== 'cancelled' && match(c.org))
+        .map((c) => {
+          const [lng, lat] = shift(c.location.lng, c.location.lat);
+          return { lng, lat, props: { id: c.id, type: c.type, status: c.status, time: c.time } };
+        });
+      return this.encode(layers, z, x, y, format);
+    });
+  }
+
+  heatTile(z: number, x: number, y: number, format: 'mvt' | 'geojson', scope: string, filter: TileFilter, params: HeatParams, crs: Crs): RenderedTile {
+    const res = params.res ?? resolutionForZoom(z, this.heat.finest);
+    const key = `h/${z}/${x}/${y}.${format}|${scope}|${crs}|${filter.org?.join(',') ?? ''}|${params.layers.join(',')}|${params.windowMinutes}|${res}|${params.hex}`;
+    return this.cached(key, () => {
+      const match = orgMatcher(scope, filter.org);
+      const shift = shifter(crs);
+      const layers: Record<string, MapFeature[]> = {};
+      for (const layer of params.layers) {
+        const counts = this.heat.counts(layer, res, params.windowMinutes, match);
+        layers[layer] = this.heat.features(counts, z, x, y, this.config.buffer / EXTENT, params.hex, shift);
+      }
+      return this.encode(layers, z, x, y, format);
+    });
+  }
+
+  private encode(layers: Record<string, MapFeature[]>, z: number, x: number, y: number, format: 'mvt' | 'geojson'): Buffer | null {
+    const placed = Object.fromEntries(Object.entries(layers).map(([name, fs]) => [name, place(fs, z, x, y, { buffer: this.config.buffer, maxFeatures: this.config.maxFeatures })]));
+    if (isEmpty(placed)) return null;
+    return format === 'mvt' ? toMvt(placed) : Buffer.from(toGeoJson(placed));
+  }
+
+  private cached(key: string, render: () => Buffer | null): RenderedTile {
+    const now = Date.now();
+    const version = this.version;
+    const hit = this.cache.get(key);
+    if (hit && (hit.version === version || now - hit.at < this.config.tileTtlMs)) return { raw: hit.raw, gz: hit.gz, etag: hit.etag, cache: 'hit' };
+    const raw = render();
+    const etag = raw ? `"${createHash('sha1').update(raw).digest('base64url')}"` : '"empty"';
+    // gzip level 1: most of the ratio for a fraction of the time (small point tiles)
+    const entry: CacheEntry = { version, at: now, raw, gz: raw ? gzipSync(raw, { level: 1 }) : null, etag };
+    if (this.config.cacheEntries > 0) {
+      if (this.cache.size >= this.config.cacheEntries) this.cache.delete(this.cache.keys().next().value!);
+      this.cache.delete(key);
+      this.cache.set(key, entry);
+    }
+    return { raw, gz: entry.gz, etag, cache: 'miss' };
+  }
+
+  /** Is this org inside the scope? */
+  sees(scope: string, org: string): boolean {
+    return within(scope, org);
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+}
