@@ -45,7 +45,7 @@ start() {
   : >"$LOG"
   # small heap: tests and CI share two cores and one broker per test file
   nohup java -Xms128m -Xmx384m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Djava.awt.headless=true \
-    -Dlog4j.configuration="file:$INFRA/log4j.properties" -cp "$cp" kafka.Kafka "$DIR/server.properties" >>"$LOG" 2>&1 &
+    -Dlog4j.configuration="file:$INFRA/log4j.properties" -cp "$cp" kafka.Kafka "$DIR/server.properties" >>"$LOG" 2>&1 9>&- &
   echo $! >"$PIDFILE"
   if ! wait_for 90 started || ! alive "$PIDFILE"; then
     echo "kafka: did not start within 90 s; see $LOG" >&2; tail -20 "$LOG" >&2; stop_pid "$PIDFILE"; exit 1

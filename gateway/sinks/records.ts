@@ -1,0 +1,56 @@
+/**
+ * Events as keyed records for the external sinks. The key is the terminal id (Kafka partitions
+ * by it, so one terminal's events stay in order); the value is the event's published JSON
+ * (gateway/schemas/). `dedupKey` is how a consumer recognises a redelivered event: see the
+ * README's "Delivery guarantees" for why it is (terminal, device time) and not the frame serial.
+ */
+import { toJson } from '../../decoders/index.js';
+import type { GatewayEvent, Position } from '../normalise/events.js';
+
+export type EventKind = GatewayEvent['kind'];
+
+/** `key`: the terminal id (a case's id for cases, which belong to no terminal). */
+export function payloadOf(event: GatewayEvent): { key: string; payload: object } {
+  switch (event.kind) {
+    case 'position':
+      return { key: event.position.terminal, payload: event.position };
+    case 'alarm':
+      return { key: event.alarm.terminal, payload: event.alarm };
+    case 'media':
+      return { key: event.media.terminal, payload: event.media };
+    case 'case':
+      return { key: event.case.id, payload: event.case };
+  }
+}
+
+/** The event's own position (alarms carry the fix that raised them), if any. */
+export function positionOf(event: GatewayEvent): Position | null {
+  switch (event.kind) {
+    case 'position':
+      return event.position;
+    case 'alarm':
+      return event.alarm.position;
+    case 'media':
+      return event.media.position;
+    case 'case':
+      return null;
+  }
+}
+
+/** kind/terminal/device time[/alarm/state | /mediaId] (case/id/updatedAt): equal for the same report sent twice. */
+export function dedupKey(event: GatewayEvent): string {
+  switch (event.kind) {
+    case 'position':
+      return `position/${event.position.terminal}/${event.position.time ?? event.position.receivedAt}`;
+    case 'alarm':
+      return `alarm/${event.alarm.terminal}/${event.alarm.time ?? event.alarm.position.receivedAt}/${event.alarm.alarm}/${event.alarm.state}`;
+    case 'media':
+      return `media/${event.media.terminal}/${event.media.mediaId}`;
+    case 'case':
+      return `case/${event.case.id}/${event.case.updatedAt}`;
+  }
+}
+
+export function jsonOf(event: GatewayEvent): string {
+  return toJson(payloadOf(event).payload);
+}
