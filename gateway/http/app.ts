@@ -14,6 +14,7 @@ import { commandRoutes } from './routes/commands.js';
 import { healthRoutes } from './routes/health.js';
 import { liveRoutes } from './routes/live.js';
 import { metricsRoutes } from './routes/metrics.js';
+import { webRoutes } from './routes/web.js';
 
 export interface AppDeps {
   gateway: Gateway;
@@ -32,5 +33,6 @@ export function buildApp(deps: AppDeps, log: Logger): FastifyInstance {
   app.register(liveRoutes, deps);
   app.register(commandRoutes, deps);
   app.register(mapApi, deps);
+  app.register(webRoutes, deps);
   return app as unknown as FastifyInstance;
 }

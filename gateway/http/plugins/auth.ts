@@ -47,7 +47,8 @@ const authPluginImpl: FastifyPluginAsync<AuthOptions> = async (app, options) => 
 
   app.addHook('onRequest', async (req, reply) => {
     const path = req.url.split('?', 1)[0]!;
-    if (OPEN.has(path)) return;
+    // routes marked config.public (the map page, which must load to ask for a token) stay open too
+    if (OPEN.has(path) || (req.routeOptions.config as { public?: boolean }).public === true) return;
     const token = tokenOf(req);
     if (!token) return refuse(reply, 'an API token is required: Authorization: Bearer <token> (or ?access_token=)');
     const d = digest(token);

@@ -1,0 +1,276 @@
+/**
+ * The command map: wires the API, the base map, the live layers, the panel, search and the
+ * SSE stream. What tests need to read is published as data attributes on #state (counts in
+ * view, zoom, heat features, stream state), never as pixels.
+ */
+import { Map as MapLibreMap, NavigationControl, ScaleControl, setWorkerUrl } from 'maplibre-gl';
+import type { GeoJSONSource } from 'maplibre-gl';
+import { Api, ApiError } from './api.js';
+import { baseStyle, keepGraticule } from './basemap.js';
+import { ClusterLayer } from './clusters.js';
+import { CATEGORIES, COLOURS } from './config.js';
+import type { Category, WebConfig } from './config.js';
+import { HeatLayer } from './heat.js';
+import type { HeatKind } from './heat.js';
+import { Panel } from './panel.js';
+import { Search } from './search.js';
+import { TileFeed, transformRequestFor } from './tiles.js';
+
+const state = document.getElementById('state') as HTMLElement;
+const setState = (values: Record<string, string | number | boolean>) => {
+  for (const [k, v] of Object.entries(values)) state.dataset[k] = String(v);
+};
+
+/** Alarm events from the stream stay on the map this long, flashing. */
+const ALARM_SHOWN_MS = 10 * 60_000;
+/** Live refresh: at most this often, and only when the stream said something changed. */
+const REFRESH_MS = 2000;
+/** Without a live stream, tiles are refreshed this often anyway. */
+const POLL_MS = 15_000;
+
+async function loadFeeds(api: Api, feeds: TileFeed[]): Promise<void> {
+  for (;;) {
+    try {
+      await Promise.all(feeds.map((f) => f.load()));
+      return;
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 401) {
+        await api.requireToken(api.token ? 'That token was refused.' : '');
+        continue;
+      }
+      throw e;
+    }
+  }
+}
+
+async function start(): Promise<void> {
+  const config = (await (await fetch('/web/config.json')).json()) as WebConfig;
+  const api = new Api();
+  api.crs = config.baseMap.crs;
+  const clusterFeed = new TileFeed('clusters', api, '/tiles/clusters.json');
+  const heatFeed = new TileFeed('heat', api, '/tiles/heat.json');
+  heatFeed.params.window = '1h';
+  await loadFeeds(api, [clusterFeed, heatFeed]);
+
+  setWorkerUrl(new URL('maplibre-gl-worker.mjs', location.href).href);
+  const map = new MapLibreMap({
+    container: 'map',
+    style: baseStyle(config),
+    center: config.center,
+    zoom: config.zoom,
+    transformRequest: transformRequestFor([clusterFeed, heatFeed], api),
+    attributionControl: { compact: true },
+    // the screenshot in tests reads the canvas
+    canvasContextAttributes: { preserveDrawingBuffer: true },
+  });
+  map.addControl(new NavigationControl({ showCompass: true }), 'top-right');
+  map.addControl(new ScaleControl(), 'bottom-left');
+  keepGraticule(map);
+  (window as unknown as { dipperMap: MapLibreMap }).dipperMap = map;
+
+  const panel = new Panel(map, api);
+  const clusters = new ClusterLayer(map, (id) => void panel.open(id));
+  const heat = new HeatLayer(map, heatFeed);
+  new Search(map, api, (id) => void panel.open(id));
+
+  await new Promise<void>((resolve) => map.once('load', () => resolve()));
+  map.addSource('clusters', clusterFeed.source());
+  map.addSource('heat', heatFeed.source());
+  map.addSource('alarm-events', { type: 'geojson', data: { type: 'FeatureCollection', features: [] } });
+  heat.addLayers();
+  if (clusterFeed.layerIds().includes('cases')) {
+    map.addLayer({
+      id: 'cases',
+      type: 'circle',
+      source: 'clusters',
+      'source-layer': 'cases',
+      paint: { 'circle-radius': 8, 'circle-color': COLOURS.case, 'circle-opacity': 0.85, 'circle-stroke-color': '#ffffff', 'circle-stroke-width': 2 },
+    });
+  }
+  map.addLayer({ id: 'alarm-events', type: 'circle', source: 'alarm-events', paint: { 'circle-radius': 14, 'circle-color': COLOURS.alarm, 'circle-opacity': 0.4, 'circle-stroke-color': COLOURS.alarm, 'circle-stroke-width': 2 } });
+  clusters.addLayers();
+  panel.addLayers();
+
+  // --- counts in view
+  const outputs = new Map<Category, HTMLOutputElement>(CATEGORIES.map((c) => [c, document.querySelector(`#categories [data-category="${c}"] output`) as HTMLOutputElement]));
+  const enabled = new Set<Category>(CATEGORIES);
+  let countQueued = false;
+  const recount = () => {
+    if (countQueued) return;
+    countQueued = true;
+    requestAnimationFrame(() => {
+      countQueued = false;
+      const counts = enabled.size > 0 ? clusters.update() : (clusters.clear(), { total: 0, clusters: 0, terminals: 0, alarms: 0, byCategory: { vehicle: 0, bodycam: 0, handheld: 0, fixedcam: 0 } });
+      for (const c of CATEGORIES) if (enabled.has(c)) outputs.get(c)!.value = String(counts.byCategory[c]);
+      (document.getElementById('total') as HTMLElement).textContent = `${counts.total} in view`;
+      setState({ total: counts.total, clusters: counts.clusters, terminals: counts.terminals, alarms: counts.alarms, ...counts.byCategory, zoom: map.getZoom().toFixed(2), heatFeatures: heat.featureCount(), heat: heat.visible });
+    });
+  };
+  /** disabled categories are not in the tiles: their counts in view come from the list API */
+  const countDisabled = async () => {
+    const b = map.getBounds();
+    const bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((v, i) => Math.max(i % 2 ? -90 : -180, Math.min(i % 2 ? 90 : 180, v)).toFixed(6)).join(',');
+    for (const c of CATEGORIES) {
+      if (enabled.has(c)) continue;
+      try {
+        const body = await api.json<{ total: number }>('/api/terminals', { params: { category: c, bbox, limit: 1 } });
+        if (!enabled.has(c)) outputs.get(c)!.value = String(body.total);
+      } catch {
+        outputs.get(c)!.value = '?';
+      }
+    }
+  };
+  map.on('sourcedata', (e) => {
+    if (e.sourceId === 'clusters' || e.sourceId === 'heat') recount();
+  });
+  map.on('moveend', recount);
+  map.on('idle', () => {
+    recount();
+    void countDisabled();
+    requestAnimationFrame(() => setState({ idle: true }));
+  });
+  map.on('movestart', () => setState({ idle: false }));
+  map.on('dataloading', () => setState({ idle: false }));
+
+  const refreshClusters = () => {
+    setState({ idle: false });
+    clusterFeed.refresh(map);
+  };
+
+  // --- category toggles
+  for (const label of document.querySelectorAll<HTMLLabelElement>('#categories label')) {
+    const c = label.dataset.category as Category;
+    const box = label.querySelector('input')!;
+    box.addEventListener('change', () => {
+      if (box.checked) enabled.add(c);
+      else enabled.delete(c);
+      const all = enabled.size === CATEGORIES.length;
+      // none: the layers are hidden rather than asking for an empty filter
+      clusterFeed.params.category = all || enabled.size === 0 ? '' : [...enabled].join(',');
+      for (const layer of ['terminal-dot', 'terminal-arrow', 'terminal-alarm']) map.setLayoutProperty(layer, 'visibility', enabled.size ? 'visible' : 'none');
+      setState({ categories: [...enabled].join(',') });
+      refreshClusters();
+      recount();
+    });
+  }
+  setState({ categories: [...enabled].join(',') });
+
+  // --- heatmap and cases toggles
+  for (const radio of document.querySelectorAll<HTMLInputElement>('#heat input[name="heat"]')) {
+    radio.addEventListener('change', () => {
+      if (!radio.checked) return;
+      const kind = radio.value as HeatKind | '';
+      heatFeed.params.layers = kind;
+      heat.show(kind);
+      setState({ heat: kind, idle: false });
+      if (kind) heatFeed.refresh(map);
+      recount();
+    });
+  }
+  const casesToggle = document.getElementById('cases-toggle') as HTMLInputElement;
+  casesToggle.addEventListener('change', () => map.getLayer('cases') && map.setLayoutProperty('cases', 'visibility', casesToggle.checked ? 'visible' : 'none'));
+
+  // --- flashing: alarm rings, alarm events, clusters with alarms (CSS)
+  let flashOn = false;
+  setInterval(() => {
+    flashOn = !flashOn;
+    clusters.flash(flashOn);
+    map.setPaintProperty('alarm-events', 'circle-opacity', flashOn ? 0.55 : 0.1);
+  }, 500);
+
+  // --- live refresh from the stream
+  const alarmEvents: { at: number; feature: GeoJSON.Feature }[] = [];
+  const showAlarms = () => {
+    const now = Date.now();
+    while (alarmEvents.length && now - alarmEvents[0]!.at > ALARM_SHOWN_MS) alarmEvents.shift();
+    (map.getSource('alarm-events') as GeoJSONSource).setData({ type: 'FeatureCollection', features: alarmEvents.map((a) => a.feature) });
+    setState({ alarmEvents: alarmEvents.length });
+  };
+  let dirty = false;
+  let panelDirty = false;
+  let events = 0;
+  const onEvent = (type: string, data: unknown) => {
+    events++;
+    dirty = true;
+    const d = (data ?? {}) as Record<string, unknown>;
+    const inner = (d.data ?? d) as Record<string, unknown>;
+    const terminal = String(inner.terminal ?? d.terminal ?? d.id ?? '');
+    if (panel.terminal && terminal === panel.terminal) panelDirty = true;
+    if (type === 'alarm') {
+      const pos = (inner.position ?? inner) as Record<string, unknown>;
+      const lng = Number(d.lng ?? pos.lng);
+      const lat = Number(d.lat ?? pos.lat);
+      if (Number.isFinite(lng) && Number.isFinite(lat)) {
+        alarmEvents.push({ at: Date.now(), feature: { type: 'Feature', properties: { terminal, alarm: String(inner.alarm ?? inner.type ?? '') }, geometry: { type: 'Point', coordinates: [lng, lat] } } });
+        showAlarms();
+      }
+    }
+  };
+  let streamLive = false;
+  const liveMark = document.getElementById('live') as HTMLElement;
+  let stopStream = api.stream('/api/stream', onEvent, (live) => {
+    streamLive = live;
+    liveMark.classList.toggle('on', live);
+    liveMark.textContent = live ? '●' : '○';
+    liveMark.title = live ? 'live updates' : 'live updates lost: polling';
+    setState({ stream: live ? 'live' : 'down' });
+  });
+  let lastRefresh = Date.now();
+  setInterval(() => {
+    setState({ events });
+    const due = dirty || (!streamLive && Date.now() - lastRefresh > POLL_MS);
+    if (!due) return;
+    dirty = false;
+    lastRefresh = Date.now();
+    void (async () => {
+      // the TileJSON names the data version; the tiles are reloaded in place (no blanking)
+      await clusterFeed.load().catch(() => false);
+      refreshClusters();
+      if (heat.visible) heatFeed.refresh(map);
+      if (panelDirty) {
+        panelDirty = false;
+        await panel.refresh();
+      }
+      showAlarms();
+    })();
+  }, REFRESH_MS);
+
+  // --- a new token: everything shown is reloaded under its scope
+  api.onTokenChange = () => {
+    panel.close();
+    clusters.clear();
+    stopStream();
+    stopStream = api.stream('/api/stream', onEvent, (live) => setState({ stream: live ? 'live' : 'down' }));
+    void loadFeeds(api, [clusterFeed, heatFeed]).then(() => {
+      refreshClusters();
+      heatFeed.refresh(map);
+      void fitToFleet();
+    });
+  };
+  document.getElementById('token-button')!.addEventListener('click', () => void api.requireToken());
+
+  // --- first view: the fleet the token sees (a sample is enough for the bounds)
+  const fitToFleet = async () => {
+    try {
+      const body = await api.json<{ items: { lng: number; lat: number }[] }>('/api/terminals', { params: { limit: 5000 } });
+      if (body.items.length === 0) return;
+      let [w, s, e, n] = [180, 90, -180, -90];
+      for (const i of body.items) {
+        w = Math.min(w, i.lng);
+        e = Math.max(e, i.lng);
+        s = Math.min(s, i.lat);
+        n = Math.max(n, i.lat);
+      }
+      map.fitBounds([w, s, e, n], { padding: 60, maxZoom: 14, duration: 0 });
+    } catch {
+      // keep the configured view
+    }
+  };
+  await fitToFleet();
+  setState({ ready: true });
+}
+
+start().catch((e: unknown) => {
+  setState({ ready: 'error', error: (e as Error).message });
+  document.getElementById('total')!.textContent = `error: ${(e as Error).message}`;
+});

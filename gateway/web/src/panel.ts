@@ -1,0 +1,232 @@
+/**
+ * The terminal side panel: registry data, latest fix, speed, last seen and active alarms
+ * from GET /api/terminals/{id}; track playback over the last hours from .../track (a line and
+ * a point moved along it by a slider or the play button); "Locate now" sends 0x8201 through
+ * the commands API and shows the answer. State for tests is on #panel's data attributes.
+ */
+import type { GeoJSONSource, Map as MapLibreMap } from 'maplibre-gl';
+import type { Api } from './api.js';
+import { ApiError } from './api.js';
+import { COLOURS } from './config.js';
+
+interface TrackFix {
+  t: number;
+  lng: number;
+  lat: number;
+  speed?: number;
+}
+
+type Json = Record<string, unknown>;
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+
+/** Tracks as the API gives them: {points:[...]}, [...], or a GeoJSON LineString with times. */
+export function trackFixes(body: unknown): TrackFix[] {
+  const b = body as Json;
+  const list = Array.isArray(body) ? body : Array.isArray(b.points) ? b.points : Array.isArray(b.track) ? b.track : undefined;
+  const time = (v: unknown) => (typeof v === 'number' ? v : Date.parse(String(v)));
+  if (list) {
+    return (list as Json[]).map((p) => ({ t: time(p.t ?? p.time), lng: Number(p.lng), lat: Number(p.lat), speed: Number(p.speed ?? 0) })).filter((p) => Number.isFinite(p.lng) && Number.isFinite(p.lat));
+  }
+  const feature = (b.type === 'FeatureCollection' ? (b.features as Json[])[0] : b) as Json | undefined;
+  const geometry = feature?.geometry as { type: string; coordinates: [number, number][] } | undefined;
+  if (geometry?.type === 'LineString') {
+    const props = (feature?.properties ?? {}) as Json;
+    const times = (props.times ?? props.time ?? props.timestamps ?? b.times ?? []) as unknown[];
+    return geometry.coordinates.map(([lng, lat], i) => ({ t: time(times[i] ?? 0), lng, lat }));
+  }
+  return [];
+}
+
+function fmtTime(v: unknown): string {
+  if (v === undefined || v === null || v === '') return '—';
+  const d = new Date(typeof v === 'number' ? v : String(v));
+  return Number.isNaN(d.getTime()) ? String(v) : d.toLocaleString();
+}
+
+export class Panel {
+  terminal: string | undefined;
+  private fixes: TrackFix[] = [];
+  private playing: number | undefined;
+  private loadSeq = 0;
+
+  constructor(
+    private readonly map: MapLibreMap,
+    private readonly api: Api,
+  ) {
+    $('panel-close').addEventListener('click', () => this.close());
+    $('track-hours').addEventListener('change', () => void this.loadTrack());
+    $('track-slider').addEventListener('input', () => this.showFix(Number(($('track-slider') as HTMLInputElement).value)));
+    $('track-play').addEventListener('click', () => this.togglePlay());
+    $('locate').addEventListener('click', () => void this.locate());
+  }
+
+  addLayers(): void {
+    const empty: GeoJSON.FeatureCollection = { type: 'FeatureCollection', features: [] };
+    this.map.addSource('track', { type: 'geojson', data: empty });
+    this.map.addSource('track-head', { type: 'geojson', data: empty });
+    this.map.addLayer({ id: 'track-line', type: 'line', source: 'track', paint: { 'line-color': '#1d2430', 'line-width': 3, 'line-opacity': 0.7 } });
+    this.map.addLayer({ id: 'track-head', type: 'circle', source: 'track-head', paint: { 'circle-radius': 7, 'circle-color': '#ffffff', 'circle-stroke-color': COLOURS.alarm, 'circle-stroke-width': 3 } });
+  }
+
+  async open(terminal: string): Promise<void> {
+    this.terminal = terminal;
+    const panel = $('panel');
+    panel.hidden = false;
+    panel.dataset.terminal = terminal;
+    panel.dataset.state = 'loading';
+    $('panel-title').textContent = terminal;
+    $('locate-answer').textContent = '';
+    this.map.resize();
+    await Promise.all([this.refresh(), this.loadTrack()]);
+  }
+
+  close(): void {
+    this.terminal = undefined;
+    this.stop();
+    $('panel').hidden = true;
+    delete $('panel').dataset.terminal;
+    this.setTrack([]);
+    this.map.resize();
+  }
+
+  /** Reloads the terminal's facts (also called on its SSE updates). */
+  async refresh(): Promise<void> {
+    const terminal = this.terminal;
+    if (!terminal) return;
+    const seq = ++this.loadSeq;
+    const panel = $('panel');
+    let body: Json;
+    try {
+      body = await this.api.json<Json>(`/api/terminals/${encodeURIComponent(terminal)}`);
+    } catch (e) {
+      if (seq !== this.loadSeq) return;
+      panel.dataset.state = e instanceof ApiError && e.status === 404 ? 'not-found' : 'error';
+      $('panel-facts').innerHTML = `<dt>error</dt><dd>${escapeHtml((e as Error).message)}</dd>`;
+      return;
+    }
+    if (seq !== this.loadSeq || terminal !== this.terminal) return;
+    const device = (body.device ?? {}) as Json;
+    const live = (body.live ?? {}) as Json;
+    const position = (body.position ?? {}) as Json;
+    const alarms = Array.isArray(position.alarms) ? (position.alarms as unknown[]).map(String) : [];
+    const lat = live.lat ?? position.lat;
+    const lng = live.lng ?? position.lng;
+    const facts: [string, unknown][] = [
+      ['terminal', body.terminal],
+      ['category', device.category ?? live.category ?? position.category],
+      ['org', device.org ?? live.org ?? position.org],
+      ['plate', device.plate],
+      ['officer', device.officer],
+      ['name', device.name],
+      ['state', live.alarm === true || alarms.length > 0 ? 'alarm' : body.online === true || live.online === true ? 'online' : 'offline'],
+      ['latest fix', lat !== undefined ? `${Number(lat).toFixed(6)}, ${Number(lng).toFixed(6)}` : undefined],
+      ['fix time', fmtTime(position.time)],
+      ['speed', (live.speed ?? position.speed) !== undefined ? `${String(live.speed ?? position.speed)} km/h` : undefined],
+      ['heading', live.heading ?? position.heading],
+      ['last seen', fmtTime(live.lastSeen ?? position.receivedAt)],
+      ['connection', (body.session as Json | null)?.remote],
+    ];
+    $('panel-title').textContent = String(device.plate || device.officer || device.name || terminal);
+    $('panel-facts').innerHTML = facts
+      .filter(([, v]) => v !== undefined && v !== null && v !== '')
+      .map(([k, v]) => `<dt>${k}</dt><dd data-fact="${k}">${escapeHtml(String(v))}</dd>`)
+      .join('');
+    $('panel-alarms').innerHTML = alarms.length ? `<h3>Active alarms</h3>${alarms.map((a) => `<div class="alarm">${escapeHtml(a)}</div>`).join('')}` : '';
+    panel.dataset.state = 'ready';
+    panel.dataset.alarms = String(alarms.length);
+  }
+
+  async loadTrack(): Promise<void> {
+    const terminal = this.terminal;
+    if (!terminal) return;
+    this.stop();
+    const hours = Number(($('track-hours') as HTMLSelectElement).value);
+    const to = new Date();
+    const from = new Date(to.getTime() - hours * 3600_000);
+    try {
+      const body = await this.api.json<unknown>(`/api/terminals/${encodeURIComponent(terminal)}/track`, { params: { from: from.toISOString(), to: to.toISOString() } });
+      if (terminal !== this.terminal) return;
+      this.setTrack(trackFixes(body));
+    } catch {
+      if (terminal === this.terminal) this.setTrack([]);
+    }
+  }
+
+  private setTrack(fixes: TrackFix[]): void {
+    this.fixes = fixes;
+    $('panel').dataset.trackPoints = String(fixes.length);
+    const slider = $('track-slider') as HTMLInputElement;
+    slider.max = String(Math.max(0, fixes.length - 1));
+    slider.value = slider.max;
+    (this.map.getSource('track') as GeoJSONSource | undefined)?.setData({
+      type: 'FeatureCollection',
+      features: fixes.length > 1 ? [{ type: 'Feature', properties: {}, geometry: { type: 'LineString', coordinates: fixes.map((f) => [f.lng, f.lat]) } }] : [],
+    });
+    this.showFix(fixes.length - 1);
+  }
+
+  private showFix(i: number): void {
+    const f = this.fixes[i];
+    (this.map.getSource('track-head') as GeoJSONSource | undefined)?.setData({
+      type: 'FeatureCollection',
+      features: f ? [{ type: 'Feature', properties: {}, geometry: { type: 'Point', coordinates: [f.lng, f.lat] } }] : [],
+    });
+    $('track-time').textContent = f ? `${fmtTime(f.t)}${f.speed !== undefined ? ` · ${f.speed} km/h` : ''} (${i + 1}/${this.fixes.length})` : 'no track in this period';
+  }
+
+  private togglePlay(): void {
+    if (this.playing !== undefined) return this.stop();
+    if (this.fixes.length < 2) return;
+    const slider = $('track-slider') as HTMLInputElement;
+    if (Number(slider.value) >= this.fixes.length - 1) slider.value = '0';
+    $('track-play').textContent = '❚❚ pause';
+    // the whole track in about 20 s, whatever its length
+    const stride = Math.max(1, Math.ceil(this.fixes.length / 200));
+    this.playing = window.setInterval(() => {
+      const next = Math.min(this.fixes.length - 1, Number(slider.value) + stride);
+      slider.value = String(next);
+      this.showFix(next);
+      if (next >= this.fixes.length - 1) this.stop();
+    }, 100);
+  }
+
+  private stop(): void {
+    if (this.playing !== undefined) window.clearInterval(this.playing);
+    this.playing = undefined;
+    $('track-play').textContent = '▶ play';
+  }
+
+  /** 0x8201 position query through POST /api/terminals/{id}/commands; the answer is shown. */
+  async locate(): Promise<void> {
+    const terminal = this.terminal;
+    if (!terminal) return;
+    const out = $('locate-answer');
+    out.textContent = 'asking the terminal…';
+    $('panel').dataset.locate = 'pending';
+    try {
+      const res = await this.api.fetch(`/api/terminals/${encodeURIComponent(terminal)}/commands`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ command: '0x8201', body: {} }),
+      });
+      const text = await res.text();
+      let shown = text;
+      try {
+        shown = JSON.stringify(JSON.parse(text), null, 1);
+      } catch {
+        // not JSON: shown as sent
+      }
+      if (terminal !== this.terminal) return;
+      out.textContent = res.ok ? shown : `${res.status === 404 ? 'offline' : res.status === 504 ? 'no answer' : `HTTP ${res.status}`}: ${shown}`;
+      $('panel').dataset.locate = res.ok ? 'answered' : `error-${res.status}`;
+    } catch (e) {
+      out.textContent = `failed: ${(e as Error).message}`;
+      $('panel').dataset.locate = 'failed';
+    }
+  }
+}
+
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
