@@ -21,7 +21,8 @@ function finish(): Promise<void> {
   return (finishing ??= (async () => {
     clearInterval(ticker);
     await fleet?.stop();
-    send({ type: 'final', snap: fleet!.stats.snapshot() });
+    // disconnect only once the final snapshot has been handed to the channel
+    await new Promise<void>((resolve) => (process.send ? process.send({ type: 'final', snap: fleet!.stats.snapshot() } satisfies FromWorker, undefined, undefined, () => resolve()) : resolve()));
     process.disconnect?.();
   })());
 }

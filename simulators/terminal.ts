@@ -55,6 +55,13 @@ const STATUS_FIX = 1 << 1;
 const BATCH = 10; // locations per 0x0704 frame: 10 x ~50 bytes stays under one 1023-byte body
 const MAX_BUFFERED = 10_000;
 
+interface Report {
+  body: object;
+  heartbeat: boolean;
+  photo: boolean;
+  event: number;
+}
+
 interface Waiter {
   match: (m: Message) => boolean;
   resolve: (m: Message | undefined) => void;
@@ -77,6 +84,8 @@ export class SimTerminal {
   private retryTimer: NodeJS.Timeout | undefined;
   private backoffMs: number;
   private readonly buffered: object[] = [];
+  /** Reports due while a login was under way, sent as live reports once it succeeds. */
+  private readonly pending: Report[] = [];
   private blindTicks = 0;
   private sosTicks = 0;
   private mediaId = 0;
@@ -159,12 +168,15 @@ export class SimTerminal {
     if (this.blindTicks > 0) {
       this.buffer(body);
       if (--this.blindTicks === 0) void this.connect();
-    } else if (this.state === 'online') {
-      if (this.tick % this.hbTicks === 0) this.send(0x0002, {}, true);
-      this.send(0x0200, body, true);
-      if (takePhoto) this.uploadPhoto(this.sosTicks > 0 ? 2 : 1, body);
-    } else {
+    } else if (this.state === 'offline') {
       this.buffer(body); // offline for network reasons: keep positions for the backfill
+    } else {
+      const event = this.sosTicks > 0 ? 2 : 1;
+      const heartbeat = this.tick % this.hbTicks === 0;
+      const report = { body, heartbeat, photo: takePhoto, event };
+      // still logging in: send it the moment we are online, so login speed never changes what is sent
+      if (this.state === 'online') this.report(report);
+      else this.pending.push(report);
     }
     const ticks = s.ticks;
     if (ticks !== null && this.tick >= ticks) void this.stop();
@@ -286,6 +298,13 @@ export class SimTerminal {
       const locations = this.buffered.splice(0, BATCH);
       this.send(0x0704, { type: 1, locations }, true);
     }
+    for (const report of this.pending.splice(0)) this.report(report);
+  }
+
+  private report(r: Report): void {
+    if (r.heartbeat) this.send(0x0002, {}, true);
+    this.send(0x0200, r.body, true);
+    if (r.photo) this.uploadPhoto(r.event, r.body);
   }
 
   /** Our own close (blind area, failed login, stop): not counted as a reconnect cause. */
@@ -297,6 +316,7 @@ export class SimTerminal {
     this.failWaiters();
     this.inflight.clear();
     if (this.state !== 'stopped') this.state = 'offline';
+    for (const r of this.pending.splice(0)) this.buffer(r.body); // the login failed: they join the backfill
     if (reason !== 'login-failed' && reason !== 'stop') this.deps.stats.error(reason);
   }
 
@@ -307,6 +327,7 @@ export class SimTerminal {
     if (this.stopping || this.state === 'stopped') return; // stop() settles the counts
     if (this.state === 'online') this.deps.stats.online--;
     this.inflight.clear();
+    for (const r of this.pending.splice(0)) this.buffer(r.body);
     this.state = 'offline';
     this.deps.stats.error(error ? `closed:${(error as NodeJS.ErrnoException).code ?? 'error'}` : 'closed-by-gateway');
     this.linkGen++;
