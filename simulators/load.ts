@@ -96,6 +96,7 @@ async function main(): Promise<number> {
 
   let stoppedBy = 'messages';
   const stop = (why: string) => {
+    if (why === 'SIGINT' && stoppedBy === 'SIGINT') process.exit(130); // a second Ctrl-C: stop waiting
     if (stoppedBy !== 'messages') return;
     stoppedBy = why;
     for (const c of children) if (c.connected) c.send({ type: 'stop' } satisfies ToWorker);
