@@ -18,6 +18,8 @@ export interface RetryOptions {
 export class RequiredSink implements EventSink {
   readonly name: string;
   private abandoned = false;
+  /** Abandoned and failed since: the sink is down at shutdown, later batches fail at once. */
+  private dead: unknown;
   private wake: (() => void) | undefined;
 
   constructor(
@@ -30,6 +32,7 @@ export class RequiredSink implements EventSink {
 
   async publish(events: readonly GatewayEvent[]): Promise<void> {
     if (events.length === 0) return;
+    if (this.dead !== undefined) throw this.dead;
     const stop = this.metrics?.latency.startTimer({ sink: this.name });
     let wait = this.options.firstMs;
     let held = false;
@@ -42,7 +45,7 @@ export class RequiredSink implements EventSink {
         } catch (error) {
           this.metrics?.failures.inc({ sink: this.name });
           this.options.onError?.(error, attempt);
-          if (this.abandoned) throw error;
+          if (this.abandoned) throw (this.dead = error);
           if (!held) this.metrics?.held.inc({ sink: this.name }, events.length);
           held = true;
           this.metrics?.retries.inc({ sink: this.name });
