@@ -24,7 +24,8 @@ export interface AppDeps {
 
 export function buildApp(deps: AppDeps, log: Logger): FastifyInstance {
   // per-request logs stay off (warn): the access pattern is in /metrics, not in the log
-  const app = Fastify({ loggerInstance: log.child({ component: 'http' }, { level: 'warn' }) });
+  // removeAdditional off: an unknown field is a 400 naming it, not silently dropped
+  const app = Fastify({ loggerInstance: log.child({ component: 'http' }, { level: 'warn' }), ajv: { customOptions: { removeAdditional: false } } });
   // OpenAPI first (it records the routes registered after it), then tokens and scopes for all
   app.register(docsPlugin);
   app.register(authPlugin, { tokens: deps.gateway.config.api.tokens, orgOf: (t) => deps.map.index.get(t)?.org ?? deps.gateway.registry.lookup(t)?.org ?? deps.live.get(t)?.org });
