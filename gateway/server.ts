@@ -13,6 +13,8 @@ import type { Logger } from './log.js';
 import { MapService } from './map/service.js';
 import { Metrics } from './metrics.js';
 import { DeviceRegistry } from './registry/devices.js';
+import { startExternalSinks } from './sinks/external.js';
+import { SinkMetrics } from './sinks/metrics.js';
 import { MqttBrokerSink } from './sinks/mqtt-broker.js';
 import type { EventSink } from './sinks/sink.js';
 import { listenTcp } from './transport/tcp.js';
@@ -24,8 +26,9 @@ export interface Ports {
   jt808: number;
   udp: number | null;
   http: number;
-  mqtt: number;
-  mqttWs: number;
+  /** null when an external broker (DIPPER_MQTT_URL) replaces the embedded one */
+  mqtt: number | null;
+  mqttWs: number | null;
 }
 
 export interface Server {
@@ -33,7 +36,8 @@ export interface Server {
   live: LiveIndex;
   /** the live command map: index, heat, cases, tracks, stream (also a sink) */
   map: MapService;
-  broker: MqttBrokerSink;
+  /** the embedded broker; undefined when DIPPER_MQTT_URL names an external one */
+  broker: MqttBrokerSink | undefined;
   http: FastifyInstance;
   ports: Ports;
   /** SIGTERM path: stop accepting, flush queue and sinks, close sessions. Idempotent. */
@@ -48,12 +52,16 @@ export interface StartOptions {
 }
 
 export async function startServer(config: Config, log: Logger, options: StartOptions = {}): Promise<Server> {
-  const broker = await MqttBrokerSink.start(config.mqtt);
+  const metrics = new Metrics({ defaults: options.processMetrics ?? false });
+  // Kafka, external MQTT, InfluxDB as configured, wrapped for the delivery mode (sinks/external.ts)
+  const external = await startExternalSinks(config, log, new SinkMetrics(metrics.registry));
+  const broker = config.mqttExternal.url ? undefined : await MqttBrokerSink.start(config.mqtt);
   const live = new LiveIndex();
   const registry = new DeviceRegistry(config.devices, log).start();
   const map = new MapService(config.map, config.h3, registry);
-  const sinks: EventSink[] = [broker, live, map, ...(options.sinks ?? [])];
-  const gateway = new Gateway({ config, log, sinks, registry, metrics: new Metrics({ defaults: options.processMetrics ?? false }) });
+  const sinks: EventSink[] = [...(broker ? [broker] : []), live, map, ...external.sinks, ...(options.sinks ?? [])];
+  const gateway = new Gateway({ config, log, sinks, registry, metrics });
+  external.mqtt?.attach(gateway);
   map.attach((events) => gateway.queue.push(events));
   map.observe(gateway.metrics);
   let tcp: TcpListener | undefined;
@@ -68,11 +76,12 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
     await tcp?.close();
     await udp?.close();
     await http.close();
+    external.abandon();
     await gateway.close();
-    await broker.close();
+    await Promise.all(sinks.map((s) => s.close().catch(() => undefined)));
     throw e;
   }
-  const ports: Ports = { jt808: tcp.port, udp: udp?.port ?? null, http: (http.server.address() as AddressInfo).port, mqtt: broker.port, mqttWs: broker.wsPort };
+  const ports: Ports = { jt808: tcp.port, udp: udp?.port ?? null, http: (http.server.address() as AddressInfo).port, mqtt: broker?.port ?? null, mqttWs: broker?.wsPort ?? null };
   log.info({ ports, devices: gateway.registry.size, dataDir: config.dataDir, anonymous: config.auth.allowAnonymous }, 'dipper gateway listening');
 
   let closing: Promise<void> | undefined;
@@ -81,6 +90,8 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
       // stop accepting first; the listener's close resolves once the gateway has closed its sockets
       const tcpClosed = tcp.close();
       await udp?.close();
+      // a required sink still down at shutdown: its batch is answered result 1, not held forever
+      external.abandon();
       await gateway.close();
       await tcpClosed;
       await Promise.all(sinks.map((s) => s.close().catch((err: unknown) => log.error({ err, sink: s.name }, 'sink close failed'))));
