@@ -113,6 +113,7 @@ t.test('Dockerfile: multi-stage, non-root, healthcheck, and a context that has w
   t.ok(users.length > 0 && !/root|^USER 0/.test(users.at(-1)!), `runs as ${users.at(-1)}`);
   t.match(dockerfile, /^HEALTHCHECK .*\n?.*readyz/m, 'healthcheck on /readyz');
   t.match(dockerfile, /npm ci --omit=dev/, 'production dependencies from the lockfile');
+  t.ok(dockerfile.indexOf('build:web') < dockerfile.indexOf('USER node'), 'the map page is built while the image is root, not at start by a user who cannot write /app');
   for (const f of ['package.json', 'package-lock.json']) t.ok(existsSync(f), `${f} in the context`);
   const ignore = readFileSync('docker/Dockerfile.dockerignore', 'utf8');
   t.match(ignore, /node_modules/, 'the host node_modules stays out of the context');

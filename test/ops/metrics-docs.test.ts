@@ -1,0 +1,27 @@
+/**
+ * The README's metrics catalogue is generated from the registry a running gateway has
+ * (scripts/metrics-docs.ts); this fails when a metric is added or changed without
+ * regenerating it: `npm run docs:metrics`.
+ */
+import { readFileSync } from 'node:fs';
+import t from 'tap';
+import { END, START, catalogueRegistry, metricsTable } from '../../scripts/metrics-docs.js';
+
+t.test('README metrics catalogue is current (regenerate: npm run docs:metrics)', async (t) => {
+  const readme = readFileSync('README.md', 'utf8');
+  const from = readme.indexOf(START);
+  const to = readme.indexOf(END);
+  t.ok(from >= 0 && to > from, 'README has the metrics-table markers');
+  t.equal(readme.slice(from, to + END.length), await metricsTable(), 'README table matches the registry: run `npm run docs:metrics`');
+});
+
+t.test('the catalogue follows the naming rules', async (t) => {
+  for (const m of (await catalogueRegistry()).getMetricsAsArray()) {
+    t.match(m.name, /^dipper_[a-z0-9_]+$/, `${m.name}: dipper_ prefix, snake case`);
+    const type = String(m.type);
+    if (type === 'counter') t.match(m.name, /_total$/, `${m.name}: a counter ends in _total`);
+    else t.notMatch(m.name, /_total$/, `${m.name}: only counters end in _total`);
+    t.notMatch(m.name, /_(ms|milliseconds|kb|mb|percent)(_|$)/, `${m.name}: base units`);
+    if (type === 'histogram') t.match(m.name, /_(seconds|bytes)$/, `${m.name}: a histogram names its unit`);
+  }
+});
