@@ -3,9 +3,12 @@
  * (scripts/metrics-docs.ts); this fails when a metric is added or changed without
  * regenerating it: `npm run docs:metrics`.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import t from 'tap';
 import { END, START, catalogueRegistry, metricsTable } from '../../scripts/metrics-docs.js';
+import { run } from './helpers.js';
 
 t.test('README metrics catalogue is current (regenerate: npm run docs:metrics)', async (t) => {
   const readme = readFileSync('README.md', 'utf8');
@@ -24,4 +27,14 @@ t.test('the catalogue follows the naming rules', async (t) => {
     t.notMatch(m.name, /_(ms|milliseconds|kb|mb|percent)(_|$)/, `${m.name}: base units`);
     if (type === 'histogram') t.match(m.name, /_(seconds|bytes)$/, `${m.name}: a histogram names its unit`);
   }
+});
+
+t.test('npm run docs:metrics rewrites a stale table', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'dipper-docs-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'README.md');
+  writeFileSync(file, `${START}\n${END}\n`);
+  t.match((await run(process.execPath, ['--import', 'tsx', 'scripts/metrics-docs.ts', file])).stdout, /metrics table rewritten/);
+  t.equal(readFileSync(file, 'utf8'), `${await metricsTable()}\n`);
+  t.match((await run(process.execPath, ['--import', 'tsx', 'scripts/metrics-docs.ts', file])).stdout, /already current/);
 });
