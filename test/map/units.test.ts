@@ -1,0 +1,58 @@
+/** Small pieces of the map API: CRS shifts, the zoom -> H3 rule, abbreviations, scopes, the track ring. */
+import t from 'tap';
+import { abbreviate, thin } from '../../gateway/map/cluster-tile.js';
+import { gcj02ToBd09, shifter, wgs84ToGcj02 } from '../../gateway/map/crs.js';
+import { resolutionForZoom } from '../../gateway/map/heat.js';
+import { latOf, lngOf, tileBounds, worldX, worldY } from '../../gateway/map/mercator.js';
+import { orgMatcher, within } from '../../gateway/map/scope.js';
+import { RingTrackStore, simplify } from '../../gateway/map/track-ring.js';
+
+t.test('GCJ-02 and BD-09', async (t) => {
+  // Tiananmen: the widely published pair WGS-84 116.391349,39.907375 -> GCJ-02 ≈ 116.397590,39.908775
+  const [g, h] = wgs84ToGcj02(116.391349, 39.907375);
+  t.ok(Math.abs(g - 116.39759) < 2e-5 && Math.abs(h - 39.908775) < 2e-5, `gcj02 ${g},${h}`);
+  const [b, c] = gcj02ToBd09(g, h);
+  t.ok(Math.abs(b - 116.403963) < 2e-5 && Math.abs(c - 39.915119) < 2e-5, `bd09 ${b},${c} (Baidu: 116.403963,39.915119)`);
+  t.same(wgs84ToGcj02(2.35, 48.85), [2.35, 48.85], 'no shift outside China');
+  t.same(shifter('wgs84')(1, 2), [1, 2]);
+  t.same(shifter('bd09')(116.391349, 39.907375), [b, c]);
+});
+
+t.test('mercator round trip and tile bounds', async (t) => {
+  t.ok(Math.abs(lngOf(worldX(114.27)) - 114.27) < 1e-9);
+  t.ok(Math.abs(latOf(worldY(30.58)) - 30.58) < 1e-9);
+  t.same(tileBounds(0, 0, 0).map((v) => Math.round(v)), [-180, -85, 180, 85]);
+  t.equal(worldY(90), worldY(86), 'clamped at the Mercator limit');
+});
+
+t.test('zoom -> H3 resolution rule', async (t) => {
+  t.same([0, 5, 8, 10, 12, 14, 18].map((z) => resolutionForZoom(z, 9)), [0, 4, 6, 7, 8, 9, 9]);
+  t.equal(resolutionForZoom(18, 15), 12);
+});
+
+t.test('abbreviations, thinning, scopes', async (t) => {
+  t.same([abbreviate(999), abbreviate(1234), abbreviate(12345)], ['999', '1.2k', '12k']);
+  t.same(thin([1, 2], [3, 4, 5, 6, 7, 8], 4), [1, 2, 3, 6]);
+  t.same(thin([1, 2, 3], [4], 2), [1, 2]);
+  t.ok(within('', 'anything'));
+  t.ok(within('wuhan', 'wuhan/jianghan'));
+  t.notOk(within('wuhan', 'wuhanxi/a'), 'a prefix is a path, not a string prefix');
+  t.ok(orgMatcher('wuhan', ['wuhan/a', 'wuhan/b'])('wuhan/b/c'));
+  t.notOk(orgMatcher('wuhan/a', ['wuhan'])('wuhan/b'), 'a filter never widens the scope');
+});
+
+t.test('track ring: bounded, ordered, recent; Douglas-Peucker', async (t) => {
+  const ring = new RingTrackStore({ hours: 1, maxPoints: 100 });
+  const now = Date.now();
+  for (let i = 0; i < 250; i++) ring.record('a', now - (250 - i) * 1000, 114 + i * 1e-4, 30, 10, 90);
+  ring.record('a', now - 2 * 3600_000, 0, 0, 0, 0);
+  const all = await ring.track('a', 0, now);
+  t.equal(all.length, 99, 'at most maxPoints kept, older than the ring hours dropped');
+  t.ok(all.every((p, i) => i === 0 || p.t > all[i - 1]!.t), 'in time order');
+  t.same(await ring.track('b', 0, now), []);
+  t.equal(ring.terminals, 1);
+  const zigzag = Array.from({ length: 11 }, (_, i) => ({ t: i, lng: 114 + i * 0.001, lat: 30 + (i === 5 ? 0.001 : 0), speed: 0, heading: 0 }));
+  t.same(simplify(zigzag, 10).map((p) => p.t), [0, 4, 5, 6, 10], 'keeps the 110 m spike, drops the straight parts');
+  t.equal(simplify(zigzag, 1000).length, 2, 'a big tolerance keeps the ends');
+  t.equal(simplify(zigzag, 0).length, 11);
+});
