@@ -21,12 +21,10 @@ export type InfluxOptions = Config['influx'];
 export class InfluxSink implements EventSink {
   readonly name = 'influx';
   private readonly batcher: Batcher<Point>;
-  /** Points the server accepted (writeSuccess). */
-  written = 0;
-
   private constructor(
     private readonly writeApi: WriteApi,
     private readonly options: InfluxOptions,
+    private readonly stats: { written: number },
   ) {
     this.batcher = new Batcher((points) => this.write(points), options.batchSize, options.flushMs);
   }
@@ -40,20 +38,22 @@ export class InfluxSink implements EventSink {
     } catch (e) {
       throw new Error(`influx: cannot reach ${options.url}: ${(e as Error).message}`, { cause: e });
     }
-    let sink: InfluxSink | undefined;
+    const stats = { written: 0 };
     const writeApi = new InfluxDB({ url: base, token: options.token, timeout: 10_000 }).getWriteApi(options.org, options.bucket, 'ms', {
       batchSize: options.batchSize + 1,
       flushInterval: 0,
       maxRetries: 0,
       // settle flush() with the failure instead of queueing a retry the caller cannot see
       writeFailed: (error) => Promise.reject(error),
-      writeSuccess: (lines) => {
-        if (sink) sink.written += lines.length;
-      },
+      writeSuccess: (lines) => void (stats.written += lines.length),
     });
-    sink = new InfluxSink(writeApi, options);
     log?.debug({ url: base, bucket: options.bucket }, 'influx sink ready');
-    return sink;
+    return new InfluxSink(writeApi, options, stats);
+  }
+
+  /** Points the server accepted (writeSuccess). */
+  get written(): number {
+    return this.stats.written;
   }
 
   publish(events: readonly GatewayEvent[]): Promise<void> {
