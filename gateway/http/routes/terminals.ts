@@ -13,7 +13,7 @@ import { within } from '../../map/scope.js';
 import { terminalId } from '../../registry/devices.js';
 import type { AppDeps } from '../app.js';
 
-type ListQuery = FilterQuery & { limit: number; offset: number };
+type ListQuery = FilterQuery & { limit: number; offset: number; q?: string };
 
 export const terminalRoutes: FastifyPluginAsync<AppDeps> = async (app, { gateway, live, map }) => {
   app.get<{ Querystring: ListQuery }>(
@@ -25,7 +25,7 @@ export const terminalRoutes: FastifyPluginAsync<AppDeps> = async (app, { gateway
         querystring: {
           type: 'object',
           additionalProperties: false,
-          properties: { ...filterQuery, ...bboxQuery, ...crsQuery, ...tokenQuery, limit: { type: 'integer', minimum: 1, maximum: 10000, default: 1000 }, offset: { type: 'integer', minimum: 0, default: 0 } },
+          properties: { ...filterQuery, ...bboxQuery, ...crsQuery, ...tokenQuery, q: { type: 'string', minLength: 1, maxLength: 64, description: 'search: part of the id, plate or officer (case-insensitive); items then carry plate and officer' }, limit: { type: 'integer', minimum: 1, maximum: 10000, default: 1000 }, offset: { type: 'integer', minimum: 0, default: 0 } },
         },
         response: { 400: errorSchema },
       },
@@ -38,13 +38,22 @@ export const terminalRoutes: FastifyPluginAsync<AppDeps> = async (app, { gateway
       const { limit, offset } = req.query;
       const items: object[] = [];
       let total = 0;
+      // the map page's search box: ids from the index, plate and officer from the registry
+      const q = req.query.q?.toLowerCase();
+      const matches = (id: string) => {
+        if (!q) return true;
+        const d = gateway.registry.lookup(id);
+        return [id, d?.plate, d?.officer].some((v) => v && v.toLowerCase().includes(q));
+      };
       map.index.forEach(
         sel,
         (slot) => {
+          if (q && !matches(map.index.idOf(slot))) return;
           if (total >= offset && items.length < limit) {
             const v = map.index.view(slot);
             const [lng, lat] = shift(v.lng, v.lat);
-            items.push({ ...v, lng, lat, lastSeen: new Date(v.lastSeen).toISOString() });
+            const d = q ? gateway.registry.lookup(v.id) : undefined;
+            items.push({ ...v, lng, lat, lastSeen: new Date(v.lastSeen).toISOString(), ...(d ? { plate: d.plate, officer: d.officer } : {}) });
           }
           total++;
         },
