@@ -195,7 +195,8 @@ export class ClusterLayer {
         e.stopPropagation();
         const zoom = Number(el.dataset.expansionZoom);
         const [x, y] = (el.dataset.lngLat ?? '').split(',').map(Number) as [number, number];
-        this.map.easeTo({ center: [x, y], zoom: Math.max(zoom, this.map.getZoom() + 1), duration: 400 });
+        // expansion_zoom is where the cluster splits; a fractional view already past it goes one level deeper
+        this.map.easeTo({ center: [x, y], zoom: zoom > this.map.getZoom() ? zoom : this.map.getZoom() + 1, duration: 400 });
       });
       const marker = new Marker({ element: el }).setLngLat([lng, lat]).addTo(this.map);
       entry = { marker, el, signature: '', seen: generation };

@@ -27,6 +27,8 @@ const ALARM_SHOWN_MS = 10 * 60_000;
 const REFRESH_MS = 2000;
 /** Without a live stream, tiles are refreshed this often anyway. */
 const POLL_MS = 15_000;
+/** Alarms and cases one by one; positions only as the `version` tick (every 2 s when data changed). */
+const STREAM = '/api/stream?types=alarm,case';
 
 async function loadFeeds(api: Api, feeds: TileFeed[]): Promise<void> {
   for (;;) {
@@ -195,7 +197,8 @@ async function start(): Promise<void> {
     const d = (data ?? {}) as Record<string, unknown>;
     const inner = (d.data ?? d) as Record<string, unknown>;
     const terminal = String(inner.terminal ?? d.terminal ?? d.id ?? '');
-    if (panel.terminal && terminal === panel.terminal) panelDirty = true;
+    // positions come as `version` events (the data changed): the open panel follows them
+    if (panel.terminal && (type === 'version' || terminal === panel.terminal)) panelDirty = true;
     if (type === 'alarm') {
       const pos = (inner.position ?? inner) as Record<string, unknown>;
       const lng = Number(d.lng ?? pos.lng);
@@ -208,7 +211,7 @@ async function start(): Promise<void> {
   };
   let streamLive = false;
   const liveMark = document.getElementById('live') as HTMLElement;
-  let stopStream = api.stream('/api/stream', onEvent, (live) => {
+  let stopStream = api.stream(STREAM, onEvent, (live) => {
     streamLive = live;
     liveMark.classList.toggle('on', live);
     liveMark.textContent = live ? '●' : '○';
@@ -240,7 +243,7 @@ async function start(): Promise<void> {
     panel.close();
     clusters.clear();
     stopStream();
-    stopStream = api.stream('/api/stream', onEvent, (live) => setState({ stream: live ? 'live' : 'down' }));
+    stopStream = api.stream(STREAM, onEvent, (live) => setState({ stream: live ? 'live' : 'down' }));
     void loadFeeds(api, [clusterFeed, heatFeed]).then(() => {
       refreshClusters();
       heatFeed.refresh(map);

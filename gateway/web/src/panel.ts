@@ -20,7 +20,7 @@ type Json = Record<string, unknown>;
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
-/** Tracks as the API gives them: {points:[...]}, [...], or a GeoJSON LineString with times. */
+/** Tracks as the API gives them: a GeoJSON LineString with properties.start, times (s), speeds; or a list of fixes. */
 export function trackFixes(body: unknown): TrackFix[] {
   const b = body as Json;
   const list = Array.isArray(body) ? body : Array.isArray(b.points) ? b.points : Array.isArray(b.track) ? b.track : undefined;
@@ -32,8 +32,11 @@ export function trackFixes(body: unknown): TrackFix[] {
   const geometry = feature?.geometry as { type: string; coordinates: [number, number][] } | undefined;
   if (geometry?.type === 'LineString') {
     const props = (feature?.properties ?? {}) as Json;
-    const times = (props.times ?? props.time ?? props.timestamps ?? b.times ?? []) as unknown[];
-    return geometry.coordinates.map(([lng, lat], i) => ({ t: time(times[i] ?? 0), lng, lat }));
+    const times = (props.times ?? []) as number[];
+    const speeds = (props.speeds ?? []) as number[];
+    // times are seconds after `start` (float32-friendly, as deck.gl's TripsLayer wants them)
+    const start = props.start ? Date.parse(String(props.start)) : 0;
+    return geometry.coordinates.map(([lng, lat], i) => ({ t: start + (times[i] ?? 0) * 1000, lng, lat, ...(speeds[i] !== undefined ? { speed: speeds[i] } : {}) }));
   }
   return [];
 }
