@@ -1,8 +1,9 @@
 /**
  * The README's table of every setting, generated from the one schema (gateway/config.ts):
  * key, DIPPER_* variable, type and bounds, default, meaning. `npm run docs:config` rewrites the
- * table between the marker comments in README.md; test/ops/config-docs.test.ts fails when the
- * README is stale.
+ * table between the marker comments in README.md, and adds to config/default.json every setting
+ * it lacks (with the schema's default; values already there are kept), so the file shows every
+ * value. test/ops/config-docs.test.ts fails when either is stale.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
@@ -86,10 +87,51 @@ export function replaceBlock(text: string, start: string, end: string, block: st
   return text.slice(0, from) + block + text.slice(to + end.length);
 }
 
+type Json = Record<string, unknown>;
+
+/** Every setting: the value in `existing` where it has one, else the schema's default; schema order. */
+function completed(schema: TSchema, existing: Json): Json {
+  const out: Json = {};
+  for (const [name, child] of Object.entries((schema.properties ?? {}) as Record<string, TSchema>)) {
+    const have = existing[name];
+    if (child.type === 'object' && child.properties) out[name] = completed(child, typeof have === 'object' && have !== null && !Array.isArray(have) ? (have as Json) : {});
+    else if (have !== undefined) out[name] = have;
+    else if (child.default !== undefined) out[name] = child.default;
+  }
+  return out;
+}
+
+/** JSON on one line, spaced like config/default.json: `{ "a": 1, "b": [7, 5] }`. */
+function inline(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(inline).join(', ')}]`;
+  if (typeof v === 'object' && v !== null) {
+    const entries = Object.entries(v);
+    return entries.length ? `{ ${entries.map(([k, x]) => `${JSON.stringify(k)}: ${inline(x)}`).join(', ')} }` : '{}';
+  }
+  return JSON.stringify(v);
+}
+
+/** config/default.json with every setting, in the file's style: a section on one line when it fits in 100 columns. */
+export function defaultsJson(existingText: string): string {
+  const all = completed(ConfigSchema, JSON.parse(existingText) as Json);
+  const lines = Object.entries(all).map(([k, v]) => {
+    const one = `  ${JSON.stringify(k)}: ${inline(v)}`;
+    if (one.length <= 100 || typeof v !== 'object' || v === null || Array.isArray(v)) return one;
+    const inner = Object.entries(v).map(([ik, iv]) => `    ${JSON.stringify(ik)}: ${inline(iv)}`);
+    return `  ${JSON.stringify(k)}: {\n${inner.join(',\n')}\n  }`;
+  });
+  return `{\n${lines.join(',\n')}\n}\n`;
+}
+
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const file = process.argv[2] ?? 'README.md';
   const before = readFileSync(file, 'utf8');
   const after = replaceBlock(before, START, END, configTable());
   if (after !== before) writeFileSync(file, after);
   console.log(after === before ? `${file}: configuration table already current` : `${file}: configuration table rewritten (${configRows().length} settings)`);
+  const defaults = process.argv[3] ?? 'config/default.json';
+  const was = readFileSync(defaults, 'utf8');
+  const now = defaultsJson(was);
+  if (now !== was) writeFileSync(defaults, now);
+  console.log(now === was ? `${defaults}: already lists every setting` : `${defaults}: missing settings added with their defaults`);
 }
