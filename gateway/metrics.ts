@@ -22,7 +22,7 @@ export class Metrics {
   readonly pausedSockets = new Gauge({ name: 'dipper_paused_sockets', help: 'Sockets paused because the sink queue is full', registers: [this.registry] });
   readonly pauses = new Counter({ name: 'dipper_backpressure_pauses_total', help: 'Times a socket was paused for backpressure', registers: [this.registry] });
   readonly sinkErrors = new Counter({ name: 'dipper_sink_errors_total', help: 'Failed sink publishes', labelNames: ['sink'], registers: [this.registry] });
-  readonly reassembly = new Counter({ name: 'dipper_reassembly_total', help: 'Subpackage reassembly outcomes', labelNames: ['outcome'], registers: [this.registry] });
+  readonly reassembly = new Counter({ name: 'dipper_reassembly_total', help: 'Subpackage reassembly outcomes: complete, invalid, requested (timed out: missing parts asked for again), dropped (given up)', labelNames: ['outcome'], registers: [this.registry] });
   readonly commands = new Counter({ name: 'dipper_commands_total', help: 'Downlink commands by outcome', labelNames: ['outcome'], registers: [this.registry] });
   readonly media = new Counter({ name: 'dipper_media_total', help: 'Multimedia uploads by outcome', labelNames: ['outcome'], registers: [this.registry] });
   // the live map API (layer: clusters | heat; cache: hit | miss; format: mvt | geojson)
