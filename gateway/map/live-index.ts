@@ -5,17 +5,19 @@
  * Model (supercluster's readability, a count pyramid's update cost):
  * - A terminal is a slot in flat typed arrays (no object per terminal).
  * - Its position is quantised to a cell of the level-16 Web Mercator grid (~600 m at the
- *   equator): the "quantum". Cluster centroids are sums of quanta, so they stay exact under
- *   add/remove and only change when a terminal crosses a quantum.
+ *   equator): the "quantum". Cluster centroids are sums of sub-cell centres (32×32 sub-cells
+ *   per cluster cell: 2 px on a 512-px tile), so they stay exact under add/remove.
  * - For each cluster zoom z (0..clusterMaxZoom) the cells of grid level z + GRID_BITS (8×8 per
  *   tile: a cell is 512 of 4096 units, 64 px on a 512-px tile) hold rows, one per org unit
  *   present in the cell. A row holds 20 counters (category × online × alarm), its total, the
  *   sum of its quanta (centroid) and the XOR of its slots (names the terminal when total is 1).
  *   Filters pick counters (category, online, alarm) and rows (org, scope): they add counters,
  *   they never rebuild anything.
- * - A position that stays in its quantum with the same state touches no row at all; crossing
- *   a quantum touches one row per cluster level. Above clusterMaxZoom, single terminals come
- *   from buckets (linked lists of slots per level-15 cell).
+ * - A position that stays in its quantum with the same state touches no row at all; one that
+ *   crosses a quantum touches, from the finest cluster level up, only the levels whose
+ *   sub-cell changed (usually two or three). Coarse levels, whose cells hold many org units,
+ *   find their row through a map instead of walking the cell's rows. Above clusterMaxZoom,
+ *   single terminals come from buckets (linked lists of slots per level-15 cell).
  * - Online is "seen within offlineAfterMs"; `sweep(now)` moves stale terminals to offline.
  */
 import { worldX, worldY } from './mercator.js';
@@ -35,6 +37,11 @@ export const GRID_BITS = 3;
 const Q = 16;
 /** the bucket level for single terminals; also the finest possible count level */
 export const BUCKET_LEVEL = 15;
+/** centroids are sums of sub-cell centres, 2^5 = 32 sub-cells per cluster cell side (2 px on a 512-px tile) */
+const SUB_BITS = 5;
+/** levels up to this (z <= 7) find a (cell, org) row through a map: their cells hold many org units */
+const DIRECT_LEVEL = 10;
+const ORG_SPACE = 2 ** 20;
 
 export interface LiveIndexOptions {
   /** highest zoom answered with clusters; above it single terminals (<= 12: level 15 keys stay small ints) */
@@ -113,6 +120,8 @@ export class LiveIndex {
   private freeRow = NONE;
   /** cells[level]: cell key (cx * 2^level + cy) -> first row */
   private readonly cells: Map<number, number>[] = [];
+  /** coarse levels: cell key * ORG_SPACE + org -> row */
+  private readonly direct: Map<number, number>[] = [];
   /** level-15 cell key -> first slot */
   private readonly buckets = new Map<number, number>();
 
@@ -135,7 +144,10 @@ export class LiveIndex {
     this.staticArr = new Uint8Array(c);
     this.bucketNext = new Int32Array(c);
     this.bucketPrev = new Int32Array(c);
-    for (let l = 0; l <= BUCKET_LEVEL; l++) this.cells.push(new Map());
+    for (let l = 0; l <= BUCKET_LEVEL; l++) {
+      this.cells.push(new Map());
+      this.direct.push(new Map());
+    }
   }
 
   /** terminals held */
@@ -185,12 +197,20 @@ export class LiveIndex {
     this.setFields(slot, lng, lat, heading, speed, seenMs, timeMs);
     if (nqx === this.qx[slot] && nqy === this.qy[slot] && combo === this.comboArr[slot] && orgId === this.orgArr[slot]) return true;
     const oldBucket = this.bucketKey(slot);
-    this.addAll(slot, -1);
-    this.qx[slot] = nqx;
-    this.qy[slot] = nqy;
-    this.orgArr[slot] = orgId;
-    this.comboArr[slot] = combo;
-    this.addAll(slot, 1);
+    const oqx = this.qx[slot]!;
+    const oqy = this.qy[slot]!;
+    if (combo === this.comboArr[slot] && orgId === this.orgArr[slot]) {
+      this.qx[slot] = nqx;
+      this.qy[slot] = nqy;
+      this.move(slot, oqx, oqy, nqx, nqy);
+    } else {
+      this.addAll(slot, -1);
+      this.qx[slot] = nqx;
+      this.qy[slot] = nqy;
+      this.orgArr[slot] = orgId;
+      this.comboArr[slot] = combo;
+      this.addAll(slot, 1);
+    }
     if (this.bucketKey(slot) !== oldBucket) {
       this.bucketRemove(slot, oldBucket);
       this.bucketAdd(slot);
@@ -484,42 +504,74 @@ export class LiveIndex {
     const qy = this.qy[slot]!;
     const org = this.orgArr[slot]!;
     const combo = this.comboArr[slot]!;
-    // the quantum's centre, in quantum units
-    const px = qx + 0.5;
-    const py = qy + 0.5;
     for (let z = 0; z <= this.clusterMaxZoom; z++) {
       const level = z + GRID_BITS;
-      const shift = Q - level;
-      const key = (qx >> shift) * 2 ** level + (qy >> shift);
-      const map = this.cells[level]!;
-      const head = map.get(key);
-      let row = head ?? NONE;
-      let prev = NONE;
-      while (row !== NONE && this.rowOrg[row] !== org) {
-        prev = row;
-        row = this.rowNext[row]!;
-      }
-      if (delta === 1) {
-        if (row === NONE) {
-          row = this.allocRow(org);
-          this.rowNext[row] = head ?? NONE;
-          map.set(key, row);
-        }
-      } else if (row === NONE) throw new Error(`live index: no row for slot ${slot} at level ${level}`);
-      this.rowCounts[row * COMBOS + combo]! += delta;
-      this.rowTotal[row]! += delta;
-      this.rowXor[row]! ^= slot;
-      this.rowSumX[row]! += delta * px;
-      this.rowSumY[row]! += delta * py;
-      if (this.rowTotal[row] === 0) {
-        const next = this.rowNext[row]!;
-        if (prev === NONE) {
-          if (next === NONE) map.delete(key);
-          else map.set(key, next);
-        } else this.rowNext[prev] = next;
-        this.releaseRow(row);
-      }
+      const ls = Q - level;
+      const s = Q - Math.min(Q, level + SUB_BITS);
+      const size = 2 ** s;
+      this.touch(level, (qx >> ls) * 2 ** level + (qy >> ls), org, combo, slot, delta, ((qx >> s) + 0.5) * size, ((qy >> s) + 0.5) * size);
     }
+  }
+
+  /**
+   * A move within the same state: from the finest cluster level up, only the levels whose
+   * centroid sub-cell changed; the first unchanged one ends it (coarser sub-cells contain it).
+   */
+  private move(slot: number, oqx: number, oqy: number, nqx: number, nqy: number): void {
+    const org = this.orgArr[slot]!;
+    const combo = this.comboArr[slot]!;
+    for (let z = this.clusterMaxZoom; z >= 0; z--) {
+      const level = z + GRID_BITS;
+      const s = Q - Math.min(Q, level + SUB_BITS);
+      const osx = oqx >> s;
+      const osy = oqy >> s;
+      const nsx = nqx >> s;
+      const nsy = nqy >> s;
+      if (osx === nsx && osy === nsy) return;
+      const ls = Q - level;
+      const n = 2 ** level;
+      const size = 2 ** s;
+      this.touch(level, (oqx >> ls) * n + (oqy >> ls), org, combo, slot, -1, (osx + 0.5) * size, (osy + 0.5) * size);
+      this.touch(level, (nqx >> ls) * n + (nqy >> ls), org, combo, slot, 1, (nsx + 0.5) * size, (nsy + 0.5) * size);
+    }
+  }
+
+  /** One slot in or out of the (cell, org) row at a level; `px, py`: its centroid point, quantum units. */
+  private touch(level: number, key: number, org: number, combo: number, slot: number, delta: 1 | -1, px: number, py: number): void {
+    const map = this.cells[level]!;
+    const direct = level <= DIRECT_LEVEL && org < ORG_SPACE ? this.direct[level]! : undefined;
+    let row: number;
+    if (direct) row = direct.get(key * ORG_SPACE + org) ?? NONE;
+    else {
+      row = map.get(key) ?? NONE;
+      while (row !== NONE && this.rowOrg[row] !== org) row = this.rowNext[row]!;
+    }
+    if (row === NONE) {
+      if (delta === -1) throw new Error(`live index: no row for slot ${slot} at level ${level}`);
+      row = this.allocRow(org);
+      this.rowNext[row] = map.get(key) ?? NONE;
+      map.set(key, row);
+      direct?.set(key * ORG_SPACE + org, row);
+    }
+    this.rowCounts[row * COMBOS + combo]! += delta;
+    this.rowTotal[row]! += delta;
+    this.rowXor[row]! ^= slot;
+    this.rowSumX[row]! += delta * px;
+    this.rowSumY[row]! += delta * py;
+    if (this.rowTotal[row] !== 0) return;
+    // empty: unlink from the cell's chain (rare, so a walk is fine) and free it
+    const head = map.get(key)!;
+    if (head === row) {
+      const next = this.rowNext[row]!;
+      if (next === NONE) map.delete(key);
+      else map.set(key, next);
+    } else {
+      let prev = head;
+      while (this.rowNext[prev] !== row) prev = this.rowNext[prev]!;
+      this.rowNext[prev] = this.rowNext[row]!;
+    }
+    direct?.delete(key * ORG_SPACE + org);
+    this.releaseRow(row);
   }
 
   private allocRow(org: number): number {
