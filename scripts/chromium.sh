@@ -3,6 +3,7 @@
 #
 #   scripts/chromium.sh            install on first use (apt-get), then print the browser's path
 #
+# Also a CJK font (WenQuanYi Micro Hei) so plates such as 鄂A12345 render in screenshots.
 # Idempotent: an installed chromium is only located. Needs root for the first install
 # (apt-get update runs once, only when the package list does not know the package).
 set -euo pipefail
@@ -24,9 +25,9 @@ fi
 echo "chromium.sh: installing Debian's chromium package (first use)" >&2
 export DEBIAN_FRONTEND=noninteractive
 # an old or empty package list would not know the package: refresh once, then install
-if ! apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends chromium fonts-dejavu-core >/dev/null 2>&1; then
+if ! apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends chromium fonts-dejavu-core fonts-wqy-microhei >/dev/null 2>&1; then
   apt-get -o DPkg::Lock::Timeout=600 update >/dev/null
-  apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends chromium fonts-dejavu-core >/dev/null
+  apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends chromium fonts-dejavu-core fonts-wqy-microhei >/dev/null
 fi
 path="$(find_chromium)" || { echo "chromium.sh: apt-get installed chromium but it is not on PATH" >&2; exit 1; }
 echo "$path"

@@ -65,7 +65,7 @@ function donut(counts: number[], total: number, size: number): string {
       return arc;
     })
     .join('');
-  return `<svg width="${size}" height="${size}" viewBox="0 0 ${size} ${size}"><circle r="${r}" cx="${size / 2}" cy="${size / 2}" fill="rgba(255,255,255,0.92)"/>${arcs}</svg>`;
+  return `<svg width="${size}" height="${size}" viewBox="0 0 ${size} ${size}"><circle r="${r}" cx="${size / 2}" cy="${size / 2}" fill="#ffffff" fill-opacity="0.92" stroke="#1d2430" stroke-opacity="0.25" stroke-width="1"/>${arcs}</svg>`;
 }
 
 export class ClusterLayer {
@@ -186,7 +186,8 @@ export class ClusterLayer {
     const byCategory = CATEGORIES.map((c) => Number(p[`n_${c}`] ?? 0));
     const alarms = Number(p.n_alarm ?? 0);
     const expansion = Number(p.expansion_zoom ?? this.map.getZoom() + 2);
-    const signature = `${total}|${byCategory.join(',')}|${alarms}|${lng.toFixed(6)},${lat.toFixed(6)}|${expansion}`;
+    // the drawing changes with the counts only; a moved centroid just moves the marker
+    const signature = `${total}|${byCategory.join(',')}|${alarms}|${expansion}`;
     let entry = this.markers.get(key);
     if (!entry) {
       const el = document.createElement('div');
@@ -203,6 +204,8 @@ export class ClusterLayer {
       this.markers.set(key, entry);
     }
     entry.seen = generation;
+    entry.el.dataset.lngLat = `${lng},${lat}`;
+    entry.marker.setLngLat([lng, lat]);
     if (entry.signature === signature) return;
     entry.signature = signature;
     const size = Math.round(30 + 10 * Math.log10(Math.max(1, total)));
@@ -212,10 +215,8 @@ export class ClusterLayer {
     el.dataset.clusterId = key;
     el.dataset.count = String(total);
     el.dataset.expansionZoom = String(expansion);
-    el.dataset.lngLat = `${lng},${lat}`;
     for (const [i, c] of CATEGORIES.entries()) el.dataset[c] = String(byCategory[i]);
     el.title = CATEGORIES.map((c, i) => `${c}: ${byCategory[i]}`).join('\n') + (alarms ? `\nalarms: ${alarms}` : '');
-    entry.marker.setLngLat([lng, lat]);
   }
 
   clear(): void {
