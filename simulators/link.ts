@@ -44,7 +44,11 @@ function openTcp(target: LinkTarget, events: LinkEvents): Promise<Link> {
       connected = true;
       resolve({
         write: (frame) => void socket.write(frame),
-        close: () => void socket.destroy(),
+        // end, not destroy: frames already written still reach the gateway (they are counted as sent)
+        close: () => {
+          socket.end();
+          setTimeout(() => socket.destroy(), 2000).unref();
+        },
       });
     });
   });

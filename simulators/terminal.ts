@@ -135,7 +135,7 @@ export class SimTerminal {
   }
 
   private schedule(): void {
-    if (this.state === 'stopped') return;
+    if (this.state === 'stopped' || this.stopping) return;
     this.timer = setTimeout(() => {
       this.onTick();
       this.schedule();
@@ -498,6 +498,9 @@ export class SimTerminal {
     this.stopping = true;
     clearTimeout(this.timer);
     clearTimeout(this.retryTimer);
+    // a login under way finishes first, so reports already due are still sent (and a seed replays them)
+    const loginDeadline = Date.now() + this.deps.scenario.replyTimeoutMs;
+    while ((this.state === 'connecting' || this.state === 'login') && Date.now() < loginDeadline) await new Promise((r) => setTimeout(r, 20));
     if (this.state === 'online') {
       // answers first: the gateway ends the session as soon as it has answered the logout
       const deadline = Date.now() + waitMs;

@@ -107,8 +107,9 @@ t.test('UDP terminals log in and report', async (t) => {
 });
 
 t.test('--seed: the same seed sends the same frames; another seed does not', async (t) => {
-  const server = await startTestServer(t);
+  // a gateway per run: a late frame of one run's terminal must not log out the next run's twin
   const run = async (seed: number) => {
+    const server = await startTestServer(t);
     const frames = new Map<string, string[]>();
     const fleet = new Fleet(scenario(server.ports.jt808, { seed, ticks: 15, alarms: { sosPerHour: 60, speedingPerHour: 200 }, blindArea: { perHour: 40, minS: 10, maxS: 15 }, photos: { perHour: 100 } }), {
       record: (phone, frame) => frames.set(phone, [...(frames.get(phone) ?? []), frame.toString('hex')]),
