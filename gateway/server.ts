@@ -15,6 +15,7 @@ import { Metrics } from './metrics.js';
 import { DeviceRegistry } from './registry/devices.js';
 import { startExternalSinks } from './sinks/external.js';
 import { SinkMetrics } from './sinks/metrics.js';
+import { InfluxTrackStore } from './tracks/influx.js';
 import { MqttBrokerSink } from './sinks/mqtt-broker.js';
 import type { EventSink } from './sinks/sink.js';
 import { listenTcp } from './transport/tcp.js';
@@ -62,6 +63,8 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
   const sinks: EventSink[] = [...(broker ? [broker] : []), live, map, ...external.sinks, ...(options.sinks ?? [])];
   const gateway = new Gateway({ config, log, sinks, registry, metrics });
   external.mqtt?.attach(gateway);
+  // track history from InfluxDB when configured (the in-memory ring otherwise)
+  if (config.influx.url) map.tracks = new InfluxTrackStore(config.influx);
   map.attach((events) => gateway.queue.push(events));
   map.observe(gateway.metrics);
   let tcp: TcpListener | undefined;

@@ -4,10 +4,12 @@
  * hands the backlog to the real sink in batches, in order, retrying a failed batch with
  * doubling waits. While the sink is down the backlog grows to `limit` events, then the oldest
  * are dropped and counted (dipper_sink_dropped_events_total): memory stays bounded, and
- * everything flows again when the sink returns.
+ * everything flows again when the sink returns. A batch refused for good (HTTP 4xx) is dropped
+ * and counted rather than retried forever.
  */
 import type { GatewayEvent } from '../normalise/events.js';
 import type { SinkMetrics } from './metrics.js';
+import { isPermanent } from './records.js';
 import type { EventSink } from './sink.js';
 
 export interface BacklogOptions {
@@ -90,6 +92,14 @@ export class BacklogSink implements EventSink {
         this.metrics?.failures.inc({ sink: this.name });
         this.options.onError?.(error);
         if (this.closing) return;
+        if (isPermanent(error)) {
+          // a batch the server refuses for good would block the backlog forever: drop it, counted
+          this.head = Math.max(this.head, from + batch.length);
+          this.dropped += batch.length;
+          this.metrics?.dropped.inc({ sink: this.name }, batch.length);
+          this.metrics?.backlog.set({ sink: this.name }, this.size);
+          continue;
+        }
         this.metrics?.retries.inc({ sink: this.name });
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, wait);

@@ -107,8 +107,9 @@ export class InfluxSink implements EventSink {
       .floatField('speed', pos.speed)
       .intField('heading', pos.heading)
       .intField('altitude', pos.altitude)
-      .uintField('alarm', pos.alarm)
-      .uintField('status', pos.status)
+      // InfluxDB 1.x has no unsigned fields: the DWORDs fit an int64
+      .intField('alarm', pos.alarm)
+      .intField('status', pos.status)
       .booleanField('valid', pos.valid)
       .booleanField('backfill', pos.backfill);
     for (const [k, v] of Object.entries(pos.extras)) if (typeof v === 'number' && Number.isFinite(v)) p.floatField(k, v);

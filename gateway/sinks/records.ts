@@ -54,3 +54,9 @@ export function dedupKey(event: GatewayEvent): string {
 export function jsonOf(event: GatewayEvent): string {
   return toJson(payloadOf(event).payload);
 }
+
+/** An error retrying will not cure: an HTTP 4xx other than 429 (a point the server refuses, a missing bucket). */
+export function isPermanent(error: unknown): boolean {
+  const status = (error as { statusCode?: unknown } | null)?.statusCode;
+  return typeof status === 'number' && status >= 400 && status < 500 && status !== 429;
+}

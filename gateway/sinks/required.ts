@@ -7,6 +7,7 @@
  */
 import type { GatewayEvent } from '../normalise/events.js';
 import type { SinkMetrics } from './metrics.js';
+import { isPermanent } from './records.js';
 import type { EventSink } from './sink.js';
 
 export interface RetryOptions {
@@ -46,6 +47,8 @@ export class RequiredSink implements EventSink {
           this.metrics?.failures.inc({ sink: this.name });
           this.options.onError?.(error, attempt);
           if (this.abandoned) throw (this.dead = error);
+          // refused for good (HTTP 4xx): the terminal is answered result 1, not held forever
+          if (isPermanent(error)) throw error;
           if (!held) this.metrics?.held.inc({ sink: this.name }, events.length);
           held = true;
           this.metrics?.retries.inc({ sink: this.name });
