@@ -173,6 +173,15 @@ t.test('the command map in headless Chromium', async (t) => {
     }
   });
 
+  await t.test('the README picture: clusters, positions heatmap and a panel', async (t) => {
+    await page.check('#heat input[value="positions"]');
+    await page.evaluate(() => (globalThis as unknown as InPage).dipperMap.jumpTo({ zoom: 11.3, center: [114.3, 30.6] }));
+    const s = await waitForState(page, 'heat drawn', (s) => s.idle === 'true' && Number(s.heatFeatures) > 0 && Number(s.clusters) > 0);
+    t.ok(Number(s.total) > 0);
+    await screenshot(page, '5-readme');
+    await page.check('#heat input[value=""]');
+  });
+
   await t.test('a district token sees only its district', async (t) => {
     const { page: district } = await openBrowser(t);
     await signIn(district, base, DISTRICT);

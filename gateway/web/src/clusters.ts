@@ -111,7 +111,8 @@ export class ClusterLayer {
       type: 'symbol',
       source: SOURCE,
       'source-layer': this.sourceLayer,
-      filter: single,
+      // fixed cameras do not move: no heading to show
+      filter: ['all', single, ['!=', ['get', 'category'], 'fixedcam']],
       layout: {
         'icon-image': ['case', ['==', ['get', 'alarm'], true], 'arrow-alarm', ['==', ['get', 'online'], true], 'arrow-online', 'arrow-offline'],
         'icon-rotate': ['to-number', ['get', 'heading'], 0],

@@ -216,7 +216,11 @@ export class Panel {
       const text = await res.text();
       let shown = text;
       try {
-        shown = JSON.stringify(JSON.parse(text), null, 1);
+        const answer = JSON.parse(text) as { reply?: { body?: Json } };
+        // 0x0201 answers with a location report: its fix first, the whole answer below
+        const fix = (answer.reply?.body?.location ?? answer.reply?.body) as Json | undefined;
+        const summary = fix && typeof fix.lat === 'number' ? `fix ${Number(fix.lat).toFixed(6)}, ${Number(fix.lng).toFixed(6)} · ${String(fix.speed ?? '?')} km/h · ${fmtTime(fix.time)}\n\n` : '';
+        shown = summary + JSON.stringify(answer, null, 1);
       } catch {
         // not JSON: shown as sent
       }
