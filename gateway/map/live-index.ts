@@ -7,7 +7,7 @@
  * - Its position is quantised to a cell of the level-16 Web Mercator grid (~600 m at the
  *   equator): the "quantum". Cluster centroids are sums of sub-cell centres (32×32 sub-cells
  *   per cluster cell: 2 px on a 512-px tile), so they stay exact under add/remove.
- * - For each cluster zoom z (0..clusterMaxZoom) the cells of grid level z + GRID_BITS (8×8 per
+ * - For each cluster zoom z (0..countMaxZoom, 10 by default) the cells of grid level z + GRID_BITS (8×8 per
  *   tile: a cell is 512 of 4096 units, 64 px on a 512-px tile) hold rows, one per org unit
  *   present in the cell. A row holds 20 counters (category × online × alarm), its total, the
  *   sum of its quanta (centroid) and the XOR of its slots (names the terminal when total is 1).
@@ -16,8 +16,10 @@
  * - A position that stays in its quantum with the same state touches no row at all; one that
  *   crosses a quantum touches, from the finest cluster level up, only the levels whose
  *   sub-cell changed (usually two or three). Coarse levels, whose cells hold many org units,
- *   find their row through a map instead of walking the cell's rows. Above clusterMaxZoom,
- *   single terminals come from buckets (linked lists of slots per level-15 cell).
+ *   find their row through a map instead of walking the cell's rows. Every terminal is
+ *   also in a bucket (a linked list of slots per level-15 cell, ~1.2 km): zooms 11 and 12
+ *   are clustered by summing the buckets under the tile, and single terminals above
+ *   clusterMaxZoom come from them.
  * - Online is "seen within offlineAfterMs"; `sweep(now)` moves stale terminals to offline.
  */
 import { worldX, worldY } from './mercator.js';
@@ -41,11 +43,19 @@ export const BUCKET_LEVEL = 15;
 const SUB_BITS = 5;
 /** levels up to this (z <= 7) find a (cell, org) row through a map: their cells hold many org units */
 const DIRECT_LEVEL = 10;
+/**
+ * Count rows stop at z10 (cells ~2.4 km): the finest levels would hold about one row per
+ * terminal. z11 and z12 clusters are summed from the buckets under the tile instead (a
+ * tile there covers at most 16×16 buckets).
+ */
+const COUNT_MAX_ZOOM = 10;
 const ORG_SPACE = 2 ** 20;
 
 export interface LiveIndexOptions {
   /** highest zoom answered with clusters; above it single terminals (<= 12: level 15 keys stay small ints) */
   clusterMaxZoom?: number;
+  /** highest zoom kept as count rows (default 10); zooms above, to clusterMaxZoom, are summed from buckets (memory) */
+  countMaxZoom?: number;
   /** a terminal not heard from for this long counts as offline (default: the gateway's idle timeout, 6 min) */
   offlineAfterMs?: number;
   /** slots allocated up front; the arrays double when full */
@@ -78,6 +88,8 @@ const NONE = -1;
 
 export class LiveIndex {
   readonly clusterMaxZoom: number;
+  /** highest zoom with count rows; clusters above it (up to clusterMaxZoom) are summed from buckets */
+  readonly countMaxZoom: number;
   readonly offlineAfterMs: number;
   /** bumped on every change: a cheap "has anything moved" check for caches */
   version = 0;
@@ -128,6 +140,7 @@ export class LiveIndex {
   constructor(options: LiveIndexOptions = {}) {
     this.clusterMaxZoom = options.clusterMaxZoom ?? 12;
     if (this.clusterMaxZoom + GRID_BITS > BUCKET_LEVEL || this.clusterMaxZoom < 0) throw new RangeError(`clusterMaxZoom must be 0..${BUCKET_LEVEL - GRID_BITS}`);
+    this.countMaxZoom = Math.min(this.clusterMaxZoom, options.countMaxZoom ?? COUNT_MAX_ZOOM);
     this.offlineAfterMs = options.offlineAfterMs ?? 360_000;
     this.capacity = Math.max(16, options.capacity ?? 1024);
     const c = this.capacity;
@@ -309,6 +322,7 @@ export class LiveIndex {
    * when the cell holds exactly one terminal in all, its slot.
    */
   cellsIn(z: number, cx0: number, cx1: number, cy0: number, cy1: number, sel: Selection, visit: (cell: CellSummary) => void): void {
+    if (z > this.countMaxZoom) return this.cellsFromBuckets(z, cx0, cx1, cy0, cy1, sel, visit);
     const level = z + GRID_BITS;
     const n = 2 ** level;
     const map = this.cells[level]!;
@@ -354,6 +368,71 @@ export class LiveIndex {
     }
   }
 
+  /** cellsIn above countMaxZoom: the same sums, from the slots in the buckets of each cell (exact centroids) */
+  private cellsFromBuckets(z: number, cx0: number, cx1: number, cy0: number, cy1: number, sel: Selection, visit: (cell: CellSummary) => void): void {
+    const level = z + GRID_BITS;
+    const n = 2 ** level;
+    const span = 2 ** (BUCKET_LEVEL - level);
+    const nb = 2 ** BUCKET_LEVEL;
+    const byCat = new Int32Array(CATEGORIES.length);
+    for (let cy = Math.max(0, cy0); cy <= Math.min(n - 1, cy1); cy++) {
+      for (let cxRaw = cx0; cxRaw <= cx1; cxRaw++) {
+        const cx = ((cxRaw % n) + n) % n;
+        byCat.fill(0);
+        let selected = 0;
+        let all = 0;
+        let alarms = 0;
+        let inScope = 0;
+        let sumX = 0;
+        let sumY = 0;
+        let last = NONE;
+        for (let bx = cx * span; bx < (cx + 1) * span; bx++) {
+          for (let by = cy * span; by < (cy + 1) * span; by++) {
+            let s = this.buckets.get(bx * nb + by);
+            if (s === undefined) continue;
+            while (s !== NONE) {
+              all++;
+              if (sel.orgs[this.orgArr[s]!] === 1) {
+                inScope++;
+                sumX += this.qx[s]! + 0.5;
+                sumY += this.qy[s]! + 0.5;
+                const combo = this.comboArr[s]!;
+                if (sel.combos[combo] === 1) {
+                  selected++;
+                  byCat[combo >> 2]!++;
+                  alarms += combo & 1;
+                  last = s;
+                }
+              }
+              s = this.bucketNext[s]!;
+            }
+          }
+        }
+        if (selected === 0) continue;
+        const wx = sumX / inScope / 65536 + (cxRaw - cx) / n;
+        const wy = sumY / inScope / 65536;
+        visit({ level, cx, cy, key: cx * n + cy, count: selected, alarms, byCategory: byCat, wx, wy, single: all === 1 ? last : NONE });
+      }
+    }
+  }
+
+  /** Any selected terminal in a cell above the count levels? */
+  private bucketCellSelected(level: number, cx: number, cy: number, sel: Selection): boolean {
+    const span = 2 ** (BUCKET_LEVEL - level);
+    const nb = 2 ** BUCKET_LEVEL;
+    for (let bx = cx * span; bx < (cx + 1) * span; bx++) {
+      for (let by = cy * span; by < (cy + 1) * span; by++) {
+        let s = this.buckets.get(bx * nb + by);
+        if (s === undefined) continue;
+        while (s !== NONE) {
+          if (this.selects(sel, s)) return true;
+          s = this.bucketNext[s]!;
+        }
+      }
+    }
+    return false;
+  }
+
   /**
    * The zoom at which a cluster cell splits into two or more non-empty cells (within the
    * selection's orgs), or clusterMaxZoom + 1 when it never does before single terminals show.
@@ -370,7 +449,7 @@ export class LiveIndex {
         for (let dy = 0; dy < 2; dy++) {
           const kx = x * 2 + dx;
           const ky = y * 2 + dy;
-          if (this.cellSelected(l, kx * n + ky, sel)) {
+          if (l <= this.countMaxZoom + GRID_BITS ? this.cellSelected(l, kx * n + ky, sel) : this.bucketCellSelected(l, kx, ky, sel)) {
             nonEmpty++;
             nx = kx;
             ny = ky;
@@ -504,7 +583,7 @@ export class LiveIndex {
     const qy = this.qy[slot]!;
     const org = this.orgArr[slot]!;
     const combo = this.comboArr[slot]!;
-    for (let z = 0; z <= this.clusterMaxZoom; z++) {
+    for (let z = 0; z <= this.countMaxZoom; z++) {
       const level = z + GRID_BITS;
       const ls = Q - level;
       const s = Q - Math.min(Q, level + SUB_BITS);
@@ -520,7 +599,7 @@ export class LiveIndex {
   private move(slot: number, oqx: number, oqy: number, nqx: number, nqy: number): void {
     const org = this.orgArr[slot]!;
     const combo = this.comboArr[slot]!;
-    for (let z = this.clusterMaxZoom; z >= 0; z--) {
+    for (let z = this.countMaxZoom; z >= 0; z--) {
       const level = z + GRID_BITS;
       const s = Q - Math.min(Q, level + SUB_BITS);
       const osx = oqx >> s;
