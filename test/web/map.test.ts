@@ -16,6 +16,7 @@ import type { Page } from 'playwright-core';
 import { Fleet } from '../../simulators/fleet.js';
 import { buildScenario } from '../../simulators/scenario.js';
 import { startTestServer } from '../gateway/helpers/server.js';
+import { TestTerminal, locationBody } from '../gateway/helpers/terminal.js';
 import { chromiumPath, openBrowser, readState, screenshot, waitForState } from './helpers/browser.js';
 import type { InPage } from './helpers/browser.js';
 
@@ -173,11 +174,37 @@ t.test('the command map in headless Chromium', async (t) => {
     }
   });
 
+  await t.test('live: a new terminal in alarm appears without a reload, and nothing blanks', async (t) => {
+    await page.evaluate(() => (globalThis as unknown as InPage).dipperMap.jumpTo({ zoom: 10.5, center: [114.3055, 30.5928] }));
+    await waitForState(page, `total ${all} again`, (s) => s.idle === 'true' && Number(s.total) === all);
+    // sample the total every 50 ms through the live refreshes: a blanking reload would show as a dip
+    await page.evaluate(() => {
+      const g = globalThis as unknown as InPage & { samples: number[]; sampler: unknown; setInterval(f: () => void, ms: number): unknown };
+      g.samples = [];
+      g.sampler = g.setInterval(() => g.samples.push(Number(g.document.getElementById('state')!.dataset.total)), 50);
+    });
+    const terminal = await TestTerminal.tcp(server.ports.jt808, { phone: '013600000001' });
+    t.teardown(() => terminal.close());
+    await terminal.login();
+    terminal.send(0x0200, locationBody({ alarm: 1, lat: 30.6, lng: 114.31 })); // bit 0: SOS
+    const s = await waitForState(page, 'the new terminal and its alarm', (s) => Number(s.total) === all + 1 && Number(s.alarmEvents) >= 1 && Number(s.alarms) >= 1);
+    t.equal(Number(s.total), all + 1, 'the new terminal is counted');
+    t.ok(Number(s.alarms) >= 1, `terminals in alarm in view: ${s.alarms}`);
+    t.ok(Number(s.alarmEvents) >= 1, 'the alarm from the stream flashes on the map');
+    await page.waitForTimeout(4000); // two more refresh rounds
+    const samples = await page.evaluate(() => (globalThis as unknown as { samples: number[] }).samples);
+    t.ok(samples.length > 20, `${samples.length} samples`);
+    t.ok(Math.min(...samples) >= all, `the total never dipped below ${all} while tiles refreshed (min ${Math.min(...samples)}, max ${Math.max(...samples)})`);
+    t.equal(await page.evaluate(() => (globalThis as unknown as { samples?: unknown }).samples !== undefined), true, 'the page was not reloaded');
+    await screenshot(page, '6-alarm');
+    terminal.close();
+  });
+
   await t.test('the README picture: clusters, positions heatmap and a panel', async (t) => {
     await page.check('#heat input[value="positions"]');
     await page.evaluate(() => (globalThis as unknown as InPage).dipperMap.jumpTo({ zoom: 11.3, center: [114.3, 30.6] }));
     const s = await waitForState(page, 'heat drawn', (s) => s.idle === 'true' && Number(s.heatFeatures) > 0 && Number(s.clusters) > 0);
-    t.ok(Number(s.total) > 0);
+    t.ok(Number(s.total) > 0, `${s.total} terminals in view`);
     await screenshot(page, '5-readme');
     await page.check('#heat input[value=""]');
   });
