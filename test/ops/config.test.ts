@@ -49,18 +49,25 @@ t.test('a bad --config file stops the start, naming the key', async (t) => {
     ['misspelt key', { jt808: { prot: 6808 } }, /jt808\.prot: Unexpected property/],
     ['out of range', { queue: { batch: 0 } }, /queue\.batch: Expected integer to be greater or equal to 1/],
     ['wrong type', { auth: { allowAnonymous: 'yes' } }, /auth\.allowAnonymous: Expected boolean/],
-    ['not JSON', '{ "http": ', /gateway-bad\.json/],
+    ['not JSON', '{ "http": ', /gateway-bad-3\.json/],
   ];
-  for (const [what, content, message] of cases) {
-    const file = join(dir, 'gateway-bad.json');
-    writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content));
-    const child = entry([`--config=${file}`], {});
-    let err = '';
-    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-    const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+  // the four starts run side by side: each is a whole tsx start-up, seconds on a busy machine
+  const results = await Promise.all(
+    cases.map(async ([, content], i) => {
+      const file = join(dir, `gateway-bad-${i}.json`);
+      writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content));
+      const child = entry([`--config=${file}`], {});
+      let err = '';
+      child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+      const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+      return { code, err };
+    }),
+  );
+  cases.forEach(([what, , message], i) => {
+    const { code, err } = results[i]!;
     t.equal(code, 2, `${what}: exit 2`);
     t.match(err, message, `${what}: ${err.trim()}`);
-  }
+  });
 });
 
 t.test('every DIPPER_* variable names a real setting and converts to its type', async (t) => {
