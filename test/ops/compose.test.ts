@@ -70,7 +70,7 @@ t.test('references resolve: services, volumes, files', async (t) => {
     if (s.command?.[0]?.endsWith('.ts')) {
       const entry = s.command[0];
       if (existsSync(entry)) t.pass(`${name}: ${entry} exists`);
-      else t.comment(`${name}: ${entry} is not in the tree yet (map API issue): the service will not start until it lands`);
+      else t.fail(`${name}: ${entry} does not exist`);
     }
   }
 });
