@@ -93,6 +93,8 @@ export class LiveIndex {
   readonly offlineAfterMs: number;
   /** bumped on every change: a cheap "has anything moved" check for caches */
   version = 0;
+  /** seen before this = offline; moved forward by sweep() (no clock read per update) */
+  private cutoff: number;
 
   // --- terminals, by slot
   private capacity: number;
@@ -142,6 +144,7 @@ export class LiveIndex {
     if (this.clusterMaxZoom + GRID_BITS > BUCKET_LEVEL || this.clusterMaxZoom < 0) throw new RangeError(`clusterMaxZoom must be 0..${BUCKET_LEVEL - GRID_BITS}`);
     this.countMaxZoom = Math.min(this.clusterMaxZoom, options.countMaxZoom ?? COUNT_MAX_ZOOM);
     this.offlineAfterMs = options.offlineAfterMs ?? 360_000;
+    this.cutoff = Date.now() - this.offlineAfterMs;
     this.capacity = Math.max(16, options.capacity ?? 1024);
     const c = this.capacity;
     this.lng = new Float64Array(c);
@@ -191,8 +194,9 @@ export class LiveIndex {
     if (slot !== undefined && timeMs < this.fixTime[slot]!) return false;
     const nqx = Math.floor(worldX(lng) * 65536);
     const nqy = Math.floor(worldY(lat) * 65536);
-    const orgId = this.internOrg(org);
-    const online = isStatic || seenMs >= Date.now() - this.offlineAfterMs ? 1 : 0;
+    // the same org as held (the usual case) skips the intern lookup
+    const orgId = slot !== undefined && this.orgs[this.orgArr[slot]!] === org ? this.orgArr[slot]! : this.internOrg(org);
+    const online = isStatic || seenMs >= this.cutoff ? 1 : 0;
     const combo = category * 4 + online * 2 + (alarm ? 1 : 0);
     this.version++;
     if (slot === undefined) {
@@ -257,6 +261,7 @@ export class LiveIndex {
   /** Moves terminals not heard from since now - offlineAfterMs to offline. Returns how many. */
   sweep(now = Date.now()): number {
     const cutoff = now - this.offlineAfterMs;
+    this.cutoff = cutoff;
     let n = 0;
     const top = this.ids.length;
     for (let s = 0; s < top; s++) {
