@@ -196,6 +196,16 @@ t.test('the command map in headless Chromium', async (t) => {
     t.ok(samples.length > 20, `${samples.length} samples`);
     t.ok(Math.min(...samples) >= all, `the total never dipped below ${all} while tiles refreshed (min ${Math.min(...samples)}, max ${Math.max(...samples)})`);
     t.equal(await page.evaluate(() => (globalThis as unknown as { samples?: unknown }).samples !== undefined), true, 'the page was not reloaded');
+
+    // a case reported through the API shows on the cases layer
+    const created = await fetch(`${base}/api/cases`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${CITY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ id: 'case-1', type: 'theft', location: { lat: 30.59, lng: 114.29 }, time: new Date().toISOString(), org: 'wuhan/jianghan' }),
+    });
+    t.equal(created.status, 201, 'case created');
+    const withCase = await waitForState(page, 'the case on the map', (s) => Number(s.cases) >= 1);
+    t.equal(Number(withCase.cases), 1, 'the case is drawn');
     await screenshot(page, '6-alarm');
     terminal.close();
   });

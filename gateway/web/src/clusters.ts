@@ -65,7 +65,9 @@ function donut(counts: number[], total: number, size: number): string {
       return arc;
     })
     .join('');
-  return `<svg width="${size}" height="${size}" viewBox="0 0 ${size} ${size}"><circle r="${r}" cx="${size / 2}" cy="${size / 2}" fill="#ffffff" fill-opacity="0.92" stroke="#1d2430" stroke-opacity="0.25" stroke-width="1"/>${arcs}</svg>`;
+  // terminals of no known category (unregistered) close the ring in grey
+  const rest = offset < c - 0.5 ? `<circle r="${r}" cx="${size / 2}" cy="${size / 2}" fill="none" stroke="${COLOURS.unknown}" stroke-width="6" stroke-dasharray="${c - offset} ${offset}" stroke-dashoffset="${-offset}" transform="rotate(-90 ${size / 2} ${size / 2})"/>` : '';
+  return `<svg width="${size}" height="${size}" viewBox="0 0 ${size} ${size}"><circle r="${r}" cx="${size / 2}" cy="${size / 2}" fill="#ffffff" fill-opacity="0.92" stroke="#1d2430" stroke-opacity="0.25" stroke-width="1"/>${arcs}${rest}</svg>`;
 }
 
 export class ClusterLayer {

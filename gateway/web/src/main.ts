@@ -105,7 +105,8 @@ async function start(): Promise<void> {
       const counts = enabled.size > 0 ? clusters.update() : (clusters.clear(), { total: 0, clusters: 0, terminals: 0, alarms: 0, byCategory: { vehicle: 0, bodycam: 0, handheld: 0, fixedcam: 0 } });
       for (const c of CATEGORIES) if (enabled.has(c)) outputs.get(c)!.value = String(counts.byCategory[c]);
       (document.getElementById('total') as HTMLElement).textContent = `${counts.total} in view`;
-      setState({ total: counts.total, clusters: counts.clusters, terminals: counts.terminals, alarms: counts.alarms, ...counts.byCategory, zoom: map.getZoom().toFixed(2), heatFeatures: heat.featureCount(), heat: heat.visible });
+      const cases = map.getLayer('cases') ? new Set(map.querySourceFeatures('clusters', { sourceLayer: 'cases' }).map((f) => String(f.properties.id))).size : 0;
+      setState({ cases, total: counts.total, clusters: counts.clusters, terminals: counts.terminals, alarms: counts.alarms, ...counts.byCategory, zoom: map.getZoom().toFixed(2), heatFeatures: heat.featureCount(), heat: heat.visible });
     });
   };
   /** disabled categories are not in the tiles: their counts in view come from the list API */
