@@ -13,7 +13,7 @@ PORT="${INFLUX_PORT:-18086}"
 DIR="$SERVERS/influx-$PORT"
 PIDFILE="$DIR/server.pid"
 LOG="$DIR/server.log"
-BIN="$SERVERS/influx-bin"
+BIN="$CACHE/influxd-1.8.10"
 IMPL="${INFLUX_IMPL:-auto}"
 
 install_influxd() {
@@ -23,7 +23,7 @@ install_influxd() {
   mkdir -p "$BIN"; exec 8>"$BIN.lock"; flock 8
   [ -x "$BIN/influxd" ] && return 0
   echo "influx: building influxd 1.8.10 with go install (first use)" >&2
-  (cd "$SERVERS" && GOBIN="$BIN" GOFLAGS=-mod=mod timeout 900 "$go" install github.com/influxdata/influxdb/cmd/influxd@v1.8.10) >&2
+  (cd "$CACHE" && GOBIN="$BIN" GOFLAGS=-mod=mod timeout 900 "$go" install github.com/influxdata/influxdb/cmd/influxd@v1.8.10) >&2
 }
 
 impl() {

@@ -7,7 +7,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 PORT="${KAFKA_PORT:-19092}"
 CONTROLLER=$((PORT + 1))
-LIBS="$SERVERS/kafka-libs"
+LIBS="$CACHE/kafka-3.9.1-libs"
 DIR="$SERVERS/kafka-$PORT"
 PIDFILE="$DIR/broker.pid"
 LOG="$DIR/broker.log"
@@ -17,7 +17,7 @@ install() {
   [ -f "$LIBS/.complete" ] && return 0
   command -v java >/dev/null || apt_install openjdk-17-jre-headless
   command -v mvn >/dev/null || apt_install maven
-  mkdir -p "$SERVERS"; exec 8>"$SERVERS/kafka-libs.lock"; flock 8
+  exec 8>"$LIBS.lock"; flock 8
   [ -f "$LIBS/.complete" ] && return 0
   echo "kafka: fetching jars from Maven Central into $LIBS" >&2
   mvn -q -B -f "$INFRA/pom.xml" org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies \

@@ -1,8 +1,10 @@
 # Shared by scripts/*.sh: where servers live, a lock, pid handling, waiting.
-# Servers keep their jars/binaries, data and logs under .servers/ (git-ignored).
+# Servers keep their data and logs under .servers/ (git-ignored), jars and binaries in ~/.cache/dipper.
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SERVERS="${DIPPER_SERVERS_DIR:-$ROOT/.servers}"
-mkdir -p "$SERVERS"
+# downloaded jars and built binaries are shared by every clone on the machine (CI clones afresh)
+CACHE="${DIPPER_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/dipper}"
+mkdir -p "$SERVERS" "$CACHE"
 
 # One start/stop at a time per server instance (test files run in parallel).
 lock() { exec 9>"$1.lock"; flock 9; }

@@ -16,6 +16,9 @@ import { createDatabase, waitRows } from './helpers/influx-reader.js';
 import { KafkaReader } from './helpers/kafka-reader.js';
 import { influx, kafka, mosquitto } from './helpers/servers.js';
 
+// the first run on a machine installs the servers (Maven jars, go install): allow for it
+t.setTimeout(20 * 60_000);
+
 const [k, m, i] = await Promise.all([kafka(t, 19492), mosquitto(t, 11903), influx(t, 18106)]);
 const BASE = Date.UTC(2026, 2, 2, 6, 0, 0);
 

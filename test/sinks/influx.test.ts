@@ -15,6 +15,9 @@ import { position, sinkContract } from '../gateway/helpers/sink-contract.js';
 import { createDatabase, rows, waitRows } from './helpers/influx-reader.js';
 import { influx } from './helpers/servers.js';
 
+// the first run on a machine installs the servers (Maven jars, go install): allow for it
+t.setTimeout(20 * 60_000);
+
 const server = await influx(t, 18096);
 let run = 0;
 async function options(over: Partial<ReturnType<typeof validate>['influx']> = {}) {

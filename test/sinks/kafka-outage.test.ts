@@ -13,6 +13,9 @@ import { TestTerminal, locationBody } from '../gateway/helpers/terminal.js';
 import { KafkaReader } from './helpers/kafka-reader.js';
 import { kafka } from './helpers/servers.js';
 
+// the first run on a machine installs the servers (Maven jars, go install): allow for it
+t.setTimeout(20 * 60_000);
+
 const OUTAGE_MS = 30_000;
 const BASE = Date.UTC(2026, 2, 1, 0, 0, 0);
 

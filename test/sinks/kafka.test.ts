@@ -15,6 +15,9 @@ import { position, sinkContract } from '../gateway/helpers/sink-contract.js';
 import { KafkaReader } from './helpers/kafka-reader.js';
 import { kafka } from './helpers/servers.js';
 
+// the first run on a machine installs the servers (Maven jars, go install): allow for it
+t.setTimeout(20 * 60_000);
+
 const PORT = 19292;
 const server = await kafka(t, PORT);
 

@@ -18,6 +18,9 @@ import { position, sinkContract } from '../gateway/helpers/sink-contract.js';
 import { TestTerminal, locationBody } from '../gateway/helpers/terminal.js';
 import { mosquitto } from './helpers/servers.js';
 
+// the first run on a machine installs the servers (Maven jars, go install): allow for it
+t.setTimeout(20 * 60_000);
+
 const broker = await mosquitto(t, 11893);
 let run = 0;
 const options = (over: Partial<ReturnType<typeof validate>['mqttExternal']> = {}) => ({ ...validate({}).mqttExternal, url: broker.url, topicPrefix: `t${Date.now().toString(36)}${run++}`, ...over });
