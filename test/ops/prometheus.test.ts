@@ -1,9 +1,10 @@
 /**
  * A real Prometheus (scripts/prometheus.sh: Debian's package, loopback, installed on first use)
- * scrapes a real gateway every second; the test queries a series back through Prometheus's
- * HTTP API. Fails, saying how to fix it, when the script cannot install or start Prometheus.
+ * scrapes two real gateways every second, as it would a scaled-out fleet; the test queries
+ * series back through Prometheus's HTTP API, per instance and summed as the dashboards do.
+ * Fails, saying how to fix it, when the script cannot install or start Prometheus.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
@@ -15,12 +16,17 @@ interface QueryAnswer {
   data: { result: { metric: Record<string, string>; value: [number, string] }[] };
 }
 
-t.test('Prometheus scrapes the gateway and answers a query for its series', async (t) => {
+t.test('Prometheus scrapes the gateways and answers queries for their series', async (t) => {
   const server = await startOpsServer(t);
+  const second = await startOpsServer(t);
   const term = await TestTerminal.tcp(server.ports.jt808);
   t.teardown(() => term.close());
   await term.login();
   for (let i = 0; i < 5; i++) await term.ackOf(term.send(0x0200, locationBody()));
+  const term2 = await TestTerminal.tcp(second.ports.jt808, { phone: '013900000202' });
+  t.teardown(() => term2.close());
+  await term2.login();
+  for (let i = 0; i < 3; i++) await term2.ackOf(term2.send(0x0200, locationBody()));
 
   const dir = mkdtempSync(join(tmpdir(), 'dipper-prom-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
@@ -31,7 +37,7 @@ t.test('Prometheus scrapes the gateway and answers a query for its series', asyn
       'global: { scrape_interval: 1s, evaluation_interval: 1s }',
       'scrape_configs:',
       '  - job_name: dipper-gateway',
-      `    static_configs: [ { targets: ['127.0.0.1:${server.ports.http}'] } ]`,
+      `    static_configs: [ { targets: ['127.0.0.1:${server.ports.http}', '127.0.0.1:${second.ports.http}'] } ]`,
       '',
     ].join('\n'),
   );
@@ -43,25 +49,32 @@ t.test('Prometheus scrapes the gateway and answers a query for its series', asyn
     return;
   }
   t.teardown(() => run('scripts/prometheus.sh', ['stop', String(port)]));
+  // idempotent: a second start on the same port reloads the same server
+  const again = await run('scripts/prometheus.sh', ['start', config, String(port)], { timeout: 60_000 });
+  const pid = readFileSync(`.servers/prometheus-${port}/prometheus.pid`, 'utf8').trim();
+  t.equal(again.stdout.trim(), pid, 'start again: the same process, reloaded');
 
   const query = async (q: string): Promise<QueryAnswer> => {
     const res = await fetch(`http://127.0.0.1:${port}/api/v1/query?query=${encodeURIComponent(q)}`);
     return (await res.json()) as QueryAnswer;
   };
-  // the first scrape lands within a scrape interval or two; allow 20 s on a busy machine
+  // the first scrapes land within a scrape interval or two; allow 20 s on a busy machine
   let answer: QueryAnswer | undefined;
   for (let i = 0; i < 100; i++) {
     answer = await query('dipper_frames_in_total{msg_id="0x0200"}');
-    if (answer.data.result.length > 0) break;
+    if (answer.data.result.length === 2) break;
     await new Promise((r) => setTimeout(r, 200));
   }
   t.equal(answer?.status, 'success');
-  const series = answer?.data.result[0];
-  t.ok(series, 'the series came back from Prometheus');
-  t.equal(series?.metric.job, 'dipper-gateway');
-  t.equal(series?.metric.instance, `127.0.0.1:${server.ports.http}`);
-  t.equal(Number(series?.value[1]), 5, 'five 0x0200 frames, as the gateway counted them');
+  const byInstance = new Map(answer?.data.result.map((r) => [r.metric.instance, Number(r.value[1])]));
+  t.equal(byInstance.get(`127.0.0.1:${server.ports.http}`), 5, 'five 0x0200 frames on the first gateway, as it counted them');
+  t.equal(byInstance.get(`127.0.0.1:${second.ports.http}`), 3, 'three on the second');
+  t.ok(answer?.data.result.every((r) => r.metric.job === 'dipper-gateway'), 'job label from the scrape config');
 
-  const up = await query('up{job="dipper-gateway"}');
-  t.equal(up.data.result[0]?.value[1], '1', 'target is up');
+  const total = await query('sum(dipper_frames_in_total{msg_id="0x0200"})');
+  t.equal(Number(total.data.result[0]?.value[1]), 8, 'summed over the fleet, as the dashboards do');
+  const online = await query('sum(dipper_terminals_online)');
+  t.equal(Number(online.data.result[0]?.value[1]), 2, 'fleet: two terminals online');
+  const up = await query('count(up{job="dipper-gateway"} == 1)');
+  t.equal(up.data.result[0]?.value[1], '2', 'both targets are up');
 });
