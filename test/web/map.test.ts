@@ -65,8 +65,12 @@ t.test('the command map in headless Chromium', async (t) => {
   const inDistrict = rows.filter((r) => r[3] === DISTRICT_ORG || r[3]!.startsWith(`${DISTRICT_ORG}/`));
   const all = rows.length;
 
+  // the offline base map draws this outline over its graticule
+  const outline = join(dir, 'outline.geojson');
+  writeFileSync(outline, JSON.stringify({ type: 'FeatureCollection', features: [{ type: 'Feature', properties: { name: 'centre' }, geometry: { type: 'Polygon', coordinates: [[[114.2, 30.5], [114.4, 30.5], [114.4, 30.7], [114.2, 30.7], [114.2, 30.5]]] } }] }));
   const server = await startTestServer(t, {
     devices,
+    web: { outline },
     api: { tokens: [{ token: CITY, org: '' }, { token: DISTRICT, org: DISTRICT_ORG }] },
   } as never);
   const base = `http://127.0.0.1:${server.ports.http}`;
@@ -88,6 +92,9 @@ t.test('the command map in headless Chromium', async (t) => {
     t.ok(Number(s.clusters) > 0, `drawn as ${s.clusters} clusters and ${s.terminals} single terminals`);
     const markers = await page.$$eval('.cluster', (els) => els.map((e) => Number(e.getAttribute('data-count'))));
     t.ok(markers.length > 0, 'cluster markers are on the map');
+    const drawn = await page.evaluate(() => ({ outline: (globalThis as unknown as InPage).dipperMap.querySourceFeatures('outline').length, graticule: (globalThis as unknown as InPage).dipperMap.querySourceFeatures('graticule').length }));
+    t.ok(drawn.outline > 0, 'the configured outline is drawn');
+    t.ok(drawn.graticule > 0, `a graticule of ${drawn.graticule} lines`);
     await screenshot(page, '1-overview');
   });
 

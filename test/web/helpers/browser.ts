@@ -81,6 +81,7 @@ export interface InPage {
     getLayoutProperty(layer: string, property: string): unknown;
     queryRenderedFeatures(options: { layers: string[] }): { properties: Record<string, unknown>; geometry: { coordinates: [number, number] } }[];
     project(lngLat: [number, number]): { x: number; y: number };
+    querySourceFeatures(source: string): unknown[];
   };
 }
 
