@@ -71,6 +71,7 @@ interface Waiter {
 export class SimTerminal {
   state: State = 'idle';
   private stopping = false;
+  private parked = false;
   tick = 0;
   private link: Link | undefined;
   private linkGen = 0;
@@ -137,9 +138,22 @@ export class SimTerminal {
   private schedule(): void {
     if (this.state === 'stopped' || this.stopping) return;
     this.timer = setTimeout(() => {
+      // the report clock waits while a login is under way, so how fast the gateway answers
+      // never changes what is sent at which tick
+      if (this.state === 'connecting' || this.state === 'login') {
+        this.parked = true;
+        return;
+      }
       this.onTick();
       this.schedule();
     }, this.periodMs());
+  }
+
+  /** Restarts a report clock parked during a login. */
+  private resumeTicks(): void {
+    if (!this.parked) return;
+    this.parked = false;
+    this.schedule();
   }
 
   // ---------------------------------------------------------------- the report cycle
@@ -238,6 +252,7 @@ export class SimTerminal {
       if (gen !== this.linkGen) return;
       stats.error(`connect:${(e as NodeJS.ErrnoException).code ?? 'error'}`);
       this.state = 'offline';
+      this.resumeTicks();
       this.retryLater();
       return;
     }
@@ -262,6 +277,7 @@ export class SimTerminal {
     stats.online++;
     this.backoffMs = this.deps.scenario.reconnect.minMs;
     this.backfill();
+    this.resumeTicks();
   }
 
   private async register(): Promise<void> {
@@ -315,7 +331,10 @@ export class SimTerminal {
     this.link = undefined;
     this.failWaiters();
     this.inflight.clear();
-    if (this.state !== 'stopped') this.state = 'offline';
+    if (this.state !== 'stopped') {
+      this.state = 'offline';
+      this.resumeTicks();
+    }
     for (const r of this.pending.splice(0)) this.buffer(r.body); // the login failed: they join the backfill
     if (reason !== 'login-failed' && reason !== 'stop') this.deps.stats.error(reason);
   }
@@ -329,6 +348,7 @@ export class SimTerminal {
     this.inflight.clear();
     for (const r of this.pending.splice(0)) this.buffer(r.body);
     this.state = 'offline';
+    this.resumeTicks();
     this.deps.stats.error(error ? `closed:${(error as NodeJS.ErrnoException).code ?? 'error'}` : 'closed-by-gateway');
     this.linkGen++;
     this.retryLater();

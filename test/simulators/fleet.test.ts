@@ -116,6 +116,7 @@ t.test('--seed: the same seed sends the same frames; another seed does not', asy
     });
     fleet.start();
     await fleet.finished;
+    t.comment(`seed ${seed}: errors ${JSON.stringify(fleet.stats.snapshot().errors)}`);
     return frames;
   };
   const a = await run(11);

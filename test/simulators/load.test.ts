@@ -65,7 +65,7 @@ t.test('SIGINT stops a run gracefully with a final report', async (t) => {
   t.equal(await run.exited, 0, run.output());
   const r = JSON.parse(readFileSync(report, 'utf8')) as RunReport;
   t.equal(r.stoppedBy, 'SIGINT');
-  t.equal(r.sent['0x0003'], 20, 'every terminal logged out');
+  t.equal(r.sent['0x0003'], 20, `every terminal logged out (errors: ${JSON.stringify(r.errors)}, connects ${r.connects})`);
   t.equal(r.online, 0);
   const m = await metrics(server.ports.http);
   t.equal(m.get('dipper_frames_in_total{msg_id="0x0200"}'), r.sent['0x0200'], 'the final report counts every report the gateway got');
