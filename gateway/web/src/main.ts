@@ -86,7 +86,8 @@ async function start(): Promise<void> {
       type: 'circle',
       source: 'clusters',
       'source-layer': 'cases',
-      paint: { 'circle-radius': 8, 'circle-color': COLOURS.case, 'circle-opacity': 0.85, 'circle-stroke-color': '#ffffff', 'circle-stroke-width': 2 },
+      // a yellow rim tells a case from a fixed camera (both purple)
+      paint: { 'circle-radius': 9, 'circle-color': COLOURS.case, 'circle-opacity': 0.9, 'circle-stroke-color': '#ffd23f', 'circle-stroke-width': 3 },
     });
   }
   map.addLayer({ id: 'alarm-events', type: 'circle', source: 'alarm-events', paint: { 'circle-radius': 14, 'circle-color': COLOURS.alarm, 'circle-opacity': 0.4, 'circle-stroke-color': COLOURS.alarm, 'circle-stroke-width': 2 } });
