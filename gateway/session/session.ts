@@ -159,10 +159,22 @@ export class Session {
   private dispatch(message: Message): void {
     try {
       const done = dispatch(this, message);
-      if (done) done.catch((e: unknown) => this.handlerFailed(message, e));
+      if (done) {
+        const tracked = done.catch((e: unknown) => this.handlerFailed(message, e));
+        this.inFlight.add(tracked);
+        void tracked.finally(() => this.inFlight.delete(tracked));
+      }
     } catch (e) {
       this.handlerFailed(message, e);
     }
+  }
+
+  /** Handlers still at work (locations waiting on the sinks), as of now. */
+  private readonly inFlight = new Set<Promise<void>>();
+
+  /** Resolves once every handler started before this call has finished (and answered). */
+  async drained(): Promise<void> {
+    await Promise.allSettled([...this.inFlight]);
   }
 
   private handlerFailed(message: Message, e: unknown): void {

@@ -71,3 +71,18 @@ t.test('a failing sink makes the gateway refuse the report (result 1), so the te
   const metrics = await (await fetch(`http://127.0.0.1:${server.ports.http}/metrics`)).text();
   t.match(metrics, /^dipper_sink_errors_total\{sink="failing"\} 1$/m);
 });
+
+t.test('a logout right after reports: every report is answered before the logout and the close', async (t) => {
+  const sink = new GatedSink();
+  const server = await startTestServer(t, {}, [sink]);
+  const term = await TestTerminal.tcp(server.ports.jt808);
+  t.teardown(() => term.close());
+  await term.login();
+  const serials = Array.from({ length: 5 }, () => term.send(0x0200, locationBody()));
+  const bye = term.send(0x0003, {});
+  await until(() => server.gateway.queue.depth >= 5);
+  sink.open();
+  for (const s of serials) t.equal((await term.ackOf(s)).result, 0, `report ${s} answered although the terminal logged out`);
+  t.equal((await term.ackOf(bye)).ackMsgId, 0x0003, 'then the logout is answered');
+  t.equal(sink.events.filter((e) => e.kind === 'position').length, 5);
+});
