@@ -38,3 +38,17 @@ t.test('npm run docs:metrics rewrites a stale table', async (t) => {
   t.equal(readFileSync(file, 'utf8'), `${await metricsTable()}\n`);
   t.match((await run(process.execPath, ['--import', 'tsx', 'scripts/metrics-docs.ts', file])).stdout, /already current/);
 });
+
+t.test('every metric README Operations names (runbook, dashboards, scaling) is registered', async (t) => {
+  const readme = readFileSync('README.md', 'utf8');
+  const from = readme.indexOf('## Operations');
+  const section = readme.slice(from, readme.indexOf('\n## ', from + 1));
+  const names = new Set<string>();
+  for (const m of (await catalogueRegistry()).getMetricsAsArray()) {
+    names.add(m.name);
+    if (String(m.type) === 'histogram') for (const s of ['_bucket', '_sum', '_count']) names.add(m.name + s);
+  }
+  const used = new Set((section.match(/\bdipper_[a-z0-9_]+/g) ?? []).filter((n) => !n.endsWith('_')));
+  t.ok(used.size > 30, `${used.size} names mentioned`);
+  for (const n of used) t.ok(names.has(n), `${n} is registered`);
+});
