@@ -114,11 +114,24 @@ export class KafkaSink implements EventSink {
 }
 
 async function ensureTopics(admin: Admin, options: KafkaOptions): Promise<void> {
-  const existing = new Set(await admin.listTopics());
-  const missing = Object.values(options.topics).filter((t) => !existing.has(t));
-  if (missing.length === 0) return;
-  await admin.createTopics({
-    waitForLeaders: true,
-    topics: missing.map((topic) => ({ topic, numPartitions: options.partitions, replicationFactor: options.replicationFactor })),
-  });
+  // a broker that has just started may not serve metadata for new topics yet: retry what is retriable
+  const deadline = Date.now() + 30_000;
+  for (let wait = 250; ; wait = Math.min(wait * 2, 2000)) {
+    try {
+      const existing = new Set(await admin.listTopics());
+      const missing = Object.values(options.topics).filter((t) => !existing.has(t));
+      if (missing.length === 0) return;
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((topic) => ({ topic, numPartitions: options.partitions, replicationFactor: options.replicationFactor })),
+      });
+      return;
+    } catch (e) {
+      // a protocol refusal (bad replication factor, ...) is final; readiness errors and spent client retries are not
+      const err = e as { name?: string; retriable?: boolean };
+      const final = (err.name === 'KafkaJSProtocolError' || err.name === 'KafkaJSCreateTopicError') && err.retriable === false;
+      if (final || Date.now() + wait > deadline) throw e;
+      await new Promise((r) => setTimeout(r, wait));
+    }
+  }
 }
