@@ -111,8 +111,16 @@ async function start(): Promise<void> {
     });
   };
   /** disabled categories are not in the tiles: their counts in view come from the list API */
+  let disabledAsked = '';
+  let disabledAt = 0;
   const countDisabled = async () => {
+    if (enabled.size === CATEGORIES.length) return;
     const b = map.getBounds();
+    // the list API walks the index: ask again when the view or the toggles changed, else every 10 s
+    const key = `${b.toArray().flat().join(',')}|${[...enabled].join(',')}`;
+    if (key === disabledAsked && Date.now() - disabledAt < 10_000) return;
+    disabledAsked = key;
+    disabledAt = Date.now();
     const bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((v, i) => Math.max(i % 2 ? -90 : -180, Math.min(i % 2 ? 90 : 180, v)).toFixed(6)).join(',');
     for (const c of CATEGORIES) {
       if (enabled.has(c)) continue;
