@@ -5,7 +5,7 @@
  * README's "Delivery guarantees" for why it is (terminal, device time) and not the frame serial.
  */
 import { toJson } from '../../decoders/index.js';
-import type { GatewayEvent, Position } from '../normalise/events.js';
+import type { GatewayEvent } from '../normalise/events.js';
 
 export type EventKind = GatewayEvent['kind'];
 
@@ -20,20 +20,6 @@ export function payloadOf(event: GatewayEvent): { key: string; payload: object }
       return { key: event.media.terminal, payload: event.media };
     case 'case':
       return { key: event.case.id, payload: event.case };
-  }
-}
-
-/** The event's own position (alarms carry the fix that raised them), if any. */
-export function positionOf(event: GatewayEvent): Position | null {
-  switch (event.kind) {
-    case 'position':
-      return event.position;
-    case 'alarm':
-      return event.alarm.position;
-    case 'media':
-      return event.media.position;
-    case 'case':
-      return null;
   }
 }
 
