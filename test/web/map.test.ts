@@ -155,6 +155,19 @@ t.test('the command map in headless Chromium', async (t) => {
     t.ok(facts['last seen'], 'last seen');
     await page.waitForFunction(() => Number((globalThis as unknown as InPage).document.getElementById('panel')!.dataset.trackPoints) > 1, undefined, { timeout: 20_000 });
     t.pass('the track of the last hours is drawn');
+    // playback walks the slider from the first fix to the last
+    await page.evaluate(() => {
+      const g = globalThis as unknown as { seen: string[]; document: { getElementById(id: string): unknown }; MutationObserver: new (f: () => void) => { observe(n: unknown, o: object): void } };
+      g.seen = [];
+      const el = g.document.getElementById('track-time') as { textContent: string };
+      new g.MutationObserver(() => g.seen.push(el.textContent)).observe(el, { childList: true, characterData: true, subtree: true });
+    });
+    await page.click('#track-play');
+    await page.waitForFunction(() => /play/.test((globalThis as unknown as { document: { getElementById(id: string): { textContent: string } } }).document.getElementById('track-play').textContent), undefined, { timeout: 30_000 });
+    const seen = await page.evaluate(() => (globalThis as unknown as { seen: string[] }).seen);
+    t.match(seen[0] ?? '', /\(1\/\d+\)$/, `playback started at the first fix: ${seen[0]}`);
+    const n = /\/(\d+)\)$/.exec(seen.at(-1) ?? '')?.[1];
+    t.match(seen.at(-1) ?? '', new RegExp(`\\(${n}/${n}\\)$`), `and ended at the last: ${seen.at(-1)}`);
     await page.click('#locate');
     await page.waitForSelector('#panel[data-locate="answered"]', { timeout: 20_000 });
     t.match(await page.textContent('#locate-answer'), /lat/, 'the 0x8201 answer (a position) is shown');

@@ -182,7 +182,10 @@ export class Panel {
     if (this.playing !== undefined) return this.stop();
     if (this.fixes.length < 2) return;
     const slider = $('track-slider') as HTMLInputElement;
-    if (Number(slider.value) >= this.fixes.length - 1) slider.value = '0';
+    if (Number(slider.value) >= this.fixes.length - 1) {
+      slider.value = '0';
+      this.showFix(0);
+    }
     $('track-play').textContent = '❚❚ pause';
     // the whole track in about 20 s, whatever its length
     const stride = Math.max(1, Math.ceil(this.fixes.length / 200));
