@@ -18,11 +18,12 @@ install() {
   command -v java >/dev/null || apt_install openjdk-17-jre-headless
   command -v mvn >/dev/null || apt_install maven
   exec 8>"$LIBS.lock"; flock 8
-  [ -f "$LIBS/.complete" ] && return 0
+  if [ -f "$LIBS/.complete" ]; then exec 8>&-; return 0; fi
   echo "kafka: fetching jars from Maven Central into $LIBS" >&2
   mvn -q -B -f "$INFRA/pom.xml" org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies \
     -DincludeScope=runtime -DoutputDirectory="$LIBS" >&2
   touch "$LIBS/.complete"
+  exec 8>&-   # release the install lock: the broker started next must not inherit it
 }
 
 properties() {
@@ -45,7 +46,7 @@ start() {
   : >"$LOG"
   # small heap: tests and CI share two cores and one broker per test file
   nohup java -Xms128m -Xmx384m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Djava.awt.headless=true \
-    -Dlog4j.configuration="file:$INFRA/log4j.properties" -cp "$cp" kafka.Kafka "$DIR/server.properties" >>"$LOG" 2>&1 9>&- &
+    -Dlog4j.configuration="file:$INFRA/log4j.properties" -cp "$cp" kafka.Kafka "$DIR/server.properties" >>"$LOG" 2>&1 8>&- 9>&- &
   echo $! >"$PIDFILE"
   if ! wait_for 90 started || ! alive "$PIDFILE"; then
     echo "kafka: did not start within 90 s; see $LOG" >&2; tail -20 "$LOG" >&2; stop_pid "$PIDFILE"; exit 1
