@@ -40,7 +40,7 @@ start() {
   properties
   local cp="$LIBS/*"
   if [ ! -f "$DIR/data/meta.properties" ]; then
-    java -Dlog4j.configuration="file:$INFRA/log4j.properties" -cp "$cp" kafka.tools.StorageTool format -t "$(java -cp "$cp" kafka.tools.StorageTool random-uuid)" \
+    java -Dlog4j.configuration="file:$INFRA/log4j.properties" -cp "$cp" kafka.tools.StorageTool format -t "$(java -Dlog4j.configuration="file:$INFRA/log4j.properties" -cp "$cp" kafka.tools.StorageTool random-uuid)" \
       -c "$DIR/server.properties" --ignore-formatted >>"$DIR/format.log" 2>&1
   fi
   : >"$LOG"
