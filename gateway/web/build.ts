@@ -33,7 +33,8 @@ export function webIsBuilt(): boolean {
   return existsSync(stamp) && statSync(stamp).mtimeMs >= newestSource(here);
 }
 
-export async function buildWeb(outDir = WEB_DIST): Promise<void> {
+/** `unlessCurrent`: give up the new build if a current one appeared in outDir meanwhile. */
+export async function buildWeb(outDir = WEB_DIST, options: { unlessCurrent?: boolean } = {}): Promise<void> {
   const tmp = `${outDir}.tmp-${process.pid}-${Date.now()}`;
   mkdirSync(tmp, { recursive: true });
   try {
@@ -52,6 +53,12 @@ export async function buildWeb(outDir = WEB_DIST): Promise<void> {
     cpSync(join(maplibre, 'maplibre-gl-worker.mjs'), join(tmp, 'maplibre-gl-worker.mjs'));
     // index.html last: its presence marks a complete build
     cpSync(join(here, 'index.html'), join(tmp, STAMP));
+    // a gateway starting beside this one may have put a current build in place meanwhile:
+    // keep it rather than pull files from under its server
+    if (options.unlessCurrent && outDir === WEB_DIST && webIsBuilt()) {
+      rmSync(tmp, { recursive: true, force: true });
+      return;
+    }
     rmSync(outDir, { recursive: true, force: true });
     renameSync(tmp, outDir);
   } catch (e) {
@@ -63,7 +70,7 @@ export async function buildWeb(outDir = WEB_DIST): Promise<void> {
 }
 
 export async function ensureWebBuilt(): Promise<void> {
-  if (!webIsBuilt()) await buildWeb();
+  if (!webIsBuilt()) await buildWeb(WEB_DIST, { unlessCurrent: true });
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
