@@ -4,6 +4,7 @@
  * the outline file is served, and `web.enabled: false` leaves / unrouted.
  */
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
@@ -35,6 +36,13 @@ t.test('the page and its settings are public; the data is not', async (t) => {
     t.match(res.headers.get('content-type'), type);
     t.ok((await res.arrayBuffer()).byteLength > 1000, `${path} has content`);
   }
+  const gz = await new Promise<string | undefined>((resolve) => {
+    request(`${base}/app.js`, { headers: { 'accept-encoding': 'gzip' } }, (res) => {
+      res.resume();
+      resolve(res.headers['content-encoding']);
+    }).end();
+  });
+  t.equal(gz, 'gzip', 'the bundle is sent gzipped when asked');
   const bundle = await (await fetch(`${base}/app.js`)).text();
   t.notMatch(bundle, /https?:\/\/(unpkg|cdn|api\.maptiler|demotiles)/, 'no CDN or hosted style in the bundle');
 

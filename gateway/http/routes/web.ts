@@ -10,6 +10,7 @@
  */
 import { existsSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
+import compress from '@fastify/compress';
 import fastifyStatic from '@fastify/static';
 import type { FastifyPluginAsync } from 'fastify';
 import { WEB_DIST, ensureWebBuilt } from '../../web/build.js';
@@ -26,6 +27,8 @@ export const webRoutes: FastifyPluginAsync<AppDeps> = async (app, { gateway }) =
   const web = gateway.config.web;
   if (!web.enabled) return;
   await ensureWebBuilt();
+  // gzip here too (the map API's compression is encapsulated in its own plugin): 1.6 MB of script becomes 0.45 MB
+  await app.register(compress, { global: true, threshold: 1024, encodings: ['gzip'] });
   await app.register(fastifyStatic, { root: WEB_DIST, serve: false });
   const open = { public: true };
 
