@@ -133,3 +133,23 @@ t.test('fast mode: Kafka down does not hold acknowledgements; its backlog is del
   const got = await reader.wait(5, 90_000);
   t.same(got.map((r) => (r.value as Position).speed), [0, 1, 2, 3, 4], 'delivered in order once Kafka is back');
 });
+
+t.test('shutdown while Kafka is down: the held report is answered result 1 (the terminal keeps it), and close() ends', async (t) => {
+  await broker.start();
+  const topic = `shut${Date.now().toString(36)}.positions`;
+  const server = await startTestServer(t, {
+    kafka: { brokers: broker.url, topics: { positions: topic, alarms: `${topic}.a`, media: `${topic}.m`, cases: `${topic}.c` }, retries: 1, timeoutMs: 3000 },
+    delivery: { retryMs: 250 },
+  } as never);
+  const term = await TestTerminal.tcp(server.ports.jt808, { phone: '013900000010' });
+  t.teardown(() => term.close());
+  await term.login();
+  await broker.stop();
+  const serial = term.send(0x0200, locationBody({ time: new Date(BASE).toISOString() }));
+  const ack = term.ackOf(serial).catch(() => ({ result: -1 }));
+  await new Promise((r) => setTimeout(r, 1500));
+  const started = Date.now();
+  await server.close();
+  t.equal((await ack).result, 1, 'result 1: not stored, send again');
+  t.ok(Date.now() - started < 30_000, `close() returned in ${Date.now() - started} ms`);
+});
