@@ -88,6 +88,7 @@ export const ConfigSchema = Section({
     cacheEntries: Type.Integer({ minimum: 0, default: 20_000 }),
     offlineAfterMs: { ...Ms, default: 360_000, description: 'not heard from for this long = offline' },
     heatWindowMaxMinutes: Type.Integer({ minimum: 1, maximum: 1440, default: 60 }),
+    heatMaxKeys: Type.Integer({ minimum: 1000, default: 4_000_000, description: 'heat counts kept, as (H3 cell, org, minute) keys (~100-250 B each); past it the finest resolution stops taking new cells until old minutes expire' }),
     trackHours: Type.Number({ minimum: 0, default: 6, description: 'in-memory track ring per terminal (when no track store is configured)' }),
     trackMaxPoints: Type.Integer({ minimum: 2, default: 4320 }),
   }),

@@ -11,14 +11,15 @@
  * smooths a heatmap: res(z) = clamp(round(2/3·z + 1.3) − 1, 0, finest stored). When that is
  * coarser than the coarsest stored resolution, counts are rolled up with cellToParent.
  */
-import { cellToBoundary, cellToLatLng, cellToParent, getResolution, latLngToCell } from 'h3-js';
+import { UNITS, cellToBoundary, cellToLatLng, cellToParent, getHexagonEdgeLengthAvg, getResolution, latLngToCell } from 'h3-js';
 import type { MapFeature } from './cluster-tile.js';
 import { tileBounds } from './mercator.js';
 
 export const HEAT_LAYERS = ['positions', 'alarms', 'cases'] as const;
 export type HeatLayer = (typeof HEAT_LAYERS)[number];
 
-type Counts = Map<number, Map<string, Map<number, number>>>;
+/** resolution -> "cell:orgId" -> count (flat keys: most cells hold one org unit, a map per cell would cost ~200 B) */
+type Counts = Map<number, Map<string, number>>;
 
 interface Bucket {
   minute: number;
@@ -29,6 +30,8 @@ export interface HeatOptions {
   /** resolutions stored, finest first (the normaliser's resolution and parents) */
   resolutions: number[];
   maxWindowMinutes: number;
+  /** key budget (memory bound) */
+  maxKeys: number;
 }
 
 export function resolutionForZoom(z: number, finest: number): number {
@@ -45,13 +48,28 @@ interface CellShape {
   north: number;
 }
 
+export interface LocatedCounts {
+  cells: string[];
+  lng: Float64Array;
+  lat: Float64Array;
+  count: Float64Array;
+  /** how far a hexagon of this resolution reaches from its centre, in degrees of latitude */
+  reachDeg: number;
+}
+
 export class HeatIndex {
   readonly resolutions: number[];
   private readonly rings: Record<HeatLayer, (Bucket | undefined)[]>;
   private readonly orgs: string[] = [];
+  private readonly orgSuffix: string[] = [];
   private readonly orgIdOf = new Map<string, number>();
   private readonly shapes = new Map<string, CellShape>();
+  private readonly centroids = new Map<string, [number, number]>();
   version = 0;
+  /** (cell, org) keys held over all minutes and resolutions: the memory, ~100-250 B each */
+  keys = 0;
+  /** finest-resolution cells not recorded because the key budget was full */
+  dropped = 0;
 
   constructor(private readonly options: HeatOptions) {
     this.resolutions = [...new Set(options.resolutions)].sort((a, b) => b - a);
@@ -70,6 +88,7 @@ export class HeatIndex {
     let bucket = ring[i];
     if (!bucket || bucket.minute !== minute) {
       if (bucket && bucket.minute > minute) return; // older than the window
+      if (bucket) for (const m of bucket.counts.values()) this.keys -= m.size;
       bucket = { minute, counts: new Map() };
       ring[i] = bucket;
     }
@@ -77,15 +96,26 @@ export class HeatIndex {
     if (orgId === undefined) {
       orgId = this.orgs.length;
       this.orgs.push(org);
+      this.orgSuffix.push(`:${orgId}`);
       this.orgIdOf.set(org, orgId);
     }
+    const suffix = this.orgSuffix[orgId]!;
+    // over the key budget, the finest resolution stops taking new cells until old minutes expire
+    const full = this.keys >= this.options.maxKeys;
     for (const res of this.resolutions) {
       const cell = cells?.[res] ?? latLngToCell(lat, lng, res);
-      let byCell = bucket.counts.get(res);
-      if (!byCell) bucket.counts.set(res, (byCell = new Map()));
-      let byOrg = byCell.get(cell);
-      if (!byOrg) byCell.set(cell, (byOrg = new Map()));
-      byOrg.set(orgId, (byOrg.get(orgId) ?? 0) + 1);
+      let byKey = bucket.counts.get(res);
+      if (!byKey) bucket.counts.set(res, (byKey = new Map()));
+      const key = cell + suffix;
+      const had = byKey.get(key);
+      if (had === undefined) {
+        if (full && res === this.finest) {
+          this.dropped++;
+          continue;
+        }
+        this.keys++;
+      }
+      byKey.set(key, (had ?? 0) + 1);
     }
     this.version++;
   }
@@ -98,12 +128,12 @@ export class HeatIndex {
     const out = new Map<string, number>();
     for (const bucket of this.rings[layer]) {
       if (!bucket || bucket.minute <= newest - windowMinutes || bucket.minute > newest) continue;
-      const byCell = bucket.counts.get(stored);
-      if (!byCell) continue;
-      for (const [cell, byOrg] of byCell) {
-        let n = 0;
-        for (const [org, k] of byOrg) if (allowed[org]) n += k;
-        if (n === 0) continue;
+      const byKey = bucket.counts.get(stored);
+      if (!byKey) continue;
+      for (const [k, n] of byKey) {
+        const colon = k.indexOf(':');
+        if (!allowed[Number(k.slice(colon + 1))]) continue;
+        const cell = k.slice(0, colon);
         const key = stored > res ? cellToParent(cell, res) : cell;
         out.set(key, (out.get(key) ?? 0) + n);
       }
@@ -111,16 +141,49 @@ export class HeatIndex {
     return out;
   }
 
+  /**
+   * The window's sums with each cell's centroid, built once per view and shared by its tiles:
+   * a tile then scans flat arrays and computes outlines only for cells near it.
+   */
+  located(counts: Map<string, number>): LocatedCounts {
+    const cells = [...counts.keys()];
+    const lng = new Float64Array(cells.length);
+    const lat = new Float64Array(cells.length);
+    const count = new Float64Array(cells.length);
+    cells.forEach((cell, i) => {
+      let c = this.centroids.get(cell);
+      if (!c) {
+        if (this.centroids.size > 500_000) this.centroids.clear();
+        const [a, b] = cellToLatLng(cell);
+        this.centroids.set(cell, (c = [b, a]));
+      }
+      lng[i] = c[0];
+      lat[i] = c[1];
+      count[i] = counts.get(cell)!;
+    });
+    const res = cells.length > 0 ? getResolution(cells[0]!) : 0;
+    // a hexagon reaches at most ~1.2 average edges from its centre (pentagons and distortion included, with margin)
+    const reachKm = getHexagonEdgeLengthAvg(res, UNITS.km) * 1.6;
+    return { cells, lng, lat, count, reachDeg: reachKm / 111 };
+  }
+
   /** Heat features for a tile: every cell whose hexagon touches the tile, so edge cells go to both tiles. */
-  features(counts: Map<string, number>, z: number, x: number, y: number, bufferFraction: number, polygons: boolean, shift: (lng: number, lat: number) => [number, number]): MapFeature[] {
+  features(located: LocatedCounts, z: number, x: number, y: number, bufferFraction: number, polygons: boolean, shift: (lng: number, lat: number) => [number, number], shifted: boolean): MapFeature[] {
     const [w, s, e, n] = tileBounds(z, x, y);
     const padX = (e - w) * bufferFraction;
     const padY = (n - s) * bufferFraction;
+    // candidates by centroid: the hexagon's reach (wider in longitude away from the equator) and the CRS shift
+    const slack = located.reachDeg + (shifted ? 0.01 : 0);
+    const cos = Math.max(0.05, Math.cos((Math.max(Math.abs(s), Math.abs(n)) * Math.PI) / 180));
     const out: MapFeature[] = [];
-    for (const [cell, count] of counts) {
-      const shape = this.shape(cell, shift);
+    for (let i = 0; i < located.cells.length; i++) {
+      const clng = located.lng[i]!;
+      const clat = located.lat[i]!;
+      if (clat < s - padY - slack || clat > n + padY + slack || clng < w - padX - slack / cos || clng > e + padX + slack / cos) continue;
+      const cell = located.cells[i]!;
+      const shape = this.shape(cell, shift, shifted);
       if (shape.east < w - padX || shape.west > e + padX || shape.north < s - padY || shape.south > n + padY) continue;
-      const f: MapFeature = { lng: shape.lng, lat: shape.lat, props: { h3: cell, res: getResolution(cell), count } };
+      const f: MapFeature = { lng: shape.lng, lat: shape.lat, props: { h3: cell, res: getResolution(cell), count: located.count[i]! } };
       if (polygons) f.rings = [shape.ring];
       else f.touches = shape.ring;
       out.push(f);
@@ -128,9 +191,9 @@ export class HeatIndex {
     return out;
   }
 
-  private shape(cell: string, shift: (lng: number, lat: number) => [number, number]): CellShape {
+  private shape(cell: string, shift: (lng: number, lat: number) => [number, number], shifted: boolean): CellShape {
     // shapes are cached in WGS-84 only; shifted ones are computed per request (the shift is cheap)
-    const identity = shift(0, 0)[0] === 0 && shift(116, 40)[0] === 116;
+    const identity = !shifted;
     const cached = identity ? this.shapes.get(cell) : undefined;
     if (cached) return cached;
     const [clat, clng] = cellToLatLng(cell);

@@ -19,7 +19,7 @@ import type { Crs } from './crs.js';
 import { shifter } from './crs.js';
 import { EXTENT, isEmpty, place, toGeoJson, toMvt } from './encode.js';
 import { HeatIndex, resolutionForZoom } from './heat.js';
-import type { HeatLayer } from './heat.js';
+import type { HeatLayer, LocatedCounts } from './heat.js';
 import { CATEGORIES, LiveIndex, categoryIndex } from './live-index.js';
 import type { Selection } from './live-index.js';
 import { orgMatcher, within } from './scope.js';
@@ -73,6 +73,7 @@ export class MapService implements EventSink {
   tracks: TrackSource;
   readonly hub = new StreamHub();
   private readonly cache = new Map<string, CacheEntry>();
+  private readonly heatSums = new Map<string, { version: number; at: number; counts: LocatedCounts }>();
   private readonly selections = new Map<string, { orgs: number; sel: Selection }>();
   private resourcesSeen: readonly StaticResource[] | undefined;
   private resourceIds = new Set<string>();
@@ -85,7 +86,7 @@ export class MapService implements EventSink {
     private readonly resources?: ResourceSource,
   ) {
     this.index = new LiveIndex({ clusterMaxZoom: config.clusterMaxZoom, offlineAfterMs: config.offlineAfterMs });
-    this.heat = new HeatIndex({ resolutions: [h3.resolution, ...h3.parents], maxWindowMinutes: config.heatWindowMaxMinutes });
+    this.heat = new HeatIndex({ resolutions: [h3.resolution, ...h3.parents], maxWindowMinutes: config.heatWindowMaxMinutes, maxKeys: config.heatMaxKeys });
     this.ring = new RingTrackStore({ hours: config.trackHours, maxPoints: config.trackMaxPoints });
     this.tracks = this.ring;
     this.syncResources();
@@ -212,8 +213,16 @@ export class MapService implements EventSink {
       const shift = shifter(crs);
       const layers: Record<string, MapFeature[]> = {};
       for (const layer of params.layers) {
-        const counts = this.heat.counts(layer, res, params.windowMinutes, match);
-        layers[layer] = this.heat.features(counts, z, x, y, this.config.buffer / EXTENT, params.hex, shift);
+        // the window's sums are shared by every tile of the same view for tileTtlMs (or until new events)
+        const aggKey = `${layer}|${res}|${params.windowMinutes}|${scope}|${filter.org?.join(',') ?? ''}`;
+        let agg = this.heatSums.get(aggKey);
+        if (!agg || (agg.version !== this.heat.version && Date.now() - agg.at >= this.config.tileTtlMs)) {
+          if (this.heatSums.size > 256) this.heatSums.clear();
+          agg = { version: this.heat.version, at: Date.now(), counts: this.heat.located(this.heat.counts(layer, res, params.windowMinutes, match)) };
+          this.heatSums.set(aggKey, agg);
+        }
+        const counts = agg.counts;
+        layers[layer] = this.heat.features(counts, z, x, y, this.config.buffer / EXTENT, params.hex, shift, crs !== 'wgs84');
       }
       return this.encode(layers, z, x, y, format);
     });

@@ -2,7 +2,7 @@
 import t from 'tap';
 import { abbreviate, thin } from '../../gateway/map/cluster-tile.js';
 import { gcj02ToBd09, shifter, wgs84ToGcj02 } from '../../gateway/map/crs.js';
-import { resolutionForZoom } from '../../gateway/map/heat.js';
+import { HeatIndex, resolutionForZoom } from '../../gateway/map/heat.js';
 import { latOf, lngOf, tileBounds, worldX, worldY } from '../../gateway/map/mercator.js';
 import { orgMatcher, within } from '../../gateway/map/scope.js';
 import { RingTrackStore, simplify } from '../../gateway/map/track-ring.js';
@@ -55,4 +55,24 @@ t.test('track ring: bounded, ordered, recent; Douglas-Peucker', async (t) => {
   t.same(simplify(zigzag, 10).map((p) => p.t), [0, 4, 5, 6, 10], 'keeps the 110 m spike, drops the straight parts');
   t.equal(simplify(zigzag, 1000).length, 2, 'a big tolerance keeps the ends');
   t.equal(simplify(zigzag, 0).length, 11);
+});
+
+t.test('heat: counts per window and org; the key budget bounds memory', async (t) => {
+  const heat = new HeatIndex({ resolutions: [9, 7, 5], maxWindowMinutes: 10, maxKeys: 1000 });
+  const now = Date.now();
+  for (let i = 0; i < 600; i++) heat.add('positions', now, i % 2 ? 'a/x' : 'b', 30 + i * 0.01, 114);
+  t.ok(heat.keys <= 1000 + 2 * 600, 'coarser resolutions keep counting');
+  t.ok(heat.dropped > 0, 'the finest resolution stopped at the budget');
+  const all = (org: string) => org !== '';
+  const at5 = [...heat.counts('positions', 5, 15, all, now).values()].reduce((a, b) => a + b, 0);
+  t.equal(at5, 600, 'res 5 counted every event');
+  const onlyA = [...heat.counts('positions', 5, 15, (o) => o.startsWith('a'), now).values()].reduce((a, b) => a + b, 0);
+  t.equal(onlyA, 300, 'per org');
+  const rolled = [...heat.counts('positions', 3, 15, all, now).values()].reduce((a, b) => a + b, 0);
+  t.equal(rolled, 600, 'coarser than stored: rolled up with cellToParent');
+  t.equal([...heat.counts('positions', 5, 15, all, now + 20 * 60_000).values()].length, 0, 'outside the window: nothing');
+  // ten minutes later the ring slot is reused: its keys are freed
+  const before = heat.keys;
+  heat.add('positions', now + 10 * 60_000, 'b', 30, 114);
+  t.ok(heat.keys < before, 'an expired minute frees its keys');
 });
