@@ -90,8 +90,8 @@ const stamp = Date.now().toString(36);
 const cases: { name: string; server: [string, Record<string, string>]; start: () => Promise<EventSink> }[] = [
   {
     name: 'kafka (acks -1, idempotent, gzip, linger 5 ms)',
-    server: ['kafka.sh', { KAFKA_PORT: '19592' }],
-    start: () => KafkaSink.start({ ...defaults.kafka, brokers: '127.0.0.1:19592', partitions: 12, topics: { positions: `bench${stamp}.p`, alarms: `bench${stamp}.a`, media: `bench${stamp}.m`, cases: `bench${stamp}.c` } }),
+    server: ['kafka.sh', { KAFKA_PORT: '19692' }],
+    start: () => KafkaSink.start({ ...defaults.kafka, brokers: '127.0.0.1:19692', partitions: 12, topics: { positions: `bench${stamp}.p`, alarms: `bench${stamp}.a`, media: `bench${stamp}.m`, cases: `bench${stamp}.c` } }),
   },
   {
     name: 'mqtt external (Mosquitto, QoS 1)',

@@ -1,5 +1,5 @@
 /**
- * Durable acknowledgement against a real Kafka (its own broker on 19392, scripts/kafka.sh):
+ * Durable acknowledgement against a real Kafka (its own broker on 19792, scripts/kafka.sh):
  * three terminals report through the whole gateway; Kafka is stopped for 30 s mid-stream and
  * started again. While it is down no report is acknowledged (the gateway holds them, and
  * says so in dipper_sink_held_events); once it is back every report is acknowledged, every
@@ -19,7 +19,7 @@ t.setTimeout(20 * 60_000);
 const OUTAGE_MS = 30_000;
 const BASE = Date.UTC(2026, 2, 1, 0, 0, 0);
 
-const broker = await kafka(t, 19392);
+const broker = await kafka(t, 19792);
 
 t.test('Kafka down for 30 s: nothing acknowledged while down, nothing lost, order kept', async (t) => {
   const topic = `outage${Date.now().toString(36)}.positions`;

@@ -2,6 +2,13 @@
  * Real servers for the sink tests, through the project's own scripts (which install them on
  * first use). Each test file starts its own instance on its own ports and stops it at the end;
  * a script that fails fails the test with its output, never a skip.
+ *
+ * Ports in use (Kafka takes port+1 for its controller, InfluxDB port+2 for its RPC), so that files
+ * running in parallel never share a server another one stops:
+ *   Kafka 19292 sinks/kafka, 19492 sinks/gateway-sinks, 19592 map/standalone, 19692 bench:sinks,
+ *         19792 sinks/kafka-outage (stops and starts its broker), 19392 bench:e2e
+ *   Mosquitto 11893 sinks/mqtt-external (restarts it), 11903 sinks/gateway-sinks, 11913 bench:sinks
+ *   InfluxDB 18096 sinks/influx (restarts it), 18106 sinks/gateway-sinks, 18116 bench:sinks
  */
 import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
