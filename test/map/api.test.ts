@@ -392,3 +392,28 @@ t.test('tracks: the ring in time order, simplified over long spans; CRS shifts o
   t.equal(detail.live.lng, gcj.items.find((i) => i.id === d.terminal)!.lng, 'detail shifted the same way');
   t.equal(detail.device.org, d.org, 'registry data in the detail');
 });
+
+t.test('registry resources follow reloads; tiles shift with crs', async (t) => {
+  const { server, base } = await startMapServer(t, { tokens: false });
+  t.ok(server.map.index.has(CAMERA.id), 'the camera is on the map');
+  const [x, y] = tileOf(CAMERA.lng, CAMERA.lat, 15);
+  const wgs = (await (await get(base, `/tiles/clusters/15/${x}/${y}.geojson`)).json()) as { features: { geometry: { coordinates: [number, number] }; properties: { id: string } }[] };
+  const gcj = await get(base, `/tiles/clusters/15/${x}/${y}.geojson?crs=gcj02`);
+  const shifted = gcj.status === 204 ? [] : ((await gcj.json()) as typeof wgs).features;
+  const cam = wgs.features.find((f) => f.properties.id === CAMERA.id)!;
+  t.same(cam.geometry.coordinates, [CAMERA.lng, CAMERA.lat], 'WGS-84 by default');
+  const camGcj = shifted.find((f) => f.properties.id === CAMERA.id);
+  // the GCJ-02 point moved ~500 m east: it may have left this z15 tile, which is the point of shifting before projection
+  if (camGcj) t.ok(camGcj.geometry.coordinates[0] > CAMERA.lng + 0.004, 'shifted east');
+  else t.pass('shifted out of the WGS-84 tile');
+  const [gx, gy] = tileOf(CAMERA.lng + 0.0048, CAMERA.lat - 0.0025, 15);
+  const there = (await (await get(base, `/tiles/clusters/15/${gx}/${gy}.geojson?crs=gcj02`)).json()) as typeof wgs;
+  t.ok(there.features.some((f) => f.properties.id === CAMERA.id), 'found in the tile of its GCJ-02 position');
+
+  // the registry file loses the camera: after a reload and the map's sync it is gone
+  const { writeFileSync } = await import('node:fs');
+  writeFileSync(server.gateway.config.devices, JSON.stringify({ terminals: JIANGHAN, resources: [] }));
+  server.gateway.registry.reload();
+  server.map.syncResources();
+  t.notOk(server.map.index.has(CAMERA.id), 'removed with the registry entry');
+});
