@@ -1,0 +1,157 @@
+/**
+ * A gateway as its own process (`gateway/main.ts`, exactly what `npm start` runs), on loopback
+ * ports chosen by the system, for the benchmarks, floods, chaos and soak scripts: they need
+ * its CPU and RSS apart from the load's, and the chaos scripts SIGKILL it. Ports are read from
+ * the gateway's own "listening" log line.
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+
+export interface GatewayPorts {
+  jt808: number;
+  http: number;
+  mqtt: number | null;
+}
+
+export interface GatewayProcessOptions {
+  /** Extra settings merged over the loopback defaults (the config file's shape). */
+  config?: Record<string, unknown>;
+  /** DIPPER_* variables (e.g. DIPPER_KAFKA_BROKERS). */
+  env?: Record<string, string>;
+  /** Fixed ports (a restarted gateway must come back where its terminals reconnect). */
+  ports?: { jt808?: number; http?: number; mqtt?: number };
+  /** Node flags, e.g. --max-semi-space-size. */
+  nodeFlags?: string[];
+  /** Reuse a data directory (restarts); otherwise a fresh temporary one, removed by stop(). */
+  dataDir?: string;
+  /** Where the gateway's log goes (default: discarded after the listening line). */
+  logTo?: (line: string) => void;
+}
+
+export interface GatewayProcess {
+  readonly pid: number;
+  readonly ports: GatewayPorts;
+  readonly dataDir: string;
+  readonly child: ChildProcess;
+  /** CPU seconds (user + system) used so far, from /proc. */
+  cpuSeconds(): number;
+  /** Resident set size in bytes, from /proc. */
+  rssBytes(): number;
+  /** Open file descriptors. */
+  openFiles(): number;
+  /** SIGTERM and wait (graceful); SIGKILL after `graceMs`. */
+  stop(graceMs?: number): Promise<number | null>;
+  /** SIGKILL and wait. */
+  kill(): Promise<void>;
+  readonly exited: Promise<number | null>;
+}
+
+const ROOT = new URL('../..', import.meta.url).pathname;
+const CLOCK_TICKS = 100;
+
+export async function startGatewayProcess(options: GatewayProcessOptions = {}): Promise<GatewayProcess> {
+  const ownDir = !options.dataDir;
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'dipper-bench-'));
+  const configFile = join(dataDir, 'bench-config.json');
+  const config = {
+    jt808: { host: '127.0.0.1', port: options.ports?.jt808 ?? 0, udp: false, ...((options.config?.jt808 as object) ?? {}) },
+    http: { host: '127.0.0.1', port: options.ports?.http ?? 0 },
+    mqtt: { host: '127.0.0.1', port: options.ports?.mqtt ?? 0, wsPort: 0 },
+    dataDir,
+    auth: { secret: 'bench-secret' },
+    log: { level: 'info' },
+    ...Object.fromEntries(Object.entries(options.config ?? {}).filter(([k]) => k !== 'jt808')),
+  };
+  writeFileSync(configFile, JSON.stringify(config));
+  const child = spawn(process.execPath, [...(options.nodeFlags ?? []), '--import', 'tsx', 'gateway/main.ts', '--config', configFile], {
+    cwd: ROOT,
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-4000);
+    options.logTo?.(d.toString());
+  });
+  const ports = await new Promise<GatewayPorts>((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    let found = false;
+    lines.on('line', (line) => {
+      options.logTo?.(line);
+      if (found) return;
+      try {
+        const entry = JSON.parse(line) as { msg?: string; ports?: GatewayPorts };
+        if (entry.msg === 'dipper gateway listening' && entry.ports) {
+          found = true;
+          resolve(entry.ports);
+        }
+      } catch {
+        // not JSON: ignore
+      }
+    });
+    void exited.then((code) => found || reject(new Error(`gateway exited (${code}) before listening: ${stderr}`)));
+  });
+  const pid = child.pid!;
+  const stat = () => {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return text.slice(text.lastIndexOf(')') + 2).split(' ');
+  };
+  const cleanup = () => {
+    if (ownDir) rmSync(dataDir, { recursive: true, force: true });
+  };
+  return {
+    pid,
+    ports,
+    dataDir,
+    child,
+    exited,
+    cpuSeconds() {
+      try {
+        const f = stat();
+        return (Number(f[11]) + Number(f[12])) / CLOCK_TICKS;
+      } catch {
+        return NaN;
+      }
+    },
+    rssBytes() {
+      try {
+        const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+        return m ? Number(m[1]) * 1024 : NaN;
+      } catch {
+        return NaN;
+      }
+    },
+    openFiles() {
+      try {
+        return readdirCount(`/proc/${pid}/fd`);
+      } catch {
+        return NaN;
+      }
+    },
+    async stop(graceMs = 20_000) {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        cleanup();
+        return child.exitCode;
+      }
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      const code = await exited;
+      clearTimeout(timer);
+      cleanup();
+      return code;
+    },
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+function readdirCount(dir: string): number {
+  return readdirSync(dir).length;
+}

@@ -1,0 +1,43 @@
+/**
+ * Runs the project's load runner (`simulators/load.ts`, i.e. `npm run load`) as a child process
+ * against a gateway and returns its JSON report.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { RunReport } from '../../simulators/report.js';
+
+const ROOT = new URL('../..', import.meta.url).pathname;
+
+export interface LoadRunOptions {
+  port: number;
+  connections: number;
+  rate: number;
+  rampS: number;
+  durationS: number;
+  workers?: number;
+  seed?: number;
+  phoneOffset?: number;
+  /** Called once the runner has started (e.g. to schedule samples). */
+  onStart?: () => void;
+}
+
+export async function runLoad(o: LoadRunOptions): Promise<RunReport> {
+  const dir = mkdtempSync(join(tmpdir(), 'dipper-load-'));
+  const report = join(dir, 'report.json');
+  const args = ['--import', 'tsx', 'simulators/load.ts', '--port', String(o.port), '--connections', String(o.connections), '--rate', String(o.rate), '--ramp', String(o.rampS), '--duration', String(o.durationS), '--seed', String(o.seed ?? 1), '--report', report];
+  if (o.workers) args.push('--workers', String(o.workers));
+  if (o.phoneOffset) args.push('--phone-offset', String(o.phoneOffset));
+  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+  o.onStart?.();
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  try {
+    if (code !== 0) throw new Error(`load runner exited ${code}: ${stderr}`);
+    return JSON.parse(readFileSync(report, 'utf8')) as RunReport;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
