@@ -205,7 +205,9 @@ export async function fuzzSessions(count: number, options: FuzzOptions = {}): Pr
       for (const chunk of stream.answers)
         splitter.push(chunk, (data) => {
           const r = decodeFrame(data);
-          if (r.ok && r.message.msgId === 0x8001 && (r.message.body as { ackSerial: number; result: number }).ackSerial === s && (r.message.body as { result: number }).result === 0) answered = true;
+          if (!r.ok || r.message.msgId !== 0x8001 || 'part' in r.message) return;
+          const body = r.message.body as { ackSerial: number; result: number };
+          if (body.ackSerial === s && body.result === 0) answered = true;
         }, () => undefined);
       if (!answered) await new Promise((r) => setTimeout(r, 5));
     }
