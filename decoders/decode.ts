@@ -37,6 +37,10 @@ export function decodeFrame(data: Buffer, options?: DecodeOptions): DecodeResult
   return decodeBody(header, data, start, end);
 }
 
+const EMPTY = Buffer.alloc(0);
+const topReader = new Reader(EMPTY);
+const topContext: BodyContext = { version: '2013', msgId: 0 };
+
 /** Decodes a whole body (one frame's, or reassembled parts') for a parsed header; the header object becomes the message. */
 export function decodeBody(header: Header, buf: Buffer, start = 0, end = buf.length): DecodeResult {
   const codec = codecFor(header.msgId);
@@ -47,12 +51,21 @@ export function decodeBody(header: Header, buf: Buffer, start = 0, end = buf.len
     message.body = raw;
     return { ok: true, message };
   }
-  const ctx: BodyContext = { version: header.version, msgId: header.msgId };
+  // one cursor and context reused for every top-level body (decoding never re-enters here)
+  const r = topReader;
+  r.buf = buf;
+  r.pos = start;
+  r.end = end;
+  const ctx = topContext;
+  ctx.version = header.version;
+  ctx.msgId = header.msgId;
   try {
-    message.body = codec.decode(new Reader(buf, start, end), ctx);
+    message.body = codec.decode(r, ctx);
     message.version = ctx.version;
+    r.buf = EMPTY; // hold no frame past its decoding
     return { ok: true, message };
   } catch (e) {
+    r.buf = EMPTY;
     if (e instanceof Jt808Error) return { ok: false, error: e, header };
     // a bug in a body decoder must still not escape as an untyped throw
     return { ok: false, error: new Jt808Error('malformed', `decoder for 0x${header.msgId.toString(16).padStart(4, '0')} failed: ${String(e)}`), header };

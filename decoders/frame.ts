@@ -32,21 +32,28 @@ export function unframe(content: Buffer): Buffer | Jt808Error {
 
 /**
  * unframe over content[start, end) of a larger buffer (the splitter's chunk). The common
- * case, nothing escaped, is one pass that XORs and watches for 0x7d, then one view.
+ * case, nothing escaped, is one pass that XORs (and watches for 0x7d unless the caller knows
+ * there is none), then one view.
  */
-export function unframeRange(buf: Buffer, start: number, end: number): Buffer | Jt808Error {
+export function unframeRange(buf: Buffer, start: number, end: number, mayBeEscaped = true): Buffer | Jt808Error {
   const last = end - 1;
   let sum = 0;
   let escaped = false;
-  for (let i = start; i < last; i++) {
-    const b = buf[i]!;
-    if (b === ESC) {
-      escaped = true;
-      break;
+  if (mayBeEscaped) {
+    for (let i = start; i < last; i++) {
+      const b = buf[i]!;
+      if (b === ESC) {
+        escaped = true;
+        break;
+      }
+      sum ^= b;
     }
-    sum ^= b;
+    escaped ||= buf[last] === ESC;
+  } else {
+    // the caller knows no 0x7d lies in [start, end): the check-byte XOR alone
+    for (let i = start; i < last; i++) sum ^= buf[i]!;
   }
-  if (!escaped && buf[last] !== ESC) {
+  if (!escaped) {
     const n = end - start;
     if (n > MAX_UNESCAPED) return new Jt808Error('too_long', `${n} bytes unescaped, at most ${MAX_UNESCAPED}`);
     if (n < MIN_UNESCAPED) return new Jt808Error('truncated', `${n} bytes, a frame needs at least ${MIN_UNESCAPED}`);

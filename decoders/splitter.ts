@@ -1,5 +1,5 @@
 import { Jt808Error } from './errors.js';
-import { FLAG, MAX_ESCAPED, unframeRange } from './frame.js';
+import { ESC, FLAG, MAX_ESCAPED, unframeRange } from './frame.js';
 
 export interface SplitterOptions {
   /** Longest escaped frame accepted, flags excluded (default: the standard's bound). */
@@ -65,8 +65,11 @@ export class FrameSplitter {
         else pos = this.finish(content, 0, content.length, onFrame, onError) ? end + 1 : end;
       }
     }
+    // where the next 0x7d is, found once per occurrence (they are rare): frames before it
+    // need no escape scan at all. -2 = not looked up yet, -1 = none in the rest of the chunk.
+    let escAt = -2;
     while (pos < len) {
-      const start = chunk.indexOf(FLAG, pos);
+      const start = chunk[pos] === FLAG ? pos : chunk.indexOf(FLAG, pos);
       if (start === -1) {
         this.junkBytes += len - pos;
         return;
@@ -87,7 +90,9 @@ export class FrameSplitter {
         pos = end;
         continue;
       }
-      pos = this.finish(chunk, start + 1, end, onFrame, onError) ? end + 1 : end;
+      if (escAt === -2 || (escAt !== -1 && escAt <= start)) escAt = chunk.indexOf(ESC, start + 1);
+      const escaped = escAt !== -1 && escAt < end;
+      pos = this.finish(chunk, start + 1, end, onFrame, onError, escaped) ? end + 1 : end;
     }
   }
 
@@ -121,9 +126,9 @@ export class FrameSplitter {
     }
   }
 
-  private finish(buf: Buffer, start: number, end: number, onFrame: FrameHandler, onError: FrameErrorHandler): boolean {
+  private finish(buf: Buffer, start: number, end: number, onFrame: FrameHandler, onError: FrameErrorHandler, mayBeEscaped = true): boolean {
     // a view without the check byte; nothing is copied when nothing is escaped
-    const data = unframeRange(buf, start, end);
+    const data = unframeRange(buf, start, end, mayBeEscaped);
     if (data instanceof Jt808Error) {
       this.reject(data, buf.subarray(start, end), onError);
       return false;

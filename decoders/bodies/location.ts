@@ -71,6 +71,16 @@ declare module '../message.js' {
 }
 
 function readBasic(r: Reader, ctx: BodyContext): LocationBasic {
+  return readLocation(r, ctx, false);
+}
+
+/**
+ * The 28-byte block, plus the additional items when `withItems`: the object is built in one
+ * literal so every report shares one shape (the hot path's cheapest form).
+ */
+function readLocation(r: Reader, ctx: BodyContext, withItems: true): LocationReport;
+function readLocation(r: Reader, ctx: BodyContext, withItems: false): LocationBasic;
+function readLocation(r: Reader, ctx: BodyContext, withItems: boolean): LocationBasic | LocationReport {
   const at = r.need(28, 'location basic block (28 bytes)');
   const b = r.buf;
   const alarm = b[at]! * 0x1000000 + ((b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!);
@@ -82,18 +92,14 @@ function readBasic(r: Reader, ctx: BodyContext): LocationBasic {
   const heading = (b[at + 20]! << 8) | b[at + 21]!;
   r.pos = at + 22;
   const time = r.timeIso();
-  return {
-    alarm,
-    status,
-    lat: (status & 0x4) !== 0 && rawLat !== 0 ? -rawLat / 1e6 : rawLat / 1e6,
-    lng: (status & 0x8) !== 0 && rawLng !== 0 ? -rawLng / 1e6 : rawLng / 1e6,
-    altitude: alt > 0x7fff ? alt - 0x10000 : alt,
-    speed,
-    heading,
-    time,
-    alarms: alarmNames(alarm, ctx.version),
-    flags: statusNames(status, ctx.version),
-  };
+  const lat = (status & 0x4) !== 0 && rawLat !== 0 ? -rawLat / 1e6 : rawLat / 1e6;
+  const lng = (status & 0x8) !== 0 && rawLng !== 0 ? -rawLng / 1e6 : rawLng / 1e6;
+  const altitude = alt > 0x7fff ? alt - 0x10000 : alt;
+  const alarms = alarmNames(alarm, ctx.version);
+  const flags = statusNames(status, ctx.version);
+  if (!withItems) return { alarm, status, lat, lng, altitude, speed, heading, time, alarms, flags };
+  const extras = readItems(r);
+  return { alarm, status, lat, lng, altitude, speed, heading, time, alarms, flags, extras };
 }
 
 function writeBasic(w: Writer, v: LocationBasic): void {
@@ -117,9 +123,7 @@ export const locationBasic: Field<LocationBasic> = {
 };
 
 function readReport(r: Reader, ctx: BodyContext): LocationReport {
-  const basic = readBasic(r, ctx) as LocationReport;
-  basic.extras = readItems(r);
-  return basic;
+  return readLocation(r, ctx, true);
 }
 
 function writeReport(w: Writer, v: LocationReport): void {
