@@ -55,7 +55,7 @@ export async function startStandalone(config: Config, log: Logger): Promise<Stan
   const map = new MapService(config.map, config.h3, registry);
   const positions = new PositionsIndex();
   // a Gateway without listeners: the API's shared services (config, registry, metrics); no sessions
-  const gateway = new Gateway({ config, log, sinks: [], registry, metrics: new Metrics() });
+  const gateway = new Gateway({ config, log, sinks: [], registry, metrics: new Metrics({ defaults: true }) }); // a replica reports its own process metrics (lag, CPU, memory)
   map.observe(gateway.metrics);
 
   const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
