@@ -10,7 +10,7 @@
  *   npm run bench:e2e -- [--terminals 1000,10000,19000] [--sinks embedded,kafka]
  *                        [--rate embedded=20000,kafka=6000] [--ramp 15] [--duration 20]
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { startGatewayProcess } from './harness/gateway-process.js';
@@ -57,8 +57,7 @@ async function one(sink: 'embedded' | 'kafka', terminals: number, load: 'capacit
     const idleRss = gw.rssBytes();
     const rampS = Number(values.ramp ?? (terminals >= 10_000 ? 20 : 5));
     const sample = async () => ({ at: performance.now(), cpu: gw.cpuSeconds(), rss: gw.rssBytes(), m: await scrape(gw.ports.http) });
-    let first: Awaited<ReturnType<typeof sample>> | undefined;
-    let last: Awaited<ReturnType<typeof sample>> | undefined;
+    const samples: Promise<Awaited<ReturnType<typeof sample>> | undefined>[] = [];
     const timers: NodeJS.Timeout[] = [];
     const report = await runLoad({
       port: gw.ports.jt808,
@@ -68,13 +67,13 @@ async function one(sink: 'embedded' | 'kafka', terminals: number, load: 'capacit
       durationS,
       workers: 2,
       onStart: () => {
-        // the hold window: from 2 s after the ramp to 1 s before the end
-        timers.push(setTimeout(() => void sample().then((s) => (first = s)), (rampS + 2) * 1000));
-        timers.push(setTimeout(() => void sample().then((s) => (last = s)), (rampS + durationS - 1) * 1000));
+        // the hold window: from 2 s after the ramp to 1 s before the end (a scrape of a saturated gateway may be slow: kept as a promise)
+        for (const at of [rampS + 2, rampS + durationS - 1]) timers.push(setTimeout(() => samples.push(sample().catch(() => undefined)), at * 1000));
       },
     });
     timers.forEach(clearTimeout);
-    if (!first || !last) throw new Error('the load ended before the hold window was sampled');
+    const [first, last] = await Promise.all(samples);
+    if (!first || !last) throw new Error('the gateway did not answer /metrics in the hold window');
     const dt = (last.at - first.at) / 1000;
     const locations = metric(last.m, 'dipper_frames_in_total{msg_id="0x0200"}') - metric(first.m, 'dipper_frames_in_total{msg_id="0x0200"}');
     const acks = metric(last.m, 'dipper_replies_total{kind="0x8001"}') - metric(first.m, 'dipper_replies_total{kind="0x8001"}');
@@ -146,18 +145,39 @@ async function memory(terminals: number): Promise<MemoryRow> {
 async function main(): Promise<void> {
   const rows: E2eRow[] = [];
   const memoryRows: MemoryRow[] = [];
-  for (const n of terminalCounts) memoryRows.push(await memory(n));
+  const failures: { load: string; sink: string; terminals: number; error: string }[] = [];
+  if (sinks.includes('embedded')) for (const n of terminalCounts) memoryRows.push(await memory(n));
   if (sinks.includes('kafka')) {
     await script('kafka', 'reset', { KAFKA_PORT: String(KAFKA_PORT) });
     await script('kafka', 'start', { KAFKA_PORT: String(KAFKA_PORT) });
   }
   try {
-    for (const sink of sinks) for (const n of terminalCounts) for (const load of ['nominal', 'capacity'] as const) rows.push(await one(sink, n, load));
+    for (const sink of sinks)
+      for (const n of terminalCounts)
+        for (const load of ['nominal', 'capacity'] as const) {
+          try {
+            rows.push(await one(sink, n, load));
+          } catch (e) {
+            console.log(`${load} ${sink} ${n}: failed: ${(e as Error).message}`);
+            failures.push({ load, sink, terminals: n, error: (e as Error).message });
+          }
+        }
   } finally {
     if (sinks.includes('kafka')) await script('kafka', 'stop', { KAFKA_PORT: String(KAFKA_PORT) });
   }
   mkdirSync('bench/results', { recursive: true });
-  writeFileSync('bench/results/e2e.json', JSON.stringify({ machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, loadavg: os.loadavg() }, at: new Date().toISOString(), offeredPerS: offeredBySink, durationS, rows, memory: memoryRows }, null, 2) + '\n');
+  // a partial run (some sinks or sizes) replaces its own rows and keeps the others
+  try {
+    const before = JSON.parse(readFileSync('bench/results/e2e.json', 'utf8')) as { rows: E2eRow[]; memory: MemoryRow[] };
+    const key = (r: E2eRow) => `${r.load}/${r.sink}/${r.terminals}`;
+    const fresh = new Set(rows.map(key));
+    rows.unshift(...before.rows.filter((r) => !fresh.has(key(r))));
+    const measured = new Set(memoryRows.map((r) => r.terminals));
+    memoryRows.unshift(...before.memory.filter((r) => !measured.has(r.terminals)));
+  } catch {
+    // no earlier results
+  }
+  writeFileSync('bench/results/e2e.json', JSON.stringify({ machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, loadavg: os.loadavg() }, at: new Date().toISOString(), offeredPerS: offeredBySink, durationS, rows, memory: memoryRows, failures }, null, 2) + '\n');
 }
 
 await main();

@@ -1,0 +1,216 @@
+/**
+ * `npm run bench:floods`: abuse against one gateway process, each flood alone and bounded in
+ * count and time, while a well-behaved terminal reports every 20 ms. Verdict per flood: the
+ * gateway is still up (its process alive, /metrics answering) and the terminal's median ack
+ * latency stays within 2x of its unloaded median. Writes bench/results/floods.json; exits 1 on
+ * a failed verdict.
+ *
+ *   npm run bench:floods -- [--seconds 6]
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import type { Socket } from 'node:net';
+import { parseArgs } from 'node:util';
+import { encode } from '../decoders/index.js';
+import { registrationBody } from '../test/gateway/helpers/terminal.js';
+import { startGatewayProcess } from './harness/gateway-process.js';
+import { Probe } from './harness/probe.js';
+import type { LatencySummary } from './harness/probe.js';
+
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '6' } } });
+const seconds = Number(values.seconds);
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A socket from a loopback source address (the gateway caps connections per IP at 500). */
+function open(port: number, source: number): Promise<Socket> {
+  return new Promise((resolve) => {
+    const s = connect({ port, host: '127.0.0.1', localAddress: `127.0.0.${source}` });
+    s.on('error', () => undefined);
+    s.once('connect', () => resolve(s));
+    s.once('close', () => resolve(s));
+  });
+}
+
+interface Flood {
+  name: string;
+  what: string;
+  /** Runs until `stop()` says so; returns what it did (counts). */
+  run(ports: { jt808: number; http: number }, stopped: () => boolean): Promise<Record<string, number>>;
+}
+
+const random = (n: number) => {
+  const b = Buffer.alloc(n);
+  for (let i = 0; i < n; i++) b[i] = (Math.random() * 256) | 0;
+  return b;
+};
+
+const FLOODS: Flood[] = [
+  {
+    name: 'connect-storm',
+    what: '20,000 connections opened and dropped at once (200 in parallel, 40 source addresses)',
+    async run({ jt808 }) {
+      let done = 0;
+      let next = 0;
+      const worker = async () => {
+        while (next < 20_000) {
+          const i = next++;
+          const s = await open(jt808, 10 + (i % 40));
+          s.destroy();
+          done++;
+        }
+      };
+      await Promise.all(Array.from({ length: 200 }, worker));
+      return { connections: done };
+    },
+  },
+  {
+    name: 'slowloris-808',
+    what: '2,000 JT/T 808 connections each sending one byte of a frame every 2 s',
+    async run({ jt808 }, stopped) {
+      const sockets = await Promise.all(Array.from({ length: 2000 }, (_, i) => open(jt808, 60 + (i % 5))));
+      const frame = encode({ msgId: 0x0100, version: '2013', phone: '013800000099', serial: 0, body: registrationBody() });
+      let pos = 0;
+      let bytes = 0;
+      while (!stopped()) {
+        for (const s of sockets) if (!s.destroyed) (s.write(frame.subarray(pos % frame.length, (pos % frame.length) + 1)), bytes++);
+        pos++;
+        await sleep(2000);
+      }
+      const open808 = sockets.filter((s) => !s.destroyed).length;
+      sockets.forEach((s) => s.destroy());
+      return { connections: sockets.length, bytes, stillOpen: open808 };
+    },
+  },
+  {
+    name: 'slowloris-http',
+    what: '1,000 HTTP connections each sending a request header one line every 2 s',
+    async run({ http }, stopped) {
+      const sockets = await Promise.all(Array.from({ length: 1000 }, (_, i) => open(http, 70 + (i % 3))));
+      sockets.forEach((s) => s.write('GET /api/terminals HTTP/1.1\r\nHost: x\r\n'));
+      let lines = 0;
+      while (!stopped()) {
+        for (const s of sockets) if (!s.destroyed) (s.write(`X-Slow-${lines}: y\r\n`), lines++);
+        await sleep(2000);
+      }
+      const still = sockets.filter((s) => !s.destroyed).length;
+      sockets.forEach((s) => s.destroy());
+      return { connections: sockets.length, headerLines: lines, stillOpen: still };
+    },
+  },
+  {
+    name: 'random-bytes',
+    what: '200 connections, each writing 4 KB of random bytes every 10 ms (reconnecting when closed)',
+    async run({ jt808 }, stopped) {
+      let bytes = 0;
+      let connections = 0;
+      await Promise.all(
+        Array.from({ length: 200 }, async (_, i) => {
+          while (!stopped()) {
+            const s = await open(jt808, 80 + (i % 2));
+            connections++;
+            while (!stopped() && !s.destroyed) {
+              s.write(random(4096));
+              bytes += 4096;
+              await sleep(10);
+            }
+            s.destroy();
+          }
+        }),
+      );
+      return { connections, bytes };
+    },
+  },
+  {
+    name: 'http-on-808',
+    what: 'HTTP requests on the JT/T 808 port, 100 connections at a time',
+    async run({ jt808 }, stopped) {
+      let requests = 0;
+      await Promise.all(
+        Array.from({ length: 100 }, async (_, i) => {
+          while (!stopped()) {
+            const s = await open(jt808, 90 + (i % 2));
+            s.write('GET / HTTP/1.1\r\nHost: gateway\r\n\r\n');
+            requests++;
+            await new Promise((r) => (s.once('close', r), setTimeout(r, 1000)));
+            s.destroy();
+          }
+        }),
+      );
+      return { requests };
+    },
+  },
+  {
+    name: 'oversized-frames',
+    what: '100 connections sending 64 KB frames (0x7e, 64 KB of body, 0x7e) in a loop',
+    async run({ jt808 }, stopped) {
+      let frames = 0;
+      const big = Buffer.concat([Buffer.from([0x7e, 0x02, 0x00]), Buffer.alloc(65_536, 0x41), Buffer.from([0x7e])]);
+      await Promise.all(
+        Array.from({ length: 100 }, async (_, i) => {
+          while (!stopped()) {
+            const s = await open(jt808, 95 + (i % 2));
+            while (!stopped() && !s.destroyed) {
+              s.write(big);
+              frames++;
+              await sleep(20);
+            }
+            s.destroy();
+          }
+        }),
+      );
+      return { frames };
+    },
+  },
+  {
+    name: 'registration-spam',
+    what: '20 terminals each sending 0x0100 registrations as fast as answered (pipelined 10 deep)',
+    async run({ jt808 }, stopped) {
+      let sent = 0;
+      await Promise.all(
+        Array.from({ length: 20 }, async (_, i) => {
+          const s = await open(jt808, 100);
+          let serial = 0;
+          while (!stopped() && !s.destroyed) {
+            for (let k = 0; k < 10; k++) s.write(encode({ msgId: 0x0100, version: '2013', phone: `01380001${String(i).padStart(4, '0')}`, serial: serial++ & 0xffff, body: registrationBody() }));
+            sent += 10;
+            await sleep(5);
+          }
+          s.destroy();
+        }),
+      );
+      return { registrations: sent };
+    },
+  },
+];
+
+async function main(): Promise<number> {
+  const gw = await startGatewayProcess({ env: { DIPPER_DELIVERY: 'fast' } });
+  const results: { name: string; what: string; did: Record<string, number>; latencyMs: LatencySummary; gatewayUp: boolean; rssMB: number; verdict: 'pass' | 'fail' }[] = [];
+  let baseline: LatencySummary | undefined;
+  try {
+    const probe = await Probe.start(gw.ports.jt808);
+    baseline = await probe.measure(seconds * 1000);
+    console.log(`unloaded: p50 ${baseline.p50} ms, p99 ${baseline.p99} ms (n ${baseline.n})`);
+    for (const flood of FLOODS) {
+      let stop = false;
+      const running = flood.run(gw.ports, () => stop);
+      const latency = await probe.measure(seconds * 1000);
+      stop = true;
+      const did = await running;
+      const alive = gw.child.exitCode === null && (await fetch(`http://127.0.0.1:${gw.ports.http}/metrics`).then((r) => r.ok, () => false));
+      const verdict = alive && latency.unanswered === 0 && latency.p50 <= 2 * baseline.p50 ? 'pass' : 'fail';
+      results.push({ name: flood.name, what: flood.what, did, latencyMs: latency, gatewayUp: alive, rssMB: Math.round(gw.rssBytes() / 1048576), verdict });
+      console.log(`${verdict.toUpperCase()} ${flood.name}: ${JSON.stringify(did)}; probe p50 ${latency.p50} ms (${(latency.p50 / baseline.p50).toFixed(2)}x), p99 ${latency.p99} ms, unanswered ${latency.unanswered}; gateway ${alive ? 'up' : 'DOWN'}`);
+      await sleep(1500);
+    }
+    probe.close();
+  } finally {
+    await gw.stop();
+  }
+  mkdirSync('bench/results', { recursive: true });
+  writeFileSync('bench/results/floods.json', JSON.stringify({ at: new Date().toISOString(), seconds, baselineMs: baseline, floods: results }, null, 2) + '\n');
+  return results.every((r) => r.verdict === 'pass') ? 0 : 1;
+}
+
+process.exit(await main());
