@@ -73,7 +73,11 @@ const FLOODS: Flood[] = [
       let pos = 0;
       let bytes = 0;
       while (!stopped()) {
-        for (const s of sockets) if (!s.destroyed) (s.write(frame.subarray(pos % frame.length, (pos % frame.length) + 1)), bytes++);
+        for (const s of sockets) {
+          if (s.destroyed) continue;
+          s.write(frame.subarray(pos % frame.length, (pos % frame.length) + 1));
+          bytes++;
+        }
         pos++;
         await sleep(2000);
       }
@@ -90,7 +94,11 @@ const FLOODS: Flood[] = [
       sockets.forEach((s) => s.write('GET /api/terminals HTTP/1.1\r\nHost: x\r\n'));
       let lines = 0;
       while (!stopped()) {
-        for (const s of sockets) if (!s.destroyed) (s.write(`X-Slow-${lines}: y\r\n`), lines++);
+        for (const s of sockets) {
+          if (s.destroyed) continue;
+          s.write(`X-Slow-${lines}: y\r\n`);
+          lines++;
+        }
         await sleep(2000);
       }
       const still = sockets.filter((s) => !s.destroyed).length;
