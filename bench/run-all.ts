@@ -92,5 +92,9 @@ if (chaos.length) {
 const soak = all.soak as Json | undefined;
 if (soak) md.push(`**Soak** (\`npm run soak -- --minutes ${soak.minutes}\`, ${n(soak.connections)} terminals, ${soak.rate} reports/s): ${soak.verdict}; last quarter vs second: RSS ${soak.drift.rssPct}%, heap ${soak.drift.heapPct}%, handles ${soak.drift.handlesPct}%, open files ${soak.drift.filesPct}%.`, '');
 writeFileSync('bench/results.md', md.join('\n'));
+// README shows the same table, between its markers (only that span is rewritten)
+const readme = readFileSync('README.md', 'utf8');
+const span = /(<!-- bench-results:start -->\n)[\s\S]*?(<!-- bench-results:end -->)/;
+if (span.test(readme)) writeFileSync('README.md', readme.replace(span, (_, a: string, b: string) => `${a}${md.join('\n')}\n${b}`));
 console.log(`\nwrote bench/results.json and bench/results.md${failed.length ? `; failed: ${failed.join(', ')}` : ''}`);
 process.exit(failed.length ? 1 : 0);
