@@ -134,7 +134,7 @@ async function memory(terminals: number): Promise<MemoryRow> {
     });
     clearTimeout(timer);
     const online = metric(m, 'dipper_connections');
-    const row: MemoryRow = { terminals, online, idleRssMB: Math.round(idle / 1048576), rssMB: Math.round(rss / 1048576), rssPerConnectionKB: Number(((rss - idle) / Math.max(1, online) / 1024).toFixed(1)), heapUsedMB: Math.round(metric(m, 'nodejs_heap_size_used_bytes') / 1048576) };
+    const row: MemoryRow = { terminals, online, idleRssMB: Math.round(idle / 1048576), rssMB: Math.round(rss / 1048576), rssPerConnectionKB: Number(((rss - idle) / Math.max(1, online) / 1024).toFixed(1)), heapUsedMB: Math.round(metric(m, 'dipper_nodejs_heap_size_used_bytes') / 1048576) };
     console.log(`memory   ${String(terminals).padStart(6)} connections: ${online} open, RSS ${row.rssMB} MB (idle ${row.idleRssMB} MB): ${row.rssPerConnectionKB} KB per connection`);
     return row;
   } finally {
