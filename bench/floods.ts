@@ -2,14 +2,17 @@
  * `npm run bench:floods`: abuse against one gateway process, each flood alone and bounded in
  * count and time, while a well-behaved terminal reports every 20 ms. Verdict per flood: the
  * gateway is still up (its process alive, /metrics answering) and the terminal's median ack
- * latency stays within 2x of its unloaded median. Writes bench/results/floods.json; exits 1 on
+ * latency stays within 2x of its unloaded median. Each flood runs in its own process, so the
+ * measuring terminal's event loop is not the attacker's. Writes bench/results/floods.json; exits 1 on
  * a failed verdict.
  *
  *   npm run bench:floods -- [--seconds 6]
  */
+import { fork } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { encode } from '../decoders/index.js';
 import { registrationBody } from '../test/gateway/helpers/terminal.js';
@@ -192,6 +195,16 @@ const FLOODS: Flood[] = [
   },
 ];
 
+/** The flood runs in a child process: the probe's latency must not include the attacker's own work. */
+function runFlood(name: string, ports: { jt808: number; http: number }, ms: number): Promise<Record<string, number>> {
+  return new Promise((resolve, reject) => {
+    const child = fork(fileURLToPath(import.meta.url), [], { execArgv: ['--import', 'tsx'], env: { ...process.env, DIPPER_FLOOD: JSON.stringify({ name, ports, ms }) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    let did: Record<string, number> | undefined;
+    child.on('message', (m: Record<string, number>) => (did = m));
+    child.on('exit', (code) => (did ? resolve(did) : reject(new Error(`flood ${name} exited ${code}`))));
+  });
+}
+
 async function main(): Promise<number> {
   const gw = await startGatewayProcess({ env: { DIPPER_DELIVERY: 'fast' } });
   const results: { name: string; what: string; did: Record<string, number>; latencyMs: LatencySummary; gatewayUp: boolean; rssMB: number; verdict: 'pass' | 'fail' }[] = [];
@@ -201,10 +214,9 @@ async function main(): Promise<number> {
     baseline = await probe.measure(seconds * 1000);
     console.log(`unloaded: p50 ${baseline.p50} ms, p99 ${baseline.p99} ms (n ${baseline.n})`);
     for (const flood of FLOODS) {
-      let stop = false;
-      const running = flood.run(gw.ports, () => stop);
+      const running = runFlood(flood.name, gw.ports, (seconds + 1) * 1000);
+      await sleep(1000); // let the flood reach its pace
       const latency = await probe.measure(seconds * 1000);
-      stop = true;
       const did = await running;
       const alive = gw.child.exitCode === null && (await fetch(`http://127.0.0.1:${gw.ports.http}/metrics`).then((r) => r.ok, () => false));
       const verdict = alive && latency.unanswered === 0 && latency.p50 <= 2 * baseline.p50 ? 'pass' : 'fail';
@@ -221,4 +233,10 @@ async function main(): Promise<number> {
   return results.every((r) => r.verdict === 'pass') ? 0 : 1;
 }
 
-process.exit(await main());
+if (process.env.DIPPER_FLOOD) {
+  const { name, ports, ms } = JSON.parse(process.env.DIPPER_FLOOD) as { name: string; ports: { jt808: number; http: number }; ms: number };
+  const flood = FLOODS.find((f) => f.name === name)!;
+  const end = Date.now() + ms;
+  const did = await flood.run(ports, () => Date.now() > end);
+  process.send!(did, () => process.exit(0));
+} else process.exit(await main());

@@ -4,9 +4,10 @@
  * and send again what was not acknowledged. Pass: nothing acknowledged is missing from Kafka,
  * every terminal is acknowledged again.   npx tsx bench/chaos/gateway-kill.ts
  */
+import { kafkaBackend } from './backends.js';
 import { runChaos, sleep } from './scenario.js';
 
-await runChaos('gateway-kill', 19592, async (ctx) => {
+await runChaos('gateway-kill', kafkaBackend(19592), async (ctx) => {
   ctx.note(`SIGKILL gateway pid ${ctx.gateway.pid}`);
   await ctx.gateway.kill();
   await sleep(3000);

@@ -1,8 +1,8 @@
 /**
- * The frame of every chaos script: real Kafka (scripts/kafka.sh, its own port), a gateway
- * process in durable mode (a 0x8001 only once Kafka has the position), 50 reporting terminals;
+ * The frame of every chaos script: a real sink from scripts/ (backends.ts), a gateway process
+ * (durable mode for Kafka and Mosquitto: a 0x8001 only once the sink has the position), 50 reporting terminals;
  * a warm-up, the fault, a recovery period, then the verdict: every acknowledged report must be
- * in Kafka (read back from the beginning), and every terminal must be acknowledged again after
+ * in the sink (read back), and every terminal must be acknowledged again after
  * the fault. Prints the verdict and writes bench/results/chaos-<name>.json; exit 0 = pass.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,12 +11,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startGatewayProcess } from '../harness/gateway-process.js';
 import type { GatewayProcess } from '../harness/gateway-process.js';
-import { script } from '../harness/servers.js';
-import { positionsInKafka } from './kafka-reader.js';
+import type { Backend } from './backends.js';
 import { Reporter, recoveryMs } from './reporters.js';
 
 export interface ChaosContext {
-  kafkaPort: number;
+  backend: Backend;
   /** the gateway now running (the fault may replace it) */
   gateway: GatewayProcess;
   startGateway(): Promise<GatewayProcess>;
@@ -36,20 +35,19 @@ function freePort(): Promise<number> {
 }
 
 /** `fault` does the damage and returns when it has been undone (the moment recovery is timed from). */
-export async function runChaos(name: string, kafkaPort: number, fault: (ctx: ChaosContext) => Promise<void>, options: { terminals?: number; everyMs?: number; warmupMs?: number; afterMs?: number } = {}): Promise<never> {
+export async function runChaos(name: string, backend: Backend, fault: (ctx: ChaosContext) => Promise<void>, options: { terminals?: number; everyMs?: number; warmupMs?: number; afterMs?: number } = {}): Promise<never> {
   const terminals = options.terminals ?? 50;
   const notes: string[] = [];
   const note = (what: string) => {
     notes.push(`${new Date().toISOString()} ${what}`);
     console.log(`[${name}] ${what}`);
   };
-  const env = { KAFKA_PORT: String(kafkaPort) };
-  await script('kafka', 'reset', env);
-  await script('kafka', 'start', env);
+  await backend.start();
+  await backend.open();
   const dataDir = mkdtempSync(join(tmpdir(), `dipper-chaos-${name}-`));
   const ports = { jt808: await freePort(), http: await freePort(), mqtt: await freePort() };
-  const startGateway = () => startGatewayProcess({ env: { DIPPER_KAFKA_BROKERS: `127.0.0.1:${kafkaPort}`, DIPPER_DELIVERY: 'durable' }, ports, dataDir });
-  const ctx: ChaosContext = { kafkaPort, gateway: await startGateway(), startGateway, reporters: [], note };
+  const startGateway = () => startGatewayProcess({ env: backend.env, config: backend.config, ports, dataDir });
+  const ctx: ChaosContext = { backend, gateway: await startGateway(), startGateway, reporters: [], note };
   let verdict = 'fail';
   let result: Record<string, unknown> = {};
   try {
@@ -67,19 +65,19 @@ export async function runChaos(name: string, kafkaPort: number, fault: (ctx: Cha
     await Promise.all(ctx.reporters.map((r) => r.stop()));
     const recovery = recoveryMs(ctx.reporters, recoveredFrom);
     const acked = ctx.reporters.flatMap((r) => [...r.acked].map((n) => `${r.terminal}/${r.timeOf(n)}`));
-    note(`${acked.length} reports acknowledged in all; reading dipper.positions back`);
-    const inKafka = await positionsInKafka(`127.0.0.1:${kafkaPort}`, acked.length);
+    note(`${acked.length} reports acknowledged in all; reading them back from ${backend.name}`);
+    const inKafka = await backend.readBack(acked.length);
     const lost = acked.filter((k) => !inKafka.has(k));
     const reconnects = ctx.reporters.reduce((a, r) => a + r.reconnects, 0);
     verdict = lost.length === 0 && recovery !== null && acked.length > before ? 'pass' : 'fail';
-    result = { acknowledged: acked.length, acknowledgedBeforeFault: before, inKafka: inKafka.size, lost: lost.length, lostSample: lost.slice(0, 10), recoveryMs: recovery, reconnects };
-    note(`${verdict.toUpperCase()}: ${acked.length} acknowledged, ${lost.length} of them missing from Kafka, recovery ${recovery === null ? 'never' : `${recovery} ms`} (every terminal acknowledged again), ${reconnects} reconnects`);
+    result = { sink: backend.name, delivery: backend.env.DIPPER_DELIVERY, acknowledged: acked.length, acknowledgedBeforeFault: before, readBack: inKafka.size, lost: lost.length, lostSample: lost.slice(0, 10), recoveryMs: recovery, reconnects };
+    note(`${verdict.toUpperCase()}: ${acked.length} acknowledged, ${lost.length} of them missing from ${backend.name}, recovery ${recovery === null ? 'never' : `${recovery} ms`} (every terminal acknowledged again), ${reconnects} reconnects`);
   } catch (e) {
     note(`FAIL: ${(e as Error).stack}`);
   } finally {
     await Promise.all(ctx.reporters.map((r) => r.stop()));
     await ctx.gateway.stop();
-    await script('kafka', 'stop', env);
+    await backend.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
   mkdirSync('bench/results', { recursive: true });
