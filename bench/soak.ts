@@ -34,7 +34,7 @@ const started = Date.now();
 const sampler = setInterval(() => {
   void scrape(gw.ports.http).then(
     (m) => {
-      const s: Sample = { s: Math.round((Date.now() - started) / 1000), rssMB: Math.round(gw.rssBytes() / 104857.6) / 10, heapMB: Math.round(metric(m, 'dipper_nodejs_heap_size_used_bytes') / 104857.6) / 10, handles: metric(m, 'dipper_nodejs_active_handles_total'), files: gw.openFiles(), sessions: metric(m, 'dipper_sessions_authenticated'), framesIn: metric(m, 'dipper_frames_in_total') };
+      const s: Sample = { s: Math.round((Date.now() - started) / 1000), rssMB: Math.round(gw.rssBytes() / 104857.6) / 10, heapMB: Math.round(metric(m, 'dipper_nodejs_heap_size_used_bytes') / 104857.6) / 10, handles: metric(m, 'dipper_nodejs_active_handles'), files: gw.openFiles(), sessions: metric(m, 'dipper_sessions_authenticated'), framesIn: metric(m, 'dipper_frames_in_total') };
       samples.push(s);
       console.log(`${String(s.s).padStart(5)} s  RSS ${s.rssMB} MB  heap ${s.heapMB} MB  handles ${s.handles}  files ${s.files}  sessions ${s.sessions}  frames ${s.framesIn}`);
     },
