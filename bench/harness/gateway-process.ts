@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -73,6 +73,14 @@ export async function startGatewayProcess(options: GatewayProcessOptions = {}): 
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // DIPPER_BENCH_LOG=file keeps every gateway's output (and how it ended) for a post-mortem
+  const keep = process.env.DIPPER_BENCH_LOG;
+  if (keep) {
+    const sink = (text: string) => appendFileSync(keep, text.endsWith('\n') ? text : `${text}\n`);
+    const given = options.logTo;
+    options = { ...options, logTo: (line) => (sink(`[${child.pid}] ${line}`), given?.(line)) };
+    child.once('exit', (code, signal) => sink(`[${child.pid}] exited code ${code} signal ${signal}`));
+  }
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-4000);
