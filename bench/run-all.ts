@@ -3,7 +3,7 @@
  * run together), then bench/results.json (all results/*.json in one document) and
  * bench/results.md (the summary table README's "Benchmarks" section shows).
  *
- *   npm run bench                          # codec, metrics, tiles, sinks, e2e, floods
+ *   npm run bench                          # codec, metrics, tiles, sinks, e2e, floods, cluster
  *   npm run bench -- --only codec,e2e      # some of them
  *   npm run bench -- --collect             # only rebuild results.json/.md from bench/results/
  */
@@ -19,6 +19,7 @@ const SUITES: Record<string, string[]> = {
   sinks: ['--import', 'tsx', 'bench/sinks.bench.ts'],
   e2e: ['--import', 'tsx', 'bench/e2e.bench.ts'],
   floods: ['--import', 'tsx', 'bench/floods.ts'],
+  cluster: ['--import', 'tsx', 'bench/cluster.ts'],
 };
 
 const { values } = parseArgs({ options: { only: { type: 'string' }, collect: { type: 'boolean', default: false } } });
@@ -52,6 +53,8 @@ if (e2e) {
   for (const r of e2e.memory as Json[]) md.push(`| ${n(r.online)} | ${r.rssMB} (${r.idleRssMB}) | ${r.rssPerConnectionKB} KB |`);
   md.push('');
 }
+const clusterRun = all.cluster as Json | undefined;
+if (clusterRun) md.push(`**node:cluster** (\`npm run bench:cluster\`, bench/cluster.ts: ${clusterRun.workers} whole-gateway workers sharing the ports): ${n(clusterRun.peakAuthenticated)} of ${n(clusterRun.connections)} terminals authenticated at once (${(clusterRun.peakPerWorker as number[]).map((x) => n(x)).join(' + ')}), the workers' RSS together ${n(clusterRun.rssAtPeakMB)} MB; load runner errors: ${Object.keys(clusterRun.loadErrors as object).length ? JSON.stringify(clusterRun.loadErrors) : 'none'}.`, '');
 const codec = all.codec as Json | undefined;
 if (codec) {
   md.push('**Codec** (one core):', '', '| case | rate |', '| --- | --- |');
