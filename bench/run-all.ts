@@ -48,9 +48,10 @@ const e2e = all.e2e as Json | undefined;
 if (e2e) {
   md.push('**End to end** (load runner -> one gateway process -> sink; gateway CPU in cores; latency frame -> 0x8001 as the terminals saw it):', '');
   md.push('| load | sink (ack) | terminals | location frames/s | p50 ms | p99 ms | gateway CPU | gateway RSS MB |', '| --- | --- | --- | --- | --- | --- | --- | --- |');
-  for (const r of e2e.rows as Json[]) md.push(`| ${r.load === 'capacity' ? `capacity (${n(r.offeredPerS)}/s offered)` : 'nominal (1 per 10 s each)'} | ${r.sink} (${r.delivery}) | ${n(r.terminals)}${r.online < r.terminals ? ` (${n(r.online)} logged in)` : ''} | ${n(r.locationFramesPerS)} | ${n(r.latencyMs.p50, 1)} | ${n(r.latencyMs.p99, 1)} | ${r.gatewayCpuCores} | ${r.rssMB} |`);
+  const order = (r: Json) => `${r.sink === 'embedded' ? 0 : 1}/${String(r.terminals).padStart(6, '0')}/${r.load === 'nominal' ? 0 : 1}`;
+  for (const r of [...(e2e.rows as Json[])].sort((a, b) => order(a).localeCompare(order(b)))) md.push(`| ${r.load === 'capacity' ? `capacity (${n(r.offeredPerS)}/s offered)` : 'nominal (1 per 10 s each)'} | ${r.sink} (${r.delivery}) | ${n(r.terminals)}${r.online < r.terminals ? ` (${n(r.online)} logged in)` : ''} | ${n(r.locationFramesPerS)} | ${n(r.latencyMs.p50, 1)} | ${n(r.latencyMs.p99, 1)} | ${r.gatewayCpuCores} | ${r.rssMB} |`);
   md.push('', '**Connection memory** (terminals logged in, one report a minute each; RSS above the idle gateway):', '', '| connections | RSS MB (idle) | per connection |', '| --- | --- | --- |');
-  for (const r of e2e.memory as Json[]) md.push(`| ${n(r.online)} | ${r.rssMB} (${r.idleRssMB}) | ${r.rssPerConnectionKB} KB |`);
+  for (const r of [...(e2e.memory as Json[])].sort((a, b) => a.terminals - b.terminals)) md.push(`| ${n(r.online)} | ${r.rssMB} (${r.idleRssMB}) | ${r.rssPerConnectionKB} KB |`);
   md.push('');
 }
 const clusterRun = all.cluster as Json | undefined;
@@ -87,11 +88,15 @@ if (floods) {
   md.push('');
 }
 const chaos = Object.keys(all).filter((k) => k.startsWith('chaos-'));
+const slowKinds = (c: Json) => {
+  const kinds = /SLOW=([a-z,]+)/.exec((c.notes as string[]).join(' '))?.[1]?.split(',') ?? ['mqtt', 'sse'];
+  return kinds.map((k) => (k === 'mqtt' ? '20 MQTT subscribers' : '20 stream clients')).join(' and ');
+};
 if (chaos.length) {
   md.push('**Chaos** (50 terminals reporting every 100 ms; every acknowledged report read back from the sink afterwards):', '', '| fault | sink (ack) | acknowledged | lost | recovery: every terminal acknowledged again | verdict |', '| --- | --- | --- | --- | --- | --- |');
   for (const k of chaos) {
     const c = all[k] as Json;
-    if (c.name === 'slow-consumer') md.push(`| slow consumers (20 MQTT subscribers, 20 stream clients, not reading) | embedded (fast) | ${n(c.acknowledgedDuring)} in 20 s | – | probe p50 ${c.probeBeforeMs?.p50} -> ${c.probeDuringMs?.p50} ms, ${c.probeDuringMs?.unanswered} unanswered, ${c.reporterReconnects} terminals timed out | ${c.verdict} |`);
+    if (c.name === 'slow-consumer') md.push(`| slow consumers (${slowKinds(c)}, not reading) | embedded (fast) | ${n(c.acknowledgedDuring)} in 20 s | – | probe p50 ${c.probeBeforeMs?.p50} -> ${c.probeDuringMs?.p50} ms, ${c.probeDuringMs?.unanswered} unanswered, ${c.reporterReconnects} terminals timed out | ${c.verdict} |`);
     else md.push(`| ${c.name} | ${c.sink ?? 'kafka'} (${c.delivery ?? 'durable'}) | ${n(c.acknowledged)} | ${c.lost ?? '–'} | ${n(c.recoveryMs)} ms | ${c.verdict} |`);
   }
   md.push('');
