@@ -3,7 +3,7 @@
  * run together), then bench/results.json (all results/*.json in one document) and
  * bench/results.md (the summary table README's "Benchmarks" section shows).
  *
- *   npm run bench                          # codec, metrics, tiles, sinks, e2e, floods, cluster
+ *   npm run bench                          # codec, metrics, tiles, sinks, e2e, blast, floods, cluster
  *   npm run bench -- --only codec,e2e      # some of them
  *   npm run bench -- --collect             # only rebuild results.json/.md from bench/results/
  */
@@ -18,6 +18,7 @@ const SUITES: Record<string, string[]> = {
   tiles: ['--expose-gc', '--import', 'tsx', 'bench/tiles.bench.ts'],
   sinks: ['--import', 'tsx', 'bench/sinks.bench.ts'],
   e2e: ['--import', 'tsx', 'bench/e2e.bench.ts'],
+  blast: ['--import', 'tsx', 'bench/blast.ts'],
   floods: ['--import', 'tsx', 'bench/floods.ts'],
   cluster: ['--import', 'tsx', 'bench/cluster.ts'],
 };
@@ -53,6 +54,12 @@ if (e2e) {
   md.push('', 'Under load, RSS above idle is mostly what is in flight (socket buffers, the sink queue, the live index and map), not the connections themselves: the next table measures those alone.');
   md.push('', '**Connection memory** (terminals logged in, one report a minute each; RSS above the idle gateway):', '', '| connections | RSS MB (idle) | per connection |', '| --- | --- | --- |');
   for (const r of [...(e2e.memory as Json[])].sort((a, b) => a.terminals - b.terminals)) md.push(`| ${n(r.online)} | ${r.rssMB} (${r.idleRssMB}) | ${r.rssPerConnectionKB} KB |`);
+  md.push('');
+}
+const blast = all.blast as Json | undefined;
+if (blast) {
+  md.push('**Gateway ceiling** (`npm run bench:blast`: pre-encoded reports, a window in flight per connection, answers counted not decoded, so the generator is not the limit):', '', '| sink (ack) | connections | window | location frames/s acknowledged | gateway CPU | gateway RSS MB |', '| --- | --- | --- | --- | --- | --- |');
+  for (const r of blast.rows as Json[]) md.push(`| ${r.sink} (${r.delivery}) | ${n(r.connections)} | ${r.window} | ${n(r.acksPerS)} | ${r.gatewayCpuCores} | ${r.rssMB} |`);
   md.push('');
 }
 const clusterRun = all.cluster as Json | undefined;
