@@ -143,6 +143,12 @@ export class Gateway implements GatewayContext {
     this.log.debug({ terminal, remote: session.connection.remote, session: session.id }, 'terminal authenticated');
   }
 
+  release(session: Session, terminal: string): void {
+    if (this.sessions.get(terminal) !== session) return;
+    this.sessions.delete(terminal);
+    this.metrics.sessions.dec();
+  }
+
   detach(session: Session, reason: string): void {
     if (session.connection.transport === 'tcp') {
       if (this.streams.delete(session)) {

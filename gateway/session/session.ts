@@ -325,6 +325,12 @@ export class Session {
     }
     const terminal = terminalId(header.phone);
     if (terminal === this.terminal) return;
+    if (this.terminal !== undefined) {
+      // a connection that now speaks as another terminal is that terminal's only after it
+      // authenticates as it: the old identity's entry goes, and so does the login
+      this.gateway.release(this, this.terminal);
+      this.authenticated = false;
+    }
     this.terminal = terminal;
     this.device = this.gateway.registry.lookup(terminal) ?? { terminal, category: 'unknown', org: '' };
   }

@@ -63,6 +63,9 @@ export class MqttBrokerSink implements EventSink {
     return new MqttBrokerSink(broker, server, httpServer, wss, prefix);
   }
 
+  /** Publishes aedes reported as failed (it logs them too); exposed for tests and debugging. */
+  deliveryErrors = 0;
+
   get port(): number {
     return (this.server.address() as AddressInfo).port;
   }
@@ -81,7 +84,12 @@ export class MqttBrokerSink implements EventSink {
     // aedes 1.2.0 stores a retained QoS 1 publish from broker.publish() but does not deliver
     // it to current subscribers: store the retained copy ourselves, publish the live one plain
     if (retain) await this.retained.storeRetained({ ...packet, retain: true });
-    await new Promise<void>((resolve, reject) => this.broker.publish(packet, (err) => (err ? reject(err) : resolve())));
+    // handed to aedes, not awaited: aedes calls back only once every subscriber's socket took
+    // the packet, so one subscriber that stopped reading would hold every terminal's 0x8001.
+    // Delivery to subscribers is the broker's job (its own per-client queues and timeouts).
+    this.broker.publish(packet, (err) => {
+      if (err) this.deliveryErrors++;
+    });
   }
 
   private get retained(): { storeRetained(packet: object): Promise<void> } {

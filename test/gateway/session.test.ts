@@ -3,7 +3,7 @@
  * reports; every answer is checked for its message ID, serial and result.
  */
 import t from 'tap';
-import { RESULT } from '../../decoders/index.js';
+import { RESULT, encode } from '../../decoders/index.js';
 import type { Message } from '../../decoders/index.js';
 import { authCodeFor } from '../../gateway/session/auth-code.js';
 import { startTestServer } from './helpers/server.js';
@@ -160,4 +160,22 @@ t.test('a device with a hex ID in the phone field is served and addressable', as
   const cmd = await term.next(0x8300);
   term.send(0x0001, { ackSerial: cmd.serial, ackMsgId: 0x8300, result: 0 });
   t.equal((await res).status, 200);
+});
+
+t.test('a connection that authenticates as another terminal leaves no stale entry behind', async (t) => {
+  const server = await startTestServer(t);
+  const term = await TestTerminal.tcp(server.ports.jt808, { phone: '013900000001' });
+  t.teardown(() => term.close());
+  await term.login();
+  t.ok(server.gateway.sessions.has('13900000001'));
+  // the same connection now claims to be another terminal, with a wrong auth code
+  const other = encode({ msgId: 0x0102, version: '2013', phone: '013900000002', serial: term.nextSerial(), body: { authCode: 'not-the-code' } });
+  term.writeRaw(other);
+  const answer = await term.next((d) => d.msgId === 0x8001 && 'body' in d && (d.body as { ackMsgId: number }).ackMsgId === 0x0102);
+  t.equal(('body' in answer ? (answer.body as { result: number }) : { result: -1 }).result, RESULT.fail);
+  t.notOk(server.gateway.sessions.has('13900000001'), 'the old identity is released');
+  t.notOk(server.gateway.sessions.has('13900000002'), 'the new one is not logged in');
+  // and the connection is no longer trusted: a report under the first phone is refused
+  const s = term.send(0x0200, locationBody());
+  t.equal((await term.ackOf(s)).result, RESULT.fail, 'unauthenticated after switching identity');
 });
