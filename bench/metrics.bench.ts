@@ -11,31 +11,14 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { FrameSplitter, decodeFrame, encode } from '../decoders/index.js';
 import { Metrics } from '../gateway/metrics.js';
+import { typicalLocation } from './fixtures.js';
 
 const seconds = Number(process.argv[process.argv.indexOf('--seconds') + 1]) || 3;
 
 const FRAMES_PER_CHUNK = 1000;
 const wire = Buffer.concat(
   Array.from({ length: FRAMES_PER_CHUNK }, (_, i) =>
-    encode({
-      msgId: 0x0200,
-      version: '2013',
-      phone: '013912345678',
-      serial: i,
-      body: {
-        alarm: 0,
-        status: 0x000c0003,
-        lat: 30.5928 + i * 1e-5,
-        lng: 114.3055 + i * 1e-5,
-        altitude: 23,
-        speed: 42.5,
-        heading: 87,
-        time: new Date(Date.UTC(2026, 10, 24, 4, 0, i % 60)).toISOString(),
-        alarms: [],
-        flags: [],
-        extras: { mileageKm: 12345.6, fuelL: 45.2, rssi: 25, satellites: 14, ioStatus: 0 },
-      },
-    }),
+    encode(typicalLocation(i, i)),
   ),
 );
 const REPLY_BYTES = 20; // an escaped 2013 0x8001

@@ -24,19 +24,10 @@ import { Gateway } from '../gateway/gateway.js';
 import { LiveIndex } from '../gateway/live/index.js';
 import { silentLogger } from '../gateway/log.js';
 import { authCodeFor } from '../gateway/session/auth-code.js';
+import { rng } from './fixtures.js';
 
 const SECRET = 'fuzz-secret';
 
-/** xorshift32: small, fast, reproducible. */
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 0x100000000;
-  };
-}
 
 export interface SessionFuzzStats {
   /** Frames and noise chunks written into sessions. */
