@@ -5,23 +5,15 @@
  * H3 cell), so nothing downstream mistakes it for a good position.
  */
 import { cellToParent, latLngToCell } from 'h3-js';
+import type { LocationBasic } from '../../decoders/index.js';
 import type { Device } from '../registry/devices.js';
 import type { Position } from './events.js';
 
-/** The part of a decoded 0x0200 body a Position is built from (0x0201/0x0500/0x0704 items too). */
-export interface LocationLike {
-  alarm: number;
-  status: number;
-  lat: number;
-  lng: number;
-  altitude: number;
-  speed: number;
-  heading: number;
-  time: string | null;
-  alarms: readonly string[];
-  flags: readonly string[];
-  extras?: object;
-}
+/**
+ * What a Position is built from: the codec's 28-byte location block (0x0200, 0x0201, 0x0500,
+ * each 0x0704 item, 0x0801's location), with the additional items when the message has them.
+ */
+export type LocationLike = LocationBasic & { extras?: object };
 
 export interface NormaliseOptions {
   resolution: number;
