@@ -67,7 +67,9 @@ export async function startGatewayProcess(options: GatewayProcessOptions = {}): 
     ...Object.fromEntries(Object.entries(options.config ?? {}).filter(([k]) => k !== 'jt808')),
   };
   writeFileSync(configFile, JSON.stringify(config));
-  const child = spawn(process.execPath, [...(options.nodeFlags ?? []), '--import', 'tsx', 'gateway/main.ts', '--config', configFile], {
+  // DIPPER_BENCH_NODE_FLAGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles any benchmark's gateway
+  const extraFlags = process.env.DIPPER_BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...(options.nodeFlags ?? []), ...extraFlags, '--import', 'tsx', 'gateway/main.ts', '--config', configFile], {
     cwd: ROOT,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -4,10 +4,11 @@
  * device time further in the future than `maxFutureMs`, is flagged valid:false (and gets no
  * H3 cell), so nothing downstream mistakes it for a good position.
  */
-import { cellToParent, latLngToCell } from 'h3-js';
+import { latLngToCell } from 'h3-js';
 import type { LocationBasic } from '../../decoders/index.js';
 import type { Device } from '../registry/devices.js';
 import type { Position } from './events.js';
+import { cellParents } from './h3-parent.js';
 
 /**
  * What a Position is built from: the codec's 28-byte location block (0x0200, 0x0201, 0x0500,
@@ -33,20 +34,31 @@ export function invalidReason(loc: LocationLike, now: number, maxFutureMs: numbe
   return undefined;
 }
 
+let lastMs = NaN;
+let lastIso = '';
+/** The same millisecond's ISO string, formatted once: a busy gateway stamps many reports per ms. */
+function isoAt(ms: number): string {
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastIso = new Date(ms).toISOString();
+  }
+  return lastIso;
+}
+
 export function toPosition(loc: LocationLike, who: Device, receivedAt: number, backfill: boolean, options: NormaliseOptions): { position: Position; invalid?: InvalidReason } {
   const invalid = invalidReason(loc, receivedAt, options.maxFutureMs);
   let h3: string | null = null;
-  const h3Parents: Record<string, string> = {};
+  let h3Parents: Record<string, string> = {};
   if (!invalid) {
     h3 = latLngToCell(loc.lat, loc.lng, options.resolution);
-    for (const res of options.parents) if (res < options.resolution) h3Parents[res] = cellToParent(h3, res);
+    h3Parents = cellParents(h3, options.parents);
   }
   const position: Position = {
     terminal: who.terminal,
     category: who.category,
     org: who.org,
     time: loc.time,
-    receivedAt: new Date(receivedAt).toISOString(),
+    receivedAt: isoAt(receivedAt),
     lat: loc.lat,
     lng: loc.lng,
     speed: loc.speed,

@@ -37,8 +37,21 @@ export class StreamConnection implements Connection {
       this.stream.destroy();
       return;
     }
+    // replies produced while one read is handled (a window of reports -> a window of 0x8001s)
+    // leave in one writev at the end of the turn instead of one syscall each
+    if (!this.corked) {
+      this.corked = true;
+      this.stream.cork();
+      setImmediate(this.uncork);
+    }
     this.stream.write(frame);
   }
+
+  private corked = false;
+  private readonly uncork = (): void => {
+    this.corked = false;
+    this.stream.uncork();
+  };
 
   pause(): void {
     this.stream.pause();
