@@ -13,7 +13,7 @@ function replacer(this: Record<string, unknown>, key: string, value: unknown): u
 }
 
 /** True when bytes (or a bigint) sit anywhere in the value: only then is the replacer needed. */
-function needsReplacer(value: unknown, depth = 0): boolean {
+export function needsReplacer(value: unknown, depth = 0): boolean {
   if (value === null || typeof value !== 'object') return typeof value === 'bigint';
   if (value instanceof Uint8Array) return true;
   if (depth > 32) return true; // let JSON.stringify report anything this deep
@@ -33,9 +33,10 @@ function needsReplacer(value: unknown, depth = 0): boolean {
 /**
  * JSON text with bytes as hex. A replacer function forces JSON.stringify onto its slow path,
  * and most events carry no bytes at all: walk once, and stringify plainly when none are found.
+ * A caller that knows where bytes can be passes `mayHoldBytes` and saves the walk.
  */
-export function toJson(value: unknown): string {
-  return needsReplacer(value) ? JSON.stringify(value, replacer) : JSON.stringify(value);
+export function toJson(value: unknown, mayHoldBytes = needsReplacer(value)): string {
+  return mayHoldBytes ? JSON.stringify(value, replacer) : JSON.stringify(value);
 }
 
 /** A part becomes header + `packet` + `part` (hex); a whole message header + `body`. */

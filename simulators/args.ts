@@ -16,6 +16,7 @@ export const SCENARIO_OPTIONS = {
   bodycams: { type: 'string' },
   interval: { type: 'string' },
   heartbeat: { type: 'string' },
+  burst: { type: 'string' },
   speedup: { type: 'string' },
   ticks: { type: 'string' },
   duration: { type: 'string' },
@@ -51,6 +52,7 @@ export function overridesFrom(values: Values): ScenarioOverrides {
     walkers: num('walkers', values.walkers ?? values.bodycams),
     intervalS: num('interval', values.interval),
     heartbeatS: num('heartbeat', values.heartbeat),
+    burst: num('burst', values.burst),
     speedup: num('speedup', values.speedup),
     ticks: num('ticks', values.ticks),
     durationS: num('duration', values.duration),
@@ -75,6 +77,7 @@ export const SCENARIO_HELP = `  --scenario FILE          scenario file (JSON or 
   --walkers N              body cameras and handhelds (alias --bodycams; default 1153)
   --interval S             seconds between location reports (simulated time; default 10)
   --heartbeat S            seconds between heartbeats (default 60)
+  --burst N                write N reports at once every N intervals (default 1: each on time)
   --speedup X              simulated seconds per real second (default 1)
   --ticks N                stop after N reports per terminal
   --duration S             stop after S real seconds

@@ -43,7 +43,14 @@ function openTcp(target: LinkTarget, events: LinkEvents): Promise<Link> {
     socket.once('connect', () => {
       connected = true;
       resolve({
-        write: (frame) => void socket.write(frame),
+        // frames written in one turn (a burst, a report and its heartbeat) leave in one writev
+        write: (frame) => {
+          if (!socket.writableCorked) {
+            socket.cork();
+            setImmediate(() => socket.uncork());
+          }
+          socket.write(frame);
+        },
         // end, not destroy: frames already written still reach the gateway (they are counted as sent)
         close: () => {
           socket.end();

@@ -30,6 +30,12 @@ export interface Scenario {
   /** Seconds between location reports (simulated time). */
   intervalS: number;
   heartbeatS: number;
+  /**
+   * Reports written together: every `burst` intervals a terminal sends its last `burst`
+   * reports back to back in one write, as a terminal holding a few points does (1 = each on
+   * its own, on time). The device clock of each report is unchanged.
+   */
+  burst: number;
   /** Simulated seconds per real second (60 = an hour of patrol in a minute). */
   speedup: number;
   /** Device clock at the first report, ISO-8601; null = now (rounded to the second). */
@@ -62,6 +68,7 @@ export const DEFAULT_SCENARIO: Scenario = {
   phoneOffset: 0,
   intervalS: 10,
   heartbeatS: 60,
+  burst: 1,
   speedup: 1,
   startTime: null,
   ticks: null,
@@ -104,6 +111,7 @@ function check(s: Scenario): void {
   const nonNegative = { vehicles: s.vehicles, walkers: s.walkers, localAddresses: s.localAddresses, phoneOffset: s.phoneOffset, rampS: s.rampS };
   for (const [k, v] of Object.entries(nonNegative)) if (!Number.isFinite(v) || v < 0) throw new Error(`scenario: ${k} must be a number >= 0 (got ${String(v)})`);
   for (const [k, v] of Object.entries({ intervalS: s.intervalS, heartbeatS: s.heartbeatS, speedup: s.speedup })) if (!(v > 0)) throw new Error(`scenario: ${k} must be > 0`);
+  if (!Number.isInteger(s.burst) || s.burst < 1) throw new Error('scenario: burst must be an integer >= 1');
   if (!['tcp', 'udp'].includes(s.target.transport)) throw new Error('scenario: target.transport must be tcp or udp');
   if (s.localAddresses > 0 && s.firstLocalAddress + s.localAddresses - 1 > 254) throw new Error('scenario: source addresses run past 127.0.0.254');
   if (s.startTime !== null && Number.isNaN(Date.parse(s.startTime))) throw new Error('scenario: startTime is not an ISO-8601 time');

@@ -144,9 +144,10 @@ export class SimTerminal {
         this.parked = true;
         return;
       }
-      this.onTick();
+      // a burst: the reports of `burst` intervals, generated in order, leave in one write
+      for (let i = 0; i < this.deps.scenario.burst && !this.stopping && this.state !== 'stopped'; i++) this.onTick();
       this.schedule();
-    }, this.periodMs());
+    }, this.periodMs() * this.deps.scenario.burst);
   }
 
   /** Restarts a report clock parked during a login. */

@@ -19,6 +19,8 @@ export interface LoadRunOptions {
   workers?: number;
   seed?: number;
   phoneOffset?: number;
+  /** Reports per write (the runner's --burst; default 1). */
+  burst?: number;
   /** Called once the runner has started (e.g. to schedule samples). */
   onStart?: () => void;
 }
@@ -28,6 +30,7 @@ export async function runLoad(o: LoadRunOptions): Promise<RunReport> {
   const report = join(dir, 'report.json');
   const args = ['--import', 'tsx', 'simulators/load.ts', '--port', String(o.port), '--connections', String(o.connections), '--rate', String(o.rate), '--ramp', String(o.rampS), '--duration', String(o.durationS), '--seed', String(o.seed ?? 1), '--report', report];
   if (o.workers) args.push('--workers', String(o.workers));
+  if (o.burst && o.burst > 1) args.push('--burst', String(o.burst));
   if (o.phoneOffset) args.push('--phone-offset', String(o.phoneOffset));
   const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';

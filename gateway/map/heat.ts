@@ -80,8 +80,11 @@ export class HeatIndex {
     return this.resolutions[0]!;
   }
 
-  /** One event at `timeMs` in cell `cells[res]` per stored resolution (missing ones computed from lat/lng). */
-  add(layer: HeatLayer, timeMs: number, org: string, lat: number, lng: number, cells?: Record<string, string>): void {
+  /**
+   * One event at `timeMs`, counted once per stored resolution: in `finestCell` at the finest,
+   * `parents[res]` at the others (a position's H3 cell and parents), any missing one computed.
+   */
+  add(layer: HeatLayer, timeMs: number, org: string, lat: number, lng: number, finestCell?: string | null, parents?: Record<string, string>): void {
     const minute = Math.floor(timeMs / 60_000);
     const ring = this.rings[layer];
     const i = minute % this.options.maxWindowMinutes;
@@ -103,7 +106,7 @@ export class HeatIndex {
     // over the key budget, the finest resolution stops taking new cells until old minutes expire
     const full = this.keys >= this.options.maxKeys;
     for (const res of this.resolutions) {
-      const cell = cells?.[res] ?? latLngToCell(lat, lng, res);
+      const cell = (res === this.finest ? finestCell : parents?.[res]) ?? latLngToCell(lat, lng, res);
       let byKey = bucket.counts.get(res);
       if (!byKey) bucket.counts.set(res, (byKey = new Map()));
       const key = cell + suffix;

@@ -9,6 +9,7 @@ import { gzipSync } from 'node:zlib';
 import type { Config } from '../config.js';
 import type { Metrics } from '../metrics.js';
 import type { GatewayEvent } from '../normalise/events.js';
+import { parseIso } from '../normalise/iso-time.js';
 import type { StaticResource } from '../registry/devices.js';
 import type { EventSink } from '../sinks/sink.js';
 import type { Case } from './cases.js';
@@ -127,17 +128,17 @@ export class MapService implements EventSink {
       if (e.kind === 'position') {
         const p = e.position;
         if (!p.valid) continue;
-        const seen = Date.parse(p.receivedAt);
+        const seen = parseIso(p.receivedAt);
         const time = p.time ? Date.parse(p.time) : seen;
         this.ring.record(p.terminal, time, p.lng, p.lat, p.speed, p.heading);
         if (p.backfill) continue;
         if (!this.index.upsert(p.terminal, p.lng, p.lat, categoryIndex(p.category), p.org, p.alarm !== 0, p.heading, p.speed, seen, time)) continue;
-        this.heat.add('positions', seen, p.org, p.lat, p.lng, this.cellsOf(p.h3, p.h3Parents));
+        this.heat.add('positions', seen, p.org, p.lat, p.lng, p.h3, p.h3Parents);
         this.hub.publish({ type: 'position', org: p.org, category: p.category, lng: p.lng, lat: p.lat, data: p });
       } else if (e.kind === 'alarm') {
         const a = e.alarm;
         const p = a.position;
-        if (a.state !== 'end' && p.valid) this.heat.add('alarms', Date.parse(p.receivedAt), a.org, p.lat, p.lng, this.cellsOf(p.h3, p.h3Parents));
+        if (a.state !== 'end' && p.valid) this.heat.add('alarms', parseIso(p.receivedAt), a.org, p.lat, p.lng, p.h3, p.h3Parents);
         this.hub.publish({ type: 'alarm', org: a.org, category: a.category, lng: p.lng, lat: p.lat, data: a });
       } else if (e.kind === 'case') {
         // our own cases come back through the queue; another replica's arrive from Kafka
@@ -145,11 +146,6 @@ export class MapService implements EventSink {
         if (!this.cases.get(c.id) || this.cases.get(c.id)!.updatedAt < c.updatedAt) this.cases.put(c);
       }
     }
-  }
-
-  private cellsOf(h3: string | null, parents: Record<string, string>): Record<string, string> | undefined {
-    if (!h3) return undefined;
-    return { [String(this.heat.finest)]: h3, ...parents };
   }
 
   /** A new or changed case: on the map now, out to the sinks through the queue. */

@@ -9,6 +9,7 @@ import type { LocationBasic } from '../../decoders/index.js';
 import type { Device } from '../registry/devices.js';
 import type { Position } from './events.js';
 import { cellParents } from './h3-parent.js';
+import { isoAt } from './iso-time.js';
 
 /**
  * What a Position is built from: the codec's 28-byte location block (0x0200, 0x0201, 0x0500,
@@ -32,17 +33,6 @@ export function invalidReason(loc: LocationLike, now: number, maxFutureMs: numbe
   if (loc.lat === 0 && loc.lng === 0) return 'zero';
   if (loc.time !== null && Date.parse(loc.time) - now > maxFutureMs) return 'future';
   return undefined;
-}
-
-let lastMs = NaN;
-let lastIso = '';
-/** The same millisecond's ISO string, formatted once: a busy gateway stamps many reports per ms. */
-function isoAt(ms: number): string {
-  if (ms !== lastMs) {
-    lastMs = ms;
-    lastIso = new Date(ms).toISOString();
-  }
-  return lastIso;
 }
 
 export function toPosition(loc: LocationLike, who: Device, receivedAt: number, backfill: boolean, options: NormaliseOptions): { position: Position; invalid?: InvalidReason } {

@@ -13,7 +13,7 @@ import { createServer as createHttpServer } from 'node:http';
 import type { Server as HttpServer } from 'node:http';
 import { Aedes } from 'aedes';
 import { WebSocketServer, createWebSocketStream } from 'ws';
-import { toJson } from '../../decoders/index.js';
+import { jsonOf } from './records.js';
 import type { GatewayEvent } from '../normalise/events.js';
 import type { EventSink } from './sink.js';
 
@@ -79,8 +79,8 @@ export class MqttBrokerSink implements EventSink {
   }
 
   private async publishOne(event: GatewayEvent): Promise<void> {
-    const { topic, payload, retain } = topicOf(this.prefix, event);
-    const packet = { cmd: 'publish' as const, topic, payload: Buffer.from(toJson(payload)), qos: 1 as const, retain: false, dup: false };
+    const { topic, retain } = topicOf(this.prefix, event);
+    const packet = { cmd: 'publish' as const, topic, payload: Buffer.from(jsonOf(event)), qos: 1 as const, retain: false, dup: false };
     // aedes 1.2.0 stores a retained QoS 1 publish from broker.publish() but does not deliver
     // it to current subscribers: store the retained copy ourselves, publish the live one plain
     if (retain) await this.retained.storeRetained({ ...packet, retain: true });

@@ -10,10 +10,10 @@
  */
 import mqtt from 'mqtt';
 import type { MqttClient } from 'mqtt';
-import { toJson } from '../../decoders/index.js';
 import { replyIds } from '../commands.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
+import { jsonOf } from './records.js';
 import type { GatewayEvent } from '../normalise/events.js';
 import { terminalId } from '../registry/devices.js';
 import type { Session } from '../session/session.js';
@@ -82,8 +82,8 @@ export class ExternalMqttSink implements EventSink {
     if (!this.client.connected) throw new Error(`mqtt: not connected to ${this.options.url}`);
     const sends: Promise<unknown>[] = [];
     for (const e of events) {
-      const { topic, payload, retain } = topicOf(this.options.topicPrefix, e);
-      sends.push(this.client.publishAsync(topic, toJson(payload), { qos: 1, retain }));
+      const { topic, retain } = topicOf(this.options.topicPrefix, e);
+      sends.push(this.client.publishAsync(topic, jsonOf(e), { qos: 1, retain }));
       if (this.options.emqx && e.kind === 'position') {
         sends.push(this.client.publishAsync(upTopic(emqxPhone(e.position.terminal)), JSON.stringify(emqxLocation(e.position)), { qos: 1 }));
       }

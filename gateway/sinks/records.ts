@@ -4,7 +4,7 @@
  * (gateway/schemas/). `dedupKey` is how a consumer recognises a redelivered event: see the
  * README's "Delivery guarantees" for why it is (terminal, device time) and not the frame serial.
  */
-import { toJson } from '../../decoders/index.js';
+import { needsReplacer, toJson } from '../../decoders/json.js';
 import type { GatewayEvent } from '../normalise/events.js';
 
 export type EventKind = GatewayEvent['kind'];
@@ -37,8 +37,21 @@ export function dedupKey(event: GatewayEvent): string {
   }
 }
 
+const JSON_TEXT = Symbol('json');
+type Held = GatewayEvent & { [JSON_TEXT]?: string };
+
+/**
+ * The event's published JSON, made once however many sinks publish it. Bytes (written as hex)
+ * can only sit in a position's `extras`, the codec's additional items: everything else in an
+ * event the gateway builds itself from strings and numbers, so only `extras` is searched.
+ */
 export function jsonOf(event: GatewayEvent): string {
-  return toJson(payloadOf(event).payload);
+  const held = (event as Held)[JSON_TEXT];
+  if (held !== undefined) return held;
+  const position = event.kind === 'position' ? event.position : event.kind === 'alarm' ? event.alarm.position : event.kind === 'media' ? event.media.position : null;
+  const text = toJson(payloadOf(event).payload, position !== null && needsReplacer(position.extras));
+  (event as Held)[JSON_TEXT] = text;
+  return text;
 }
 
 /** An error retrying will not cure: an HTTP 4xx other than 429 (a point the server refuses, a missing bucket). */

@@ -65,3 +65,17 @@ t.test('EventQueue: fan-out to every sink, batches in order, flush', async (t) =
   t.equal(q.depth, 0);
   t.ok(Math.max(...depths) <= 30);
 });
+
+t.test('jsonOf: bytes in extras become hex, the text is made once per event', async (t) => {
+  const { jsonOf } = await import('../../gateway/sinks/records.js');
+  const p = position('13900000009', 0);
+  const plain: GatewayEvent = { kind: 'position', position: p };
+  t.same(JSON.parse(jsonOf(plain)), JSON.parse(JSON.stringify(p)), 'no bytes: the plain JSON');
+  const withBytes: GatewayEvent = { kind: 'position', position: { ...p, extras: { unknown: { 0xe1: Buffer.from([0xde, 0xad, 0x7e]) } } } };
+  t.same(JSON.parse(jsonOf(withBytes)).extras, { unknown: { 225: 'dead7e' } }, 'bytes deep in extras: hex');
+  const alarm: GatewayEvent = { kind: 'alarm', alarm: { terminal: p.terminal, category: p.category, org: p.org, source: 'alarmWord', alarm: 'sos', bit: 0, type: null, state: 'start', time: p.time, position: withBytes.position } };
+  t.equal(JSON.parse(jsonOf(alarm)).position.extras.unknown[225], 'dead7e', "an alarm's position: hex too");
+  const first = jsonOf(plain);
+  p.speed = 99; // a second sink gets the text the first one published
+  t.equal(jsonOf(plain), first);
+});

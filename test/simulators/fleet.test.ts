@@ -127,3 +127,28 @@ t.test('--seed: the same seed sends the same frames; another seed does not', asy
   for (const [phone, frames] of a) t.same(b.get(phone), frames, `${phone}: ${frames.length} frames, identical`);
   t.notSame([...c.values()].flat().sort(), [...a.values()].flat().sort(), 'seed 12 differs');
 });
+
+t.test('--burst: reports leave in groups, the same frames as one by one', async (t) => {
+  const run = async (burst: number) => {
+    const server = await startTestServer(t);
+    const reports = new Map<string, { hex: string; at: number }[]>();
+    const fleet = new Fleet(scenario(server.ports.jt808, { seed: 5, ticks: 8, burst, vehicles: 2, walkers: 2, edition2019Share: 0 }), {
+      record: (phone, frame) => {
+        // 2013 header: the message ID is the two bytes after the opening 0x7e
+        if (frame.readUInt16BE(1) === 0x0200) reports.set(phone, [...(reports.get(phone) ?? []), { hex: frame.toString('hex'), at: performance.now() }]);
+      },
+    });
+    fleet.start();
+    await fleet.finished;
+    t.equal(await metric(server.ports.http, 'dipper_frames_in_total', 'msg_id="0x0200"'), 32, `burst ${burst}: the gateway counted every report`);
+    return reports;
+  };
+  const single = await run(1);
+  const burst = await run(4);
+  for (const [phone, list] of burst) {
+    t.same(list.map((r) => r.hex), single.get(phone)!.map((r) => r.hex), `${phone}: the same 8 reports, same device times`);
+    // interval 5 s at speedup 100 = 50 ms a report: a burst of 4 leaves at once, the next 200 ms later
+    for (const group of [list.slice(0, 4), list.slice(4, 8)]) t.ok(group[3]!.at - group[0]!.at < 40, `${phone}: a burst of 4 written together (${(group[3]!.at - group[0]!.at).toFixed(1)} ms)`);
+    t.ok(list[4]!.at - list[3]!.at > 100, `${phone}: bursts ${(list[4]!.at - list[3]!.at).toFixed(0)} ms apart`);
+  }
+});

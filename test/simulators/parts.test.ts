@@ -83,6 +83,8 @@ t.test('scenario files under config/scenarios all load; unknown keys are refused
   t.throws(() => buildScenario({ vehicels: 3 } as never), /unknown key "vehicels"/);
   t.throws(() => buildScenario({ alarms: { sosPerHoure: 1 } } as never), /alarms\.sosPerHoure/);
   t.throws(() => buildScenario({ target: { transport: 'sctp' } } as never), /tcp or udp/);
+  t.throws(() => buildScenario({ burst: 0 }), /burst must be an integer >= 1/);
+  t.throws(() => buildScenario({ burst: 2.5 }), /burst must be an integer >= 1/);
 });
 
 t.test('fleet specs: defaults make 300 vehicles and 1,153 walkers with both editions and distinct phones', async (t) => {
