@@ -6,7 +6,10 @@
  * measuring terminal's event loop is not the attacker's. Writes bench/results/floods.json; exits 1 on
  * a failed verdict.
  *
- *   npm run bench:floods -- [--seconds 6]
+ *   npm run bench:floods -- [--seconds 6] [--only random-bytes[,slowloris-808]]
+ *
+ * `--only` runs the named floods and prints their verdicts without touching floods.json: the
+ * table there holds one run of every flood against one unloaded baseline.
  */
 import { fork } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -20,8 +23,9 @@ import { startGatewayProcess } from './harness/gateway-process.js';
 import { Probe } from './harness/probe.js';
 import type { LatencySummary } from './harness/probe.js';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '6' } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '6' }, only: { type: 'string' } } });
 const seconds = Number(values.seconds);
+const only = values.only?.split(',').map((n) => n.trim()).filter(Boolean);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -205,15 +209,20 @@ function runFlood(name: string, ports: { jt808: number; http: number }, ms: numb
   });
 }
 
+type FloodResult = { name: string; what: string; did: Record<string, number>; latencyMs: LatencySummary; gatewayUp: boolean; rssMB: number; verdict: 'pass' | 'fail' };
+
 async function main(): Promise<number> {
+  const unknown = only?.filter((n) => !FLOODS.some((f) => f.name === n)) ?? [];
+  if (unknown.length) throw new Error(`unknown flood ${unknown.join(', ')}; known: ${FLOODS.map((f) => f.name).join(', ')}`);
+  const chosen = only ? FLOODS.filter((f) => only.includes(f.name)) : FLOODS;
   const gw = await startGatewayProcess({ env: { DIPPER_DELIVERY: 'fast' } });
-  const results: { name: string; what: string; did: Record<string, number>; latencyMs: LatencySummary; gatewayUp: boolean; rssMB: number; verdict: 'pass' | 'fail' }[] = [];
+  const results: FloodResult[] = [];
   let baseline: LatencySummary | undefined;
   try {
     const probe = await Probe.start(gw.ports.jt808);
     baseline = await probe.measure(seconds * 1000);
     console.log(`unloaded: p50 ${baseline.p50} ms, p99 ${baseline.p99} ms (n ${baseline.n})`);
-    for (const flood of FLOODS) {
+    for (const flood of chosen) {
       const running = runFlood(flood.name, gw.ports, (seconds + 1) * 1000);
       await sleep(1000); // let the flood reach its pace
       const latency = await probe.measure(seconds * 1000);
@@ -228,8 +237,10 @@ async function main(): Promise<number> {
   } finally {
     await gw.stop();
   }
-  mkdirSync('bench/results', { recursive: true });
-  writeFileSync('bench/results/floods.json', JSON.stringify({ at: new Date().toISOString(), seconds, baselineMs: baseline, floods: results }, null, 2) + '\n');
+  if (!only) {
+    mkdirSync('bench/results', { recursive: true });
+    writeFileSync('bench/results/floods.json', JSON.stringify({ at: new Date().toISOString(), seconds, baselineMs: baseline, floods: results }, null, 2) + '\n');
+  }
   return results.every((r) => r.verdict === 'pass') ? 0 : 1;
 }
 
