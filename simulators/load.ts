@@ -69,7 +69,8 @@ async function main(): Promise<number> {
   let allFinal!: () => void;
   const finished = new Promise<void>((resolve) => (allFinal = resolve));
   for (const share of plan) {
-    const child = fork(workerPath, [], { execArgv: ['--import', import.meta.resolve('tsx')], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    // the runner's own node flags (e.g. --cpu-prof) carry over to its workers
+    const child = fork(workerPath, [], { execArgv: [...process.execArgv.filter((a) => a.startsWith('--cpu-prof') || a.startsWith('--max-')), '--import', import.meta.resolve('tsx')], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     children.push(child);
     child.on('message', (m: FromWorker) => {
       if (m.type === 'stats') latest.set(share.worker, m.snap);

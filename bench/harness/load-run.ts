@@ -28,7 +28,9 @@ export interface LoadRunOptions {
 export async function runLoad(o: LoadRunOptions): Promise<RunReport> {
   const dir = mkdtempSync(join(tmpdir(), 'dipper-load-'));
   const report = join(dir, 'report.json');
-  const args = ['--import', 'tsx', 'simulators/load.ts', '--port', String(o.port), '--connections', String(o.connections), '--rate', String(o.rate), '--ramp', String(o.rampS), '--duration', String(o.durationS), '--seed', String(o.seed ?? 1), '--report', report];
+  // DIPPER_LOAD_NODE_FLAGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the runner and its workers
+  const flags = process.env.DIPPER_LOAD_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
+  const args = [...flags, '--import', 'tsx', 'simulators/load.ts', '--port', String(o.port), '--connections', String(o.connections), '--rate', String(o.rate), '--ramp', String(o.rampS), '--duration', String(o.durationS), '--seed', String(o.seed ?? 1), '--report', report];
   if (o.workers) args.push('--workers', String(o.workers));
   if (o.burst && o.burst > 1) args.push('--burst', String(o.burst));
   if (o.phoneOffset) args.push('--phone-offset', String(o.phoneOffset));

@@ -3,17 +3,21 @@
  * and the map then reads the same stamps back: remember the last one each way instead of
  * formatting and parsing it again for every report.
  */
-let formattedMs = NaN;
-let formatted = '';
-
-/** `new Date(ms).toISOString()`, formatted once per millisecond. */
-export function isoAt(ms: number): string {
-  if (ms !== formattedMs) {
-    formattedMs = ms;
-    formatted = new Date(ms).toISOString();
-  }
-  return formatted;
+/** A `new Date(ms).toISOString()` that formats again only when the millisecond changes. */
+export function isoFormatter(): (ms: number) => string {
+  let formattedMs = NaN;
+  let formatted = '';
+  return (ms) => {
+    if (ms !== formattedMs) {
+      formattedMs = ms;
+      formatted = new Date(ms).toISOString();
+    }
+    return formatted;
+  };
 }
+
+/** Receive stamps. */
+export const isoAt = isoFormatter();
 
 let parsedText = '';
 let parsed = NaN;

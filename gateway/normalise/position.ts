@@ -9,7 +9,7 @@ import type { LocationBasic } from '../../decoders/index.js';
 import type { Device } from '../registry/devices.js';
 import type { Position } from './events.js';
 import { cellParents } from './h3-parent.js';
-import { isoAt } from './iso-time.js';
+import { isoAt, isoFormatter } from './iso-time.js';
 
 /**
  * What a Position is built from: the codec's 28-byte location block (0x0200, 0x0201, 0x0500,
@@ -27,11 +27,19 @@ export type InvalidReason = 'no-fix' | 'out-of-range' | 'zero' | 'future';
 
 const FIX_BIT = 0x2;
 
+const futureLimit = isoFormatter();
+
+function isFuture(time: string, now: number, maxFutureMs: number): boolean {
+  // the codec's form (2026-03-01T08:00:00.000Z, as toISOString writes it) compares as text
+  if (time.length === 24 && time.charCodeAt(19) === 0x2e && time.charCodeAt(23) === 0x5a) return time > futureLimit(now + maxFutureMs);
+  return Date.parse(time) - now > maxFutureMs;
+}
+
 export function invalidReason(loc: LocationLike, now: number, maxFutureMs: number): InvalidReason | undefined {
   if ((loc.status & FIX_BIT) === 0) return 'no-fix';
   if (!(Math.abs(loc.lat) <= 90) || !(Math.abs(loc.lng) <= 180)) return 'out-of-range';
   if (loc.lat === 0 && loc.lng === 0) return 'zero';
-  if (loc.time !== null && Date.parse(loc.time) - now > maxFutureMs) return 'future';
+  if (loc.time !== null && isFuture(loc.time, now, maxFutureMs)) return 'future';
   return undefined;
 }
 
@@ -56,8 +64,9 @@ export function toPosition(loc: LocationLike, who: Device, receivedAt: number, b
     altitude: loc.altitude,
     alarm: loc.alarm,
     status: loc.status,
-    alarms: [...loc.alarms],
-    flags: [...loc.flags],
+    // the codec's name lists are frozen and shared between frames: positions are never mutated
+    alarms: loc.alarms as string[],
+    flags: loc.flags as string[],
     extras: (loc.extras ?? {}) as Record<string, unknown>,
     h3,
     h3Parents,

@@ -26,6 +26,13 @@ const LOGGED_ERRORS = 5;
 /** Before the first good frame a connection gets little patience: it may not be a terminal. */
 const JUNK_BEFORE_FIRST_FRAME = 64;
 /** Other protocols knocking on the port: HTTP methods, TLS handshake, SSH banner. */
+/**
+ * Bytes of a read handed to the splitter at a time while a connection is suspect (no good
+ * frame yet, or bad input since its last): about four frames of random bytes.
+ */
+const SUSPECT_SLICE = 1024;
+/** Close reasons that mean abuse: the connection is reset at once, not ended politely. */
+const ABUSE = new Set(['junk', 'malformed']);
 const FOREIGN = ['GET ', 'POST', 'HEAD', 'PUT ', 'OPTI', 'DELE', 'PATC', 'CONN', '\u0016\u0003', 'SSH-'];
 
 /** Decode options per learnt edition, made once (a 2019 header announces itself). */
@@ -98,6 +105,17 @@ export class Session {
       this.close('junk');
       return;
     }
+    // a suspect connection's read is split in slices so that closing it stops the work within
+    // a slice, not at the end of a 64 KB read of junk (each bad frame costs an error object)
+    for (let from = 0; from < chunk.length && !this.closed; ) {
+      const suspect = this.goodFrames === 0 || this.junkSinceFrame > 0 || this.badSinceFrame > 0;
+      const to = suspect ? Math.min(chunk.length, from + SUSPECT_SLICE) : chunk.length;
+      this.split(from === 0 && to === chunk.length ? chunk : chunk.subarray(from, to));
+      from = to;
+    }
+  }
+
+  private split(chunk: Buffer): void {
     this.splitter.push(chunk, this.onFrame, this.onFrameError);
     const junk = this.splitter.junkBytes - this.junkSeen;
     if (junk > 0) {
@@ -160,9 +178,14 @@ export class Session {
     try {
       const done = dispatch(this, message);
       if (done) {
-        const tracked = done.catch((e: unknown) => this.handlerFailed(message, e));
-        this.inFlight.add(tracked);
-        void tracked.finally(() => this.inFlight.delete(tracked));
+        this.inFlight.add(done);
+        done.then(
+          () => this.inFlight.delete(done),
+          (e: unknown) => {
+            this.inFlight.delete(done);
+            this.handlerFailed(message, e);
+          },
+        );
       }
     } catch (e) {
       this.handlerFailed(message, e);
@@ -359,7 +382,7 @@ export class Session {
       p.reject(new OfflineError(`session closed (${reason})`));
     }
     this.pending.clear();
-    this.connection.close();
+    this.connection.close(ABUSE.has(reason));
     this.gateway.detach(this, reason);
   }
 }

@@ -58,6 +58,20 @@ t.test('invalid fixes are flagged and get no cell', async (t) => {
   t.equal(invalidReason(loc({ lat: -33.9, lng: -70.6 }), now, options.maxFutureMs), undefined, 'south and west are fine');
 });
 
+t.test('the future limit: exactly maxFutureMs ahead is fine, a millisecond more is not, in any ISO form', async (t) => {
+  // now = 08:00:00Z, maxFutureMs = 10 min
+  const at = (time: string) => invalidReason(loc({ time }), now, options.maxFutureMs);
+  t.equal(at('2026-03-01T08:10:00.000Z'), undefined, 'the limit itself');
+  t.equal(at('2026-03-01T08:10:00.001Z'), 'future', 'one ms past it');
+  t.equal(at('2026-03-01T08:09:59.999Z'), undefined);
+  t.equal(at('2026-03-01T08:10:00Z'), undefined, 'without milliseconds: the limit itself');
+  t.equal(at('2026-03-01T08:10:01Z'), 'future', 'without milliseconds: a second past');
+  t.equal(at('2026-03-01T16:10:00+08:00'), undefined, 'with an offset: the limit itself');
+  t.equal(at('2026-03-01T16:10:01+08:00'), 'future', 'with an offset: a second past');
+  t.equal(at('2025-12-31T23:59:59.000Z'), undefined, 'the past');
+  t.equal(at('2027-01-01T00:00:00.000Z'), 'future', 'next year');
+});
+
 t.test('alarm edges', async (t) => {
   const tracker = new AlarmTracker();
   const metrics = new Metrics();
