@@ -13,7 +13,8 @@ export interface Connection {
   write(frame: Buffer): void;
   pause(): void;
   resume(): void;
-  close(): void;
+  /** `abort`: drop the connection at once, unread input and unsent replies with it (abuse). */
+  close(abort?: boolean): void;
 }
 
 /** Unread bytes a terminal may leave in our send buffer before it is judged dead. */
@@ -61,8 +62,14 @@ export class StreamConnection implements Connection {
     this.stream.resume();
   }
 
-  close(): void {
+  close(abort = false): void {
     if (this.stream.destroyed) return;
+    // an abusive peer keeps writing until it sees our FIN: reading it all only to drop it
+    // costs more than the reset
+    if (abort) {
+      this.stream.destroy();
+      return;
+    }
     this.stream.end();
     // give the last reply a moment to leave, then make sure the socket is gone
     setTimeout(() => this.stream.destroy(), 1000).unref();

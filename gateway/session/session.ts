@@ -25,14 +25,16 @@ import { dispatch } from './handlers/index.js';
 const LOGGED_ERRORS = 5;
 /** Before the first good frame a connection gets little patience: it may not be a terminal. */
 const JUNK_BEFORE_FIRST_FRAME = 64;
-/** Other protocols knocking on the port: HTTP methods, TLS handshake, SSH banner. */
+/** Bad frames before the first good one: a terminal's retries of one rejected login, not more. */
+const BAD_BEFORE_FIRST_FRAME = 8;
 /**
  * Bytes of a read handed to the splitter at a time while a connection is suspect (no good
- * frame yet, or bad input since its last): about four frames of random bytes.
+ * frame yet, or bad input since its last): a login frame, or about one frame of random bytes.
  */
-const SUSPECT_SLICE = 1024;
+const SUSPECT_SLICE = 256;
 /** Close reasons that mean abuse: the connection is reset at once, not ended politely. */
 const ABUSE = new Set(['junk', 'malformed']);
+/** Other protocols knocking on the port: HTTP methods, TLS handshake, SSH banner. */
 const FOREIGN = ['GET ', 'POST', 'HEAD', 'PUT ', 'OPTI', 'DELE', 'PATC', 'CONN', '\u0016\u0003', 'SSH-'];
 
 /** Decode options per learnt edition, made once (a 2019 header announces itself). */
@@ -164,7 +166,8 @@ export class Session {
   private rejectFrame(error: Jt808Error, raw: Buffer): void {
     this.gateway.metrics.decodeErrors.inc({ reason: error.code });
     this.logBad(error.message, raw);
-    if (++this.badSinceFrame > this.gateway.config.jt808.malformedThreshold) this.close('malformed');
+    const limit = this.goodFrames === 0 ? Math.min(BAD_BEFORE_FIRST_FRAME, this.gateway.config.jt808.malformedThreshold) : this.gateway.config.jt808.malformedThreshold;
+    if (++this.badSinceFrame > limit) this.close('malformed');
   }
 
   private logBad(what: string, raw: Buffer): void {
