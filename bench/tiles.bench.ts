@@ -12,7 +12,9 @@
  *    tiles/s under concurrent load with autocannon on loopback (bounded in time).
  *
  *   npm run bench:tiles [-- --fleet 100000 --seconds 10 --connections 32 --index-only]
- * Writes bench/results/tiles.json.
+ *   (partial runs for profiling: --tiles-only skips the index part, --cache off|warm runs one
+ *   cache mode; DIPPER_BENCH_NODE_FLAGS are passed to the tile server's process)
+ * Writes bench/results/tiles.json (a full run only).
  */
 import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -178,7 +180,9 @@ const pct = (xs: number[], p: number) => {
 };
 
 async function httpBench(n: number, cached: boolean, seconds: number, connections: number): Promise<Record<string, number | string>> {
-  const child: ChildProcess = fork(new URL(import.meta.url).pathname, ['--serve', String(n), cached ? 'cached' : 'uncached'], { execArgv: ['--import', 'tsx'] });
+  const child: ChildProcess = fork(new URL(import.meta.url).pathname, ['--serve', String(n), cached ? 'cached' : 'uncached'], {
+    execArgv: ['--import', 'tsx', ...(process.env.DIPPER_BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [])],
+  });
   const port = await new Promise<number>((resolve) => child.once('message', (m: { port: number }) => resolve(m.port)));
   try {
     const paths = tilePaths(2000);
@@ -218,13 +222,17 @@ async function main(): Promise<void> {
   const seconds = arg('seconds', 10);
   const connections = arg('connections', 32);
   const fleets = process.argv.includes('--fleet') ? [arg('fleet', 100_000)] : [5_000, 100_000, 1_000_000];
-  const index = fleets.map(indexBench);
-  console.table(index);
+  const tilesOnly = process.argv.includes('--tiles-only');
+  const index = tilesOnly ? [] : fleets.map(indexBench);
+  if (!tilesOnly) console.table(index);
   if (process.argv.includes('--index-only')) return;
-  const httpFleet = process.argv.includes('--fleet') ? fleets[0]! : 100_000;
-  const tiles = [await httpBench(httpFleet, false, seconds, connections), await httpBench(httpFleet, true, seconds, connections)];
-  if (!process.argv.includes('--fleet')) tiles.push(await httpBench(1_000_000, false, seconds, connections), await httpBench(1_000_000, true, seconds, connections));
+  const mode = process.argv.includes('--cache') ? process.argv[process.argv.indexOf('--cache') + 1] : undefined;
+  const modes = mode ? [mode === 'warm'] : [false, true];
+  const httpFleets = process.argv.includes('--fleet') ? [fleets[0]!] : [100_000, 1_000_000];
+  const tiles: Record<string, number | string>[] = [];
+  for (const n of httpFleets) for (const cached of modes) tiles.push(await httpBench(n, cached, seconds, connections));
   console.table(tiles);
+  if (tilesOnly || mode || process.argv.includes('--fleet')) return;
   mkdirSync(new URL('results/', import.meta.url), { recursive: true });
   writeFileSync(new URL('results/tiles.json', import.meta.url), JSON.stringify({ machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version }, at: new Date().toISOString(), index, tiles }, null, 2) + '\n');
 }

@@ -1,10 +1,11 @@
 /**
- * Features -> one tile, in MVT 2.1 (vt-pbf's fromGeojsonVt: extent 4096, layer version 2) or
+ * Features -> one tile, in MVT 2.1 (./mvt-writer.ts, vt-pbf's output: extent 4096, layer version 2) or
  * GeoJSON. Both formats carry the same features: those within the tile plus its buffer, after
  * the feature cap (alarms kept first).
  */
-import vtpbf from 'vt-pbf';
 import type { MapFeature } from './cluster-tile.js';
+import { writeMvt } from './mvt-writer.js';
+import type { MvtLayer } from './mvt-writer.js';
 import { worldX, worldY } from './mercator.js';
 
 export const EXTENT = 4096;
@@ -89,19 +90,12 @@ function signedArea(ring: [number, number][]): number {
 }
 
 export function toMvt(layers: Record<string, Placed[]>): Buffer {
-  const input: Record<string, { features: object[] }> = {};
+  const input: MvtLayer[] = [];
   for (const [name, placed] of Object.entries(layers)) {
     if (placed.length === 0) continue;
-    input[name] = {
-      features: placed.map((p) => ({
-        id: p.feature.id,
-        type: p.feature.rings ? 3 : 1,
-        geometry: p.geometry,
-        tags: p.feature.props,
-      })),
-    };
+    input.push({ name, features: placed.map((p) => ({ id: p.feature.id, type: p.feature.rings ? 3 : 1, geometry: p.geometry, tags: p.feature.props })) });
   }
-  const bytes = vtpbf.fromGeojsonVt(input, { version: 2, extent: EXTENT });
+  const bytes = writeMvt(input, EXTENT, 2);
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
