@@ -80,7 +80,8 @@ export class MqttBrokerSink implements EventSink {
 
   private async publishOne(event: GatewayEvent): Promise<void> {
     const { topic, retain } = topicOf(this.prefix, event);
-    const packet = { cmd: 'publish' as const, topic, payload: Buffer.from(jsonOf(event)), qos: 1 as const, retain: false, dup: false };
+    // the payload stays a string: mqtt-packet writes it straight into each subscriber's frame
+    const packet = { cmd: 'publish' as const, topic, payload: jsonOf(event), qos: 1 as const, retain: false, dup: false };
     // aedes 1.2.0 stores a retained QoS 1 publish from broker.publish() but does not deliver
     // it to current subscribers: store the retained copy ourselves, publish the live one plain
     if (retain) await this.retained.storeRetained({ ...packet, retain: true });
