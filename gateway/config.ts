@@ -28,6 +28,9 @@ export const ConfigSchema = Section({
     junkThreshold: Type.Integer({ minimum: 1, default: 2048, description: 'bytes outside frames before the connection is closed' }),
     malformedThreshold: Type.Integer({ minimum: 1, default: 20, description: 'bad frames before the connection is closed' }),
     maxFrameBytes: Type.Integer({ minimum: 64, maximum: 4096, default: 2090, description: 'longest escaped frame accepted' }),
+    penaltyStrikes: Type.Integer({ minimum: 0, default: 100, description: 'connections from one address closed for junk or malformed frames within penaltyWindowMs before its new connections are refused; NATed fleets share an address: keep it generous; 0 = off' }),
+    penaltyWindowMs: { ...Ms, default: 10_000, description: 'window in which penaltyStrikes are counted' },
+    penaltyCooldownMs: { ...Ms, default: 30_000, description: 'how long a penalised address has its new connections refused (open sessions are kept)' },
   }),
   http: Section({
     host: Type.String({ default: '0.0.0.0' }),
@@ -158,6 +161,9 @@ export type Config = Static<typeof ConfigSchema>;
 /** The operator contract: environment variable -> config key (dotted). */
 export const ENVIRONMENT: Record<string, string> = {
   DIPPER_JT808_PORT: 'jt808.port',
+  DIPPER_JT808_PENALTY_STRIKES: 'jt808.penaltyStrikes',
+  DIPPER_JT808_PENALTY_WINDOW_MS: 'jt808.penaltyWindowMs',
+  DIPPER_JT808_PENALTY_COOLDOWN_MS: 'jt808.penaltyCooldownMs',
   DIPPER_HTTP_PORT: 'http.port',
   DIPPER_MQTT_PORT: 'mqtt.port',
   DIPPER_MQTT_WS_PORT: 'mqtt.wsPort',

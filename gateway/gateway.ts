@@ -20,6 +20,7 @@ import type { GatewayContext } from './session/context.js';
 import { Session } from './session/session.js';
 import { EventQueue } from './sinks/queue.js';
 import type { EventSink } from './sinks/sink.js';
+import { PenaltyBox } from './transport/penalty-box.js';
 
 export interface GatewayOptions {
   config: Config;
@@ -45,6 +46,8 @@ export class Gateway implements GatewayContext {
   /** UDP sessions by phone as the header carries it. */
   private readonly udp = new Map<string, Session>();
   private readonly paused = new Set<Session>();
+  /** Addresses whose connections keep being closed for junk or malformed frames. */
+  private readonly penalty: PenaltyBox;
   private closing = false;
 
   constructor(options: GatewayOptions) {
@@ -54,6 +57,7 @@ export class Gateway implements GatewayContext {
     this.metrics = options.metrics ?? new Metrics();
     this.registry = options.registry ?? new DeviceRegistry(config.devices, log).start();
     this.media = new MediaStore(config.dataDir);
+    this.penalty = new PenaltyBox({ strikes: config.jt808.penaltyStrikes, windowMs: config.jt808.penaltyWindowMs, cooldownMs: config.jt808.penaltyCooldownMs });
     this.normalise = {
       options: { resolution: config.h3.resolution, parents: config.h3.parents, maxFutureMs: config.normalise.maxFutureMs },
       alarms: new AlarmTracker(),
@@ -101,7 +105,7 @@ export class Gateway implements GatewayContext {
   handle(stream: Duplex, remote: { address?: string | undefined; port?: number | undefined } = {}): Session | undefined {
     const ip = remote.address ?? 'local';
     const { maxConnections, maxPerIp } = this.config.jt808;
-    const refusal = this.closing ? 'shutting-down' : this.streams.size >= maxConnections ? 'max-connections' : (this.perIp.get(ip) ?? 0) >= maxPerIp ? 'per-ip' : undefined;
+    const refusal = this.closing ? 'shutting-down' : this.penalty.holds(ip) ? 'penalty-box' : this.streams.size >= maxConnections ? 'max-connections' : (this.perIp.get(ip) ?? 0) >= maxPerIp ? 'per-ip' : undefined;
     if (refusal) {
       this.metrics.connectionsRefused.inc({ reason: refusal });
       stream.destroy();
@@ -168,6 +172,11 @@ export class Gateway implements GatewayContext {
     }
     if (this.paused.delete(session)) this.metrics.pausedSockets.set(this.paused.size);
     if (reason === 'junk' || reason === 'malformed' || reason === 'handshake-timeout') this.metrics.connectionsRefused.inc({ reason });
+    if ((reason === 'junk' || reason === 'malformed') && session.connection.transport === 'tcp' && this.penalty.strike(session.connection.ip)) {
+      // logged once per address per cooldown; the refusals are counted, not logged
+      const { penaltyStrikes, penaltyWindowMs, penaltyCooldownMs } = this.config.jt808;
+      this.log.warn({ ip: session.connection.ip, strikes: penaltyStrikes, windowMs: penaltyWindowMs, cooldownMs: penaltyCooldownMs }, 'address penalised: its connections keep sending junk or malformed frames; new connections from it refused for the cooldown (open sessions kept)');
+    }
     this.log.debug({ session: session.id, terminal: session.terminal, remote: session.connection.remote, reason }, 'session closed');
   }
 

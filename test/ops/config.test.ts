@@ -82,9 +82,11 @@ t.test('every DIPPER_* variable names a real setting and converts to its type', 
     const schema = leaf(key);
     t.ok(schema && schema.type !== 'object', `${name} -> ${key} exists and is a leaf`);
     if (!schema || typeof schema.type !== 'string' || !(schema.type in sample)) continue;
-    const c = loadConfig({ defaultsFile: null, env: { [name]: sample[schema.type] } }) as unknown as Record<string, Record<string, unknown>>;
+    // a setting whose minimum is above the sample (a duration) gets its minimum
+    const raw = typeof schema.minimum === 'number' && schema.minimum > Number(sample[schema.type]) ? String(schema.minimum) : sample[schema.type]!;
+    const c = loadConfig({ defaultsFile: null, env: { [name]: raw } }) as unknown as Record<string, Record<string, unknown>>;
     const [a, b] = key.split('.');
     const value = b === undefined ? (c as Record<string, unknown>)[a!] : c[a!]![b];
-    t.equal(String(value), sample[schema.type], `${name}=${sample[schema.type]} sets ${key}`);
+    t.equal(String(value), raw, `${name}=${raw} sets ${key}`);
   }
 });
