@@ -67,6 +67,9 @@ export class StreamConnection implements Connection {
     // an abusive peer keeps writing until it sees our FIN: reading it all only to drop it
     // costs more than the reset
     if (abort) {
+      // replies already written this turn (answers to its good frames) still go: the kernel
+      // takes them at once, before the reset
+      if (this.corked) this.uncork();
       this.stream.destroy();
       return;
     }
