@@ -17,7 +17,12 @@ export class Jt808Error extends Error {
   readonly code: Jt808ErrorCode;
   readonly detail: string;
   constructor(code: Jt808ErrorCode, detail: string) {
+    // a refusal is data about the input, not a bug: its stack says nothing, and capturing one
+    // was most of what junk cost the gateway (one refusal per ~256 random bytes)
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(`${code}: ${detail}`);
+    Error.stackTraceLimit = limit;
     this.name = 'Jt808Error';
     this.code = code;
     this.detail = detail;
