@@ -18,8 +18,12 @@ import { tileBounds } from './mercator.js';
 export const HEAT_LAYERS = ['positions', 'alarms', 'cases'] as const;
 export type HeatLayer = (typeof HEAT_LAYERS)[number];
 
-/** resolution -> "cell:orgId" -> count (flat keys: most cells hold one org unit, a map per cell would cost ~200 B) */
-type Counts = Map<number, Map<string, number>>;
+/**
+ * resolution -> org id -> cell -> count. A map per org unit, not per cell (most cells hold one
+ * org unit: a map per cell would cost ~200 B each); keyed by the position's own cell string,
+ * whose hash V8 keeps, instead of a "cell:org" string made (and hashed) for every event.
+ */
+type Counts = Map<number, Map<number, Map<string, number>>>;
 
 interface Bucket {
   minute: number;
@@ -61,7 +65,6 @@ export class HeatIndex {
   readonly resolutions: number[];
   private readonly rings: Record<HeatLayer, (Bucket | undefined)[]>;
   private readonly orgs: string[] = [];
-  private readonly orgSuffix: string[] = [];
   private readonly orgIdOf = new Map<string, number>();
   private readonly shapes = new Map<string, CellShape>();
   private readonly centroids = new Map<string, [number, number]>();
@@ -91,7 +94,7 @@ export class HeatIndex {
     let bucket = ring[i];
     if (!bucket || bucket.minute !== minute) {
       if (bucket && bucket.minute > minute) return; // older than the window
-      if (bucket) for (const m of bucket.counts.values()) this.keys -= m.size;
+      if (bucket) for (const byOrg of bucket.counts.values()) for (const m of byOrg.values()) this.keys -= m.size;
       bucket = { minute, counts: new Map() };
       ring[i] = bucket;
     }
@@ -99,18 +102,17 @@ export class HeatIndex {
     if (orgId === undefined) {
       orgId = this.orgs.length;
       this.orgs.push(org);
-      this.orgSuffix.push(`:${orgId}`);
       this.orgIdOf.set(org, orgId);
     }
-    const suffix = this.orgSuffix[orgId]!;
     // over the key budget, the finest resolution stops taking new cells until old minutes expire
     const full = this.keys >= this.options.maxKeys;
     for (const res of this.resolutions) {
       const cell = (res === this.finest ? finestCell : parents?.[res]) ?? latLngToCell(lat, lng, res);
-      let byKey = bucket.counts.get(res);
-      if (!byKey) bucket.counts.set(res, (byKey = new Map()));
-      const key = cell + suffix;
-      const had = byKey.get(key);
+      let byOrg = bucket.counts.get(res);
+      if (!byOrg) bucket.counts.set(res, (byOrg = new Map()));
+      let byCell = byOrg.get(orgId);
+      if (!byCell) byOrg.set(orgId, (byCell = new Map()));
+      const had = byCell.get(cell);
       if (had === undefined) {
         if (full && res === this.finest) {
           this.dropped++;
@@ -118,7 +120,7 @@ export class HeatIndex {
         }
         this.keys++;
       }
-      byKey.set(key, (had ?? 0) + 1);
+      byCell.set(cell, (had ?? 0) + 1);
     }
     this.version++;
   }
@@ -131,14 +133,14 @@ export class HeatIndex {
     const out = new Map<string, number>();
     for (const bucket of this.rings[layer]) {
       if (!bucket || bucket.minute <= newest - windowMinutes || bucket.minute > newest) continue;
-      const byKey = bucket.counts.get(stored);
-      if (!byKey) continue;
-      for (const [k, n] of byKey) {
-        const colon = k.indexOf(':');
-        if (!allowed[Number(k.slice(colon + 1))]) continue;
-        const cell = k.slice(0, colon);
-        const key = stored > res ? cellToParent(cell, res) : cell;
-        out.set(key, (out.get(key) ?? 0) + n);
+      const byOrg = bucket.counts.get(stored);
+      if (!byOrg) continue;
+      for (const [orgId, byCell] of byOrg) {
+        if (!allowed[orgId]) continue;
+        for (const [cell, n] of byCell) {
+          const key = stored > res ? cellToParent(cell, res) : cell;
+          out.set(key, (out.get(key) ?? 0) + n);
+        }
       }
     }
     return out;
