@@ -450,15 +450,14 @@ export class LiveIndex {
       let nonEmpty = 0;
       let nx = 0;
       let ny = 0;
-      for (let dx = 0; dx < 2; dx++) {
-        for (let dy = 0; dy < 2; dy++) {
-          const kx = x * 2 + dx;
-          const ky = y * 2 + dy;
-          if (l <= this.countMaxZoom + GRID_BITS ? this.cellSelected(l, kx * n + ky, sel) : this.bucketCellSelected(l, kx, ky, sel)) {
-            nonEmpty++;
-            nx = kx;
-            ny = ky;
-          }
+      // two non-empty children settle it: the other two need no lookup
+      for (let q = 0; q < 4 && nonEmpty < 2; q++) {
+        const kx = x * 2 + (q >> 1);
+        const ky = y * 2 + (q & 1);
+        if (l <= this.countMaxZoom + GRID_BITS ? this.cellSelected(l, kx * n + ky, sel) : this.bucketCellSelected(l, kx, ky, sel)) {
+          nonEmpty++;
+          nx = kx;
+          ny = ky;
         }
       }
       if (nonEmpty !== 1) return l - GRID_BITS;

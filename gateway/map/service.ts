@@ -2,10 +2,12 @@
  * The map service: the live index, heat counts, cases, track ring and stream hub behind the
  * map API, fed as an EventSink (in-process in the embedded mode, from Kafka in standalone.ts).
  * Tiles are rendered here and cached by (tile, filters, scope, CRS, format) for `tileTtlMs`
- * or until nothing changed, with a strong ETag over the bytes.
+ * or until nothing changed, with a strong ETag over the bytes. The gzip bytes are made only
+ * for a client that takes them, off the main thread, and kept with the cached tile.
  */
 import { createHash } from 'node:crypto';
-import { gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
 import type { Config } from '../config.js';
 import type { Metrics } from '../metrics.js';
 import type { GatewayEvent } from '../normalise/events.js';
@@ -47,18 +49,22 @@ export interface HeatParams {
 export interface RenderedTile {
   /** null: an empty tile (204) */
   raw: Buffer | null;
-  gz: Buffer | null;
+  /** strong ETag of the identity bytes */
   etag: string;
   cache: 'hit' | 'miss';
+  /** the gzip bytes of a non-empty tile, compressed on first ask */
+  gzip(): Promise<Buffer>;
 }
 
 interface CacheEntry {
   version: number;
   at: number;
   raw: Buffer | null;
-  gz: Buffer | null;
+  gz: Promise<Buffer> | undefined;
   etag: string;
 }
+
+const gzipAsync = promisify(gzip);
 
 export interface ResourceSource {
   readonly resources: readonly StaticResource[];
@@ -234,17 +240,16 @@ export class MapService implements EventSink {
     const now = Date.now();
     const version = this.version;
     const hit = this.cache.get(key);
-    if (hit && (hit.version === version || now - hit.at < this.config.tileTtlMs)) return { raw: hit.raw, gz: hit.gz, etag: hit.etag, cache: 'hit' };
+    if (hit && (hit.version === version || now - hit.at < this.config.tileTtlMs)) return rendered(hit, 'hit');
     const raw = render();
     const etag = raw ? `"${createHash('sha1').update(raw).digest('base64url')}"` : '"empty"';
-    // gzip level 1: most of the ratio for a fraction of the time (small point tiles)
-    const entry: CacheEntry = { version, at: now, raw, gz: raw ? gzipSync(raw, { level: 1 }) : null, etag };
+    const entry: CacheEntry = { version, at: now, raw, gz: undefined, etag };
     if (this.config.cacheEntries > 0) {
       if (this.cache.size >= this.config.cacheEntries) this.cache.delete(this.cache.keys().next().value!);
       this.cache.delete(key);
       this.cache.set(key, entry);
     }
-    return { raw, gz: entry.gz, etag, cache: 'miss' };
+    return rendered(entry, 'miss');
   }
 
   /** Is this org inside the scope? */
@@ -256,4 +261,12 @@ export class MapService implements EventSink {
     clearInterval(this.timer);
     this.timer = undefined;
   }
+}
+
+/**
+ * gzip level 1 (most of the ratio for a fraction of the time), in the libuv pool so the event
+ * loop renders the next tile meanwhile; once per cached tile.
+ */
+function rendered(entry: CacheEntry, cache: 'hit' | 'miss'): RenderedTile {
+  return { raw: entry.raw, etag: entry.etag, cache, gzip: () => (entry.gz ??= gzipAsync(entry.raw ?? Buffer.alloc(0), { level: 1 })) };
 }

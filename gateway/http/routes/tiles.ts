@@ -3,8 +3,9 @@
  *   GET /tiles/clusters.json, /tiles/heat.json      TileJSON 3.0.0, tile URLs carry ?v=<data version>
  *   GET /tiles/clusters/{z}/{x}/{y}.mvt|.geojson    layers "clusters" and "cases"
  *   GET /tiles/heat/{z}/{x}/{y}.mvt|.geojson        layers "positions", "alarms", "cases"
- * 204 for an empty tile; strong ETag and 304; gzip when accepted (pre-compressed, cached with
- * the tile); every tile filtered by the token's scope.
+ * 204 for an empty tile; strong ETag and 304 (per representation: the gzip bytes have their own
+ * tag); gzip when accepted (compressed only then, cached with the tile); every tile filtered by
+ * the token's scope.
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { bboxQuery, crsQuery, errorSchema, filterQuery, tileFilter, tokenQuery } from '../../map/api-schemas.js';
@@ -62,7 +63,7 @@ export const tileRoutes: FastifyPluginAsync<AppDeps> = async (app, { gateway, ma
     return { z, x, y, format };
   }
 
-  function send(req: FastifyRequest, reply: FastifyReply, layer: string, format: 'mvt' | 'geojson', started: bigint, tile: RenderedTile) {
+  async function send(req: FastifyRequest, reply: FastifyReply, layer: string, format: 'mvt' | 'geojson', started: bigint, tile: RenderedTile) {
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     metrics.tileSeconds.observe({ layer, cache: tile.cache }, seconds);
     // tiles differ by token (scope) and by encoding: shared caches must key on both
@@ -72,7 +73,7 @@ export const tileRoutes: FastifyPluginAsync<AppDeps> = async (app, { gateway, ma
       return reply.code(204).send();
     }
     const gzip = /\bgzip\b/.test(req.headers['accept-encoding'] ?? '');
-    // strong ETag per representation: the gzip bytes get their own tag
+    // strong ETag per representation (RFC 9110 8.8.3): the gzip bytes get their own tag; a 304 compresses nothing
     const etag = gzip ? `${tile.etag.slice(0, -1)}-gz"` : tile.etag;
     const inm = req.headers['if-none-match'];
     if (inm && (inm === '*' || inm.split(',').some((t) => t.trim() === etag))) {
@@ -81,7 +82,7 @@ export const tileRoutes: FastifyPluginAsync<AppDeps> = async (app, { gateway, ma
     }
     metrics.tileRequests.inc({ layer, cache: tile.cache, status: '200' });
     reply.header('etag', etag).type(CONTENT_TYPE[format]).header('x-tile-cache', tile.cache);
-    if (gzip) return reply.header('content-encoding', 'gzip').send(tile.gz);
+    if (gzip) return reply.header('content-encoding', 'gzip').send(await tile.gzip());
     return reply.send(tile.raw);
   }
 
