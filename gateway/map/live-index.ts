@@ -50,6 +50,30 @@ const DIRECT_LEVEL = 10;
  */
 const COUNT_MAX_ZOOM = 10;
 const ORG_SPACE = 2 ** 20;
+/**
+ * A terminal's fields share one 64-byte record (a cache line) in one buffer, read through
+ * views of each type: an update and a tile's walk over a bucket touch one line per terminal,
+ * not one per field. Indexes below are in units of the view's element (slot * 64 / size + offset).
+ */
+const SLOT_BYTES = 64;
+// float64: lng, lat, last seen, fix time
+const F_LNG = 0;
+const F_LAT = 1;
+const F_SEEN = 2;
+const F_FIX = 3;
+// float32 at byte 32: speed
+const F32_SPEED = 8;
+// uint16 at bytes 36, 38, 40: heading, quantum x, quantum y
+const U16_HEADING = 18;
+const U16_QX = 19;
+const U16_QY = 20;
+// uint8 at bytes 42, 43: combo (category*4 + online*2 + alarm), static
+const U8_COMBO = 42;
+const U8_STATIC = 43;
+// uint32 / int32 at bytes 44, 48, 52: org id, next and previous slot in the bucket
+const U32_ORG = 11;
+const I32_NEXT = 12;
+const I32_PREV = 13;
 
 export interface LiveIndexOptions {
   /** highest zoom answered with clusters; above it single terminals (<= 12: level 15 keys stay small ints) */
@@ -101,20 +125,13 @@ export class LiveIndex {
   private count = 0;
   private readonly slotOf = new Map<string, number>();
   private ids: string[] = [];
-  private lng: Float64Array;
-  private lat: Float64Array;
-  private seen: Float64Array;
-  private fixTime: Float64Array;
-  private speedArr: Float32Array;
-  private headingArr: Uint16Array;
-  private qx: Uint16Array;
-  private qy: Uint16Array;
-  private orgArr: Uint32Array;
-  /** combo (category*4 + online*2 + alarm) */
-  private comboArr: Uint8Array;
-  private staticArr: Uint8Array;
-  private bucketNext: Int32Array;
-  private bucketPrev: Int32Array;
+  /** the slot records (SLOT_BYTES each) through one view per field type */
+  private f64!: Float64Array;
+  private f32!: Float32Array;
+  private u16!: Uint16Array;
+  private u8!: Uint8Array;
+  private u32!: Uint32Array;
+  private i32!: Int32Array;
   private freeSlots: number[] = [];
 
   // --- org units, interned
@@ -147,19 +164,7 @@ export class LiveIndex {
     this.cutoff = Date.now() - this.offlineAfterMs;
     this.capacity = Math.max(16, options.capacity ?? 1024);
     const c = this.capacity;
-    this.lng = new Float64Array(c);
-    this.lat = new Float64Array(c);
-    this.seen = new Float64Array(c);
-    this.fixTime = new Float64Array(c);
-    this.speedArr = new Float32Array(c);
-    this.headingArr = new Uint16Array(c);
-    this.qx = new Uint16Array(c);
-    this.qy = new Uint16Array(c);
-    this.orgArr = new Uint32Array(c);
-    this.comboArr = new Uint8Array(c);
-    this.staticArr = new Uint8Array(c);
-    this.bucketNext = new Int32Array(c);
-    this.bucketPrev = new Int32Array(c);
+    this.views(new ArrayBuffer(c * SLOT_BYTES));
     for (let l = 0; l <= BUCKET_LEVEL; l++) {
       this.cells.push(new Map());
       this.direct.push(new Map());
@@ -191,41 +196,41 @@ export class LiveIndex {
   upsert(id: string, lng: number, lat: number, category: number, org: string, alarm: boolean, heading: number, speed: number, seenMs: number, timeMs = seenMs, isStatic = false): boolean {
     let slot = this.slotOf.get(id);
     // a late frame never moves a terminal back in time
-    if (slot !== undefined && timeMs < this.fixTime[slot]!) return false;
+    if (slot !== undefined && timeMs < this.f64[slot * 8 + F_FIX]!) return false;
     const nqx = Math.floor(worldX(lng) * 65536);
     const nqy = Math.floor(worldY(lat) * 65536);
     // the same org as held (the usual case) skips the intern lookup
-    const orgId = slot !== undefined && this.orgs[this.orgArr[slot]!] === org ? this.orgArr[slot]! : this.internOrg(org);
+    const orgId = slot !== undefined && this.orgs[this.u32[slot * 16 + U32_ORG]!] === org ? this.u32[slot * 16 + U32_ORG]! : this.internOrg(org);
     const online = isStatic || seenMs >= this.cutoff ? 1 : 0;
     const combo = category * 4 + online * 2 + (alarm ? 1 : 0);
     this.version++;
     if (slot === undefined) {
       slot = this.newSlot(id);
       this.setFields(slot, lng, lat, heading, speed, seenMs, timeMs);
-      this.qx[slot] = nqx;
-      this.qy[slot] = nqy;
-      this.orgArr[slot] = orgId;
-      this.comboArr[slot] = combo;
-      this.staticArr[slot] = isStatic ? 1 : 0;
+      this.u16[slot * 32 + U16_QX] = nqx;
+      this.u16[slot * 32 + U16_QY] = nqy;
+      this.u32[slot * 16 + U32_ORG] = orgId;
+      this.u8[slot * 64 + U8_COMBO] = combo;
+      this.u8[slot * 64 + U8_STATIC] = isStatic ? 1 : 0;
       this.addAll(slot, 1);
       this.bucketAdd(slot);
       return true;
     }
     this.setFields(slot, lng, lat, heading, speed, seenMs, timeMs);
-    if (nqx === this.qx[slot] && nqy === this.qy[slot] && combo === this.comboArr[slot] && orgId === this.orgArr[slot]) return true;
+    if (nqx === this.u16[slot * 32 + U16_QX] && nqy === this.u16[slot * 32 + U16_QY] && combo === this.u8[slot * 64 + U8_COMBO] && orgId === this.u32[slot * 16 + U32_ORG]) return true;
     const oldBucket = this.bucketKey(slot);
-    const oqx = this.qx[slot]!;
-    const oqy = this.qy[slot]!;
-    if (combo === this.comboArr[slot] && orgId === this.orgArr[slot]) {
-      this.qx[slot] = nqx;
-      this.qy[slot] = nqy;
+    const oqx = this.u16[slot * 32 + U16_QX]!;
+    const oqy = this.u16[slot * 32 + U16_QY]!;
+    if (combo === this.u8[slot * 64 + U8_COMBO] && orgId === this.u32[slot * 16 + U32_ORG]) {
+      this.u16[slot * 32 + U16_QX] = nqx;
+      this.u16[slot * 32 + U16_QY] = nqy;
       this.move(slot, oqx, oqy, nqx, nqy);
     } else {
       this.addAll(slot, -1);
-      this.qx[slot] = nqx;
-      this.qy[slot] = nqy;
-      this.orgArr[slot] = orgId;
-      this.comboArr[slot] = combo;
+      this.u16[slot * 32 + U16_QX] = nqx;
+      this.u16[slot * 32 + U16_QY] = nqy;
+      this.u32[slot * 16 + U32_ORG] = orgId;
+      this.u8[slot * 64 + U8_COMBO] = combo;
       this.addAll(slot, 1);
     }
     if (this.bucketKey(slot) !== oldBucket) {
@@ -239,7 +244,7 @@ export class LiveIndex {
   setAlarm(id: string, alarm: boolean): void {
     const slot = this.slotOf.get(id);
     if (slot === undefined) return;
-    const combo = this.comboArr[slot]!;
+    const combo = this.u8[slot * 64 + U8_COMBO]!;
     const next = (combo & ~1) | (alarm ? 1 : 0);
     if (next === combo) return;
     this.recombo(slot, next);
@@ -265,8 +270,8 @@ export class LiveIndex {
     let n = 0;
     const top = this.ids.length;
     for (let s = 0; s < top; s++) {
-      const combo = this.comboArr[s]!;
-      if ((combo & 2) === 0 || this.staticArr[s] === 1 || this.seen[s]! >= cutoff || this.ids[s] === '') continue;
+      const combo = this.u8[s * 64 + U8_COMBO]!;
+      if ((combo & 2) === 0 || this.u8[s * 64 + U8_STATIC] === 1 || this.f64[s * 8 + F_SEEN]! >= cutoff || this.ids[s] === '') continue;
       this.recombo(s, combo & ~2);
       n++;
     }
@@ -283,19 +288,19 @@ export class LiveIndex {
   }
 
   view(slot: number): TerminalView {
-    const combo = this.comboArr[slot]!;
+    const combo = this.u8[slot * 64 + U8_COMBO]!;
     return {
       id: this.ids[slot]!,
-      lng: this.lng[slot]!,
-      lat: this.lat[slot]!,
+      lng: this.f64[slot * 8 + F_LNG]!,
+      lat: this.f64[slot * 8 + F_LAT]!,
       category: CATEGORIES[combo >> 2]!,
-      org: this.orgs[this.orgArr[slot]!]!,
+      org: this.orgs[this.u32[slot * 16 + U32_ORG]!]!,
       online: (combo & 2) !== 0,
       alarm: (combo & 1) !== 0,
-      heading: this.headingArr[slot]!,
-      speed: Math.round(this.speedArr[slot]! * 10) / 10,
-      lastSeen: this.seen[slot]!,
-      static: this.staticArr[slot] === 1,
+      heading: this.u16[slot * 32 + U16_HEADING]!,
+      speed: Math.round(this.f32[slot * 16 + F32_SPEED]! * 10) / 10,
+      lastSeen: this.f64[slot * 8 + F_SEEN]!,
+      static: this.u8[slot * 64 + U8_STATIC] === 1,
     };
   }
 
@@ -317,7 +322,7 @@ export class LiveIndex {
 
   /** Does a selection include this slot? */
   selects(sel: Selection, slot: number): boolean {
-    return sel.combos[this.comboArr[slot]!] === 1 && sel.orgs[this.orgArr[slot]!] === 1;
+    return sel.combos[this.u8[slot * 64 + U8_COMBO]!] === 1 && sel.orgs[this.u32[slot * 16 + U32_ORG]!] === 1;
   }
 
   /**
@@ -329,7 +334,7 @@ export class LiveIndex {
   cellsIn(z: number, cx0: number, cx1: number, cy0: number, cy1: number, sel: Selection, visit: (cell: CellSummary) => void): void {
     if (z > this.countMaxZoom) return this.cellsFromBuckets(z, cx0, cx1, cy0, cy1, sel, visit);
     const level = z + GRID_BITS;
-    const n = 2 ** level;
+    const n = (1 << level);
     const map = this.cells[level]!;
     const byCat = new Int32Array(CATEGORIES.length);
     for (let cy = Math.max(0, cy0); cy <= Math.min(n - 1, cy1); cy++) {
@@ -376,9 +381,9 @@ export class LiveIndex {
   /** cellsIn above countMaxZoom: the same sums, from the slots in the buckets of each cell (exact centroids) */
   private cellsFromBuckets(z: number, cx0: number, cx1: number, cy0: number, cy1: number, sel: Selection, visit: (cell: CellSummary) => void): void {
     const level = z + GRID_BITS;
-    const n = 2 ** level;
-    const span = 2 ** (BUCKET_LEVEL - level);
-    const nb = 2 ** BUCKET_LEVEL;
+    const n = (1 << level);
+    const span = (1 << (BUCKET_LEVEL - level));
+    const nb = (1 << BUCKET_LEVEL);
     const byCat = new Int32Array(CATEGORIES.length);
     for (let cy = Math.max(0, cy0); cy <= Math.min(n - 1, cy1); cy++) {
       for (let cxRaw = cx0; cxRaw <= cx1; cxRaw++) {
@@ -397,11 +402,11 @@ export class LiveIndex {
             if (s === undefined) continue;
             while (s !== NONE) {
               all++;
-              if (sel.orgs[this.orgArr[s]!] === 1) {
+              if (sel.orgs[this.u32[s * 16 + U32_ORG]!] === 1) {
                 inScope++;
-                sumX += this.qx[s]! + 0.5;
-                sumY += this.qy[s]! + 0.5;
-                const combo = this.comboArr[s]!;
+                sumX += this.u16[s * 32 + U16_QX]! + 0.5;
+                sumY += this.u16[s * 32 + U16_QY]! + 0.5;
+                const combo = this.u8[s * 64 + U8_COMBO]!;
                 if (sel.combos[combo] === 1) {
                   selected++;
                   byCat[combo >> 2]!++;
@@ -409,7 +414,7 @@ export class LiveIndex {
                   last = s;
                 }
               }
-              s = this.bucketNext[s]!;
+              s = this.i32[s * 16 + I32_NEXT]!;
             }
           }
         }
@@ -423,15 +428,15 @@ export class LiveIndex {
 
   /** Any selected terminal in a cell above the count levels? */
   private bucketCellSelected(level: number, cx: number, cy: number, sel: Selection): boolean {
-    const span = 2 ** (BUCKET_LEVEL - level);
-    const nb = 2 ** BUCKET_LEVEL;
+    const span = (1 << (BUCKET_LEVEL - level));
+    const nb = (1 << BUCKET_LEVEL);
     for (let bx = cx * span; bx < (cx + 1) * span; bx++) {
       for (let by = cy * span; by < (cy + 1) * span; by++) {
         let s = this.buckets.get(bx * nb + by);
         if (s === undefined) continue;
         while (s !== NONE) {
           if (this.selects(sel, s)) return true;
-          s = this.bucketNext[s]!;
+          s = this.i32[s * 16 + I32_NEXT]!;
         }
       }
     }
@@ -446,7 +451,7 @@ export class LiveIndex {
     let x = cx;
     let y = cy;
     for (let l = level + 1; l <= this.clusterMaxZoom + GRID_BITS; l++) {
-      const n = 2 ** l;
+      const n = (1 << l);
       let nonEmpty = 0;
       let nx = 0;
       let ny = 0;
@@ -469,7 +474,7 @@ export class LiveIndex {
 
   /** Slots in the level-15 cells [bx0, bx1] × [by0, by1] (x wraps), selected ones only. */
   slotsIn(bx0: number, bx1: number, by0: number, by1: number, sel: Selection, visit: (slot: number, wrap: number) => void): void {
-    const n = 2 ** BUCKET_LEVEL;
+    const n = (1 << BUCKET_LEVEL);
     for (let by = Math.max(0, by0); by <= Math.min(n - 1, by1); by++) {
       for (let bxRaw = bx0; bxRaw <= bx1; bxRaw++) {
         const bx = ((bxRaw % n) + n) % n;
@@ -477,7 +482,7 @@ export class LiveIndex {
         if (s === undefined) continue;
         while (s !== NONE) {
           if (this.selects(sel, s)) visit(s, (bxRaw - bx) / n);
-          s = this.bucketNext[s]!;
+          s = this.i32[s * 16 + I32_NEXT]!;
         }
       }
     }
@@ -488,17 +493,17 @@ export class LiveIndex {
     const top = this.ids.length;
     for (let s = 0; s < top; s++) {
       if (this.ids[s] === '' || !this.selects(sel, s)) continue;
-      if (bbox && (this.lng[s]! < bbox[0] || this.lat[s]! < bbox[1] || this.lng[s]! > bbox[2] || this.lat[s]! > bbox[3])) continue;
+      if (bbox && (this.f64[s * 8 + F_LNG]! < bbox[0] || this.f64[s * 8 + F_LAT]! < bbox[1] || this.f64[s * 8 + F_LNG]! > bbox[2] || this.f64[s * 8 + F_LAT]! > bbox[3])) continue;
       if (visit(s) === false) return;
     }
   }
 
   lngOf(slot: number): number {
-    return this.lng[slot]!;
+    return this.f64[slot * 8 + F_LNG]!;
   }
 
   latOf(slot: number): number {
-    return this.lat[slot]!;
+    return this.f64[slot * 8 + F_LAT]!;
   }
 
   idOf(slot: number): string {
@@ -523,17 +528,17 @@ export class LiveIndex {
   private recombo(slot: number, combo: number): void {
     this.version++;
     this.addAll(slot, -1);
-    this.comboArr[slot] = combo;
+    this.u8[slot * 64 + U8_COMBO] = combo;
     this.addAll(slot, 1);
   }
 
   private setFields(slot: number, lng: number, lat: number, heading: number, speed: number, seenMs: number, timeMs: number): void {
-    this.fixTime[slot] = timeMs;
-    this.lng[slot] = lng;
-    this.lat[slot] = lat;
-    this.headingArr[slot] = heading;
-    this.speedArr[slot] = speed;
-    this.seen[slot] = seenMs;
+    this.f64[slot * 8 + F_FIX] = timeMs;
+    this.f64[slot * 8 + F_LNG] = lng;
+    this.f64[slot * 8 + F_LAT] = lat;
+    this.u16[slot * 32 + U16_HEADING] = heading;
+    this.f32[slot * 16 + F32_SPEED] = speed;
+    this.f64[slot * 8 + F_SEEN] = seenMs;
   }
 
   private internOrg(org: string): number {
@@ -560,39 +565,33 @@ export class LiveIndex {
 
   private grow(): void {
     const c = this.capacity * 2;
-    const more = <T extends Float64Array | Float32Array | Uint16Array | Uint32Array | Uint8Array | Int32Array>(a: T, make: new (n: number) => T): T => {
-      const b = new make(c);
-      b.set(a);
-      return b;
-    };
-    this.lng = more(this.lng, Float64Array);
-    this.lat = more(this.lat, Float64Array);
-    this.seen = more(this.seen, Float64Array);
-    this.fixTime = more(this.fixTime, Float64Array);
-    this.speedArr = more(this.speedArr, Float32Array);
-    this.headingArr = more(this.headingArr, Uint16Array);
-    this.qx = more(this.qx, Uint16Array);
-    this.qy = more(this.qy, Uint16Array);
-    this.orgArr = more(this.orgArr, Uint32Array);
-    this.comboArr = more(this.comboArr, Uint8Array);
-    this.staticArr = more(this.staticArr, Uint8Array);
-    this.bucketNext = more(this.bucketNext, Int32Array);
-    this.bucketPrev = more(this.bucketPrev, Int32Array);
+    const old = this.u8;
+    this.views(new ArrayBuffer(c * SLOT_BYTES));
+    this.u8.set(old);
     this.capacity = c;
+  }
+
+  private views(buffer: ArrayBuffer): void {
+    this.f64 = new Float64Array(buffer);
+    this.f32 = new Float32Array(buffer);
+    this.u16 = new Uint16Array(buffer);
+    this.u8 = new Uint8Array(buffer);
+    this.u32 = new Uint32Array(buffer);
+    this.i32 = new Int32Array(buffer);
   }
 
   /** Adds (+1) or removes (-1) a slot's contribution at every cluster level. */
   private addAll(slot: number, delta: 1 | -1): void {
-    const qx = this.qx[slot]!;
-    const qy = this.qy[slot]!;
-    const org = this.orgArr[slot]!;
-    const combo = this.comboArr[slot]!;
+    const qx = this.u16[slot * 32 + U16_QX]!;
+    const qy = this.u16[slot * 32 + U16_QY]!;
+    const org = this.u32[slot * 16 + U32_ORG]!;
+    const combo = this.u8[slot * 64 + U8_COMBO]!;
     for (let z = 0; z <= this.countMaxZoom; z++) {
       const level = z + GRID_BITS;
       const ls = Q - level;
       const s = Q - Math.min(Q, level + SUB_BITS);
-      const size = 2 ** s;
-      this.touch(level, (qx >> ls) * 2 ** level + (qy >> ls), org, combo, slot, delta, ((qx >> s) + 0.5) * size, ((qy >> s) + 0.5) * size);
+      const size = (1 << s);
+      this.touch(level, (qx >> ls) * (1 << level) + (qy >> ls), org, combo, slot, delta, ((qx >> s) + 0.5) * size, ((qy >> s) + 0.5) * size);
     }
   }
 
@@ -601,8 +600,8 @@ export class LiveIndex {
    * centroid sub-cell changed; the first unchanged one ends it (coarser sub-cells contain it).
    */
   private move(slot: number, oqx: number, oqy: number, nqx: number, nqy: number): void {
-    const org = this.orgArr[slot]!;
-    const combo = this.comboArr[slot]!;
+    const org = this.u32[slot * 16 + U32_ORG]!;
+    const combo = this.u8[slot * 64 + U8_COMBO]!;
     for (let z = this.countMaxZoom; z >= 0; z--) {
       const level = z + GRID_BITS;
       const s = Q - Math.min(Q, level + SUB_BITS);
@@ -612,8 +611,8 @@ export class LiveIndex {
       const nsy = nqy >> s;
       if (osx === nsx && osy === nsy) return;
       const ls = Q - level;
-      const n = 2 ** level;
-      const size = 2 ** s;
+      const n = (1 << level);
+      const size = (1 << s);
       this.touch(level, (oqx >> ls) * n + (oqy >> ls), org, combo, slot, -1, (osx + 0.5) * size, (osy + 0.5) * size);
       this.touch(level, (nqx >> ls) * n + (nqy >> ls), org, combo, slot, 1, (nsx + 0.5) * size, (nsy + 0.5) * size);
     }
@@ -701,23 +700,23 @@ export class LiveIndex {
 
   private bucketKey(slot: number): number {
     const shift = Q - BUCKET_LEVEL;
-    return (this.qx[slot]! >> shift) * 2 ** BUCKET_LEVEL + (this.qy[slot]! >> shift);
+    return (this.u16[slot * 32 + U16_QX]! >> shift) * (1 << BUCKET_LEVEL) + (this.u16[slot * 32 + U16_QY]! >> shift);
   }
 
   private bucketAdd(slot: number): void {
     const key = this.bucketKey(slot);
     const head = this.buckets.get(key);
-    this.bucketPrev[slot] = NONE;
-    this.bucketNext[slot] = head ?? NONE;
-    if (head !== undefined) this.bucketPrev[head] = slot;
+    this.i32[slot * 16 + I32_PREV] = NONE;
+    this.i32[slot * 16 + I32_NEXT] = head ?? NONE;
+    if (head !== undefined) this.i32[head * 16 + I32_PREV] = slot;
     this.buckets.set(key, slot);
   }
 
   private bucketRemove(slot: number, key: number): void {
-    const prev = this.bucketPrev[slot]!;
-    const next = this.bucketNext[slot]!;
-    if (next !== NONE) this.bucketPrev[next] = prev;
-    if (prev !== NONE) this.bucketNext[prev] = next;
+    const prev = this.i32[slot * 16 + I32_PREV]!;
+    const next = this.i32[slot * 16 + I32_NEXT]!;
+    if (next !== NONE) this.i32[next * 16 + I32_PREV] = prev;
+    if (prev !== NONE) this.i32[prev * 16 + I32_NEXT] = next;
     else if (next === NONE) this.buckets.delete(key);
     else this.buckets.set(key, next);
   }
