@@ -6,6 +6,7 @@
  */
 import type { Crs } from './crs.js';
 import { shifter } from './crs.js';
+import { keepsPoint } from './encode.js';
 import { BUCKET_LEVEL, CATEGORIES, GRID_BITS } from './live-index.js';
 import type { LiveIndex, Selection } from './live-index.js';
 import { latOf, lngOf } from './mercator.js';
@@ -27,6 +28,8 @@ export interface MapFeature {
 export interface ClusterOptions {
   /** features per tile at most; single terminals past it are thinned (alarms kept first) */
   maxFeatures: number;
+  /** the MVT buffer (tile units): ring cells whose centroid falls outside it are not built (the encoder would drop them) */
+  buffer?: number | undefined;
 }
 
 /** supercluster's abbreviation: 1234 -> "1.2k", 12345 -> "12k" */
@@ -51,6 +54,8 @@ export function clusterFeatures(index: LiveIndex, z: number, x: number, y: numbe
         return;
       }
       const [lng, lat] = shift(lngOf(cell.wx), latOf(cell.wy));
+      // a ring cell whose centroid is outside the buffer: no expansion zoom, no props
+      if (options.buffer !== undefined && !keepsPoint(lng, lat, z, x, y, options.buffer)) return;
       // cluster ids name the cell and zoom: stable while the cell is non-empty, decodable by the API
       const clusterId = cell.key * 32 + z;
       const props: Props = {

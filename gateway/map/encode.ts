@@ -64,10 +64,7 @@ export function place(features: readonly MapFeature[], z: number, x: number, y: 
       placed.push({ feature: f, geometry: [[tx(f.lng), ty(f.lat)]] });
       continue;
     }
-    let px = tx(f.lng);
-    // the ring of neighbour cells may sit across the antimeridian
-    if (px < lo - EXTENT * (n - 1)) px += EXTENT * n;
-    else if (px > hi + EXTENT * (n - 1)) px -= EXTENT * n;
+    const px = pointX(f.lng, n, x, options.buffer);
     const py = ty(f.lat);
     if (px < lo || px > hi || py < lo || py > hi) continue;
     placed.push({ feature: f, geometry: [[px, py]] });
@@ -80,6 +77,23 @@ export function place(features: readonly MapFeature[], z: number, x: number, y: 
   const step = rest.length / Math.max(room, 1);
   for (let i = 0; i < room; i++) out.push(rest[Math.floor(i * step)]!);
   return out;
+}
+
+/** A point's x in tile units; the ring of neighbour cells may sit across the antimeridian. */
+function pointX(lng: number, n: number, x: number, buffer: number): number {
+  const px = Math.round((worldX(lng) * n - x) * EXTENT);
+  if (px < -buffer - EXTENT * (n - 1)) return px + EXTENT * n;
+  if (px > EXTENT + buffer + EXTENT * (n - 1)) return px - EXTENT * n;
+  return px;
+}
+
+/** Does place() keep a point feature here (inside the tile and its buffer)? Lets a caller skip building one it would drop. */
+export function keepsPoint(lng: number, lat: number, z: number, x: number, y: number, buffer: number): boolean {
+  const n = 2 ** z;
+  const px = pointX(lng, n, x, buffer);
+  if (px < -buffer || px > EXTENT + buffer) return false;
+  const py = Math.round((worldY(lat) * n - y) * EXTENT);
+  return py >= -buffer && py <= EXTENT + buffer;
 }
 
 /** Surveyor's formula in tile coordinates (y down): MVT exterior rings are positive. */

@@ -192,7 +192,7 @@ export class MapService implements EventSink {
     const key = `c/${z}/${x}/${y}.${format}|${scope}|${crs}|${filter.category?.join(',') ?? ''}|${filter.org?.join(',') ?? ''}|${filter.online ?? ''}|${filter.alarm ?? ''}`;
     return this.cached(key, () => {
       const sel = this.selection(scope, filter);
-      const features = clusterFeatures(this.index, z, x, y, sel, crs, { maxFeatures: this.config.maxFeatures });
+      const features = clusterFeatures(this.index, z, x, y, sel, crs, { maxFeatures: this.config.maxFeatures, buffer: this.config.buffer });
       const layers: Record<string, MapFeature[]> = { clusters: features };
       // open cases (in scope, not filtered by terminal filters) as their own layer
       const shift = shifter(crs);
