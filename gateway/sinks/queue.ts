@@ -12,10 +12,25 @@ import { EventEmitter } from 'node:events';
 import type { GatewayEvent } from '../normalise/events.js';
 import type { EventSink } from './sink.js';
 
-interface Item {
-  events: readonly GatewayEvent[];
+/**
+ * Events published together, formed as they are pushed (up to `batch` events; a larger push
+ * is a batch of its own). Every push into a batch shares its one promise: the sinks take the
+ * batch whole, so all its pushes succeed or fail together.
+ */
+interface Batch {
+  events: GatewayEvent[];
+  done: Promise<void>;
   resolve: () => void;
   reject: (e: Error) => void;
+}
+
+function openBatch(): Batch {
+  let resolve!: () => void;
+  let reject!: (e: Error) => void;
+  const done = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
+  // a pusher that stopped listening (its session closed) must not leave an unhandled rejection
+  done.catch(() => undefined);
+  return { events: [], done, resolve, reject };
 }
 
 export interface QueueOptions {
@@ -27,7 +42,8 @@ export interface QueueOptions {
 }
 
 export class EventQueue extends EventEmitter<{ drain: []; idle: [] }> {
-  private items: Item[] = [];
+  /** Batches waiting; the first is being filled only while no batch is in flight behind it. */
+  private batches: Batch[] = [];
   private queued = 0;
   private running = false;
   private readonly sinks: readonly EventSink[];
@@ -48,32 +64,27 @@ export class EventQueue extends EventEmitter<{ drain: []; idle: [] }> {
 
   push(events: readonly GatewayEvent[]): Promise<void> {
     if (events.length === 0) return Promise.resolve();
-    return new Promise<void>((resolve, reject) => {
-      this.items.push({ events, resolve, reject });
-      this.queued += events.length;
-      this.options.onDepth?.(this.queued);
-      if (!this.running) void this.pump();
-    });
+    let open = this.batches[this.batches.length - 1];
+    if (!open || (open.events.length > 0 && open.events.length + events.length > this.options.batch)) this.batches.push((open = openBatch()));
+    for (const e of events) open.events.push(e);
+    this.queued += events.length;
+    this.options.onDepth?.(this.queued);
+    if (!this.running) void this.pump();
+    return open.done;
   }
 
   /** Resolves once everything queued so far has been handed to the sinks. */
   async flush(): Promise<void> {
-    if (!this.running && this.items.length === 0) return;
+    if (!this.running && this.batches.length === 0) return;
     await new Promise<void>((resolve) => this.once('idle', resolve));
   }
 
   private async pump(): Promise<void> {
     this.running = true;
-    while (this.items.length > 0) {
-      const take: Item[] = [];
-      let n = 0;
-      while (this.items.length > 0 && (take.length === 0 || n + this.items[0]!.events.length <= this.options.batch)) {
-        const item = this.items.shift()!;
-        take.push(item);
-        n += item.events.length;
-      }
-      const batch = take.length === 1 ? take[0]!.events : take.flatMap((i) => i.events);
-      const results = await Promise.allSettled(this.sinks.map((s) => s.publish(batch)));
+    while (this.batches.length > 0) {
+      // taken out of the list before the await: what is pushed meanwhile opens the next batch
+      const batch = this.batches.shift()!;
+      const results = await Promise.allSettled(this.sinks.map((s) => s.publish(batch.events)));
       let failure: Error | undefined;
       results.forEach((r, i) => {
         if (r.status === 'rejected') {
@@ -81,12 +92,10 @@ export class EventQueue extends EventEmitter<{ drain: []; idle: [] }> {
           this.options.onError?.(this.sinks[i]!.name, r.reason);
         }
       });
-      this.queued -= n;
+      this.queued -= batch.events.length;
       this.options.onDepth?.(this.queued);
-      for (const item of take) {
-        if (failure) item.reject(failure);
-        else item.resolve();
-      }
+      if (failure) batch.reject(failure);
+      else batch.resolve();
       if (this.queued <= this.options.lowWater) this.emit('drain');
     }
     this.running = false;
