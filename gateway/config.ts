@@ -28,6 +28,7 @@ export const ConfigSchema = Section({
     junkThreshold: Type.Integer({ minimum: 1, default: 2048, description: 'bytes outside frames before the connection is closed' }),
     malformedThreshold: Type.Integer({ minimum: 1, default: 20, description: 'bad frames before the connection is closed' }),
     maxFrameBytes: Type.Integer({ minimum: 64, maximum: 4096, default: 2090, description: 'longest escaped frame accepted' }),
+    turnBudgetMs: Type.Number({ minimum: 0.1, default: 5, description: 'milliseconds of received data worked off per event-loop turn before the rest waits for the next (libuv accepts one connection per turn: short turns keep a busy gateway accepting)' }),
     penaltyStrikes: Type.Integer({ minimum: 0, default: 100, description: 'connections from one address closed for junk or malformed frames within penaltyWindowMs before its new connections are refused; NATed fleets share an address: keep it generous; 0 = off' }),
     penaltyWindowMs: { ...Ms, default: 10_000, description: 'window in which penaltyStrikes are counted' },
     penaltyCooldownMs: { ...Ms, default: 30_000, description: 'how long a penalised address has its new connections refused (open sessions are kept)' },
@@ -151,6 +152,15 @@ export const ConfigSchema = Section({
     center: Type.Tuple([Type.Number({ minimum: -180, maximum: 180 }), Type.Number({ minimum: -90, maximum: 90 })], { default: [114.3055, 30.5928], description: 'initial view [lng, lat] until the fleet is known' }),
     zoom: Type.Number({ minimum: 0, maximum: 22, default: 10 }),
   }),
+  cluster: Section({
+    workers: Type.Integer({
+      minimum: 0,
+      maximum: 64,
+      default: 0,
+      description:
+        '0 = one process does everything; N >= 1 = a node:cluster primary that accepts on the shared ports and supervises N gateway workers (restarting any that dies); N > 1 holds more connections than one process may open but needs an external MQTT broker, each worker serving its own terminals',
+    }),
+  }),
   log: Section({
     level: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
   }),
@@ -161,6 +171,7 @@ export type Config = Static<typeof ConfigSchema>;
 /** The operator contract: environment variable -> config key (dotted). */
 export const ENVIRONMENT: Record<string, string> = {
   DIPPER_JT808_PORT: 'jt808.port',
+  DIPPER_JT808_TURN_BUDGET_MS: 'jt808.turnBudgetMs',
   DIPPER_JT808_PENALTY_STRIKES: 'jt808.penaltyStrikes',
   DIPPER_JT808_PENALTY_WINDOW_MS: 'jt808.penaltyWindowMs',
   DIPPER_JT808_PENALTY_COOLDOWN_MS: 'jt808.penaltyCooldownMs',
@@ -180,6 +191,7 @@ export const ENVIRONMENT: Record<string, string> = {
   DIPPER_INFLUX_ORG: 'influx.org',
   DIPPER_INFLUX_BUCKET: 'influx.bucket',
   DIPPER_DELIVERY: 'delivery.mode',
+  DIPPER_WORKERS: 'cluster.workers',
 };
 
 export class ConfigError extends Error {
@@ -281,6 +293,8 @@ export function validate(value: unknown): Config {
     if (!/^[^\s:/]+:\d{1,5}$/.test(b)) throw new ConfigError(`invalid configuration: kafka.brokers: "${b}" is not host:port`);
   }
   if (config.mqttExternal.url && !/^(mqtts?|wss?|tcp):\/\/[^/\s]+/.test(config.mqttExternal.url)) throw new ConfigError(`invalid configuration: mqttExternal.url: "${config.mqttExternal.url}" is not an mqtt://, mqtts://, ws:// or wss:// URL`);
+  // each worker would run its own embedded broker on the shared port and see only its own terminals
+  if (config.cluster.workers > 1 && !config.mqttExternal.url) throw new ConfigError('invalid configuration: cluster.workers: more than one worker needs an external MQTT broker (mqttExternal.url): each worker\'s embedded broker would see only its own terminals');
   if (config.influx.url && !/^https?:\/\/[^/\s]+/.test(config.influx.url)) throw new ConfigError(`invalid configuration: influx.url: "${config.influx.url}" is not an http(s):// URL`);
   return config;
 }

@@ -20,6 +20,7 @@ import type { GatewayContext } from './session/context.js';
 import { Session } from './session/session.js';
 import { EventQueue } from './sinks/queue.js';
 import type { EventSink } from './sinks/sink.js';
+import { Intake } from './transport/intake.js';
 import { PenaltyBox } from './transport/penalty-box.js';
 
 export interface GatewayOptions {
@@ -48,6 +49,8 @@ export class Gateway implements GatewayContext {
   private readonly paused = new Set<Session>();
   /** Addresses whose connections keep being closed for junk or malformed frames. */
   private readonly penalty: PenaltyBox;
+  /** Received data within a budget per loop turn, so that a busy gateway keeps accepting (intake.ts). */
+  readonly intake: Intake;
   private closing = false;
 
   constructor(options: GatewayOptions) {
@@ -57,6 +60,7 @@ export class Gateway implements GatewayContext {
     this.metrics = options.metrics ?? new Metrics();
     this.registry = options.registry ?? new DeviceRegistry(config.devices, log).start();
     this.media = new MediaStore(config.dataDir);
+    this.intake = new Intake(config.jt808.turnBudgetMs);
     this.penalty = new PenaltyBox({ strikes: config.jt808.penaltyStrikes, windowMs: config.jt808.penaltyWindowMs, cooldownMs: config.jt808.penaltyCooldownMs });
     this.normalise = {
       options: { resolution: config.h3.resolution, parents: config.h3.parents, maxFutureMs: config.normalise.maxFutureMs },
@@ -115,7 +119,7 @@ export class Gateway implements GatewayContext {
     this.streams.add(session);
     this.perIp.set(ip, (this.perIp.get(ip) ?? 0) + 1);
     this.metrics.connections.inc({ transport: 'tcp' });
-    stream.on('data', (chunk: Buffer) => session.feed(chunk));
+    stream.on('data', (chunk: Buffer) => this.intake.push(session, chunk));
     stream.on('error', () => session.close('socket-error'));
     stream.on('close', () => session.close('socket-closed'));
     stream.on('end', () => session.close('socket-ended'));

@@ -361,12 +361,27 @@ export class Session {
     this.device = this.gateway.registry.lookup(terminal) ?? { terminal, category: 'unknown', org: '' };
   }
 
+  /** Why reading is stopped: the sinks are full (pause/resume), the intake holds data (holdReading). */
+  private stoppedFor = { sinks: false, intake: false };
+
   pause(): void {
-    this.connection.pause();
+    this.stopReading('sinks', true);
   }
 
   resume(): void {
-    if (!this.closed) this.connection.resume();
+    this.stopReading('sinks', false);
+  }
+
+  holdReading(held: boolean): void {
+    this.stopReading('intake', held);
+  }
+
+  private stopReading(reason: 'sinks' | 'intake', stop: boolean): void {
+    const before = this.stoppedFor.sinks || this.stoppedFor.intake;
+    this.stoppedFor[reason] = stop;
+    const after = this.stoppedFor.sinks || this.stoppedFor.intake;
+    if (after && !before) this.connection.pause();
+    else if (!after && before && !this.closed) this.connection.resume();
   }
 
   /** Idempotent: clears every timer, pending command and partial message, closes the transport. */

@@ -1,0 +1,102 @@
+/**
+ * Received bytes, worked off within a budget per event-loop turn.
+ *
+ * libuv accepts one connection per loop turn (libuv #3696, in Node 20), and Node hands every
+ * ready socket's data to us within one turn. A gateway busy with reports thus took turns of
+ * 250 ms, and a terminal connecting then waited up to 10 s to be accepted (measured: with
+ * 1,000 terminals at 90k reports/s, 3-6% of the logins timed out). Here one turn spends about
+ * `budgetMs` on received data: past the budget, chunks are held, and held data is worked off
+ * in the following turns (one budget each, after the turn's reads), in slices, in arrival
+ * order; a connection holding more than 16 KB has its socket paused (the kernel keeps the
+ * rest, and the sender feels it). Turns stay short, so accepts,
+ * timers and the HTTP API keep their pace; the work done is the same.
+ */
+export interface IntakeReader {
+  readonly closed: boolean;
+  feed(chunk: Buffer): void;
+  /** Stop (true) or restart (false) reading the transport for the intake's sake. */
+  holdReading(held: boolean): void;
+}
+
+/** Held data is fed in slices this big (about 60 location reports), so a slice never overruns a turn by much. */
+const SLICE = 4096;
+
+/** Held bytes past which a connection's socket is paused (the kernel then keeps the rest). */
+const HOLD_MAX = 16 * 1024;
+
+interface Held {
+  chunks: Buffer[];
+  bytes: number;
+  paused: boolean;
+}
+
+export class Intake {
+  private readonly held = new Map<IntakeReader, Held>();
+  /** performance.now() when this turn's budget started; -1: no data seen this turn yet. */
+  private turnStart = -1;
+  private turnEndScheduled = false;
+
+  constructor(private readonly budgetMs: number) {}
+
+  /** Connections with data waiting. */
+  get waiting(): number {
+    return this.held.size;
+  }
+
+  push(reader: IntakeReader, chunk: Buffer): void {
+    // fed at once only while nothing waits: otherwise in arrival order, behind what waits
+    if (this.held.size === 0 && this.withinBudget()) {
+      reader.feed(chunk);
+      return;
+    }
+    let h = this.held.get(reader);
+    if (!h) this.held.set(reader, (h = { chunks: [], bytes: 0, paused: false }));
+    h.chunks.push(chunk);
+    h.bytes += chunk.length;
+    if (h.bytes > HOLD_MAX && !h.paused) {
+      h.paused = true;
+      reader.holdReading(true);
+    }
+    this.scheduleTurnEnd();
+  }
+
+  private withinBudget(): boolean {
+    const now = performance.now();
+    if (this.turnStart < 0) {
+      this.turnStart = now;
+      this.scheduleTurnEnd();
+    }
+    return now - this.turnStart < this.budgetMs;
+  }
+
+  private scheduleTurnEnd(): void {
+    if (this.turnEndScheduled) return;
+    this.turnEndScheduled = true;
+    setImmediate(this.turnEnd);
+  }
+
+  /** After the turn's reads (check phase): held data gets one budget, then the next turn starts afresh. */
+  private readonly turnEnd = (): void => {
+    this.turnEndScheduled = false;
+    const start = performance.now();
+    let fedAny = false;
+    for (const [reader, h] of this.held) {
+      // at least one slice a turn, however small the budget: held data always moves
+      while (h.chunks.length > 0 && (!fedAny || performance.now() - start < this.budgetMs) && !reader.closed) {
+        fedAny = true;
+        const chunk = h.chunks[0]!;
+        const slice = chunk.length <= SLICE ? chunk : chunk.subarray(0, SLICE);
+        if (slice === chunk) h.chunks.shift();
+        else h.chunks[0] = chunk.subarray(SLICE);
+        h.bytes -= slice.length;
+        reader.feed(slice);
+      }
+      if (h.chunks.length > 0 && !reader.closed) break; // out of budget: the rest next turn, first
+      this.held.delete(reader);
+      if (h.paused && !reader.closed) reader.holdReading(false);
+    }
+    this.turnStart = -1;
+    // set from within an immediate, this runs in the next loop turn, after its reads
+    if (this.held.size > 0) this.scheduleTurnEnd();
+  };
+}
