@@ -2,8 +2,11 @@
  * `npm start`: the whole gateway on embedded defaults (JT/T 808 TCP+UDP 6808, HTTP 8080,
  * MQTT 1883 and WebSocket), no external service. Config: config/default.json, then
  * `--config FILE`, then DIPPER_* variables. SIGTERM/SIGINT: stop accepting, flush, close
- * sessions, exit 0.
+ * sessions, exit 0. With `cluster.workers` >= 1 this process accepts and supervises, and its
+ * workers (this same file, forked) run the gateway: cluster.ts.
  */
+import cluster from 'node:cluster';
+import { runPrimary } from './cluster.js';
 import { ConfigError, configArgument, loadConfig } from './config.js';
 import { createLogger } from './log.js';
 import { startServer } from './server.js';
@@ -20,6 +23,10 @@ async function main(): Promise<void> {
     throw e;
   }
   const log = createLogger(config.log.level);
+  if (config.cluster.workers > 0 && cluster.isPrimary) {
+    runPrimary(config.cluster.workers, log);
+    return;
+  }
   const server = await startServer(config, log, { processMetrics: true });
   let stopping = false;
   const stop = (signal: string) => {
