@@ -8,7 +8,8 @@
  * the simulator shares the two cores with the gateway.
  *
  *   npm run bench:e2e -- [--terminals 1000,10000,19000] [--sinks embedded,kafka]
- *                        [--rate embedded=20000,kafka=6000] [--ramp 15] [--duration 20]
+ *                        [--loads nominal,capacity,burst] [--rate embedded=20000,kafka=6000]
+ *                        [--burst 20] [--burst-rate embedded=120000,kafka=25000] [--ramp 15] [--duration 20]
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -19,17 +20,27 @@ import { metric, scrape } from './harness/metrics.js';
 import { script } from './harness/servers.js';
 
 const { values } = parseArgs({
-  options: { terminals: { type: 'string', default: '1000,10000,19000' }, sinks: { type: 'string', default: 'embedded,kafka' }, rate: { type: 'string', default: 'embedded=20000,kafka=6000' }, ramp: { type: 'string' }, duration: { type: 'string', default: '20' } },
+  options: { terminals: { type: 'string', default: '1000,10000,19000' }, sinks: { type: 'string', default: 'embedded,kafka' }, rate: { type: 'string', default: 'embedded=20000,kafka=6000' }, 'burst-rate': { type: 'string', default: 'embedded=120000,kafka=25000' }, burst: { type: 'string', default: '20' }, loads: { type: 'string', default: 'nominal,capacity,burst' }, ramp: { type: 'string' }, duration: { type: 'string', default: '20' } },
 });
 const terminalCounts = values.terminals.split(',').map(Number);
 const sinks = values.sinks.split(',') as ('embedded' | 'kafka')[];
-const offeredBySink = Object.fromEntries(values.rate.split(',').map((kv) => kv.split('=')).map(([k, v]) => [k, Number(v)])) as Record<string, number>;
+const rates = (text: string) => Object.fromEntries(text.split(',').map((kv) => kv.split('=')).map(([k, v]) => [k, Number(v)])) as Record<string, number>;
+const offeredBySink = rates(values.rate);
+const burstOfferedBySink = rates(values['burst-rate']);
+const BURST = Number(values.burst);
+type Load = 'nominal' | 'capacity' | 'burst';
+const loads = values.loads.split(',') as Load[];
 const durationS = Number(values.duration);
 const KAFKA_PORT = 19392;
 
 export interface E2eRow {
-  /** capacity: offered more than the pipeline takes; nominal: one report per terminal every 10 s */
-  load: 'capacity' | 'nominal';
+  /**
+   * nominal: one report per terminal every 10 s; capacity: offered more than the pipeline
+   * takes, each report written on its own; burst: the same, each terminal writing `burst`
+   * reports at once (the runner's --burst), so reads and writes carry many frames
+   */
+  load: Load;
+  burst: number;
   sink: 'embedded' | 'kafka';
   delivery: 'fast' | 'durable';
   terminals: number;
@@ -48,8 +59,9 @@ export interface E2eRow {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function one(sink: 'embedded' | 'kafka', terminals: number, load: 'capacity' | 'nominal'): Promise<E2eRow> {
-  const offered = load === 'nominal' ? terminals / 10 : offeredBySink[sink]!;
+async function one(sink: 'embedded' | 'kafka', terminals: number, load: Load): Promise<E2eRow> {
+  const offered = load === 'nominal' ? terminals / 10 : load === 'burst' ? burstOfferedBySink[sink]! : offeredBySink[sink]!;
+  const burst = load === 'burst' ? BURST : 1;
   const env: Record<string, string> = sink === 'kafka' ? { DIPPER_KAFKA_BROKERS: `127.0.0.1:${KAFKA_PORT}`, DIPPER_DELIVERY: 'durable' } : { DIPPER_DELIVERY: 'fast' };
   const gw = await startGatewayProcess({ env, config: {} });
   try {
@@ -65,7 +77,10 @@ async function one(sink: 'embedded' | 'kafka', terminals: number, load: 'capacit
       rate: offered,
       rampS,
       durationS,
-      workers: 2,
+      // bursts: one runner process, so that gateway and runner each keep a core (a second
+      // runner process competes with the gateway for the two cores and starves it)
+      workers: load === 'burst' ? 1 : 2,
+      burst,
       onStart: () => {
         // the hold window: from 2 s after the ramp to 1 s before the end (a scrape of a saturated gateway may be slow: kept as a promise)
         for (const at of [rampS + 2, rampS + durationS - 1]) timers.push(setTimeout(() => samples.push(sample().catch(() => undefined)), at * 1000));
@@ -80,6 +95,7 @@ async function one(sink: 'embedded' | 'kafka', terminals: number, load: 'capacit
     const online = metric(last.m, 'dipper_sessions_authenticated');
     const row: E2eRow = {
       load,
+      burst,
       sink,
       delivery: sink === 'kafka' ? 'durable' : 'fast',
       terminals,
@@ -154,7 +170,7 @@ async function main(): Promise<void> {
   try {
     for (const sink of sinks)
       for (const n of terminalCounts)
-        for (const load of ['nominal', 'capacity'] as const) {
+        for (const load of loads) {
           try {
             rows.push(await one(sink, n, load));
           } catch (e) {
@@ -177,7 +193,7 @@ async function main(): Promise<void> {
   } catch {
     // no earlier results
   }
-  writeFileSync('bench/results/e2e.json', JSON.stringify({ machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, loadavg: os.loadavg() }, at: new Date().toISOString(), offeredPerS: offeredBySink, durationS, rows, memory: memoryRows, failures }, null, 2) + '\n');
+  writeFileSync('bench/results/e2e.json', JSON.stringify({ machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, loadavg: os.loadavg() }, at: new Date().toISOString(), offeredPerS: offeredBySink, burstOfferedPerS: burstOfferedBySink, burst: BURST, durationS, rows, memory: memoryRows, failures }, null, 2) + '\n');
 }
 
 await main();

@@ -95,6 +95,8 @@ export class Metrics {
       collectDefaultMetrics({ register: this.registry, prefix: 'dipper_' });
       // gauges named *_total fail `promtool check metrics`; their by-type siblings (summed) say the same
       for (const name of ['active_handles_total', 'active_requests_total', 'active_resources_total']) this.registry.removeSingleMetric(`dipper_nodejs_${name}`);
+      // cluster workers share the HTTP port: the pid says which one answered a scrape
+      new Gauge({ name: 'dipper_process_pid', help: 'Process ID of the gateway (worker) that answered', registers: [this.registry] }).set(process.pid);
     }
   }
 }

@@ -107,10 +107,6 @@ export async function startGatewayProcess(options: GatewayProcessOptions = {}): 
     void exited.then((code) => found || reject(new Error(`gateway exited (${code}) before listening: ${stderr}`)));
   });
   const pid = child.pid!;
-  const stat = () => {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return text.slice(text.lastIndexOf(')') + 2).split(' ');
-  };
   const cleanup = () => {
     if (ownDir) rmSync(dataDir, { recursive: true, force: true });
   };
@@ -120,28 +116,41 @@ export async function startGatewayProcess(options: GatewayProcessOptions = {}): 
     dataDir,
     child,
     exited,
+    // the process and its children: with DIPPER_WORKERS the gateway runs in cluster workers
     cpuSeconds() {
-      try {
-        const f = stat();
-        return (Number(f[11]) + Number(f[12])) / CLOCK_TICKS;
-      } catch {
-        return NaN;
+      let sum = 0;
+      for (const p of processTree(pid)) {
+        try {
+          const f = statOf(p);
+          sum += (Number(f[11]) + Number(f[12])) / CLOCK_TICKS;
+        } catch {
+          if (p === pid) return NaN;
+        }
       }
+      return sum;
     },
     rssBytes() {
-      try {
-        const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-        return m ? Number(m[1]) * 1024 : NaN;
-      } catch {
-        return NaN;
+      let sum = 0;
+      for (const p of processTree(pid)) {
+        try {
+          const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, 'utf8'));
+          sum += m ? Number(m[1]) * 1024 : 0;
+        } catch {
+          if (p === pid) return NaN;
+        }
       }
+      return sum;
     },
     openFiles() {
-      try {
-        return readdirCount(`/proc/${pid}/fd`);
-      } catch {
-        return NaN;
+      let sum = 0;
+      for (const p of processTree(pid)) {
+        try {
+          sum += readdirCount(`/proc/${p}/fd`);
+        } catch {
+          if (p === pid) return NaN;
+        }
       }
+      return sum;
     },
     async stop(graceMs = 20_000) {
       if (child.exitCode !== null || child.signalCode !== null) {
@@ -160,6 +169,27 @@ export async function startGatewayProcess(options: GatewayProcessOptions = {}): 
       await exited;
     },
   };
+}
+
+function statOf(pid: number): string[] {
+  const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return text.slice(text.lastIndexOf(')') + 2).split(' ');
+}
+
+/** `pid` and its descendants, from /proc/PID/task/TID/children. */
+function processTree(pid: number): number[] {
+  const out = [pid];
+  for (let i = 0; i < out.length; i++) {
+    try {
+      for (const task of readdirSync(`/proc/${out[i]}/task`)) {
+        const kids = readFileSync(`/proc/${out[i]}/task/${task}/children`, 'utf8').trim();
+        if (kids) out.push(...kids.split(' ').map(Number));
+      }
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
 }
 
 function readdirCount(dir: string): number {

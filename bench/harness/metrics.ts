@@ -1,7 +1,11 @@
 /** Reads a gateway's Prometheus text (`/metrics`) into sums per metric name. */
 export async function scrape(httpPort: number): Promise<Map<string, number>> {
   const res = await fetch(`http://127.0.0.1:${httpPort}/metrics`);
-  const text = await res.text();
+  return parseMetrics(await res.text());
+}
+
+/** Prometheus text -> value per `name{labels}` and sum per name. */
+export function parseMetrics(text: string): Map<string, number> {
   const sums = new Map<string, number>();
   for (const line of text.split('\n')) {
     if (!line || line.startsWith('#')) continue;
