@@ -36,7 +36,7 @@ export async function runLoad(o: LoadRunOptions): Promise<RunReport> {
   if (o.phoneOffset) args.push('--phone-offset', String(o.phoneOffset));
   const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
-  child.stderr.on('data', (d: Buffer) => { if (d.toString().includes('DEBUG')) process.stdout.write(d); stderr = (stderr + d.toString()).slice(-4000); });
+  child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
   o.onStart?.();
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   try {
