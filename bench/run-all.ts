@@ -64,7 +64,7 @@ if (blast) {
   md.push('');
 }
 const clusterRun = all.cluster as Json | undefined;
-if (clusterRun) md.push(`**node:cluster** (\`npm run bench:cluster\`, bench/cluster.ts: ${clusterRun.workers} whole-gateway workers sharing the ports): ${n(clusterRun.peakAuthenticated)} of ${n(clusterRun.connections)} terminals authenticated at once (${(clusterRun.peakPerWorker as number[]).map((x) => n(x)).join(' + ')}), the workers' RSS together ${n(clusterRun.rssAtPeakMB)} MB; load runner errors: ${Object.keys(clusterRun.loadErrors as object).length ? JSON.stringify(clusterRun.loadErrors) : 'none'}.`, '');
+if (clusterRun) md.push(`**node:cluster** (\`npm run bench:cluster\`: one gateway with \`DIPPER_WORKERS=${clusterRun.workers}\`, a primary accepting for ${clusterRun.workers} gateway workers, Mosquitto as their shared broker): ${n(clusterRun.peakAuthenticated)} of ${n(clusterRun.connections)} terminals authenticated at once (${(clusterRun.peakPerWorker as number[]).map((x) => n(x)).join(' + ')}), primary and workers' RSS together ${n(clusterRun.rssAtPeakMB)} MB; load runner errors: ${Object.keys(clusterRun.loadErrors as object).length ? JSON.stringify(clusterRun.loadErrors) : 'none'}.`, '');
 const codec = all.codec as Json | undefined;
 if (codec) {
   md.push('**Codec** (one core):', '', '| case | rate |', '| --- | --- |');
