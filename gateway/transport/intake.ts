@@ -7,8 +7,8 @@
  * 1,000 terminals at 90k reports/s, 3-6% of the logins timed out). Here one turn spends about
  * `budgetMs` on received data: past the budget, chunks are held, and held data is worked off
  * in the following turns (one budget each, after the turn's reads), in slices, in arrival
- * order; a connection holding more than 16 KB has its socket paused (the kernel keeps the
- * rest, and the sender feels it). Turns stay short, so accepts,
+ * order; a connection holding more than 16 KB (or any, once 32 MB are held in all) has its
+ * socket paused (the kernel keeps the rest, and the sender feels it). Turns stay short, so accepts,
  * timers and the HTTP API keep their pace; the work done is the same.
  */
 export interface IntakeReader {
@@ -23,6 +23,8 @@ const SLICE = 4096;
 
 /** Held bytes past which a connection's socket is paused (the kernel then keeps the rest). */
 const HOLD_MAX = 16 * 1024;
+/** Held bytes over all connections past which every connection that gets more held is paused. */
+const TOTAL_HOLD_MAX = 32 * 1024 * 1024;
 
 interface Held {
   chunks: Buffer[];
@@ -32,11 +34,20 @@ interface Held {
 
 export class Intake {
   private readonly held = new Map<IntakeReader, Held>();
+  private heldBytes = 0;
   /** performance.now() when this turn's budget started; -1: no data seen this turn yet. */
   private turnStart = -1;
   private turnEndScheduled = false;
 
-  constructor(private readonly budgetMs: number) {}
+  constructor(
+    private readonly budgetMs: number,
+    private readonly limits = { perConnection: HOLD_MAX, total: TOTAL_HOLD_MAX },
+  ) {}
+
+  /** Bytes held over all connections. */
+  get bytes(): number {
+    return this.heldBytes;
+  }
 
   /** Connections with data waiting. */
   get waiting(): number {
@@ -53,7 +64,9 @@ export class Intake {
     if (!h) this.held.set(reader, (h = { chunks: [], bytes: 0, paused: false }));
     h.chunks.push(chunk);
     h.bytes += chunk.length;
-    if (h.bytes > HOLD_MAX && !h.paused) {
+    this.heldBytes += chunk.length;
+    // 19,000 connections each holding a read would be a gigabyte: past the total, everyone waits in the kernel
+    if ((h.bytes > this.limits.perConnection || this.heldBytes > this.limits.total) && !h.paused) {
       h.paused = true;
       reader.holdReading(true);
     }
@@ -89,9 +102,11 @@ export class Intake {
         if (slice === chunk) h.chunks.shift();
         else h.chunks[0] = chunk.subarray(SLICE);
         h.bytes -= slice.length;
+        this.heldBytes -= slice.length;
         reader.feed(slice);
       }
       if (h.chunks.length > 0 && !reader.closed) break; // out of budget: the rest next turn, first
+      this.heldBytes -= h.bytes; // a closed connection's leftovers
       this.held.delete(reader);
       if (h.paused && !reader.closed) reader.holdReading(false);
     }

@@ -78,6 +78,20 @@ t.test('more than 16 KB held pauses the socket until it is worked off; big chunk
   t.same(a.holds, [true, false], 'resumed once empty');
 });
 
+t.test('past the total held over all connections, each further one is paused too', async (t) => {
+  const intake = new Intake(0, { perConnection: 1000, total: 100 });
+  const a = new Reader('a');
+  const b = new Reader('b');
+  intake.push(a, Buffer.alloc(60));
+  intake.push(b, Buffer.alloc(60));
+  t.same(a.holds, [], 'under both limits: held, reading on');
+  t.same(b.holds, [true], 'the total passed: paused');
+  t.equal(intake.bytes, 120);
+  await turns(5);
+  t.equal(intake.bytes, 0);
+  t.same(b.holds, [true, false]);
+});
+
 t.test('a connection closed while data waits is dropped without being fed or resumed', async (t) => {
   const intake = new Intake(0);
   const a = new Reader('a');
@@ -87,6 +101,7 @@ t.test('a connection closed while data waits is dropped without being fed or res
   t.same(a.fed, []);
   t.same(a.holds, [true]);
   t.equal(intake.waiting, 0);
+  t.equal(intake.bytes, 0, 'its bytes no longer counted');
 });
 
 t.test('a real gateway with a tiny budget answers 400 reports sent in one write, in order', async (t) => {
