@@ -16,7 +16,7 @@ cat >"$WORK/config.json" <<JSON
 {"jt808":{"host":"127.0.0.1","port":0,"udp":false},"http":{"host":"127.0.0.1","port":0},"mqtt":{"host":"127.0.0.1","port":0,"wsPort":0},"dataDir":"$WORK/data","log":{"level":"info"}}
 JSON
 cd "$ROOT"
-node --import tsx gateway/main.ts --config "$WORK/config.json" >"$WORK/gateway.log" 2>&1 &
+node --max-semi-space-size=32 --import tsx gateway/main.ts --config "$WORK/config.json" >"$WORK/gateway.log" 2>&1 &
 GW=$!
 for _ in $(seq 150); do grep -q '"dipper gateway listening"' "$WORK/gateway.log" && break; sleep 0.2; done
 HTTP=$(grep -o '"http":[0-9]*' "$WORK/gateway.log" | head -1 | cut -d: -f2)

@@ -51,6 +51,8 @@ export interface GatewayProcess {
 }
 
 const ROOT = new URL('../..', import.meta.url).pathname;
+/** Node flags of `npm start`, read from package.json so that benchmarks measure what operators run. */
+const START_FLAGS = ((JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } }).scripts.start.match(/--max-[\w-]+=\S+/g) ?? []);
 const CLOCK_TICKS = 100;
 
 export async function startGatewayProcess(options: GatewayProcessOptions = {}): Promise<GatewayProcess> {
@@ -69,7 +71,8 @@ export async function startGatewayProcess(options: GatewayProcessOptions = {}): 
   writeFileSync(configFile, JSON.stringify(config));
   // DIPPER_BENCH_NODE_FLAGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles any benchmark's gateway
   const extraFlags = process.env.DIPPER_BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
-  const child = spawn(process.execPath, [...(options.nodeFlags ?? []), ...extraFlags, '--import', 'tsx', 'gateway/main.ts', '--config', configFile], {
+  // the flags `npm start` runs the gateway with (package.json), then the benchmark's own
+  const child = spawn(process.execPath, [...START_FLAGS, ...(options.nodeFlags ?? []), ...extraFlags, '--import', 'tsx', 'gateway/main.ts', '--config', configFile], {
     cwd: ROOT,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
