@@ -16,7 +16,7 @@ export { codecFor, knownMessageIds } from './registry.js';
 export type { BodyCodec } from './registry.js';
 export { isMessage } from './message.js';
 export type { BodyMap, Edition, Header, Message, MessagePart, OutgoingMessage, PacketInfo, RawBody, TypedMessage } from './message.js';
-export { toJson, messageToJson } from './json.js';
+export { toJson, messageToJson, needsReplacer } from './json.js';
 export { RESULT } from './bodies/general.js';
 export type * from './bodies/general.js';
 export { Reassembler } from './reassembly.js';

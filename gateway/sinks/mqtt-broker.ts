@@ -24,16 +24,16 @@ export interface BrokerOptions {
   topicPrefix: string;
 }
 
-export function topicOf(prefix: string, event: GatewayEvent): { topic: string; payload: object; retain: boolean } {
+export function topicOf(prefix: string, event: GatewayEvent): { topic: string; retain: boolean } {
   switch (event.kind) {
     case 'position':
-      return { topic: `${prefix}/${event.position.category}/${event.position.terminal}/position`, payload: event.position, retain: !event.position.backfill && event.position.valid };
+      return { topic: `${prefix}/${event.position.category}/${event.position.terminal}/position`, retain: !event.position.backfill && event.position.valid };
     case 'alarm':
-      return { topic: `${prefix}/${event.alarm.category}/${event.alarm.terminal}/alarm`, payload: event.alarm, retain: false };
+      return { topic: `${prefix}/${event.alarm.category}/${event.alarm.terminal}/alarm`, retain: false };
     case 'media':
-      return { topic: `${prefix}/${event.media.category}/${event.media.terminal}/media`, payload: event.media, retain: false };
+      return { topic: `${prefix}/${event.media.category}/${event.media.terminal}/media`, retain: false };
     case 'case':
-      return { topic: `${prefix}/cases/${event.case.id}`, payload: event.case, retain: true };
+      return { topic: `${prefix}/cases/${event.case.id}`, retain: true };
   }
 }
 

@@ -4,7 +4,7 @@
  * (gateway/schemas/). `dedupKey` is how a consumer recognises a redelivered event: see the
  * README's "Delivery guarantees" for why it is (terminal, device time) and not the frame serial.
  */
-import { needsReplacer, toJson } from '../../decoders/json.js';
+import { needsReplacer, toJson } from '../../decoders/index.js';
 import type { GatewayEvent } from '../normalise/events.js';
 
 export type EventKind = GatewayEvent['kind'];
