@@ -40,19 +40,14 @@ export class StreamConnection implements Connection {
     }
     // replies produced while one read is handled (a window of reports -> a window of 0x8001s)
     // leave in one writev at the end of the turn instead of one syscall each
-    if (!this.corked) {
-      this.corked = true;
+    if (this.stream.writableCorked === 0) {
       this.stream.cork();
       setImmediate(this.uncork);
     }
     this.stream.write(frame);
   }
 
-  private corked = false;
-  private readonly uncork = (): void => {
-    this.corked = false;
-    this.stream.uncork();
-  };
+  private readonly uncork = (): void => void this.stream.uncork();
 
   pause(): void {
     this.stream.pause();
@@ -69,7 +64,7 @@ export class StreamConnection implements Connection {
     if (abort) {
       // replies already written this turn (answers to its good frames) still go: the kernel
       // takes them at once, before the reset
-      if (this.corked) this.uncork();
+      this.stream.uncork();
       this.stream.destroy();
       return;
     }
