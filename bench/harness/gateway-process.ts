@@ -121,39 +121,19 @@ export async function startGatewayProcess(options: GatewayProcessOptions = {}): 
     exited,
     // the process and its children: with DIPPER_WORKERS the gateway runs in cluster workers
     cpuSeconds() {
-      let sum = 0;
-      for (const p of processTree(pid)) {
-        try {
-          const f = statOf(p);
-          sum += (Number(f[11]) + Number(f[12])) / CLOCK_TICKS;
-        } catch {
-          if (p === pid) return NaN;
-        }
-      }
-      return sum;
+      return sumOverTree(pid, (p) => {
+        const f = statOf(p);
+        return (Number(f[11]) + Number(f[12])) / CLOCK_TICKS;
+      });
     },
     rssBytes() {
-      let sum = 0;
-      for (const p of processTree(pid)) {
-        try {
-          const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, 'utf8'));
-          sum += m ? Number(m[1]) * 1024 : 0;
-        } catch {
-          if (p === pid) return NaN;
-        }
-      }
-      return sum;
+      return sumOverTree(pid, (p) => {
+        const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, 'utf8'));
+        return m ? Number(m[1]) * 1024 : 0;
+      });
     },
     openFiles() {
-      let sum = 0;
-      for (const p of processTree(pid)) {
-        try {
-          sum += readdirCount(`/proc/${p}/fd`);
-        } catch {
-          if (p === pid) return NaN;
-        }
-      }
-      return sum;
+      return sumOverTree(pid, (p) => readdirCount(`/proc/${p}/fd`));
     },
     async stop(graceMs = 20_000) {
       if (child.exitCode !== null || child.signalCode !== null) {
@@ -177,6 +157,19 @@ export async function startGatewayProcess(options: GatewayProcessOptions = {}): 
 function statOf(pid: number): string[] {
   const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
   return text.slice(text.lastIndexOf(')') + 2).split(' ');
+}
+
+/** `read` summed over `pid` and its descendants; NaN once `pid` itself is gone (a child may end meanwhile). */
+function sumOverTree(pid: number, read: (p: number) => number): number {
+  let sum = 0;
+  for (const p of processTree(pid)) {
+    try {
+      sum += read(p);
+    } catch {
+      if (p === pid) return NaN;
+    }
+  }
+  return sum;
 }
 
 /** `pid` and its descendants, from /proc/PID/task/TID/children. */
