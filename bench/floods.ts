@@ -39,6 +39,30 @@ function open(port: number, source: number): Promise<Socket> {
   });
 }
 
+/**
+ * `count` connections (source address 127.0.0.`source(i)`) that each write `chunk()` every
+ * `everyMs`, reconnecting as soon as the gateway closes them, until stopped.
+ */
+async function writeLoops(port: number, count: number, source: (i: number) => number, chunk: () => Buffer, everyMs: number, stopped: () => boolean): Promise<{ connections: number; writes: number }> {
+  let connections = 0;
+  let writes = 0;
+  await Promise.all(
+    Array.from({ length: count }, async (_, i) => {
+      while (!stopped()) {
+        const s = await open(port, source(i));
+        connections++;
+        while (!stopped() && !s.destroyed) {
+          s.write(chunk());
+          writes++;
+          await sleep(everyMs);
+        }
+        s.destroy();
+      }
+    }),
+  );
+  return { connections, writes };
+}
+
 interface Flood {
   name: string;
   what: string;
@@ -117,23 +141,8 @@ const FLOODS: Flood[] = [
     name: 'random-bytes',
     what: '200 connections, each writing 4 KB of random bytes every 10 ms (reconnecting when closed)',
     async run({ jt808 }, stopped) {
-      let bytes = 0;
-      let connections = 0;
-      await Promise.all(
-        Array.from({ length: 200 }, async (_, i) => {
-          while (!stopped()) {
-            const s = await open(jt808, 80 + (i % 2));
-            connections++;
-            while (!stopped() && !s.destroyed) {
-              s.write(random(4096));
-              bytes += 4096;
-              await sleep(10);
-            }
-            s.destroy();
-          }
-        }),
-      );
-      return { connections, bytes };
+      const { connections, writes } = await writeLoops(jt808, 200, (i) => 80 + (i % 2), () => random(4096), 10, stopped);
+      return { connections, bytes: writes * 4096 };
     },
   },
   {
@@ -159,22 +168,9 @@ const FLOODS: Flood[] = [
     name: 'oversized-frames',
     what: '100 connections sending 64 KB frames (0x7e, 64 KB of body, 0x7e) in a loop',
     async run({ jt808 }, stopped) {
-      let frames = 0;
       const big = Buffer.concat([Buffer.from([0x7e, 0x02, 0x00]), Buffer.alloc(65_536, 0x41), Buffer.from([0x7e])]);
-      await Promise.all(
-        Array.from({ length: 100 }, async (_, i) => {
-          while (!stopped()) {
-            const s = await open(jt808, 95 + (i % 2));
-            while (!stopped() && !s.destroyed) {
-              s.write(big);
-              frames++;
-              await sleep(20);
-            }
-            s.destroy();
-          }
-        }),
-      );
-      return { frames };
+      const { writes } = await writeLoops(jt808, 100, (i) => 95 + (i % 2), () => big, 20, stopped);
+      return { frames: writes };
     },
   },
   {
