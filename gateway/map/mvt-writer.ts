@@ -83,23 +83,19 @@ function writeTags(ctx: LayerContext, pbf: PbfWriter): void {
   }
 }
 
+/** The index of `value` in the layer's value table, added the first time it is seen. */
+function interned<V extends number | string>(ctx: LayerContext, seen: Map<V, number>, value: V): number {
+  let v = seen.get(value);
+  if (v === undefined) {
+    v = ctx.values.push(value) - 1;
+    seen.set(value, v);
+  }
+  return v;
+}
+
 function valueIndex(ctx: LayerContext, value: TagValue): number {
-  if (typeof value === 'number') {
-    let v = ctx.numbers.get(value);
-    if (v === undefined) {
-      v = ctx.values.push(value) - 1;
-      ctx.numbers.set(value, v);
-    }
-    return v;
-  }
-  if (typeof value === 'string') {
-    let v = ctx.strings.get(value);
-    if (v === undefined) {
-      v = ctx.values.push(value) - 1;
-      ctx.strings.set(value, v);
-    }
-    return v;
-  }
+  if (typeof value === 'number') return interned(ctx, ctx.numbers, value);
+  if (typeof value === 'string') return interned(ctx, ctx.strings, value);
   const slot = value ? 0 : 1;
   if (ctx.booleans[slot] < 0) ctx.booleans[slot] = ctx.values.push(value) - 1;
   return ctx.booleans[slot];
