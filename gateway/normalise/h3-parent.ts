@@ -20,7 +20,7 @@ function parentOf(hi: number, lo: number, res: number): string {
 }
 
 /** The parents of `cell` at each of `resolutions` coarser than the cell, keyed by resolution. */
-export function cellParents(cell: string, resolutions: readonly number[]): Record<string, string> {
+export function computeParents(cell: string, resolutions: readonly number[]): Record<string, string> {
   const split = cell.length - 8;
   const hi = parseInt(cell.slice(0, split), 16);
   const lo = parseInt(cell.slice(split), 16);
@@ -28,4 +28,28 @@ export function cellParents(cell: string, resolutions: readonly number[]): Recor
   const out: Record<string, string> = {};
   for (const res of resolutions) if (res < cellRes && res >= 0) out[res] = parentOf(hi, lo, res);
   return out;
+}
+
+const CACHE_LIMIT = 1 << 16;
+const cached = new Map<string, Readonly<Record<string, string>>>();
+let cachedFor: readonly number[] | undefined;
+
+/**
+ * cellParents, remembered per cell: consecutive reports mostly fall in a cell seen moments ago
+ * (a res-9 cell is ~350 m across), and the same parent strings, hashes already computed, then
+ * key the heat counts. The records are frozen because every position in the cell shares one.
+ * Bounded by clearing at 65,536 cells (~10 MB), which a city's active cells stay well under.
+ */
+export function cellParents(cell: string, resolutions: readonly number[]): Readonly<Record<string, string>> {
+  if (resolutions !== cachedFor) {
+    cached.clear();
+    cachedFor = resolutions;
+  }
+  let parents = cached.get(cell);
+  if (parents === undefined) {
+    if (cached.size >= CACHE_LIMIT) cached.clear();
+    parents = Object.freeze(computeParents(cell, resolutions));
+    cached.set(cell, parents);
+  }
+  return parents;
 }
