@@ -28,7 +28,7 @@ export const ConfigSchema = Section({
     junkThreshold: Type.Integer({ minimum: 1, default: 2048, description: 'bytes outside frames before the connection is closed' }),
     malformedThreshold: Type.Integer({ minimum: 1, default: 20, description: 'bad frames before the connection is closed' }),
     maxFrameBytes: Type.Integer({ minimum: 64, maximum: 4096, default: 2090, description: 'longest escaped frame accepted' }),
-    turnBudgetMs: Type.Number({ minimum: 0.1, default: 5, description: 'milliseconds of received data worked off per event-loop turn before the rest waits for the next (libuv accepts one connection per turn: short turns keep a busy gateway accepting)' }),
+    turnBudgetMs: Type.Number({ minimum: 0.1, default: 1, description: 'milliseconds of received data worked off per event-loop turn before the rest waits for the next (libuv accepts one connection per turn: short turns keep a busy gateway accepting)' }),
     penaltyStrikes: Type.Integer({ minimum: 0, default: 100, description: 'connections from one address closed for junk or malformed frames within penaltyWindowMs before its new connections are refused; NATed fleets share an address: keep it generous; 0 = off' }),
     penaltyWindowMs: { ...Ms, default: 10_000, description: 'window in which penaltyStrikes are counted' },
     penaltyCooldownMs: { ...Ms, default: 30_000, description: 'how long a penalised address has its new connections refused (open sessions are kept)' },

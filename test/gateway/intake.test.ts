@@ -14,6 +14,7 @@ import { authCodeFor } from '../../gateway/session/auth-code.js';
 
 class Reader implements IntakeReader {
   closed = false;
+  authenticated = true;
   fed: string[] = [];
   holds: boolean[] = [];
   constructor(readonly name: string) {}
@@ -57,13 +58,41 @@ t.test('past the budget chunks wait, then are fed in arrival order per connectio
 t.test('while anything waits, new data queues behind it (no overtaking)', async (t) => {
   const intake = new Intake(0);
   const order: string[] = [];
-  const reader = (name: string): IntakeReader => ({ closed: false, feed: (c) => void order.push(`${name}:${c.toString()}`), holdReading: () => undefined });
+  const reader = (name: string): IntakeReader => ({ closed: false, authenticated: true, feed: (c) => void order.push(`${name}:${c.toString()}`), holdReading: () => undefined });
   const a = reader('a');
   const b = reader('b');
   intake.push(a, Buffer.from('1'));
   intake.push(b, Buffer.from('2'));
   await turns(10);
   t.same(order, ['a:1', 'b:2']);
+});
+
+t.test('a terminal still logging in is fed ahead of held data, for its first kilobyte only', async (t) => {
+  const intake = new Intake(0);
+  const busy = new Reader('busy');
+  const fresh = new Reader('fresh');
+  fresh.authenticated = false;
+  intake.push(busy, Buffer.from('report'));
+  intake.push(fresh, Buffer.from('register'));
+  t.same(fresh.fed, ['register'], 'not queued behind the busy connection');
+  t.same(busy.fed, [], 'the busy one waits');
+  intake.push(fresh, Buffer.alloc(1100, 0x41));
+  t.same(fresh.fed, ['register'], 'past 1 KB it queues like everyone else');
+  intake.push(fresh, Buffer.from('x'));
+  await turns(10);
+  t.same(fresh.fed.slice(1).join('').length, 1101, 'then fed in order once its turn comes');
+  t.same(busy.fed, ['report']);
+});
+
+t.test('once logged in, a connection gets no head start', async (t) => {
+  const intake = new Intake(0);
+  const busy = new Reader('busy');
+  const other = new Reader('other');
+  intake.push(busy, Buffer.from('a'));
+  intake.push(other, Buffer.from('b'));
+  t.same(other.fed, []);
+  await turns(10);
+  t.same(other.fed, ['b']);
 });
 
 t.test('more than 16 KB held pauses the socket until it is worked off; big chunks go in slices', async (t) => {
