@@ -1,10 +1,7 @@
 /**
  * The embedded MQTT broker (aedes, MQTT 3.1.1) as an event sink: the command centre's map and
  * any other subscriber connect to it directly, over TCP or WebSocket, with no external
- * service. Topics:
- *   {prefix}/{category}/{terminal}/position   QoS 1, retained: the last position
- *   {prefix}/{category}/{terminal}/alarm      QoS 1
- *   {prefix}/{category}/{terminal}/media      QoS 1
+ * service. Topics as in mqtt-topics.ts, all QoS 1.
  * Only the gateway publishes under the prefix: client publishes there are refused.
  */
 import { createServer } from 'node:net';
@@ -13,6 +10,7 @@ import { createServer as createHttpServer } from 'node:http';
 import type { Server as HttpServer } from 'node:http';
 import { Aedes } from 'aedes';
 import { WebSocketServer, createWebSocketStream } from 'ws';
+import { topicOf } from './mqtt-topics.js';
 import { jsonOf } from './records.js';
 import type { GatewayEvent } from '../normalise/events.js';
 import type { EventSink } from './sink.js';
@@ -22,19 +20,6 @@ export interface BrokerOptions {
   port: number;
   wsPort: number;
   topicPrefix: string;
-}
-
-export function topicOf(prefix: string, event: GatewayEvent): { topic: string; retain: boolean } {
-  switch (event.kind) {
-    case 'position':
-      return { topic: `${prefix}/${event.position.category}/${event.position.terminal}/position`, retain: !event.position.backfill && event.position.valid };
-    case 'alarm':
-      return { topic: `${prefix}/${event.alarm.category}/${event.alarm.terminal}/alarm`, retain: false };
-    case 'media':
-      return { topic: `${prefix}/${event.media.category}/${event.media.terminal}/media`, retain: false };
-    case 'case':
-      return { topic: `${prefix}/cases/${event.case.id}`, retain: true };
-  }
 }
 
 export class MqttBrokerSink implements EventSink {

@@ -1,6 +1,6 @@
 /**
  * An external MQTT broker (mqtt.js) in place of the embedded one: the same topics as the
- * embedded broker (mqtt-broker.ts `topicOf`), QoS 1, the last valid live position retained.
+ * embedded broker (mqtt-topics.ts `topicOf`), QoS 1, the last valid live position retained.
  * `publish` resolves once the broker has PUBACKed every message; while disconnected it fails
  * at once (the wrapper retries; mqtt.js reconnects every second).
  *
@@ -18,7 +18,7 @@ import type { GatewayEvent } from '../normalise/events.js';
 import { terminalId } from '../registry/devices.js';
 import type { Session } from '../session/session.js';
 import { emqxLocation, emqxMessage, emqxPhone, parseDownlink, phoneOfDownlink, upTopic } from './emqx.js';
-import { topicOf } from './mqtt-broker.js';
+import { topicOf } from './mqtt-topics.js';
 import type { EventSink } from './sink.js';
 
 export type ExternalMqttOptions = Config['mqttExternal'];

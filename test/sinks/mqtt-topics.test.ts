@@ -1,0 +1,26 @@
+/** MQTT topic names: the documented layout, made once per terminal, following a category change. */
+import t from 'tap';
+import { topicOf } from '../../gateway/sinks/mqtt-topics.js';
+import type { GatewayEvent } from '../../gateway/normalise/events.js';
+import { position } from '../gateway/helpers/sink-contract.js';
+
+t.test('topics per kind, and which are retained', async (t) => {
+  const p = { ...position('13600000011', 1), category: 'vehicle' };
+  t.same(topicOf('dipper', { kind: 'position', position: p }), { topic: 'dipper/vehicle/13600000011/position', retain: true });
+  t.same(topicOf('dipper', { kind: 'position', position: { ...p, backfill: true } }), { topic: 'dipper/vehicle/13600000011/position', retain: false }, 'backfill not retained');
+  t.same(topicOf('dipper', { kind: 'position', position: { ...p, valid: false } }).retain, false, 'invalid fix not retained');
+  const alarm = { kind: 'alarm', alarm: { terminal: p.terminal, category: p.category, org: p.org, source: 'alarmWord', alarm: 'sos', bit: 0, type: null, state: 'start', time: p.time, position: p } } as GatewayEvent;
+  t.same(topicOf('dipper', alarm), { topic: 'dipper/vehicle/13600000011/alarm', retain: false });
+  const c = { kind: 'case', case: { id: 'c-1' } } as unknown as GatewayEvent;
+  t.same(topicOf('dipper', c), { topic: 'dipper/cases/c-1', retain: true });
+});
+
+t.test('the same string each time; a new one when the category or prefix changes', async (t) => {
+  const p = { ...position('13600000012', 1), category: 'bodycam' };
+  const a = topicOf('dipper', { kind: 'position', position: p }).topic;
+  const b = topicOf('dipper', { kind: 'position', position: { ...p, lat: p.lat + 0.01 } }).topic;
+  t.equal(a, b);
+  t.equal(topicOf('dipper', { kind: 'position', position: { ...p, category: 'handheld' } }).topic, 'dipper/handheld/13600000012/position', 'recategorised');
+  t.equal(topicOf('other', { kind: 'position', position: p }).topic, 'other/bodycam/13600000012/position', 'another prefix');
+  t.equal(topicOf('dipper', { kind: 'position', position: p }).topic, 'dipper/bodycam/13600000012/position', 'and back');
+});
