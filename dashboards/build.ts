@@ -68,6 +68,7 @@ export const BOARDS: Board[] = [
           ['sum(dipper_queue_depth{SEL})', 'queued events'],
           ['sum(dipper_paused_sockets{SEL})', 'paused sockets'],
           ['sum(rate(dipper_backpressure_pauses_total{SEL}' + RATE + '))', 'pauses/s'],
+          ['sum(dipper_intake_waiting_connections{SEL})', 'connections with data held by the intake'],
         ],
         unit: 'short',
       },

@@ -77,6 +77,7 @@ export class Gateway implements GatewayContext {
     });
     this.queue.on('drain', () => this.resumeAll());
     this.metrics.census = () => this.census();
+    this.metrics.intake = () => this.intake;
   }
 
   /** Session states for the metrics, counted at scrape time. */

@@ -47,6 +47,8 @@ export class Metrics {
       this.sessionStates.set({ state: 'authenticated' }, c.authenticated);
     },
   });
+  readonly intakeHeldBytes: Gauge = new Gauge({ name: 'dipper_intake_held_bytes', help: 'Received bytes held for a later event-loop turn (above zero for long: the gateway is saturated)', registers: [this.registry], collect: () => this.intakeHeldBytes.set(this.intake().bytes) });
+  readonly intakeWaiting: Gauge = new Gauge({ name: 'dipper_intake_waiting_connections', help: 'Connections with received data held for a later event-loop turn', registers: [this.registry], collect: () => this.intakeWaiting.set(this.intake().waiting) });
   readonly reassembliesInFlight: Gauge = new Gauge({ name: 'dipper_reassemblies_in_flight', help: 'Subpackaged messages waiting for parts, over all sessions', registers: [this.registry], collect: () => this.reassembliesInFlight.set(this.census().reassembling) });
 
   readonly online: Gauge = new Gauge({
@@ -63,6 +65,8 @@ export class Metrics {
 
   /** Scrape-time counts of session state, set by the gateway (cheaper to count when asked than to track). */
   census: () => SessionCensus = () => ({ total: 0, authenticated: 0, reassembling: 0, online: [] });
+  /** The intake's held data, read at scrape time (two numbers: no walk over the sessions). */
+  intake: () => { bytes: number; waiting: number } = () => ({ bytes: 0, waiting: 0 });
 
   // Hot-path counts are plain numbers, moved into the counters above when scraped, so a frame
   // costs an array increment, not a label hash and validation in prom-client.

@@ -60,6 +60,8 @@ t.test('a real scrape carries the catalogue and passes promtool check metrics', 
   t.ok(sample(text, 'dipper_sent_bytes_total{transport="tcp"}')! > 0, 'bytes out');
   t.equal(sample(text, 'dipper_reassemblies_in_flight'), 0);
   t.equal(sample(text, 'dipper_queue_depth'), 0);
+  t.equal(sample(text, 'dipper_intake_held_bytes'), 0, 'an idle gateway holds no received data');
+  t.equal(sample(text, 'dipper_intake_waiting_connections'), 0);
   t.ok(sample(text, 'dipper_nodejs_eventloop_lag_seconds')! >= 0, 'event-loop lag (default metrics, prefixed)');
   t.ok(sample(text, 'dipper_process_resident_memory_bytes')! > 0, 'process metrics');
 
