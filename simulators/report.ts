@@ -22,7 +22,7 @@ export interface RunReport {
   framesSent: number;
   repliesReceived: number;
   throughput: { framesPerS: number; repliesPerS: number; bytesOutPerS: number };
-  /** Frame -> 0x8001 latency, milliseconds. */
+  /** Frame -> 0x8001 latency, milliseconds: location reports (0x0200, 0x0704), heartbeats and media events; not logins or the logouts of the stop. */
   latencyMs: { count: number; p50: number; p95: number; p99: number; max: number; mean: number };
   sent: Record<string, number>;
   replies: Record<string, number>;
