@@ -71,8 +71,9 @@ export class Intake {
       return;
     }
     // A terminal logging in is answered ahead of held reports: under overload the backlog is
-    // seconds long, and a registration waiting behind it times out on the terminal (measured:
-    // a fifth of 10,000 terminals). Only while nothing of its own is held, so its order stays.
+    // seconds long, and a registration waiting behind it can time out on the terminal (measured
+    // at 10,000 terminals with a 5 ms budget: 2,109 registration timeouts before, 1,447 after;
+    // the rest waited to be accepted). Only while nothing of its own is held, so its order stays.
     if (!reader.authenticated && !this.held.has(reader)) {
       const ahead = (this.aheadBytes.get(reader) ?? 0) + chunk.length;
       if (ahead <= LOGIN_AHEAD) {
