@@ -11,7 +11,7 @@
  *    Latency p50/p95 from sequential requests, uncached (cache off) and cached (warm);
  *    tiles/s under concurrent load with autocannon on loopback (bounded in time).
  *
- *   npm run bench:tiles [-- --fleet 100000 --seconds 10 --connections 32 --index-only]
+ *   npm run bench:tiles [-- --fleet 100000 --seconds 10 --connections 32 --index-only --out FILE]
  *   (partial runs for profiling: --tiles-only skips the index part, --cache off|warm runs one
  *   cache mode; DIPPER_BENCH_NODE_FLAGS are passed to the tile server's process)
  * Writes bench/results/tiles.json (a full run only).
@@ -232,9 +232,12 @@ async function main(): Promise<void> {
   const tiles: Record<string, number | string>[] = [];
   for (const n of httpFleets) for (const cached of modes) tiles.push(await httpBench(n, cached, seconds, connections));
   console.table(tiles);
+  const json = JSON.stringify({ machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version }, at: new Date().toISOString(), index, tiles }, null, 2) + '\n';
+  // a partial run writes only where it is told (--out); results/tiles.json is a full run's
+  if (process.argv.includes('--out')) writeFileSync(process.argv[process.argv.indexOf('--out') + 1]!, json);
   if (tilesOnly || mode || process.argv.includes('--fleet')) return;
   mkdirSync(new URL('results/', import.meta.url), { recursive: true });
-  writeFileSync(new URL('results/tiles.json', import.meta.url), JSON.stringify({ machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version }, at: new Date().toISOString(), index, tiles }, null, 2) + '\n');
+  writeFileSync(new URL('results/tiles.json', import.meta.url), json);
 }
 
 await main();
