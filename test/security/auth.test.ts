@@ -23,6 +23,7 @@ import { validate } from '../../gateway/config.js';
 import { silentLogger } from '../../gateway/log.js';
 import type { Logger } from '../../gateway/log.js';
 import { startServer } from '../../gateway/server.js';
+import { RegistrationLimiter } from '../../gateway/session/registration-limiter.js';
 import type { Server } from '../../gateway/server.js';
 import { sample, scrape } from '../ops/helpers.js';
 import { startTestServer, testConfig } from '../gateway/helpers/server.js';
@@ -191,11 +192,9 @@ t.test('an unknown phone is bound to the terminal that registered it first, acro
 t.test('auth codes are bound to the terminal ID and epoch: bumping the epoch revokes one terminal', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'dipper-sec-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const entries = [
-    { terminal: '13900000501', category: 'vehicle', org: 'wuhan', terminalId: 'T000501' },
-    { terminal: '13900000502', category: 'vehicle', org: 'wuhan', terminalId: 'T000502' },
-  ];
-  const devices = registryFile(dir, entries);
+  const e501 = { terminal: '13900000501', category: 'vehicle', org: 'wuhan', terminalId: 'T000501' };
+  const e502 = { terminal: '13900000502', category: 'vehicle', org: 'wuhan', terminalId: 'T000502' };
+  const devices = registryFile(dir, [e501, e502]);
   const server = await startTestServer(t, { devices });
   const codeOf = async (phone: string, terminalId: string) => {
     const term = await TestTerminal.tcp(server.ports.jt808, { phone });
@@ -217,7 +216,7 @@ t.test('auth codes are bound to the terminal ID and epoch: bumping the epoch rev
   t.not(await tryCode('013900000502', a), 0, "one terminal's code does not open another");
 
   // revoke terminal 501 only: epoch 1 in the registry, the secret unchanged
-  registryFile(dir, [{ ...entries[0], epoch: 1 }, entries[1]]);
+  registryFile(dir, [{ ...e501, epoch: 1 }, e502]);
   t.ok(server.gateway.registry.reload());
   t.not(await tryCode('013900000501', a), 0, 'the revoked code is refused');
   t.equal(await tryCode('013900000502', b), 0, "the other terminal's code still works");
@@ -226,7 +225,7 @@ t.test('auth codes are bound to the terminal ID and epoch: bumping the epoch rev
   t.equal(await tryCode('013900000501', renewed), 0, 'which authenticates');
 
   // hardware swapped: the registry now names another terminal ID; the old code is refused
-  registryFile(dir, [{ ...entries[0], epoch: 1, terminalId: 'T009999' }, entries[1]]);
+  registryFile(dir, [{ ...e501, epoch: 1, terminalId: 'T009999' }, e502]);
   t.ok(server.gateway.registry.reload());
   t.not(await tryCode('013900000501', renewed), 0, 'a code for another terminal ID than the registry names is refused');
 });
@@ -292,8 +291,10 @@ t.test('bad frames logged as hex never print an auth code', async (t) => {
   // a 0x0102 carrying the real code with a broken check code: logged as a bad frame
   for (const version of ['2013', '2019'] as const) {
     const frame = encode({ msgId: 0x0102, version, phone, serial: 7, ...(version === '2019' ? { protocolVersion: 1 } : {}), body: authBody(version, authCode) });
-    frame[frame.length - 2] ^= 0x55;
-    if (frame[frame.length - 2] === 0x7e || frame[frame.length - 2] === 0x7d) frame[frame.length - 2] ^= 0x01;
+    // flip the check code (never into a flag or escape byte)
+    let check = frame[frame.length - 2]! ^ 0x55;
+    if (check === 0x7e || check === 0x7d) check ^= 0x01;
+    frame[frame.length - 2] = check;
     term.writeRaw(frame);
   }
   await until(() => lines.filter((l) => l.includes('"hex"')).length >= 2, 'two bad frames logged');
@@ -301,4 +302,36 @@ t.test('bad frames logged as hex never print an auth code', async (t) => {
   t.ok(logged.every((l) => !l.toLowerCase().includes(codeHex.slice(0, 24))), 'no logged hex holds the code');
   t.ok(logged.every((l) => /0102/.test(l)), 'the header (message ID) is still logged');
   t.equal(await term.authenticate(authCode), 0, 'the terminal itself is unaffected');
+});
+
+t.test('with anonymous terminals allowed, an anonymous connection still cannot displace a logged-in one', async (t) => {
+  const server = await startTestServer(t, { auth: { allowAnonymous: true } });
+  const phone = '013900000901';
+  const victim = await TestTerminal.tcp(server.ports.jt808, { phone });
+  t.teardown(() => victim.close());
+  await victim.login();
+  const anonymous = await TestTerminal.tcp(server.ports.jt808, { phone });
+  t.teardown(() => anonymous.close());
+  t.equal((await anonymous.ackOf(anonymous.send(0x0200, locationBody({ lat: 31 })))).result, 1, "the anonymous report for the victim's phone is refused");
+  t.equal(victim.closed, false, 'the victim keeps its session');
+  t.equal((await victim.ackOf(victim.send(0x0200, locationBody()))).result, 0);
+  t.equal(server.live.get('13900000901')?.lat, 30.583, "the map shows the victim's position, not the anonymous one");
+});
+
+t.test('the per-address registration state and the phone bindings are bounded', async (t) => {
+  const evicted: string[] = [];
+  const limiter = new RegistrationLimiter(5, 2, () => evicted.push('x'));
+  for (const ip of ['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.4']) limiter.take(ip, 1000);
+  t.equal(limiter.size, 2, 'at most auth.registrationAddresses addresses');
+  t.equal(evicted.length, 2, 'each forgotten address counted');
+
+  const server = await startTestServer(t, { auth: { rememberedTerminals: 1 } });
+  const results: number[] = [];
+  for (const [phone, terminalId] of [['013900001001', 'B1'], ['013900001002', 'B2'], ['013900001001', 'B1']] as const) {
+    const term = await TestTerminal.tcp(server.ports.jt808, { phone });
+    results.push((await registerAs(term, { terminalId })).result);
+    term.close();
+  }
+  t.same(results, [0, 2, 0], 'a new phone past auth.rememberedTerminals is refused (result 2); a bound one still registers');
+  t.equal(sample(await scrape(server.ports.http), 'dipper_registration_bindings'), 1, 'the bindings are a metric');
 });
