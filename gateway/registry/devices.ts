@@ -59,8 +59,11 @@ export function terminalId(phone: string): string {
 export interface RegistryData {
   devices: Map<string, Device>;
   resources: StaticResource[];
-  /** Terminal by plate (normalised: `plateKey`), for 0x8100 result 1 "vehicle already registered". */
-  plates: Map<string, string>;
+  /**
+   * Terminals by plate (normalised: `plateKey`), for 0x8100 result 1 "vehicle already
+   * registered". Usually one; a registry listing a plate twice lets each of them register with it.
+   */
+  plates: Map<string, string[]>;
 }
 
 /** Plates compare without spaces, dashes or case (鄂A12345, 鄂A-12345 and 鄂a 12345 are one vehicle). */
@@ -68,9 +71,15 @@ export function plateKey(plate: string): string {
   return plate.replace(/[\s\0-]+/gu, '').toUpperCase();
 }
 
-function indexPlates(devices: Map<string, Device>): Map<string, string> {
-  const plates = new Map<string, string>();
-  for (const d of devices.values()) if (d.plate) plates.set(plateKey(d.plate), d.terminal);
+function indexPlates(devices: Map<string, Device>): Map<string, string[]> {
+  const plates = new Map<string, string[]>();
+  for (const d of devices.values()) {
+    if (!d.plate) continue;
+    const key = plateKey(d.plate);
+    const owners = plates.get(key);
+    if (owners) owners.push(d.terminal);
+    else plates.set(key, [d.terminal]);
+  }
   return plates;
 }
 
@@ -204,9 +213,10 @@ export class DeviceRegistry {
     return this.data.devices.get(terminal);
   }
 
-  /** The terminal whose entry has this plate, if any. */
-  plateOwner(plate: string): string | undefined {
-    return this.data.plates.get(plateKey(plate));
+  /** Whether the registry gives this plate to another terminal than `terminal` (and not to it). */
+  plateOfAnother(plate: string, terminal: string): boolean {
+    const owners = this.data.plates.get(plateKey(plate));
+    return owners !== undefined && !owners.includes(terminal);
   }
 
   get resources(): readonly StaticResource[] {

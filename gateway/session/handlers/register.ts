@@ -47,8 +47,7 @@ export function register(session: Session, message: TypedMessage<0x0100>): void 
   if (!device && gateway.config.auth.unknownTerminals === 'refuse') return refuse(REGISTER_RESULT.noTerminal, 'unknown-terminal');
   const terminalId = normaliseTerminalId(message.body.terminalId);
   if (device?.terminalId !== undefined && device.terminalId !== terminalId) return refuse(REGISTER_RESULT.terminalTaken, 'terminal-taken');
-  const plateOwner = gateway.registry.plateOwner(message.body.plate);
-  if (plateOwner !== undefined && plateOwner !== terminal) return refuse(REGISTER_RESULT.vehicleTaken, 'vehicle-taken');
+  if (gateway.registry.plateOfAnother(message.body.plate, terminal)) return refuse(REGISTER_RESULT.vehicleTaken, 'vehicle-taken');
   if (device?.plate !== undefined && plateKey(device.plate) !== plateKey(message.body.plate)) return refuse(REGISTER_RESULT.noVehicle, 'no-vehicle');
   if (device?.terminalId === undefined) {
     // no terminal ID in the registry: the first terminal that registered the phone keeps it
