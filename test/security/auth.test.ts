@@ -335,3 +335,22 @@ t.test('the per-address registration state and the phone bindings are bounded', 
   t.same(results, [0, 2, 0], 'a new phone past auth.rememberedTerminals is refused (result 2); a bound one still registers');
   t.equal(sample(await scrape(server.ports.http), 'dipper_registration_bindings'), 1, 'the bindings are a metric');
 });
+
+t.test('processes sharing a dataDir (cluster workers) generating the secret at once all end up with one', async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'dipper-sec-'));
+  t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
+  const script = `import('./gateway/session/auth-secret.ts').then(async (m) => { const { silentLogger } = await import('./gateway/log.ts'); process.stdout.write(m.loadOrCreateSecret(process.argv[1], silentLogger())); })`;
+  const secrets = await Promise.all(
+    Array.from({ length: 4 }, () =>
+      new Promise<string>((resolve, reject) => {
+        const child = spawn(process.execPath, ['--import', 'tsx', '-e', script, dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`exit ${code}`))));
+      }),
+    ),
+  );
+  t.equal(new Set(secrets).size, 1, 'one secret');
+  t.equal(secrets[0], readFileSync(join(dataDir, 'auth-secret'), 'utf8').trim(), 'the one in the file');
+  t.same(readdirSync(dataDir), ['auth-secret'], 'no temporary file left behind');
+});
