@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import { encode } from '../decoders/index.js';
 import { authCodeFor } from '../gateway/session/auth-code.js';
 import { registrationBody } from '../test/gateway/helpers/terminal.js';
-import { startGatewayProcess } from './harness/gateway-process.js';
+import { BENCH_SECRET, startGatewayProcess } from './harness/gateway-process.js';
 import { metric, scrape } from './harness/metrics.js';
 import { script } from './harness/servers.js';
 
@@ -51,7 +51,7 @@ async function blaster(port: number, i: number, stopped: () => boolean): Promise
   }));
   const until = (n: number) => new Promise<void>((r) => (waiting = () => answers >= n && r()));
   s.write(encode({ msgId: 0x0100, version: '2013', phone, serial: 0, body: registrationBody() }));
-  s.write(encode({ msgId: 0x0102, version: '2013', phone, serial: 1, body: { authCode: authCodeFor('bench-secret', phone.replace(/^0+/, '')) } }));
+  s.write(encode({ msgId: 0x0102, version: '2013', phone, serial: 1, body: { authCode: authCodeFor(BENCH_SECRET, phone.replace(/^0+/, ''), { terminalId: 'T000001', epoch: 0 }) } }));
   await until(2);
   const time = new Date(Math.floor(Date.now() / 1000) * 1000).toISOString();
   const frames = Array.from({ length: 64 }, (_, k) => encode({ msgId: 0x0200, version: '2013', phone, serial: 2 + k, body: { alarm: 0, status: 3, lat: 30.5 + i * 1e-4, lng: 114.3 + k * 1e-5, altitude: 20, speed: 40, heading: 90, time, alarms: [], flags: [], extras: { mileageKm: 10 } } }));

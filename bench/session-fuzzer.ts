@@ -26,7 +26,7 @@ import { silentLogger } from '../gateway/log.js';
 import { authCodeFor } from '../gateway/session/auth-code.js';
 import { rng } from './fixtures.js';
 
-const SECRET = 'fuzz-secret';
+const SECRET = 'fuzz-secret-of-at-least-32-bytes!';
 
 
 export interface SessionFuzzStats {
@@ -85,7 +85,7 @@ export async function fuzzSessions(count: number, options: FuzzOptions = {}): Pr
   const dataDir = mkdtempSync(join(tmpdir(), 'dipper-fuzz-'));
   // two gateways: one requiring authentication, one anonymous (handlers reached without a login)
   const gateways = [false, true].map((anonymous) => {
-    const config = validate({ jt808: { host: '127.0.0.1', port: 0, maxPerIp: 100_000, handshakeTimeoutMs: 60_000 }, dataDir, auth: { secret: SECRET, allowAnonymous: anonymous }, reassembly: { timeoutMs: 2000 }, log: { level: 'silent' } });
+    const config = validate({ jt808: { host: '127.0.0.1', port: 0, maxPerIp: 100_000, handshakeTimeoutMs: 60_000 }, dataDir, auth: { secret: SECRET, allowAnonymous: anonymous, registrationsPerMinute: 100_000_000 }, reassembly: { timeoutMs: 2000 }, log: { level: 'silent' } });
     const live = new LiveIndex();
     return { gateway: new Gateway({ config, log: silentLogger(), sinks: [live] }), live };
   });
@@ -97,7 +97,8 @@ export async function fuzzSessions(count: number, options: FuzzOptions = {}): Pr
   const frame = (msgId: number, phone: string, version: Edition, body: object): Buffer =>
     encode({ msgId, version, phone, serial: serial++ & 0xffff, ...(version === '2019' ? { protocolVersion: 1 } : {}), body } as OutgoingMessage);
   const registration = { provinceId: 42, cityId: 100, makerId: 'DPR01', model: 'FUZZ-1', terminalId: 'F000001', plateColor: 1, plate: 'E-A12345' };
-  const auth = (version: Edition, phone: string) => (version === '2019' ? { authCode: authCodeFor(SECRET, phone.replace(/^0+/, '')), imei: '860000000000001', softwareVersion: '1.0' } : { authCode: authCodeFor(SECRET, phone.replace(/^0+/, '')) });
+  const code = (phone: string) => authCodeFor(SECRET, phone.replace(/^0+/, ''), { terminalId: registration.terminalId, epoch: 0 });
+  const auth = (version: Edition, phone: string) => (version === '2019' ? { authCode: code(phone), imei: '860000000000001', softwareVersion: '1.0' } : { authCode: code(phone) });
 
   /** One mutation of a valid frame: flip, overwrite, insert, delete; re-framed half the time. */
   const mutate = (wire: Buffer): Buffer => {

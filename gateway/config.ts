@@ -45,9 +45,24 @@ export const ConfigSchema = Section({
   }),
   dataDir: Type.String({ default: './data', description: 'multimedia and other files' }),
   auth: Section({
-    secret: Type.String({ minLength: 1, default: 'dipper-dev-secret', description: 'HMAC key for auth codes; set in production' }),
+    secret: Type.String({
+      default: '',
+      description: 'HMAC key for auth codes, at least 32 bytes, the same on every gateway of a fleet; empty = generated on first start (32 random bytes) and kept in dataDir/auth-secret (0600)',
+    }),
     allowAnonymous: Type.Boolean({ default: false, description: 'accept frames from terminals that never authenticated' }),
     unknownTerminals: Type.Union([Type.Literal('register'), Type.Literal('refuse')], { default: 'register' }),
+    registrationsPerMinute: Type.Integer({
+      minimum: 1,
+      default: 1000,
+      description:
+        '0x0100 registrations accepted per source address per minute (a bucket of this many, refilled over a minute); past it 0x8100 result 2. NATed depots share an address: 1000 lets a depot at the jt808.maxPerIp default (500 terminals) all register twice at once after a power cut, while one address can mint at most ~17 identities a second',
+    }),
+    registrationAddresses: Type.Integer({ minimum: 1, default: 10_000, description: 'source addresses whose registration rate is tracked at most; past it the least recently seen is forgotten' }),
+    rememberedTerminals: Type.Integer({
+      minimum: 1,
+      default: 200_000,
+      description: 'phone -> terminal ID bindings kept (dataDir/registrations.jsonl) for phones whose registry entry names no terminal ID (~150 B each); past it new phones are refused (0x8100 result 2) until the operator raises it or adds them to the registry',
+    }),
   }),
   devices: Type.String({ default: '', description: 'device registry file (JSON or CSV); empty = none' }),
   h3: Section({
@@ -181,6 +196,7 @@ export const ENVIRONMENT: Record<string, string> = {
   DIPPER_DATA_DIR: 'dataDir',
   DIPPER_AUTH_SECRET: 'auth.secret',
   DIPPER_ALLOW_ANONYMOUS: 'auth.allowAnonymous',
+  DIPPER_AUTH_REGISTRATIONS_PER_MINUTE: 'auth.registrationsPerMinute',
   DIPPER_DEVICES: 'devices',
   DIPPER_LOG_LEVEL: 'log.level',
   DIPPER_KAFKA_BROKERS: 'kafka.brokers',
@@ -193,6 +209,9 @@ export const ENVIRONMENT: Record<string, string> = {
   DIPPER_DELIVERY: 'delivery.mode',
   DIPPER_WORKERS: 'cluster.workers',
 };
+
+/** Shortest `auth.secret` accepted: the HMAC-SHA256 key should carry as much as its output. */
+export const MIN_SECRET_BYTES = 32;
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -288,6 +307,10 @@ export function validate(value: unknown): Config {
     throw new ConfigError(`invalid configuration: ${key}: ${first.message} (got ${JSON.stringify(first.value)})`);
   }
   const config = filled as Config;
+  // a short or shared key lets anyone compute every terminal's code; empty = generated (auth-secret.ts)
+  if (config.auth.secret !== '' && Buffer.byteLength(config.auth.secret) < MIN_SECRET_BYTES) {
+    throw new ConfigError(`invalid configuration: auth.secret: at least ${MIN_SECRET_BYTES} bytes (got ${Buffer.byteLength(config.auth.secret)}); leave it empty to have one generated in dataDir`);
+  }
   if (config.queue.lowWater >= config.queue.highWater) throw new ConfigError('invalid configuration: queue.lowWater: must be below queue.highWater');
   for (const b of config.kafka.brokers.split(',').map((x) => x.trim()).filter(Boolean)) {
     if (!/^[^\s:/]+:\d{1,5}$/.test(b)) throw new ConfigError(`invalid configuration: kafka.brokers: "${b}" is not host:port`);

@@ -14,9 +14,12 @@ import { AlarmTracker } from './normalise/alarms.js';
 import type { GatewayEvent } from './normalise/events.js';
 import type { NormaliseContext } from './normalise/index.js';
 import { DeviceRegistry } from './registry/devices.js';
+import { RegistrationStore } from './registry/registrations.js';
+import { withAuthSecret } from './session/auth-secret.js';
 import { StreamConnection } from './session/connection.js';
 import type { Connection } from './session/connection.js';
 import type { GatewayContext } from './session/context.js';
+import { RegistrationLimiter } from './session/registration-limiter.js';
 import { Session } from './session/session.js';
 import { EventQueue } from './sinks/queue.js';
 import type { EventSink } from './sinks/sink.js';
@@ -38,6 +41,8 @@ export class Gateway implements GatewayContext {
   readonly registry: DeviceRegistry;
   readonly media: MediaStore;
   readonly normalise: NormaliseContext;
+  readonly registrations: RegistrationStore;
+  readonly registrationLimiter: RegistrationLimiter;
   readonly queue: EventQueue;
   /** Authenticated (or anonymous) sessions by terminal: one per terminal. */
   readonly sessions = new Map<string, Session>();
@@ -54,10 +59,15 @@ export class Gateway implements GatewayContext {
   private closing = false;
 
   constructor(options: GatewayOptions) {
-    const { config, log } = options;
+    const { log } = options;
+    // auth.secret as configured, or generated once and kept in dataDir (never a shared default)
+    const config = withAuthSecret(options.config, log);
     this.config = config;
     this.log = log;
     this.metrics = options.metrics ?? new Metrics();
+    this.registrations = new RegistrationStore(config.dataDir, config.auth.rememberedTerminals, log);
+    this.registrationLimiter = new RegistrationLimiter(config.auth.registrationsPerMinute, config.auth.registrationAddresses, () => this.metrics.registrationLimiterEvictions.inc());
+    this.metrics.registrationState = () => ({ addresses: this.registrationLimiter.size, bindings: this.registrations.size });
     this.registry = options.registry ?? new DeviceRegistry(config.devices, log).start();
     this.media = new MediaStore(config.dataDir);
     this.intake = new Intake(config.jt808.turnBudgetMs);
@@ -137,6 +147,10 @@ export class Gateway implements GatewayContext {
     this.udp.set(phone, session);
     this.metrics.connections.inc({ transport: 'udp' });
     return session;
+  }
+
+  sessionOf(terminal: string): Session | undefined {
+    return this.sessions.get(terminal);
   }
 
   attach(session: Session): void {
@@ -220,5 +234,6 @@ export class Gateway implements GatewayContext {
     for (const s of all()) s.close('shutdown');
     this.paused.clear();
     this.registry.close();
+    this.registrations.close();
   }
 }

@@ -9,6 +9,7 @@ import cluster from 'node:cluster';
 import { runPrimary } from './cluster.js';
 import { ConfigError, configArgument, loadConfig } from './config.js';
 import { createLogger } from './log.js';
+import { withAuthSecret } from './session/auth-secret.js';
 import { startServer } from './server.js';
 
 async function main(): Promise<void> {
@@ -24,6 +25,8 @@ async function main(): Promise<void> {
   }
   const log = createLogger(config.log.level);
   if (config.cluster.workers > 0 && cluster.isPrimary) {
+    // made (or read) before forking, so every worker reads the one key from dataDir
+    withAuthSecret(config, log);
     runPrimary(config.cluster.workers, log);
     return;
   }
@@ -50,6 +53,11 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
+  // a configuration problem found past loading (an unreadable generated auth secret): exit 2 too
+  if (err instanceof ConfigError) {
+    process.stderr.write(`dipper: ${err.message}\n`);
+    process.exit(2);
+  }
   process.stderr.write(`dipper: failed to start: ${err instanceof Error ? err.stack : String(err)}\n`);
   process.exit(1);
 });

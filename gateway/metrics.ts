@@ -63,6 +63,15 @@ export class Metrics {
   });
   readonly alarms = new Counter({ name: 'dipper_alarms_total', help: 'Alarms raised (start or instantaneous event), by alarm name and terminal category', labelNames: ['alarm', 'category'], registers: [this.registry] });
 
+  // ---- registration and authentication (issue 14 §2) ----------------------------------------
+  readonly registrations = new Counter({ name: 'dipper_registrations_total', help: '0x0100 registrations by 0x8100 result (ok, vehicle-taken, no-vehicle, terminal-taken, no-terminal)', labelNames: ['result'], registers: [this.registry] });
+  readonly registrationsLimited = new Counter({ name: 'dipper_registrations_limited_total', help: 'Registrations refused (0x8100 result 2) because their source address passed auth.registrationsPerMinute', registers: [this.registry] });
+  readonly registrationLimiterEvictions = new Counter({ name: 'dipper_registration_limiter_evictions_total', help: 'Addresses forgotten by the registration rate limiter at auth.registrationAddresses', registers: [this.registry] });
+  readonly registrationLimiterAddresses: Gauge = new Gauge({ name: 'dipper_registration_limiter_addresses', help: 'Source addresses whose registration rate is tracked (at most auth.registrationAddresses)', registers: [this.registry], collect: () => this.registrationLimiterAddresses.set(this.registrationState().addresses) });
+  readonly registrationBindings: Gauge = new Gauge({ name: 'dipper_registration_bindings', help: 'Phone -> terminal ID bindings remembered for phones the registry does not bind (at most auth.rememberedTerminals)', registers: [this.registry], collect: () => this.registrationBindings.set(this.registrationState().bindings) });
+  /** Sizes of the registration limiter and binding store, read at scrape time. */
+  registrationState: () => { addresses: number; bindings: number } = () => ({ addresses: 0, bindings: 0 });
+
   /** Scrape-time counts of session state, set by the gateway (cheaper to count when asked than to track). */
   census: () => SessionCensus = () => ({ total: 0, authenticated: 0, reassembling: 0, online: [] });
   /** The intake's held data, read at scrape time (two numbers: no walk over the sessions). */
@@ -95,6 +104,7 @@ export class Metrics {
   }
 
   constructor(options: { defaults?: boolean } = {}) {
+    for (const result of REGISTRATION_RESULTS) this.registrations.inc({ result }, 0);
     if (options.defaults) {
       collectDefaultMetrics({ register: this.registry, prefix: 'dipper_' });
       // gauges named *_total fail `promtool check metrics`; their by-type siblings (summed) say the same
@@ -104,6 +114,10 @@ export class Metrics {
     }
   }
 }
+
+/** Label values of `dipper_registrations_total`, one per 0x8100 result (2013 §8.6). */
+export const REGISTRATION_RESULTS = ['ok', 'vehicle-taken', 'no-vehicle', 'terminal-taken', 'no-terminal'] as const;
+export type RegistrationResult = (typeof REGISTRATION_RESULTS)[number];
 
 export interface SessionCensus {
   /** Open sessions (TCP connections and live UDP sessions). */

@@ -34,11 +34,16 @@ export function fleetSpecs(scenario: Scenario): TerminalSpec[] {
   const specs: TerminalSpec[] = [];
   let handhelds = 0;
   let bodycams = 0;
+  // a plate is one vehicle's (the gateway refuses a registration with another terminal's plate: 0x8100 result 1)
+  const plates = new Set<string>();
   for (let i = 0; i < scenario.vehicles + scenario.walkers; i++) {
     const rng = root.fork('spec', i);
     const edition: Edition = rng.chance(scenario.edition2019Share) ? '2019' : '2013';
     if (i < scenario.vehicles) {
-      const plate = `鄂A${Array.from({ length: 5 }, () => (rng.chance(0.3) ? rng.pick([...PLATE_LETTERS]) : String(rng.int(0, 9)))).join('')}`;
+      let plate: string;
+      do plate = `鄂A${Array.from({ length: 5 }, () => (rng.chance(0.3) ? rng.pick([...PLATE_LETTERS]) : String(rng.int(0, 9)))).join('')}`;
+      while (plates.has(plate));
+      plates.add(plate);
       specs.push({ index: i, kind: 'vehicle', edition, phone: phoneOf('vehicle', i, scenario.phoneOffset), plate });
     } else {
       const handheld = rng.chance(scenario.handheldShare);

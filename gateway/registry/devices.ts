@@ -3,12 +3,17 @@
  * static resources that send no frames (fixed cameras, posts) but stand on the map.
  *
  * File formats (DIPPER_DEVICES), chosen by extension:
- *   JSON  { "terminals": [{ "terminal", "category", "org", "plate"?, "officer"? }],
+ *   JSON  { "terminals": [{ "terminal", "category", "org", "plate"?, "officer"?, "terminalId"?, "epoch"? }],
  *           "resources": [{ "id", "kind", "org", "lat", "lng", "name"? }] }
- *   CSV   header row, then one row per entry:
- *           type,id,category,org,plate,officer,lat,lng,name
- *           terminal,13912345678,vehicle,wuhan/jianghan/squad-3,鄂A12345,,,,
- *           resource,cam-17,fixedcam,wuhan/jianghan,,,30.58,114.27,Jianghan Rd north
+ *   CSV   header row, then one row per entry (terminalId and epoch columns optional):
+ *           type,id,category,org,plate,officer,lat,lng,name,terminalId,epoch
+ *           terminal,13912345678,vehicle,wuhan/jianghan/squad-3,鄂A12345,,,,,T000001,0
+ *           resource,cam-17,fixedcam,wuhan/jianghan,,,30.58,114.27,Jianghan Rd north,,
+ *
+ * Registration (session/handlers/register.ts) checks what a 0x0100 claims against the entry:
+ * `terminalId` (the 0x0100 terminal ID) and `plate` must match when present. `epoch` (integer,
+ * default 0) is part of every auth code handed out (session/auth-code.ts): bumping it revokes
+ * that terminal's codes, and it must register again.
  *
  * The file is watched and reloaded on change; a file that fails to parse keeps the previous
  * registry in force (logged), so a half-saved edit never empties the map.
@@ -16,6 +21,7 @@
 import { readFileSync, watch } from 'node:fs';
 import type { FSWatcher } from 'node:fs';
 import type { Logger } from '../log.js';
+import { normaliseTerminalId } from '../session/auth-code.js';
 import type { Category } from '../normalise/events.js';
 
 export interface Device {
@@ -24,6 +30,10 @@ export interface Device {
   org: string;
   plate?: string;
   officer?: string;
+  /** The terminal ID its 0x0100 must carry (normalised: session/auth-code.ts). */
+  terminalId?: string;
+  /** Auth codes of an older epoch are refused; absent = 0. */
+  epoch?: number;
 }
 
 export interface StaticResource {
@@ -49,6 +59,28 @@ export function terminalId(phone: string): string {
 export interface RegistryData {
   devices: Map<string, Device>;
   resources: StaticResource[];
+  /**
+   * Terminals by plate (normalised: `plateKey`), for 0x8100 result 1 "vehicle already
+   * registered". Usually one; a registry listing a plate twice lets each of them register with it.
+   */
+  plates: Map<string, string[]>;
+}
+
+/** Plates compare without spaces, dashes or case (鄂A12345, 鄂A-12345 and 鄂a 12345 are one vehicle). */
+export function plateKey(plate: string): string {
+  return plate.replace(/[\s\0-]+/gu, '').toUpperCase();
+}
+
+function indexPlates(devices: Map<string, Device>): Map<string, string[]> {
+  const plates = new Map<string, string[]>();
+  for (const d of devices.values()) {
+    if (!d.plate) continue;
+    const key = plateKey(d.plate);
+    const owners = plates.get(key);
+    if (owners) owners.push(d.terminal);
+    else plates.set(key, [d.terminal]);
+  }
+  return plates;
 }
 
 function device(raw: Record<string, unknown>, where: string): Device {
@@ -59,6 +91,16 @@ function device(raw: Record<string, unknown>, where: string): Device {
   const d: Device = { terminal: terminalId(terminal), category: category as Category, org: String(raw.org ?? '').trim() };
   if (raw.plate) d.plate = String(raw.plate).trim();
   if (raw.officer) d.officer = String(raw.officer).trim();
+  if (raw.terminalId !== undefined && String(raw.terminalId).trim() !== '') {
+    const id = normaliseTerminalId(String(raw.terminalId));
+    if (Buffer.byteLength(id) > 30) throw new Error(`${where}: terminalId "${id}" is longer than 30 bytes`);
+    d.terminalId = id;
+  }
+  if (raw.epoch !== undefined && String(raw.epoch).trim() !== '') {
+    const epoch = Number(raw.epoch);
+    if (!Number.isInteger(epoch) || epoch < 0 || epoch > 999_999_999) throw new Error(`${where}: epoch "${String(raw.epoch)}" is not an integer from 0 to 999999999`);
+    if (epoch > 0) d.epoch = epoch;
+  }
   return d;
 }
 
@@ -105,6 +147,7 @@ export function parseCsv(text: string): string[][] {
 export function parseRegistry(text: string, format: 'json' | 'csv'): RegistryData {
   const devices = new Map<string, Device>();
   const resources: StaticResource[] = [];
+  const data = () => ({ devices, resources, plates: indexPlates(devices) });
   if (format === 'json') {
     const doc = JSON.parse(text) as { terminals?: Record<string, unknown>[]; resources?: Record<string, unknown>[] };
     (doc.terminals ?? []).forEach((t, i) => {
@@ -114,7 +157,7 @@ export function parseRegistry(text: string, format: 'json' | 'csv'): RegistryDat
     (doc.resources ?? []).forEach((r, i) => resources.push(resource(r, `resources[${i}]`)));
   } else {
     const [head, ...rows] = parseCsv(text);
-    if (!head) return { devices, resources };
+    if (!head) return data();
     const names = head.map((h) => h.trim());
     rows.forEach((cells, i) => {
       const row = Object.fromEntries(names.map((n, j) => [n, cells[j] ?? '']));
@@ -126,11 +169,11 @@ export function parseRegistry(text: string, format: 'json' | 'csv'): RegistryDat
       }
     });
   }
-  return { devices, resources };
+  return data();
 }
 
 export class DeviceRegistry {
-  private data: RegistryData = { devices: new Map(), resources: [] };
+  private data: RegistryData = { devices: new Map(), resources: [], plates: new Map() };
   private watcher: FSWatcher | undefined;
   private reloadTimer: NodeJS.Timeout | undefined;
   reloads = 0;
@@ -168,6 +211,12 @@ export class DeviceRegistry {
 
   lookup(terminal: string): Device | undefined {
     return this.data.devices.get(terminal);
+  }
+
+  /** Whether the registry gives this plate to another terminal than `terminal` (and not to it). */
+  plateOfAnother(plate: string, terminal: string): boolean {
+    const owners = this.data.plates.get(plateKey(plate));
+    return owners !== undefined && !owners.includes(terminal);
   }
 
   get resources(): readonly StaticResource[] {

@@ -10,6 +10,8 @@ import type { Metrics } from '../metrics.js';
 import type { GatewayEvent } from '../normalise/events.js';
 import type { NormaliseContext } from '../normalise/index.js';
 import type { DeviceRegistry } from '../registry/devices.js';
+import type { RegistrationStore } from '../registry/registrations.js';
+import type { RegistrationLimiter } from './registration-limiter.js';
 import type { Session } from './session.js';
 
 export interface GatewayContext {
@@ -19,6 +21,12 @@ export interface GatewayContext {
   readonly registry: DeviceRegistry;
   readonly normalise: NormaliseContext;
   readonly media: MediaStore;
+  /** Phone -> terminal ID of phones the registry does not bind (0x8100 result 3 for another ID). */
+  readonly registrations: RegistrationStore;
+  /** 0x0100 per source address (0x8100 result 2 past auth.registrationsPerMinute). */
+  readonly registrationLimiter: RegistrationLimiter;
+  /** The session of `terminal` (authenticated, or anonymous when allowed), if any. */
+  sessionOf(terminal: string): Session | undefined;
   /** Makes `session` the one session of its terminal, closing an older one. */
   attach(session: Session): void;
   /** The session no longer speaks for `terminal` (it identified as another): drop that mapping. */

@@ -20,6 +20,7 @@ import type { Device } from '../registry/devices.js';
 import type { Connection } from './connection.js';
 import type { GatewayContext } from './context.js';
 import { dispatch } from './handlers/index.js';
+import { carriesAuthCode, maskedHex } from './log-mask.js';
 
 /** Bad frames per session whose hex is logged; later ones are only counted. */
 const LOGGED_ERRORS = 5;
@@ -163,17 +164,19 @@ export class Session {
     else this.ack(message, RESULT.fail, 'unauthenticated');
   }
 
-  private rejectFrame(error: Jt808Error, raw: Buffer): void {
+  /** `bodyOf`: `raw` is the body of a reassembled message with this ID, not a frame. */
+  private rejectFrame(error: Jt808Error, raw: Buffer, bodyOf?: number): void {
     this.gateway.metrics.decodeErrors.inc({ reason: error.code });
-    this.logBad(error.message, raw);
+    this.logBad(error.message, raw, bodyOf !== undefined && carriesAuthCode(bodyOf));
     const limit = this.goodFrames === 0 ? Math.min(BAD_BEFORE_FIRST_FRAME, this.gateway.config.jt808.malformedThreshold) : this.gateway.config.jt808.malformedThreshold;
     if (++this.badSinceFrame > limit) this.close('malformed');
   }
 
-  private logBad(what: string, raw: Buffer): void {
+  /** Logs bad input's hex (auth codes masked: log-mask.ts); `secret`: the whole of `raw` is a code's body. */
+  private logBad(what: string, raw: Buffer, secret = false): void {
     if (this.badLogged >= LOGGED_ERRORS) return;
     this.badLogged++;
-    const hex = raw.subarray(0, 256).toString('hex');
+    const hex = secret ? `<${raw.length} bytes masked>` : maskedHex(raw);
     this.gateway.log.warn({ session: this.id, remote: this.connection.remote, terminal: this.terminal, hex, more: this.badLogged === LOGGED_ERRORS ? 'further bad frames of this session are only counted' : undefined }, what);
   }
 
@@ -231,7 +234,7 @@ export class Session {
       case 'complete':
         this.gateway.metrics.reassembly.inc({ outcome: 'complete' });
         if (!r.result.ok) {
-          this.rejectFrame(r.result.error, part.part);
+          this.rejectFrame(r.result.error, part.part, part.msgId);
           if (r.result.header) this.ack(r.result.header, RESULT.malformed, 'malformed');
           return;
         }

@@ -17,7 +17,7 @@ t.test('schema defaults and config/default.json agree', async (t) => {
 t.test('file, then environment, override defaults', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'dipper-config-'));
   const file = join(dir, 'c.json');
-  writeFileSync(file, JSON.stringify({ jt808: { port: 7000, maxPerIp: 3 }, auth: { secret: 'from-file' } }));
+  writeFileSync(file, JSON.stringify({ jt808: { port: 7000, maxPerIp: 3 }, auth: { secret: 'from-file-secret-of-at-least-32-bytes' } }));
   const c = loadConfig({
     defaultsFile: null,
     file,
@@ -25,7 +25,7 @@ t.test('file, then environment, override defaults', async (t) => {
   });
   t.equal(c.jt808.port, 0, 'environment wins over the file');
   t.equal(c.jt808.maxPerIp, 3, 'file wins over defaults');
-  t.equal(c.auth.secret, 'from-file');
+  t.equal(c.auth.secret, 'from-file-secret-of-at-least-32-bytes');
   t.equal(c.auth.allowAnonymous, true);
   t.equal(c.devices, '/tmp/d.csv');
   t.equal(c.http.port, 9090);

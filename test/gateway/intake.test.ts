@@ -8,7 +8,7 @@ import t from 'tap';
 import { FrameSplitter, decodeFrame, encode } from '../../decoders/index.js';
 import { Intake } from '../../gateway/transport/intake.js';
 import type { IntakeReader } from '../../gateway/transport/intake.js';
-import { startTestServer } from './helpers/server.js';
+import { TEST_SECRET, startTestServer } from './helpers/server.js';
 import { registrationBody } from './helpers/terminal.js';
 import { authCodeFor } from '../../gateway/session/auth-code.js';
 
@@ -142,7 +142,7 @@ t.test('a real gateway with a tiny budget answers 400 reports sent in one write,
   const time = '2026-03-01T08:00:00.000Z';
   const frames = [
     encode({ msgId: 0x0100, version: '2013', phone, serial: 0, body: registrationBody() }),
-    encode({ msgId: 0x0102, version: '2013', phone, serial: 1, body: { authCode: authCodeFor('test-secret', phone.replace(/^0+/, '')) } }),
+    encode({ msgId: 0x0102, version: '2013', phone, serial: 1, body: { authCode: authCodeFor(TEST_SECRET, phone.replace(/^0+/, ''), { terminalId: 'T000001', epoch: 0 }) } }),
     ...Array.from({ length: 400 }, (_, k) => encode({ msgId: 0x0200, version: '2013', phone, serial: 2 + k, body: { alarm: 0, status: 3, lat: 30.5, lng: 114.3 + k * 1e-5, altitude: 20, speed: 40, heading: 90, time, alarms: [], flags: [], extras: {} } })),
   ];
   const answered: number[] = [];

@@ -19,7 +19,7 @@ t.test('starts on embedded defaults, answers, stops on SIGTERM with exit 0', asy
       DIPPER_MQTT_PORT: '0',
       DIPPER_MQTT_WS_PORT: '0',
       DIPPER_DATA_DIR: mkdtempSync(join(tmpdir(), 'dipper-main-')),
-      DIPPER_AUTH_SECRET: 'main-test',
+      DIPPER_AUTH_SECRET: 'main-test-secret-of-at-least-32-bytes',
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

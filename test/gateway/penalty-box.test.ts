@@ -141,7 +141,7 @@ t.test('bad frames before the first good one close the connection sooner than th
 });
 
 t.test('a stranger\'s first read, bad frames then a login and reports, is split in slices and every good frame answered', async (t) => {
-  const server = await startTestServer(t, { auth: { secret: 'slice-secret' } });
+  const server = await startTestServer(t, { auth: { secret: 'slice-secret-of-at-least-32-bytes!' } });
   const term = await TestTerminal.tcp(server.ports.jt808, { phone: '013800000026' });
   t.teardown(() => term.close());
   // six bad registrations (about 360 bytes: the fifth straddles the first 256-byte slice),
@@ -151,7 +151,7 @@ t.test('a stranger\'s first read, bad frames then a login and reports, is split 
   const frames = Array.from({ length: 6 }, () => bad);
   frames.push(term.frame(0x0100, registrationBody()));
   const authSerial = term.serial;
-  frames.push(term.frame(0x0102, authBody(term.version, authCodeFor('slice-secret', '13800000026'))));
+  frames.push(term.frame(0x0102, authBody(term.version, authCodeFor('slice-secret-of-at-least-32-bytes!', '13800000026', { terminalId: 'T000001', epoch: 0 }))));
   const serials: number[] = [];
   for (let i = 0; i < 40; i++) {
     serials.push(term.serial);

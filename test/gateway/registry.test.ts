@@ -69,7 +69,8 @@ t.test('the registry names the terminal in published positions; unknown terminal
   const server = await startTestServer(t, { devices: file, auth: { unknownTerminals: 'refuse' } });
   const known = await TestTerminal.tcp(server.ports.jt808);
   t.teardown(() => known.close());
-  await known.login();
+  // the plate the registry has for it: a registry plate must match (0x8100 result 2 otherwise)
+  await known.login({ plate: '鄂A12345' });
   await known.ackOf(known.send(0x0200, locationBody()));
   const p = server.live.get('13912345678');
   t.equal(p?.category, 'vehicle');

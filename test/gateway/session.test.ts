@@ -6,7 +6,7 @@ import t from 'tap';
 import { RESULT, encode } from '../../decoders/index.js';
 import type { Message } from '../../decoders/index.js';
 import { authCodeFor } from '../../gateway/session/auth-code.js';
-import { startTestServer } from './helpers/server.js';
+import { TEST_SECRET, startTestServer } from './helpers/server.js';
 import { TestTerminal, locationBody } from './helpers/terminal.js';
 
 t.test('register, authenticate, heartbeat, time, location, logout over TCP', async (t) => {
@@ -17,7 +17,7 @@ t.test('register, authenticate, heartbeat, time, location, logout over TCP', asy
   const reg = await term.register();
   t.equal(reg.serial, 0, '0x8100 answers the 0x0100 serial');
   t.equal(reg.result, 0, 'registered');
-  t.equal(reg.authCode, authCodeFor('test-secret', '13912345678'), 'auth code is the HMAC of the terminal');
+  t.equal(reg.authCode, authCodeFor(TEST_SECRET, '13912345678', { terminalId: 'T000001', epoch: 0 }), 'auth code is bound to the terminal, its terminal ID and epoch 0');
 
   t.equal(await term.authenticate(reg.authCode), RESULT.ok, '0x0102 accepted');
   t.equal(server.gateway.sessions.size, 1);

@@ -10,9 +10,9 @@ import { TestTerminal, locationBody } from '../gateway/helpers/terminal.js';
 import { sample, scrape } from './helpers.js';
 
 t.test('an auth code from one gateway is accepted by another with the same secret', async (t) => {
-  const a = await startTestServer(t, { auth: { secret: 'fleet-secret' } });
-  const b = await startTestServer(t, { auth: { secret: 'fleet-secret' } });
-  const other = await startTestServer(t, { auth: { secret: 'another-secret' } });
+  const a = await startTestServer(t, { auth: { secret: 'fleet-secret-shared-by-every-gateway' } });
+  const b = await startTestServer(t, { auth: { secret: 'fleet-secret-shared-by-every-gateway' } });
+  const other = await startTestServer(t, { auth: { secret: 'another-secret-of-another-fleet!!' } });
 
   const onA = await TestTerminal.tcp(a.ports.jt808, { phone: '013900000101' });
   const { result, authCode } = await onA.register();

@@ -20,7 +20,7 @@ import { timeQuery } from './time.js';
 export type Handler = (session: Session, message: Message) => void | Promise<void>;
 
 const HANDLERS = new Map<number, Handler>([
-  [0x0100, register],
+  [0x0100, register as Handler],
   [0x0102, authenticate as Handler],
   [0x0002, heartbeat],
   [0x0003, logout],
@@ -48,8 +48,14 @@ export function dispatch(session: Session, message: Message): void | Promise<voi
       session.ack(message, RESULT.fail, 'unauthenticated');
       return;
     }
-    if (session.terminal === undefined) {
-      session.identify(message);
+    if (session.terminal === undefined) session.identify(message);
+    const holder = session.gateway.sessionOf(session.terminal!);
+    if (holder !== session) {
+      // an anonymous connection never displaces a terminal's session: only a valid login does
+      if (holder) {
+        session.ack(message, RESULT.fail, 'terminal-online');
+        return;
+      }
       session.gateway.attach(session);
     }
   }

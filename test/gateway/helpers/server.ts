@@ -9,6 +9,9 @@ import { startServer } from '../../../gateway/server.js';
 import type { Server } from '../../../gateway/server.js';
 import type { EventSink } from '../../../gateway/sinks/sink.js';
 
+/** The test gateways' auth.secret: 32+ bytes, as the gateway requires (never a real deployment's). */
+export const TEST_SECRET = 'dipper-test-secret-not-for-production';
+
 type Overrides = { [K in keyof Config]?: Config[K] extends object ? Partial<Config[K]> : Config[K] };
 
 interface Teardown {
@@ -22,7 +25,7 @@ export function testConfig(overrides: Overrides = {}): Config {
     http: { host: '127.0.0.1', port: 0 },
     mqtt: { host: '127.0.0.1', port: 0, wsPort: 0 },
     dataDir,
-    auth: { secret: 'test-secret' },
+    auth: { secret: TEST_SECRET },
     log: { level: 'silent' },
   };
   const merged: Record<string, unknown> = { ...base };

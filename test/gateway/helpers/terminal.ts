@@ -136,9 +136,9 @@ export class TestTerminal {
     this.write(bytes);
   }
 
-  /** 0x0100 -> 0x8100: returns result and auth code. */
-  async register(): Promise<{ serial: number; result: number; authCode: string }> {
-    this.send(0x0100, registrationBody());
+  /** 0x0100 (fields over `registrationBody()`) -> 0x8100: returns result and auth code. */
+  async register(over: object = {}): Promise<{ serial: number; result: number; authCode: string }> {
+    this.send(0x0100, { ...registrationBody(), ...over });
     const { body } = (await this.next(0x8100)) as Message<{ ackSerial: number; result: number; authCode?: string }>;
     return { serial: body.ackSerial, result: body.result, authCode: body.authCode ?? '' };
   }
@@ -149,8 +149,9 @@ export class TestTerminal {
     return (await this.ackOf(serial)).result;
   }
 
-  async login(): Promise<void> {
-    const { authCode } = await this.register();
+  async login(over: object = {}): Promise<void> {
+    const { result: registered, authCode } = await this.register(over);
+    if (registered !== 0) throw new Error(`registration refused: ${registered}`);
     const result = await this.authenticate(authCode);
     if (result !== 0) throw new Error(`authentication refused: ${result}`);
   }
