@@ -42,6 +42,10 @@ export const ConfigSchema = Section({
     port: { ...Port, default: 1883 },
     wsPort: { ...Port, default: 8883, description: 'MQTT over WebSocket' },
     topicPrefix: Type.String({ default: 'dipper' }),
+    maxClients: Type.Integer({ minimum: 1, default: 1000, description: 'MQTT connections at once (TCP and WebSocket together); more are refused and counted' }),
+    maxPacketBytes: Type.Integer({ minimum: 1024, maximum: 16 * 1024 * 1024, default: 16 * 1024, description: 'largest MQTT packet a client may send (clients only connect and subscribe: their packets are small); a larger one closes the connection before it is buffered' }),
+    maxSubscriptions: Type.Integer({ minimum: 1, default: 100, description: 'topic filters one client may subscribe to' }),
+    maxRetained: Type.Integer({ minimum: 1, default: 200_000, description: 'retained messages kept (one per terminal position and per case, ~1 KB each); past it the oldest retained topic is dropped' }),
   }),
   dataDir: Type.String({ default: './data', description: 'multimedia and other files' }),
   auth: Section({
