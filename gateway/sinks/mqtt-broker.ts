@@ -35,7 +35,8 @@ export interface BrokerAccess {
   registry: Registry;
 }
 
-class BrokerMetrics {
+/** The embedded broker's families (exported for the metrics catalogue, scripts/metrics-docs.ts). */
+export class BrokerMetrics {
   readonly refused: Counter<'reason'>;
   readonly filtered: Counter;
   readonly clients: Gauge;
