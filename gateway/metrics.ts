@@ -32,6 +32,8 @@ export class Metrics {
   readonly sseDropped = new Counter({ name: 'dipper_sse_dropped_total', help: 'Stream events dropped for a slow client', registers: [this.registry] });
   readonly liveTerminals = new Gauge({ name: 'dipper_live_index_terminals', help: 'Terminals and static resources in the live map index', registers: [this.registry] });
   readonly liveRows = new Gauge({ name: 'dipper_live_index_rows', help: 'Count rows (cell x org) in the live map index', registers: [this.registry] });
+  readonly heatKeys = new Gauge({ name: 'dipper_heat_keys', help: 'Heat counts held, as (H3 cell, org, minute) keys over every resolution (bounded by map.heatMaxKeys)', registers: [this.registry] });
+  readonly heatDropped = new Counter({ name: 'dipper_heat_dropped_total', help: 'Finest-resolution heat cells not recorded because map.heatMaxKeys was reached', registers: [this.registry] });
 
   // ---- operations (issue 8): bytes, session states, reassemblies in flight -----------------
   readonly bytesReceived: Counter = new Counter({ name: 'dipper_received_bytes_total', help: 'Bytes received from terminals, by transport', labelNames: ['transport'], registers: [this.registry], collect: () => exportNamed(this.bytesReceived, 'transport', this.receivedBytes) });

@@ -117,7 +117,12 @@ export class MapService implements EventSink {
   private report(): void {
     this.metrics?.liveTerminals.set(this.index.size);
     this.metrics?.liveRows.set(this.index.rows);
+    this.metrics?.heatKeys.set(this.heat.keys);
+    this.metrics?.heatDropped.inc(this.heat.dropped - this.heatDroppedReported);
+    this.heatDroppedReported = this.heat.dropped;
   }
+
+  private heatDroppedReported = 0;
 
   /** Case events go out through the gateway's sink queue (to Kafka, MQTT, ... and back here). */
   attach(push: (events: GatewayEvent[]) => Promise<void>): void {
