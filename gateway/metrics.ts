@@ -4,6 +4,7 @@
  * hex strings of a u16, reasons are codec error codes or our own short words).
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { codecFor } from '../decoders/index.js';
 
 export class Metrics {
   readonly registry = new Registry();
@@ -11,7 +12,7 @@ export class Metrics {
   readonly connectionsRefused = new Counter({ name: 'dipper_connections_refused_total', help: 'Connections refused or closed by a limit', labelNames: ['reason'], registers: [this.registry] });
   readonly sessions = new Gauge({ name: 'dipper_sessions_authenticated', help: 'Authenticated sessions', registers: [this.registry] });
   readonly sessionsReplaced = new Counter({ name: 'dipper_sessions_replaced_total', help: 'Sessions closed by a newer login of the same terminal', registers: [this.registry] });
-  readonly framesIn: Counter = new Counter({ name: 'dipper_frames_in_total', help: 'Decoded uplink messages by message ID', labelNames: ['msg_id'], registers: [this.registry], collect: () => exportCounts(this.framesIn, 'msg_id', this.frameCounts) });
+  readonly framesIn: Counter = new Counter({ name: 'dipper_frames_in_total', help: 'Decoded uplink messages by message ID', labelNames: ['msg_id'], registers: [this.registry], collect: () => exportCounts(this.framesIn, 'msg_id', this.frameCounts, frameLabel) });
   readonly decodeErrors = new Counter({ name: 'dipper_decode_errors_total', help: 'Frames refused by the codec, by reason', labelNames: ['reason'], registers: [this.registry] });
   readonly junkBytes = new Counter({ name: 'dipper_junk_bytes_total', help: 'Bytes received outside any frame', registers: [this.registry] });
   readonly replies: Counter = new Counter({ name: 'dipper_replies_total', help: 'Downlink frames sent, by kind (message ID)', labelNames: ['kind'], registers: [this.registry], collect: () => exportCounts(this.replies, 'kind', this.replyCounts) });
@@ -135,10 +136,10 @@ export interface SessionCensus {
  * Moves plain counts indexed by message ID into a counter (labels as hex IDs) and zeroes them:
  * they hold only what was not yet exported, so direct `inc()` calls on the counter still add up.
  */
-function exportCounts(counter: Counter, label: string, counts: Float64Array): void {
+function exportCounts(counter: Counter, label: string, counts: Float64Array, labelOf: (id: number) => string = hexId): void {
   for (let id = 0; id < counts.length; id++) {
     if (counts[id] === 0) continue;
-    counter.inc({ [label]: hexId(id) }, counts[id]);
+    counter.inc({ [label]: labelOf(id) }, counts[id]);
     counts[id] = 0;
   }
 }
@@ -146,6 +147,14 @@ function exportCounts(counter: Counter, label: string, counts: Float64Array): vo
 function exportNamed(counter: Counter, label: string, counts: Map<string, number>): void {
   for (const [value, n] of counts) if (n > 0) counter.inc({ [label]: value }, n);
   counts.clear();
+}
+
+/**
+ * A terminal picks the message ID: IDs the codec does not know share one series, `other`, so a
+ * sender cycling through 65,536 IDs cannot make 65,536 Prometheus series.
+ */
+function frameLabel(msgId: number): string {
+  return codecFor(msgId) ? hexId(msgId) : 'other';
 }
 
 /** '0x0200' */
