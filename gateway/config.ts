@@ -106,6 +106,16 @@ export const ConfigSchema = Section({
     tileTtlMs: Type.Integer({ minimum: 0, default: 1000, description: 'a rendered tile is reused for this long while data changes' }),
     cacheEntries: Type.Integer({ minimum: 0, default: 20_000 }),
     offlineAfterMs: { ...Ms, default: 360_000, description: 'not heard from for this long = offline' },
+    unregisteredGraceMs: Type.Integer({
+      minimum: 0,
+      default: 600_000,
+      description: 'a terminal the device registry does not list is dropped from the live indexes (map, /api/live, its track ring) once not heard from for offlineAfterMs + this; registered terminals only turn offline',
+    }),
+    maxUnregistered: Type.Integer({
+      minimum: 1,
+      default: 50_000,
+      description: 'terminals the device registry does not list held in each live index at most (~1 KB each with their index rows); past it the least recently heard is dropped to make room (counted in dipper_live_index_evictions_total{reason="cap"}); registered terminals are bounded by the registry',
+    }),
     heatWindowMaxMinutes: Type.Integer({ minimum: 1, maximum: 1440, default: 60 }),
     heatMaxKeys: Type.Integer({ minimum: 1000, default: 4_000_000, description: 'heat counts kept, as (H3 cell, org, minute) keys (~100-250 B each); past it the finest resolution stops taking new cells until old minutes expire' }),
     trackHours: Type.Number({ minimum: 0, default: 6, description: 'in-memory track ring per terminal (when no track store is configured)' }),

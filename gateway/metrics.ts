@@ -33,6 +33,10 @@ export class Metrics {
   readonly liveTerminals = new Gauge({ name: 'dipper_live_index_terminals', help: 'Terminals and static resources in the live map index', registers: [this.registry] });
   readonly liveRows = new Gauge({ name: 'dipper_live_index_rows', help: 'Count rows (cell x org) in the live map index', registers: [this.registry] });
 
+  // ---- state keyed by network input, bounded (issue 14 §6) -----------------------------------
+  readonly liveEntries = new Gauge({ name: 'dipper_live_index_entries', help: 'Entries in a live index (map: the tiled map index; positions: /api/live) by kind: registered, unregistered (at most map.maxUnregistered), resource', labelNames: ['index', 'kind'], registers: [this.registry] });
+  readonly liveEvictions = new Counter({ name: 'dipper_live_index_evictions_total', help: 'Unregistered terminals dropped from a live index: expired (not heard from for map.offlineAfterMs + map.unregisteredGraceMs) or cap (map.maxUnregistered reached)', labelNames: ['index', 'reason'], registers: [this.registry] });
+
   // ---- operations (issue 8): bytes, session states, reassemblies in flight -----------------
   readonly bytesReceived: Counter = new Counter({ name: 'dipper_received_bytes_total', help: 'Bytes received from terminals, by transport', labelNames: ['transport'], registers: [this.registry], collect: () => exportNamed(this.bytesReceived, 'transport', this.receivedBytes) });
   readonly bytesSent: Counter = new Counter({ name: 'dipper_sent_bytes_total', help: 'Bytes sent to terminals, by transport', labelNames: ['transport'], registers: [this.registry], collect: () => exportNamed(this.bytesSent, 'transport', this.sentBytes) });

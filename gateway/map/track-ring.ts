@@ -59,6 +59,11 @@ export class RingTrackStore implements TrackSource {
     ring.length++;
   }
 
+  /** Forgets a terminal's track (an unregistered terminal dropped from the live index). */
+  drop(terminal: string): boolean {
+    return this.rings.delete(terminal);
+  }
+
   async track(terminal: string, fromMs: number, toMs: number): Promise<TrackPoint[]> {
     const ring = this.rings.get(terminal);
     if (!ring) return [];
