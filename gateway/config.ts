@@ -71,6 +71,11 @@ export const ConfigSchema = Section({
   }),
   normalise: Section({
     maxFutureMs: { ...Ms, default: 600_000, description: 'device time further ahead than this is invalid' },
+    maxAlarmTerminals: Type.Integer({
+      minimum: 1,
+      default: 100_000,
+      description: 'terminals whose alarm word is remembered to raise start/end edges at most (only those with an alarm bit set are held, ~200 B each); past it the one whose alarm changed longest ago is forgotten: if its alarm then clears, no end event is raised for it',
+    }),
   }),
   queue: Section({
     highWater: Type.Integer({ minimum: 1, default: 10_000, description: 'events queued before sockets pause' }),
@@ -119,7 +124,17 @@ export const ConfigSchema = Section({
     heatWindowMaxMinutes: Type.Integer({ minimum: 1, maximum: 1440, default: 60 }),
     heatMaxKeys: Type.Integer({ minimum: 1000, default: 4_000_000, description: 'heat counts kept, as (H3 cell, org, minute) keys (~100-250 B each); past it the finest resolution stops taking new cells until old minutes expire' }),
     trackHours: Type.Number({ minimum: 0, default: 6, description: 'in-memory track ring per terminal (when no track store is configured)' }),
-    trackMaxPoints: Type.Integer({ minimum: 2, default: 4320 }),
+    trackMaxPoints: Type.Integer({ minimum: 2, default: 4320, description: 'points per terminal in the in-memory track ring (40 B each)' }),
+    trackMaxTerminals: Type.Integer({
+      minimum: 1,
+      default: 150_000,
+      description: 'terminals with an in-memory track ring at most (memory at most trackMaxTerminals × trackMaxPoints × 40 B); past it the least recently written ring is dropped',
+    }),
+    maxCases: Type.Integer({
+      minimum: 1,
+      default: 100_000,
+      description: 'cases held in memory at most (~1-3 KB each); past it the oldest closed or cancelled case is dropped, and when all are open a new one is refused (HTTP 507)',
+    }),
   }),
   kafka: Section({
     brokers: Type.String({ default: '', description: 'comma-separated host:port list; empty = no Kafka sink' }),

@@ -74,7 +74,7 @@ export class Gateway implements GatewayContext {
     this.penalty = new PenaltyBox({ strikes: config.jt808.penaltyStrikes, windowMs: config.jt808.penaltyWindowMs, cooldownMs: config.jt808.penaltyCooldownMs });
     this.normalise = {
       options: { resolution: config.h3.resolution, parents: config.h3.parents, maxFutureMs: config.normalise.maxFutureMs },
-      alarms: new AlarmTracker(),
+      alarms: new AlarmTracker(config.normalise.maxAlarmTerminals, () => this.metrics.alarmEvictions.inc()),
       metrics: this.metrics,
     };
     this.queue = new EventQueue(options.sinks, {
@@ -87,6 +87,7 @@ export class Gateway implements GatewayContext {
     });
     this.queue.on('drain', () => this.resumeAll());
     this.metrics.census = () => this.census();
+    this.metrics.alarmState = () => this.normalise.alarms.size;
     this.metrics.intake = () => this.intake;
   }
 

@@ -35,6 +35,17 @@ export class Metrics {
 
   // ---- state keyed by network input, bounded (issue 14 §6) -----------------------------------
   readonly liveEntries = new Gauge({ name: 'dipper_live_index_entries', help: 'Entries in a live index (map: the tiled map index; positions: /api/live) by kind: registered, unregistered (at most map.maxUnregistered), resource', labelNames: ['index', 'kind'], registers: [this.registry] });
+  readonly trackTerminals: Gauge = new Gauge({ name: 'dipper_track_ring_terminals', help: 'Terminals with an in-memory track ring (at most map.trackMaxTerminals)', registers: [this.registry], collect: () => this.trackTerminals.set(this.mapState().rings) });
+  readonly trackPoints: Gauge = new Gauge({ name: 'dipper_track_ring_points', help: 'Points held in the in-memory track rings (40 B each)', registers: [this.registry], collect: () => this.trackPoints.set(this.mapState().points) });
+  readonly trackEvictions = new Counter({ name: 'dipper_track_ring_evictions_total', help: 'Track rings dropped to stay within map.trackMaxTerminals', registers: [this.registry] });
+  readonly cases: Gauge = new Gauge({ name: 'dipper_cases', help: 'Cases held in memory (at most map.maxCases)', registers: [this.registry], collect: () => this.cases.set(this.mapState().cases) });
+  readonly casesDropped = new Counter({ name: 'dipper_cases_dropped_total', help: 'Cases not kept at map.maxCases: evicted (the oldest closed or cancelled one, to make room) or refused (all open: HTTP 507)', labelNames: ['outcome'], registers: [this.registry] });
+  readonly alarmTerminals: Gauge = new Gauge({ name: 'dipper_alarm_tracker_terminals', help: 'Terminals with an alarm bit set whose alarm word is remembered for start/end edges (at most normalise.maxAlarmTerminals)', registers: [this.registry], collect: () => this.alarmTerminals.set(this.alarmState()) });
+  readonly alarmEvictions = new Counter({ name: 'dipper_alarm_tracker_evictions_total', help: 'Terminals forgotten by the alarm tracker at normalise.maxAlarmTerminals (their alarm clearing raises no end event)', registers: [this.registry] });
+  /** Sizes of the map service's bounded stores, read at scrape time (MapService.observe). */
+  mapState: () => { rings: number; points: number; cases: number } = () => ({ rings: 0, points: 0, cases: 0 });
+  /** Terminals the alarm tracker holds, read at scrape time. */
+  alarmState: () => number = () => 0;
   readonly liveEvictions = new Counter({ name: 'dipper_live_index_evictions_total', help: 'Unregistered terminals dropped from a live index: expired (not heard from for map.offlineAfterMs + map.unregisteredGraceMs) or cap (map.maxUnregistered reached)', labelNames: ['index', 'reason'], registers: [this.registry] });
 
   // ---- operations (issue 8): bytes, session states, reassemblies in flight -----------------

@@ -77,7 +77,7 @@ export class MapService implements EventSink {
   readonly name = 'live-map';
   readonly index: LiveIndex;
   readonly heat: HeatIndex;
-  readonly cases = new CaseStore();
+  readonly cases: CaseStore;
   readonly ring: RingTrackStore;
   /** terminals the registry does not list: expired and capped (live/unregistered.ts) */
   readonly unregistered: UnregisteredTerminals;
@@ -99,7 +99,8 @@ export class MapService implements EventSink {
   ) {
     this.index = new LiveIndex({ clusterMaxZoom: config.clusterMaxZoom, offlineAfterMs: config.offlineAfterMs });
     this.heat = new HeatIndex({ resolutions: [h3.resolution, ...h3.parents], maxWindowMinutes: config.heatWindowMaxMinutes, maxKeys: config.heatMaxKeys });
-    this.ring = new RingTrackStore({ hours: config.trackHours, maxPoints: config.trackMaxPoints });
+    this.ring = new RingTrackStore({ hours: config.trackHours, maxPoints: config.trackMaxPoints, maxTerminals: config.trackMaxTerminals }, () => this.metrics?.trackEvictions.inc());
+    this.cases = new CaseStore(config.maxCases, (outcome) => this.metrics?.casesDropped.inc({ outcome }));
     this.tracks = this.ring;
     this.unregistered = new UnregisteredTerminals({ max: config.maxUnregistered, expireAfterMs: config.offlineAfterMs + config.unregisteredGraceMs });
     this.syncResources();
@@ -118,6 +119,7 @@ export class MapService implements EventSink {
   /** Index size gauges, refreshed with the sweep. */
   observe(metrics: Metrics): void {
     this.metrics = metrics;
+    metrics.mapState = () => ({ rings: this.ring.terminals, points: this.ring.points, cases: this.cases.size });
     this.report();
   }
 

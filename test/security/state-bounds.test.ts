@@ -38,12 +38,12 @@ function madeUp(i: number): string {
 }
 
 /** One connection: 0x0102 with the phone's valid code, one 0x0200, then gone. Returns the 0x0200 result. */
-async function reportOnce(port: number, phone: string): Promise<number> {
+async function reportOnce(port: number, phone: string, alarm = 0): Promise<number> {
   const term = await TestTerminal.tcp(port, { phone });
   try {
     const code = authCodeFor(TEST_SECRET, phone.replace(/^0+/, ''), { terminalId: 'T000001', epoch: 0 });
     const auth = term.send(0x0102, authBody(term.version, code));
-    const pos = term.send(0x0200, locationBody({ lat: 30.5 + (Number(phone.slice(-4)) % 100) / 1000 }));
+    const pos = term.send(0x0200, locationBody({ alarm, lat: 30.5 + (Number(phone.slice(-4)) % 100) / 1000 }));
     if ((await term.ackOf(auth)).result !== 0) throw new Error(`authentication refused for ${phone}`);
     return (await term.ackOf(pos)).result;
   } finally {
@@ -51,16 +51,16 @@ async function reportOnce(port: number, phone: string): Promise<number> {
   }
 }
 
-async function flood(server: Server, phones: string[], check: () => void): Promise<void> {
+async function flood(server: Server, phones: string[], check: () => void, alarm = 0): Promise<void> {
   for (let i = 0; i < phones.length; i += PARALLEL) {
-    const results = await Promise.all(phones.slice(i, i + PARALLEL).map((p) => reportOnce(server.ports.jt808, p)));
+    const results = await Promise.all(phones.slice(i, i + PARALLEL).map((p) => reportOnce(server.ports.jt808, p, alarm)));
     if (results.some((r) => r !== 0)) throw new Error('a location report was refused');
     check();
   }
 }
 
-async function counter(metrics: Metrics, labels: Record<string, string>): Promise<number> {
-  const { values } = await metrics.liveEvictions.get();
+async function counter(metrics: Metrics, labels: Record<string, string>, which: 'liveEvictions' | 'casesDropped' = 'liveEvictions'): Promise<number> {
+  const { values } = await metrics[which].get();
   return values.find((v) => Object.entries(labels).every(([k, x]) => (v.labels as Record<string, unknown>)[k] === x))?.value ?? 0;
 }
 
@@ -124,4 +124,56 @@ t.test('after disconnect, made-up phones expire after offlineAfterMs + unregiste
   t.equal(map.unregistered.size + live.unregistered.size, 0, 'no unregistered entries left');
   const expired = (await counter(server.gateway.metrics, { index: 'map', reason: 'expired' })) + (await counter(server.gateway.metrics, { index: 'map', reason: 'cap' }));
   t.equal(expired, PHONES, 'every made-up phone left the map index, counted as expired or pushed out');
+});
+
+t.test('track rings and the alarm tracker hold at most map.trackMaxTerminals and normalise.maxAlarmTerminals', async (t) => {
+  const RINGS = 100;
+  const ALARMS = 50;
+  const N = 300;
+  const server = await startTestServer(t, { map: { trackMaxTerminals: RINGS }, normalise: { maxAlarmTerminals: ALARMS } });
+  const { map } = server;
+  const metrics = server.gateway.metrics;
+  const phones = Array.from({ length: N }, (_, i) => madeUp(i));
+  let most = 0;
+  // every report with the emergency bit (alarm bit 0) set: each phone is an alarm start to remember
+  await flood(
+    server,
+    phones,
+    () => {
+      most = Math.max(most, map.ring.terminals);
+      if (map.ring.terminals > RINGS) throw new Error(`${map.ring.terminals} track rings`);
+      if (server.gateway.normalise.alarms.size > ALARMS) throw new Error(`${server.gateway.normalise.alarms.size} terminals in the alarm tracker`);
+    },
+    1,
+  );
+  const last = phones.at(-1)!.replace(/^0+/, '');
+  await until(() => map.index.has(last), 'the last phone on the map');
+  t.equal(most, RINGS, 'track rings reached map.trackMaxTerminals and never passed it');
+  t.equal((await map.tracks.track(last, 0, Date.now() + 60_000)).length, 1, 'the newest terminal has its track');
+  t.equal((await metrics.trackTerminals.get()).values[0]?.value, RINGS, 'dipper_track_ring_terminals');
+  t.equal((await metrics.trackPoints.get()).values[0]?.value, RINGS, 'dipper_track_ring_points: one point per ring');
+  t.equal((await metrics.trackEvictions.get()).values[0]?.value, N - RINGS, 'rings dropped at the cap counted');
+  t.equal(server.gateway.normalise.alarms.size, ALARMS, 'the alarm tracker holds normalise.maxAlarmTerminals');
+  t.equal((await metrics.alarmTerminals.get()).values[0]?.value, ALARMS, 'dipper_alarm_tracker_terminals');
+  t.equal((await metrics.alarmEvictions.get()).values[0]?.value, N - ALARMS, 'terminals forgotten by the alarm tracker counted');
+});
+
+t.test('the case store holds at most map.maxCases: the oldest closed case makes room, all open refuses (507)', async (t) => {
+  const MAX = 20;
+  const server = await startTestServer(t, { map: { maxCases: MAX } });
+  const base = `http://127.0.0.1:${server.ports.http}/api/cases`;
+  const post = (id: string) =>
+    fetch(base, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id, type: 'theft', location: { lat: 30.58, lng: 114.27 }, time: '2024-05-01T08:00:00Z' }) });
+  for (let i = 0; i < MAX; i++) t.equal((await post(`case-${i}`)).status, 201, `case ${i} created`);
+  const refused = await post('case-over');
+  t.equal(refused.status, 507, 'all open: a case past the cap is refused');
+  t.equal(server.map.cases.size, MAX, 'the store holds the cap');
+  t.equal(await counter(server.gateway.metrics, { outcome: 'refused' }, 'casesDropped'), 1, 'the refusal counted');
+  const closed = await fetch(`${base}/case-3`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ status: 'closed' }) });
+  t.equal(closed.status, 200, 'case-3 closed');
+  t.equal((await post('case-over')).status, 201, 'with a closed case to drop, the new one is stored');
+  t.equal(server.map.cases.size, MAX, 'still the cap');
+  t.notOk(server.map.cases.get('case-3'), 'the closed case made room');
+  t.equal(await counter(server.gateway.metrics, { outcome: 'evicted' }, 'casesDropped'), 1, 'the eviction counted');
+  t.equal((await server.gateway.metrics.cases.get()).values[0]?.value, MAX, 'dipper_cases');
 });
