@@ -44,6 +44,14 @@ export const ConfigSchema = Section({
     topicPrefix: Type.String({ default: 'dipper' }),
   }),
   dataDir: Type.String({ default: './data', description: 'multimedia and other files' }),
+  media: Section({
+    maxBytesPerTerminal: Type.Integer({ minimum: 4096, default: 100 * 1024 * 1024, description: 'bytes of multimedia files (0x0801) kept per terminal under dataDir/media; each file counts at least 4 KiB' }),
+    maxBytesTotal: Type.Integer({ minimum: 4096, default: 10 * 1024 * 1024 * 1024, description: 'bytes of multimedia files kept in all under dataDir/media (files there at start count)' }),
+    policy: Type.Union([Type.Literal('refuse-new'), Type.Literal('drop-oldest')], {
+      default: 'refuse-new',
+      description: 'an upload past a quota: refuse-new answers it 0x8001 result 1 and deletes nothing (files are evidence: a flood must not erase them; the terminal keeps its copy); drop-oldest deletes the terminal\'s (or, for the total, the store\'s) oldest files until it fits',
+    }),
+  }),
   auth: Section({
     secret: Type.String({
       default: '',

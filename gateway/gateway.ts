@@ -69,7 +69,8 @@ export class Gateway implements GatewayContext {
     this.registrationLimiter = new RegistrationLimiter(config.auth.registrationsPerMinute, config.auth.registrationAddresses, () => this.metrics.registrationLimiterEvictions.inc());
     this.metrics.registrationState = () => ({ addresses: this.registrationLimiter.size, bindings: this.registrations.size });
     this.registry = options.registry ?? new DeviceRegistry(config.devices, log).start();
-    this.media = new MediaStore(config.dataDir);
+    this.media = new MediaStore(config.dataDir, config.media, () => this.metrics.mediaDropped.inc());
+    this.metrics.mediaState = () => ({ bytes: this.media.bytes, files: this.media.count });
     this.intake = new Intake(config.jt808.turnBudgetMs);
     this.penalty = new PenaltyBox({ strikes: config.jt808.penaltyStrikes, windowMs: config.jt808.penaltyWindowMs, cooldownMs: config.jt808.penaltyCooldownMs });
     this.normalise = {

@@ -24,7 +24,12 @@ export class Metrics {
   readonly sinkErrors = new Counter({ name: 'dipper_sink_errors_total', help: 'Failed sink publishes', labelNames: ['sink'], registers: [this.registry] });
   readonly reassembly = new Counter({ name: 'dipper_reassembly_total', help: 'Subpackage reassembly outcomes: complete, invalid, requested (timed out: missing parts asked for again), dropped (given up)', labelNames: ['outcome'], registers: [this.registry] });
   readonly commands = new Counter({ name: 'dipper_commands_total', help: 'Downlink commands by outcome', labelNames: ['outcome'], registers: [this.registry] });
-  readonly media = new Counter({ name: 'dipper_media_total', help: 'Multimedia uploads by outcome', labelNames: ['outcome'], registers: [this.registry] });
+  readonly media = new Counter({ name: 'dipper_media_total', help: 'Multimedia uploads by outcome: stored, or refused (past media.maxBytesPerTerminal or media.maxBytesTotal with media.policy refuse-new, or larger than a quota)', labelNames: ['outcome'], registers: [this.registry] });
+  readonly mediaBytes: Gauge = new Gauge({ name: 'dipper_media_stored_bytes', help: 'Bytes of multimedia files under dataDir/media, as charged against media.maxBytesTotal (each file at least 4 KiB)', registers: [this.registry], collect: () => this.mediaBytes.set(this.mediaState().bytes) });
+  readonly mediaFiles: Gauge = new Gauge({ name: 'dipper_media_files', help: 'Multimedia files under dataDir/media', registers: [this.registry], collect: () => this.mediaFiles.set(this.mediaState().files) });
+  readonly mediaDropped = new Counter({ name: 'dipper_media_dropped_total', help: 'Multimedia files deleted to make room (media.policy drop-oldest)', registers: [this.registry] });
+  /** The media store's size, read at scrape time. */
+  mediaState: () => { bytes: number; files: number } = () => ({ bytes: 0, files: 0 });
   // the live map API (layer: clusters | heat; cache: hit | miss; format: mvt | geojson)
   readonly tileRequests = new Counter({ name: 'dipper_tile_requests_total', help: 'Map tiles served, by layer, cache status and outcome', labelNames: ['layer', 'cache', 'status'], registers: [this.registry] });
   readonly tileSeconds = new Histogram({ name: 'dipper_tile_seconds', help: 'Time to answer a map tile, by layer and cache status', labelNames: ['layer', 'cache'], buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1], registers: [this.registry] });
