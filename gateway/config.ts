@@ -223,7 +223,9 @@ export const ENVIRONMENT: Record<string, string> = {
   DIPPER_JT808_PENALTY_STRIKES: 'jt808.penaltyStrikes',
   DIPPER_JT808_PENALTY_WINDOW_MS: 'jt808.penaltyWindowMs',
   DIPPER_JT808_PENALTY_COOLDOWN_MS: 'jt808.penaltyCooldownMs',
+  DIPPER_HTTP_HOST: 'http.host',
   DIPPER_HTTP_PORT: 'http.port',
+  DIPPER_MQTT_HOST: 'mqtt.host',
   DIPPER_MQTT_PORT: 'mqtt.port',
   DIPPER_MQTT_WS_PORT: 'mqtt.wsPort',
   DIPPER_DATA_DIR: 'dataDir',
@@ -241,6 +243,10 @@ export const ENVIRONMENT: Record<string, string> = {
   DIPPER_INFLUX_BUCKET: 'influx.bucket',
   DIPPER_DELIVERY: 'delivery.mode',
   DIPPER_WORKERS: 'cluster.workers',
+  // secrets for containers: from the environment, never from a file in the image (docker/compose.yaml)
+  DIPPER_API_TOKENS: 'api.tokens',
+  DIPPER_MQTT_USERNAME: 'mqttExternal.username',
+  DIPPER_MQTT_PASSWORD: 'mqttExternal.password',
 };
 
 /** Shortest `auth.secret` accepted: the HMAC-SHA256 key should carry as much as its output. */
@@ -291,11 +297,21 @@ function fromEnvironment(env: NodeJS.ProcessEnv): Json {
     const raw = env[name];
     if (raw === undefined || raw === '') continue;
     const schema = schemaAt(key)!;
-    const value = Value.Convert(schema, raw);
+    // lists and objects (DIPPER_API_TOKENS) are JSON; the value is then validated like a file's
+    const value = schema.type === 'array' || schema.type === 'object' ? parseJsonVariable(name, raw) : Value.Convert(schema, raw);
     const nested = key.split('.').reduceRight<unknown>((acc, part) => ({ [part]: acc }), value) as Json;
     out = merge(out, nested);
   }
   return out;
+}
+
+function parseJsonVariable(name: string, raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    // not JSON.parse's message: it quotes the input, which may hold secrets
+    throw new ConfigError(`invalid configuration: ${name}: not valid JSON`);
+  }
 }
 
 /** Value of `--config FILE` / `--config=FILE` in argv, if any. */
