@@ -57,8 +57,8 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
   const metrics = new Metrics({ defaults: options.processMetrics ?? false });
   // Kafka, external MQTT, InfluxDB as configured, wrapped for the delivery mode (sinks/external.ts)
   const external = await startExternalSinks(config, log, new SinkMetrics(metrics.registry));
-  const live = new LiveIndex();
   const registry = new DeviceRegistry(config.devices, log).start();
+  const live = LiveIndex.bounded(config.map, registry);
   const map = new MapService(config.map, config.h3, registry);
   const broker = config.mqttExternal.url
     ? undefined
@@ -75,6 +75,7 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
   if (config.influx.url) map.tracks = new InfluxTrackStore(config.influx);
   map.attach((events) => gateway.queue.push(events));
   map.observe(gateway.metrics);
+  live.observe(gateway.metrics);
   let tcp: TcpListener | undefined;
   let udp: UdpListener | undefined;
   const http = buildApp({ gateway, live, map }, log);
@@ -110,3 +111,4 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
     })());
   return { gateway, live, map, broker, http, ports, close };
 }
+

@@ -2,6 +2,11 @@
  * Enforcement cases (警情/案件): created and updated through the API, kept in memory, shown
  * on the map (the `cases` layer of cluster tiles, the `cases` heat layer) and published to the
  * sinks as Case events. Each case belongs to an org unit, so scopes apply to it as to terminals.
+ *
+ * Keyed by ids API clients choose, so bounded: at most `max` cases (map.maxCases). Past it the
+ * oldest closed or cancelled case is dropped to make room (it is history, already out to the
+ * sinks); when every case is still open, a new one is refused (HTTP 507) rather than an open
+ * case forgotten. Counted either way.
  */
 import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
@@ -59,8 +64,31 @@ export const CasePatchSchema = Type.Object(
 export type CasePatch = Static<typeof CasePatchSchema>;
 
 export class CaseStore {
+  /** in order of creation: the first closed one is the oldest to drop */
   private readonly cases = new Map<string, Case>();
   version = 0;
+
+  constructor(
+    private readonly max = 100_000,
+    private readonly onDrop: (outcome: 'evicted' | 'refused') => void = () => undefined,
+  ) {}
+
+  /**
+   * Can a case with this id be stored? True when it exists (an update, or the caller's
+   * conflict) or there is room, made by dropping the oldest closed or cancelled case if needed.
+   */
+  room(id: string): boolean {
+    if (this.cases.has(id) || this.cases.size < this.max) return true;
+    for (const [old, c] of this.cases) {
+      if (c.status !== 'closed' && c.status !== 'cancelled') continue;
+      this.cases.delete(old);
+      this.version++;
+      this.onDrop('evicted');
+      return true;
+    }
+    this.onDrop('refused');
+    return false;
+  }
 
   get size(): number {
     return this.cases.size;
@@ -72,7 +100,7 @@ export class CaseStore {
 
   /** undefined when the id exists */
   create(input: CaseCreate, org: string, now = new Date()): Case | undefined {
-    if (this.cases.has(input.id)) return undefined;
+    if (this.cases.has(input.id) || !this.room(input.id)) return undefined;
     const at = now.toISOString();
     const c: Case = { id: input.id, type: input.type, status: input.status ?? 'open', location: input.location, time: new Date(input.time).toISOString(), org, createdAt: at, updatedAt: at };
     if (input.description !== undefined) c.description = input.description;
@@ -83,6 +111,7 @@ export class CaseStore {
 
   /** A case as it is (from another replica through Kafka): newest updatedAt wins, decided by the caller. */
   put(c: Case): void {
+    if (!this.room(c.id)) return;
     this.cases.set(c.id, c);
     this.version++;
   }

@@ -24,10 +24,11 @@ export const caseRoutes: FastifyPluginAsync<AppDeps> = async (app, { map }) => {
 
   app.post<{ Body: CaseCreate }>(
     '/api/cases',
-    { schema: { summary: 'Create a case', tags: ['cases'], body: CaseCreateSchema, querystring: { type: 'object', properties: tokenQuery }, response: { 201: CaseSchema, 400: errorSchema, 403: errorSchema, 409: errorSchema } } },
+    { schema: { summary: 'Create a case', tags: ['cases'], body: CaseCreateSchema, querystring: { type: 'object', properties: tokenQuery }, response: { 201: CaseSchema, 400: errorSchema, 403: errorSchema, 409: errorSchema, 507: errorSchema } } },
     async (req, reply) => {
       const org = req.body.org ?? req.scope;
       if (!within(req.scope, org)) return reply.code(403).send({ error: 'Forbidden', message: `org "${org}" is outside this token's scope "${req.scope}"` });
+      if (!map.cases.room(req.body.id)) return reply.code(507).send({ error: 'Insufficient Storage', message: `every one of the ${map.config.maxCases} cases the store holds (map.maxCases) is open: close some, or raise the limit` });
       const c = map.cases.create(req.body, org);
       if (!c) return reply.code(409).send({ error: 'Conflict', message: `case ${req.body.id} exists: PATCH it` });
       await map.caseChanged(c, true);
