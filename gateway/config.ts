@@ -351,13 +351,18 @@ export function loadConfig(options: LoadOptions = {}): Config {
   return validate(value);
 }
 
+/** Keys whose values are credentials: api.tokens.0.token, auth.secret, mqttExternal.password, influx.token ... */
+const SECRET_KEY = /(^|\.)(token|tokens|secret|password)(\.|$)/i;
+
 /** Fills defaults and checks every key; throws ConfigError naming the first bad key. */
 export function validate(value: unknown): Config {
   const filled = Value.Default(ConfigSchema, Value.Clone(value));
   const first = Value.Errors(ConfigSchema, filled).First();
   if (first) {
     const key = first.path.replace(/^\//, '').replace(/\//g, '.') || '(root)';
-    throw new ConfigError(`invalid configuration: ${key}: ${first.message} (got ${JSON.stringify(first.value)})`);
+    // credentials are named, never echoed: the message goes to logs and terminals
+    const got = SECRET_KEY.test(key) ? 'a value that is not shown' : JSON.stringify(first.value);
+    throw new ConfigError(`invalid configuration: ${key}: ${first.message} (got ${got})`);
   }
   const config = filled as Config;
   // a short or shared key lets anyone compute every terminal's code; empty = generated (auth-secret.ts)
