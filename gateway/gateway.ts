@@ -5,6 +5,7 @@
  * connections are enforced here so every transport gets them.
  */
 import type { Duplex } from 'node:stream';
+import { ReassemblyBudget } from '../decoders/index.js';
 import type { Config } from './config.js';
 import type { Logger } from './log.js';
 import { MediaStore } from './media/store.js';
@@ -56,6 +57,8 @@ export class Gateway implements GatewayContext {
   private readonly penalty: PenaltyBox;
   /** Received data within a budget per loop turn, so that a busy gateway keeps accepting (intake.ts). */
   readonly intake: Intake;
+  /** Subpackage reassembly state of all sessions together (reassembly.maxEntriesTotal, maxBytesTotal). */
+  readonly reassemblyBudget: ReassemblyBudget;
   private closing = false;
 
   constructor(options: GatewayOptions) {
@@ -71,6 +74,8 @@ export class Gateway implements GatewayContext {
     this.registry = options.registry ?? new DeviceRegistry(config.devices, log).start();
     this.media = new MediaStore(config.dataDir);
     this.intake = new Intake(config.jt808.turnBudgetMs);
+    this.reassemblyBudget = new ReassemblyBudget(config.reassembly.maxEntriesTotal, config.reassembly.maxBytesTotal);
+    this.metrics.reassemblyState = () => this.reassemblyBudget;
     this.penalty = new PenaltyBox({ strikes: config.jt808.penaltyStrikes, windowMs: config.jt808.penaltyWindowMs, cooldownMs: config.jt808.penaltyCooldownMs });
     this.normalise = {
       options: { resolution: config.h3.resolution, parents: config.h3.parents, maxFutureMs: config.normalise.maxFutureMs },
@@ -92,14 +97,7 @@ export class Gateway implements GatewayContext {
 
   /** Session states for the metrics, counted at scrape time. */
   private census(): SessionCensus {
-    let total = 0;
-    let reassembling = 0;
-    for (const group of [this.streams, this.udp.values()]) {
-      for (const s of group) {
-        total++;
-        reassembling += s.reassembling;
-      }
-    }
+    const total = this.streams.size + this.udp.size;
     const groups = new Map<string, { category: string; org: string; count: number }>();
     for (const s of this.sessions.values()) {
       const category = s.device?.category ?? 'unknown';
@@ -109,7 +107,7 @@ export class Gateway implements GatewayContext {
       if (g) g.count++;
       else groups.set(key, { category, org, count: 1 });
     }
-    return { total, authenticated: this.sessions.size, reassembling, online: [...groups.values()] };
+    return { total, authenticated: this.sessions.size, online: [...groups.values()] };
   }
 
   get accepting(): boolean {
