@@ -7,6 +7,7 @@
 import type { Duplex } from 'node:stream';
 import { ReassemblyBudget } from '../decoders/index.js';
 import type { Config } from './config.js';
+import { Guard } from './guard.js';
 import type { Logger } from './log.js';
 import { MediaStore } from './media/store.js';
 import { Metrics } from './metrics.js';
@@ -39,6 +40,8 @@ export class Gateway implements GatewayContext {
   readonly config: Config;
   readonly log: Logger;
   readonly metrics: Metrics;
+  /** Callbacks run through it: what they throw is counted and logged, never the end of the process. */
+  readonly guard: Guard;
   readonly registry: DeviceRegistry;
   readonly media: MediaStore;
   readonly normalise: NormaliseContext;
@@ -68,6 +71,7 @@ export class Gateway implements GatewayContext {
     this.config = config;
     this.log = log;
     this.metrics = options.metrics ?? new Metrics();
+    this.guard = new Guard(this.metrics, log);
     this.registrations = new RegistrationStore(config.dataDir, config.auth.rememberedTerminals, log);
     this.registrationLimiter = new RegistrationLimiter(config.auth.registrationsPerMinute, config.auth.registrationAddresses, () => this.metrics.registrationLimiterEvictions.inc());
     this.metrics.registrationState = () => ({ addresses: this.registrationLimiter.size, bindings: this.registrations.size });
@@ -89,6 +93,7 @@ export class Gateway implements GatewayContext {
         this.metrics.sinkErrors.inc({ sink });
         this.log.error({ err, sink }, 'sink publish failed');
       },
+      onInternalError: (err) => this.guard.report('sink-queue', err),
     });
     this.queue.on('drain', () => this.resumeAll());
     this.metrics.census = () => this.census();
@@ -128,10 +133,10 @@ export class Gateway implements GatewayContext {
     this.streams.add(session);
     this.perIp.set(ip, (this.perIp.get(ip) ?? 0) + 1);
     this.metrics.connections.inc({ transport: 'tcp' });
-    stream.on('data', (chunk: Buffer) => this.intake.push(session, chunk));
-    stream.on('error', () => session.close('socket-error'));
-    stream.on('close', () => session.close('socket-closed'));
-    stream.on('end', () => session.close('socket-ended'));
+    stream.on('data', this.guard.wrap('stream-data', (chunk: Buffer) => this.intake.push(session, chunk)));
+    stream.on('error', this.guard.wrap('stream-event', () => session.close('socket-error')));
+    stream.on('close', this.guard.wrap('stream-event', () => session.close('socket-closed')));
+    stream.on('end', this.guard.wrap('stream-event', () => session.close('socket-ended')));
     return session;
   }
 

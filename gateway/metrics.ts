@@ -21,6 +21,7 @@ export class Metrics {
   readonly queueDepth = new Gauge({ name: 'dipper_queue_depth', help: 'Events waiting for the sinks', registers: [this.registry] });
   readonly pausedSockets = new Gauge({ name: 'dipper_paused_sockets', help: 'Sockets paused because the sink queue is full', registers: [this.registry] });
   readonly pauses = new Counter({ name: 'dipper_backpressure_pauses_total', help: 'Times a socket was paused for backpressure', registers: [this.registry] });
+  readonly internalErrors = new Counter({ name: 'dipper_internal_errors_total', help: 'Errors thrown in a timer, socket or stream callback, caught so the gateway stays up (guard.ts), by where', labelNames: ['where'], registers: [this.registry] });
   readonly sinkErrors = new Counter({ name: 'dipper_sink_errors_total', help: 'Failed sink publishes', labelNames: ['sink'], registers: [this.registry] });
   readonly reassembly = new Counter({
     name: 'dipper_reassembly_total',

@@ -5,6 +5,7 @@
  */
 import type { ReassemblyBudget } from '../../decoders/index.js';
 import type { Config } from '../config.js';
+import type { Guard } from '../guard.js';
 import type { Logger } from '../log.js';
 import type { MediaStore } from '../media/store.js';
 import type { Metrics } from '../metrics.js';
@@ -19,6 +20,8 @@ export interface GatewayContext {
   readonly config: Config;
   readonly log: Logger;
   readonly metrics: Metrics;
+  /** Reports what a callback threw (counted, logged once a minute per place) instead of letting it end the process. */
+  readonly guard: Guard;
   readonly registry: DeviceRegistry;
   readonly normalise: NormaliseContext;
   readonly media: MediaStore;

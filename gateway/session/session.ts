@@ -98,15 +98,30 @@ export class Session {
       budget: gateway.reassemblyBudget,
       onEvict: () => gateway.metrics.reassembly.inc({ outcome: 'evicted' }),
     });
-    this.idleTimer = setTimeout(() => this.close('idle'), jt808.idleTimeoutMs).unref();
-    if (!auth.allowAnonymous) this.handshakeTimer = setTimeout(() => this.authenticated || this.close('handshake-timeout'), jt808.handshakeTimeoutMs).unref();
+    const { guard } = gateway;
+    this.idleTimer = setTimeout(guard.wrap('session-timer', () => this.close('idle')), jt808.idleTimeoutMs).unref();
+    if (!auth.allowAnonymous) this.handshakeTimer = setTimeout(guard.wrap('session-timer', () => this.authenticated || this.close('handshake-timeout')), jt808.handshakeTimeoutMs).unref();
   }
 
   // ---- bytes in -------------------------------------------------------------------------
 
-  /** A chunk of a TCP stream. */
+  /**
+   * A chunk of a TCP stream (from the socket's data callback, or from the intake's immediate).
+   * What it throws is a bug reached by this terminal's bytes: reported, and its connection
+   * closed; the gateway and every other session carry on.
+   */
   feed(chunk: Buffer): void {
     if (this.closed) return;
+    try {
+      this.take(chunk);
+    } catch (e) {
+      const { guard } = this.gateway;
+      guard.report('session-input', e);
+      guard.wrap('session-input', () => this.close('internal-error'))();
+    }
+  }
+
+  private take(chunk: Buffer): void {
     this.gateway.metrics.received('tcp', chunk.length);
     if (this.goodFrames === 0 && this.junkSeen === 0 && FOREIGN.some((p) => chunk.toString('latin1', 0, p.length) === p)) {
       this.gateway.metrics.junkBytes.inc(chunk.length);
@@ -254,11 +269,14 @@ export class Session {
 
   private armReassembly(): void {
     if (this.reassemblyTimer || this.closed) return;
-    this.reassemblyTimer = setTimeout(() => {
-      this.reassemblyTimer = undefined;
-      for (const inc of this.reassembler.expire(Date.now())) this.requestMissing(inc);
-      if (this.reassembler.pending > 0) this.armReassembly();
-    }, this.gateway.config.reassembly.timeoutMs).unref();
+    this.reassemblyTimer = setTimeout(
+      this.gateway.guard.wrap('reassembly-timer', () => {
+        this.reassemblyTimer = undefined;
+        for (const inc of this.reassembler.expire(Date.now())) this.requestMissing(inc);
+        if (this.reassembler.pending > 0) this.armReassembly();
+      }),
+      this.gateway.config.reassembly.timeoutMs,
+    ).unref();
   }
 
   /**
