@@ -44,11 +44,6 @@ export class Guard {
     };
   }
 
-  /** A promise nobody awaits: its rejection is reported, never left unhandled. */
-  settle(where: Where, promise: Promise<unknown>): void {
-    promise.catch((e: unknown) => this.report(where, e));
-  }
-
   report(where: Where, error: unknown): void {
     this.metrics.internalErrors.inc({ where });
     const now = Date.now();
