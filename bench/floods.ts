@@ -17,8 +17,9 @@ import { connect } from 'node:net';
 import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { encode } from '../decoders/index.js';
-import { registrationBody } from '../test/gateway/helpers/terminal.js';
+import { FrameSplitter, decodeFrame, enframe, encode } from '../decoders/index.js';
+import type { Message } from '../decoders/index.js';
+import { authBody, registrationBody } from '../test/gateway/helpers/terminal.js';
 import { startGatewayProcess } from './harness/gateway-process.js';
 import { Probe } from './harness/probe.js';
 import type { LatencySummary } from './harness/probe.js';
@@ -61,6 +62,45 @@ async function writeLoops(port: number, count: number, source: (i: number) => nu
     }),
   );
   return { connections, writes };
+}
+
+/** Registers and authenticates `phone` (0x0100 -> 0x8100 code -> 0x0102 -> 0x8001); then the socket's input is ignored. */
+async function loggedIn(port: number, source: number, phone: string, terminalId: string): Promise<Socket> {
+  const s = await open(port, source);
+  const splitter = new FrameSplitter();
+  let waiting: ((m: Message) => void) | undefined;
+  const onData = (chunk: Buffer) =>
+    splitter.push(
+      chunk,
+      (data) => {
+        const r = decodeFrame(data);
+        if (r.ok && !('part' in r.message)) waiting?.(r.message);
+      },
+      () => undefined,
+    );
+  s.on('data', onData);
+  const reply = (msgId: number) => new Promise<Message>((resolve) => (waiting = (m) => m.msgId === msgId && resolve(m)));
+  const registered = reply(0x8100);
+  s.write(encode({ msgId: 0x0100, version: '2013', phone, serial: 0, body: { ...registrationBody(), terminalId } }));
+  const { authCode } = (await registered).body as { authCode?: string };
+  const authenticated = reply(0x8001);
+  s.write(encode({ msgId: 0x0102, version: '2013', phone, serial: 1, body: authBody('2013', authCode ?? '') }));
+  await authenticated;
+  s.off('data', onData);
+  s.resume(); // answers from here on are read and dropped
+  return s;
+}
+
+/** An empty 2013 0x0200 subpackage part "1 of `total`" (header with bit 13 set, no body). */
+function emptyPart(phone: string, serial: number, total: number): Buffer {
+  const h = Buffer.alloc(16);
+  h.writeUInt16BE(0x0200, 0);
+  h.writeUInt16BE(0x2000, 2);
+  Buffer.from(phone, 'hex').copy(h, 4);
+  h.writeUInt16BE(serial, 10);
+  h.writeUInt16BE(total, 12);
+  h.writeUInt16BE(1, 14);
+  return enframe(h);
 }
 
 interface Flood {
@@ -193,6 +233,31 @@ const FLOODS: Flood[] = [
       return { registrations: sent };
     },
   },
+  {
+    name: 'subpackage-bombs',
+    what: '5 authenticated terminals each writing 1,000 empty 0x0200 parts "1 of N" every 200 ms, each under a new first serial, N 65,535 (above reassembly.maxPackets) and 8,192 (within it) by turns',
+    async run({ jt808 }, stopped) {
+      const phones = Array.from({ length: 5 }, (_, i) => `01380002${String(i).padStart(4, '0')}`);
+      const terminals = await Promise.all(phones.map((phone, i) => loggedIn(jt808, 110, phone, `B${String(i).padStart(6, '0')}`)));
+      let parts = 0;
+      let serial = 1000;
+      for (let round = 0; !stopped(); round++) {
+        const total = round % 2 === 0 ? 65_535 : 8192;
+        terminals.forEach((s, i) => {
+          if (s.destroyed) return;
+          const frames: Buffer[] = [];
+          for (let k = 0; k < 1000; k++) frames.push(emptyPart(phones[i]!, (serial + k) & 0xffff, total));
+          s.write(Buffer.concat(frames));
+          parts += 1000;
+        });
+        serial = (serial + 1000) & 0xffff;
+        await sleep(200);
+      }
+      const stillOpen = terminals.filter((s) => !s.destroyed).length;
+      terminals.forEach((s) => s.destroy());
+      return { terminals: terminals.length, parts, stillOpen };
+    },
+  },
 ];
 
 /** The flood runs in a child process: the probe's latency must not include the attacker's own work. */
@@ -226,7 +291,7 @@ async function main(): Promise<number> {
       const alive = gw.child.exitCode === null && (await fetch(`http://127.0.0.1:${gw.ports.http}/metrics`).then((r) => r.ok, () => false));
       const verdict = alive && latency.unanswered === 0 && latency.p50 <= 2 * baseline.p50 ? 'pass' : 'fail';
       results.push({ name: flood.name, what: flood.what, did, latencyMs: latency, gatewayUp: alive, rssMB: Math.round(gw.rssBytes() / 1048576), verdict });
-      console.log(`${verdict.toUpperCase()} ${flood.name}: ${JSON.stringify(did)}; probe p50 ${latency.p50} ms (${(latency.p50 / baseline.p50).toFixed(2)}x), p99 ${latency.p99} ms, unanswered ${latency.unanswered}; gateway ${alive ? 'up' : 'DOWN'}`);
+      console.log(`${verdict.toUpperCase()} ${flood.name}: ${JSON.stringify(did)}; probe p50 ${latency.p50} ms (${(latency.p50 / baseline.p50).toFixed(2)}x), p99 ${latency.p99} ms, unanswered ${latency.unanswered}; gateway ${alive ? 'up' : 'DOWN'}, RSS ${results.at(-1)!.rssMB} MB`);
       await sleep(1500);
     }
     probe.close();

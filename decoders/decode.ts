@@ -29,9 +29,11 @@ export function decodeFrame(data: Buffer, options?: DecodeOptions): DecodeResult
   const start = bounds.offset;
   const end = start + bounds.length;
   if (header.packet) {
-    // a part is only decodable once reassembled: hand out its bytes (copied: parts wait)
+    // a part is only decodable once reassembled: hand out its bytes, copied (parts wait) into
+    // an allocation of their own, so that a held part cannot pin a shared 8 KB pool slab
     const message = header as MessagePart;
-    message.part = Buffer.from(data.subarray(start, end));
+    message.part = Buffer.allocUnsafeSlow(end - start);
+    data.copy(message.part, 0, start, end);
     return { ok: true, message };
   }
   return decodeBody(header, data, start, end);

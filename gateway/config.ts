@@ -97,7 +97,25 @@ export const ConfigSchema = Section({
   reassembly: Section({
     timeoutMs: { ...Ms, default: 15_000, description: 'wait before asking for missing parts with 0x8003' },
     retries: Type.Integer({ minimum: 0, default: 2 }),
-    maxBytes: Type.Integer({ minimum: 1024, default: 4 * 1024 * 1024, description: 'bytes of incomplete messages held per session; the oldest is dropped past it' }),
+    maxPackets: Type.Integer({
+      minimum: 1,
+      maximum: 65535,
+      default: 8192,
+      description:
+        'largest packet total taken; a part announcing more is refused (0x8001 result 2). 8192 packets of 512 bytes are a 4 MiB multimedia upload (reassembly.maxBytes); the simulators send photos of 3-12 KB (at most 12 packets)',
+    }),
+    maxEntries: Type.Integer({ minimum: 1, default: 16, description: 'subpackaged messages being reassembled at once per session; the oldest is dropped past it' }),
+    maxBytes: Type.Integer({
+      minimum: 16 * 1024,
+      default: 4 * 1024 * 1024,
+      description: 'bytes of incomplete messages held per session, counting about 1 KB per message and 320 B per part on top of the payload; the oldest is dropped past it',
+    }),
+    maxEntriesTotal: Type.Integer({ minimum: 1, default: 4096, description: 'subpackaged messages being reassembled over the whole gateway; past it new ones are refused (0x8001 result 1) rather than another session\'s evicted' }),
+    maxBytesTotal: Type.Integer({
+      minimum: 16 * 1024,
+      default: 256 * 1024 * 1024,
+      description: 'bytes of incomplete messages held over the whole gateway, overhead counted as for reassembly.maxBytes; past it new parts are refused (0x8001 result 1) rather than another session\'s evicted',
+    }),
   }),
   commands: Section({
     timeoutMs: { ...Ms, default: 15_000 },

@@ -5,7 +5,9 @@
  * connections are enforced here so every transport gets them.
  */
 import type { Duplex } from 'node:stream';
+import { ReassemblyBudget } from '../decoders/index.js';
 import type { Config } from './config.js';
+import { Guard } from './guard.js';
 import type { Logger } from './log.js';
 import { MediaStore } from './media/store.js';
 import { Metrics } from './metrics.js';
@@ -38,6 +40,8 @@ export class Gateway implements GatewayContext {
   readonly config: Config;
   readonly log: Logger;
   readonly metrics: Metrics;
+  /** Callbacks run through it: what they throw is counted and logged, never the end of the process. */
+  readonly guard: Guard;
   readonly registry: DeviceRegistry;
   readonly media: MediaStore;
   readonly normalise: NormaliseContext;
@@ -56,6 +60,8 @@ export class Gateway implements GatewayContext {
   private readonly penalty: PenaltyBox;
   /** Received data within a budget per loop turn, so that a busy gateway keeps accepting (intake.ts). */
   readonly intake: Intake;
+  /** Subpackage reassembly state of all sessions together (reassembly.maxEntriesTotal, maxBytesTotal). */
+  readonly reassemblyBudget: ReassemblyBudget;
   private closing = false;
 
   constructor(options: GatewayOptions) {
@@ -65,6 +71,7 @@ export class Gateway implements GatewayContext {
     this.config = config;
     this.log = log;
     this.metrics = options.metrics ?? new Metrics();
+    this.guard = new Guard(this.metrics, log);
     this.registrations = new RegistrationStore(config.dataDir, config.auth.rememberedTerminals, log);
     this.registrationLimiter = new RegistrationLimiter(config.auth.registrationsPerMinute, config.auth.registrationAddresses, () => this.metrics.registrationLimiterEvictions.inc());
     this.metrics.registrationState = () => ({ addresses: this.registrationLimiter.size, bindings: this.registrations.size });
@@ -72,6 +79,8 @@ export class Gateway implements GatewayContext {
     this.media = new MediaStore(config.dataDir, config.media, () => this.metrics.mediaDropped.inc());
     this.metrics.mediaState = () => ({ bytes: this.media.bytes, files: this.media.count });
     this.intake = new Intake(config.jt808.turnBudgetMs);
+    this.reassemblyBudget = new ReassemblyBudget(config.reassembly.maxEntriesTotal, config.reassembly.maxBytesTotal);
+    this.metrics.reassemblyState = () => this.reassemblyBudget;
     this.penalty = new PenaltyBox({ strikes: config.jt808.penaltyStrikes, windowMs: config.jt808.penaltyWindowMs, cooldownMs: config.jt808.penaltyCooldownMs });
     this.normalise = {
       options: { resolution: config.h3.resolution, parents: config.h3.parents, maxFutureMs: config.normalise.maxFutureMs },
@@ -85,6 +94,7 @@ export class Gateway implements GatewayContext {
         this.metrics.sinkErrors.inc({ sink });
         this.log.error({ err, sink }, 'sink publish failed');
       },
+      onInternalError: (err) => this.guard.report('sink-queue', err),
     });
     this.queue.on('drain', () => this.resumeAll());
     this.metrics.census = () => this.census();
@@ -94,14 +104,7 @@ export class Gateway implements GatewayContext {
 
   /** Session states for the metrics, counted at scrape time. */
   private census(): SessionCensus {
-    let total = 0;
-    let reassembling = 0;
-    for (const group of [this.streams, this.udp.values()]) {
-      for (const s of group) {
-        total++;
-        reassembling += s.reassembling;
-      }
-    }
+    const total = this.streams.size + this.udp.size;
     const groups = new Map<string, { category: string; org: string; count: number }>();
     for (const s of this.sessions.values()) {
       const category = s.device?.category ?? 'unknown';
@@ -111,7 +114,7 @@ export class Gateway implements GatewayContext {
       if (g) g.count++;
       else groups.set(key, { category, org, count: 1 });
     }
-    return { total, authenticated: this.sessions.size, reassembling, online: [...groups.values()] };
+    return { total, authenticated: this.sessions.size, online: [...groups.values()] };
   }
 
   get accepting(): boolean {
@@ -132,10 +135,10 @@ export class Gateway implements GatewayContext {
     this.streams.add(session);
     this.perIp.set(ip, (this.perIp.get(ip) ?? 0) + 1);
     this.metrics.connections.inc({ transport: 'tcp' });
-    stream.on('data', (chunk: Buffer) => this.intake.push(session, chunk));
-    stream.on('error', () => session.close('socket-error'));
-    stream.on('close', () => session.close('socket-closed'));
-    stream.on('end', () => session.close('socket-ended'));
+    stream.on('data', this.guard.wrap('stream-data', (chunk: Buffer) => this.intake.push(session, chunk)));
+    stream.on('error', this.guard.wrap('stream-event', () => session.close('socket-error')));
+    stream.on('close', this.guard.wrap('stream-event', () => session.close('socket-closed')));
+    stream.on('end', this.guard.wrap('stream-event', () => session.close('socket-ended')));
     return session;
   }
 

@@ -31,6 +31,13 @@ async function main(): Promise<void> {
     return;
   }
   const server = await startServer(config, log, { processMetrics: true });
+  // Last resort, for what no guard caught (a library's own callback): logged and counted in
+  // dipper_internal_errors_total{where="process"}, and the gateway stays up. Exiting would drop
+  // every terminal's connection, and whoever found the input that throws could do it again at
+  // will; a supervisor that prefers a restart can alert on the counter. Errors while starting
+  // still end the process (main's catch below).
+  process.on('uncaughtException', (err) => server.gateway.guard.report('process', err));
+  process.on('unhandledRejection', (reason) => server.gateway.guard.report('process', reason));
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

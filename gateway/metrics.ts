@@ -22,8 +22,17 @@ export class Metrics {
   readonly queueDepth = new Gauge({ name: 'dipper_queue_depth', help: 'Events waiting for the sinks', registers: [this.registry] });
   readonly pausedSockets = new Gauge({ name: 'dipper_paused_sockets', help: 'Sockets paused because the sink queue is full', registers: [this.registry] });
   readonly pauses = new Counter({ name: 'dipper_backpressure_pauses_total', help: 'Times a socket was paused for backpressure', registers: [this.registry] });
+  readonly internalErrors = new Counter({ name: 'dipper_internal_errors_total', help: 'Errors thrown in a timer, socket or stream callback, caught so the gateway stays up (guard.ts), by where', labelNames: ['where'], registers: [this.registry] });
   readonly sinkErrors = new Counter({ name: 'dipper_sink_errors_total', help: 'Failed sink publishes', labelNames: ['sink'], registers: [this.registry] });
-  readonly reassembly = new Counter({ name: 'dipper_reassembly_total', help: 'Subpackage reassembly outcomes: complete, invalid, requested (timed out: missing parts asked for again), dropped (given up)', labelNames: ['outcome'], registers: [this.registry] });
+  readonly reassembly = new Counter({
+    name: 'dipper_reassembly_total',
+    help: 'Subpackage reassembly outcomes: complete, invalid, requested (timed out: missing parts asked for again), dropped (given up), too-many-packets (total above reassembly.maxPackets: refused), evicted (dropped for a session limit: reassembly.maxEntries, reassembly.maxBytes), no-room (refused: the gateway budget reassembly.maxEntriesTotal/maxBytesTotal is spent)',
+    labelNames: ['outcome'],
+    registers: [this.registry],
+  });
+  readonly reassemblyHeldBytes: Gauge = new Gauge({ name: 'dipper_reassembly_held_bytes', help: 'Bytes held for subpackaged messages being reassembled, over all sessions, overhead counted (at most reassembly.maxBytesTotal)', registers: [this.registry], collect: () => this.reassemblyHeldBytes.set(this.reassemblyState().bytes) });
+  /** Gateway-wide reassembly state, read at scrape time. */
+  reassemblyState: () => { entries: number; bytes: number } = () => ({ entries: 0, bytes: 0 });
   readonly commands = new Counter({ name: 'dipper_commands_total', help: 'Downlink commands by outcome', labelNames: ['outcome'], registers: [this.registry] });
   readonly media = new Counter({ name: 'dipper_media_total', help: 'Multimedia uploads by outcome: stored, or refused (past media.maxBytesPerTerminal or media.maxBytesTotal with media.policy refuse-new, or larger than a quota)', labelNames: ['outcome'], registers: [this.registry] });
   readonly mediaBytes: Gauge = new Gauge({ name: 'dipper_media_stored_bytes', help: 'Bytes of multimedia files under dataDir/media, as charged against media.maxBytesTotal (each file at least 4 KiB)', registers: [this.registry], collect: () => this.mediaBytes.set(this.mediaState().bytes) });
@@ -72,7 +81,7 @@ export class Metrics {
   });
   readonly intakeHeldBytes: Gauge = new Gauge({ name: 'dipper_intake_held_bytes', help: 'Received bytes held for a later event-loop turn (above zero for long: the gateway is saturated)', registers: [this.registry], collect: () => this.intakeHeldBytes.set(this.intake().bytes) });
   readonly intakeWaiting: Gauge = new Gauge({ name: 'dipper_intake_waiting_connections', help: 'Connections with received data held for a later event-loop turn', registers: [this.registry], collect: () => this.intakeWaiting.set(this.intake().waiting) });
-  readonly reassembliesInFlight: Gauge = new Gauge({ name: 'dipper_reassemblies_in_flight', help: 'Subpackaged messages waiting for parts, over all sessions', registers: [this.registry], collect: () => this.reassembliesInFlight.set(this.census().reassembling) });
+  readonly reassembliesInFlight: Gauge = new Gauge({ name: 'dipper_reassemblies_in_flight', help: 'Subpackaged messages waiting for parts, over all sessions (at most reassembly.maxEntriesTotal)', registers: [this.registry], collect: () => this.reassembliesInFlight.set(this.reassemblyState().entries) });
 
   readonly online: Gauge = new Gauge({
     name: 'dipper_terminals_online',
@@ -96,7 +105,7 @@ export class Metrics {
   registrationState: () => { addresses: number; bindings: number } = () => ({ addresses: 0, bindings: 0 });
 
   /** Scrape-time counts of session state, set by the gateway (cheaper to count when asked than to track). */
-  census: () => SessionCensus = () => ({ total: 0, authenticated: 0, reassembling: 0, online: [] });
+  census: () => SessionCensus = () => ({ total: 0, authenticated: 0, online: [] });
   /** The intake's held data, read at scrape time (two numbers: no walk over the sessions). */
   intake: () => { bytes: number; waiting: number } = () => ({ bytes: 0, waiting: 0 });
 
@@ -146,8 +155,6 @@ export interface SessionCensus {
   /** Open sessions (TCP connections and live UDP sessions). */
   total: number;
   authenticated: number;
-  /** Subpackaged messages being reassembled. */
-  reassembling: number;
   /** Authenticated terminals by category and org. */
   online: { category: string; org: string; count: number }[];
 }

@@ -74,8 +74,8 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
   // track history from InfluxDB when configured (the in-memory ring otherwise)
   if (config.influx.url) map.tracks = new InfluxTrackStore(config.influx);
   map.attach((events) => gateway.queue.push(events));
-  map.observe(gateway.metrics);
-  live.observe(gateway.metrics);
+  map.observe(gateway.metrics, gateway.guard);
+  live.observe(gateway.metrics, gateway.guard);
   let tcp: TcpListener | undefined;
   let udp: UdpListener | undefined;
   const http = buildApp({ gateway, live, map }, log);

@@ -11,6 +11,8 @@
  *   0x0005 terminal retransmit request same layout (2019)
  */
 import { bcd, count8or16, list, struct, u16, u8 } from '../fields.js';
+import { MAX_BODY } from '../header.js';
+import type { Edition } from '../message.js';
 import { defineBody, emptyBody } from '../registry.js';
 import type { Field } from '../fields.js';
 
@@ -45,6 +47,14 @@ declare module '../message.js' {
 
 const generalResponse: Field<GeneralResponse> = struct({ ackSerial: u16, ackMsgId: u16, result: u8 });
 const retransmit: Field<RetransmitRequest> = struct({ origSerial: u16, packetIds: list(count8or16, u16) });
+
+/**
+ * Packet IDs one 0x8003 can carry: the count is a BYTE before 2019 (255); in 2019 a WORD, but
+ * the body must still fit one frame (2 + 2 + 2n <= 1023: 509). Longer lists take several.
+ */
+export function retransmitIdsPerMessage(version: Edition): number {
+  return version === '2019' ? Math.floor((MAX_BODY - 4) / 2) : 0xff;
+}
 
 export const RESULT = { ok: 0, fail: 1, malformed: 2, unsupported: 3, alarmConfirmed: 4 } as const;
 

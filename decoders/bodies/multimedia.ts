@@ -204,6 +204,9 @@ const mediaUpload: BodyCodec<MediaUpload> = {
   },
 };
 
+/** Packet IDs one 0x8800 can carry: its count is a BYTE in every edition. Longer lists take several. */
+export const UPLOAD_ANSWER_MAX_IDS = 0xff;
+
 const uploadAnswer: BodyCodec<MediaUploadAnswer> = {
   msgId: 0x8800,
   name: 'mediaUploadAnswer',

@@ -8,6 +8,7 @@
  */
 import type { Config } from '../config.js';
 import type { Metrics } from '../metrics.js';
+import type { Guard } from '../guard.js';
 import type { GatewayEvent, Position } from '../normalise/events.js';
 import type { EventSink } from '../sinks/sink.js';
 import { UnregisteredTerminals } from './unregistered.js';
@@ -30,12 +31,21 @@ export class LiveIndex implements EventSink {
   private readonly registered: (terminal: string) => boolean;
   readonly unregistered: UnregisteredTerminals;
   private metrics: Metrics | undefined;
+  private guard: Guard | undefined;
   private readonly timer: NodeJS.Timeout;
 
   constructor(options: LiveIndexOptions = {}) {
     this.registered = options.registered ?? (() => false);
     this.unregistered = new UnregisteredTerminals({ max: options.maxUnregistered ?? 50_000, expireAfterMs: options.expireAfterMs ?? 960_000 });
-    this.timer = setInterval(() => this.sweep(), SWEEP_MS);
+    this.timer = setInterval(() => {
+      try {
+        this.sweep();
+      } catch (e) {
+        // a timer callback: what it throws must not end the process
+        if (!this.guard) throw e;
+        this.guard.report('live-sweep', e);
+      }
+    }, SWEEP_MS);
     this.timer.unref();
   }
 
@@ -45,8 +55,9 @@ export class LiveIndex implements EventSink {
   }
 
   /** Entry gauges and eviction counters go to these metrics. */
-  observe(metrics: Metrics): void {
+  observe(metrics: Metrics, guard?: Guard): void {
     this.metrics = metrics;
+    this.guard = guard;
     this.report();
   }
 

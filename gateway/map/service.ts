@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import type { Config } from '../config.js';
+import type { Guard } from '../guard.js';
 import type { Metrics } from '../metrics.js';
 import type { GatewayEvent } from '../normalise/events.js';
 import { parseIso } from '../normalise/iso-time.js';
@@ -106,20 +107,28 @@ export class MapService implements EventSink {
     this.syncResources();
     // online -> offline by last seen, unregistered terminals out, registry reloads (fixed cameras), every few seconds
     this.timer = setInterval(() => {
-      this.index.sweep();
-      this.expire();
-      this.syncResources();
-      this.report();
+      try {
+        this.index.sweep();
+        this.expire();
+        this.syncResources();
+        this.report();
+      } catch (e) {
+        // the sweep runs in a timer: what it throws must not end the process
+        if (!this.guard) throw e;
+        this.guard.report('map-sweep', e);
+      }
     }, 5000);
     this.timer.unref();
   }
 
   private metrics: Metrics | undefined;
+  private guard: Guard | undefined;
 
   /** Index size gauges, refreshed with the sweep. */
-  observe(metrics: Metrics): void {
+  observe(metrics: Metrics, guard?: Guard): void {
     this.metrics = metrics;
     metrics.mapState = () => ({ rings: this.ring.terminals, points: this.ring.points, cases: this.cases.size });
+    this.guard = guard;
     this.report();
   }
 

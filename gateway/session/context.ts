@@ -3,7 +3,9 @@
  * sessions (attach on login, publish to the sinks). An interface, so sessions and handlers do
  * not import the Gateway class (no cycle) and tests could drive them with a small one.
  */
+import type { ReassemblyBudget } from '../../decoders/index.js';
 import type { Config } from '../config.js';
+import type { Guard } from '../guard.js';
 import type { Logger } from '../log.js';
 import type { MediaStore } from '../media/store.js';
 import type { Metrics } from '../metrics.js';
@@ -18,6 +20,8 @@ export interface GatewayContext {
   readonly config: Config;
   readonly log: Logger;
   readonly metrics: Metrics;
+  /** Reports what a callback threw (counted, logged once a minute per place) instead of letting it end the process. */
+  readonly guard: Guard;
   readonly registry: DeviceRegistry;
   readonly normalise: NormaliseContext;
   readonly media: MediaStore;
@@ -25,6 +29,8 @@ export interface GatewayContext {
   readonly registrations: RegistrationStore;
   /** 0x0100 per source address (0x8100 result 2 past auth.registrationsPerMinute). */
   readonly registrationLimiter: RegistrationLimiter;
+  /** Reassembly state shared by all sessions (reassembly.maxEntriesTotal, maxBytesTotal). */
+  readonly reassemblyBudget: ReassemblyBudget;
   /** The session of `terminal` (authenticated, or anonymous when allowed), if any. */
   sessionOf(terminal: string): Session | undefined;
   /** Makes `session` the one session of its terminal, closing an older one. */

@@ -12,7 +12,7 @@
  * and never affects the next frame. Junk and malformed frames past a threshold close the
  * connection.
  */
-import { FrameSplitter, Reassembler, RESULT, decodeFrame, encodeParts } from '../../decoders/index.js';
+import { FrameSplitter, Reassembler, RESULT, UPLOAD_ANSWER_MAX_IDS, decodeFrame, encodeParts, retransmitIdsPerMessage } from '../../decoders/index.js';
 import type { DecodeOptions, DecodeResult, Edition, Header, Incomplete, Jt808Error, Message, MessagePart } from '../../decoders/index.js';
 import { hexId } from '../metrics.js';
 import { terminalId } from '../registry/devices.js';
@@ -70,8 +70,6 @@ export class Session {
   closed = false;
   closeReason = '';
   readonly pending = new Map<number, PendingCommand>();
-  /** mediaId of multimedia uploads being reassembled, by first serial (for 0x8800 lists). */
-  readonly mediaIds = new Map<number, number>();
 
   private serial = 0;
   private readonly splitter: FrameSplitter;
@@ -91,16 +89,39 @@ export class Session {
   ) {
     const { jt808, auth, reassembly } = gateway.config;
     this.splitter = new FrameSplitter({ maxEscaped: jt808.maxFrameBytes });
-    this.reassembler = new Reassembler({ timeoutMs: reassembly.timeoutMs, maxRequests: reassembly.retries, maxBytes: reassembly.maxBytes });
-    this.idleTimer = setTimeout(() => this.close('idle'), jt808.idleTimeoutMs).unref();
-    if (!auth.allowAnonymous) this.handshakeTimer = setTimeout(() => this.authenticated || this.close('handshake-timeout'), jt808.handshakeTimeoutMs).unref();
+    this.reassembler = new Reassembler({
+      timeoutMs: reassembly.timeoutMs,
+      maxRequests: reassembly.retries,
+      maxPackets: reassembly.maxPackets,
+      maxEntries: reassembly.maxEntries,
+      maxBytes: reassembly.maxBytes,
+      budget: gateway.reassemblyBudget,
+      onEvict: () => gateway.metrics.reassembly.inc({ outcome: 'evicted' }),
+    });
+    const { guard } = gateway;
+    this.idleTimer = setTimeout(guard.wrap('session-timer', () => this.close('idle')), jt808.idleTimeoutMs).unref();
+    if (!auth.allowAnonymous) this.handshakeTimer = setTimeout(guard.wrap('session-timer', () => this.authenticated || this.close('handshake-timeout')), jt808.handshakeTimeoutMs).unref();
   }
 
   // ---- bytes in -------------------------------------------------------------------------
 
-  /** A chunk of a TCP stream. */
+  /**
+   * A chunk of a TCP stream (from the socket's data callback, or from the intake's immediate).
+   * What it throws is a bug reached by this terminal's bytes: reported, and its connection
+   * closed; the gateway and every other session carry on.
+   */
   feed(chunk: Buffer): void {
     if (this.closed) return;
+    try {
+      this.take(chunk);
+    } catch (e) {
+      const { guard } = this.gateway;
+      guard.report('session-input', e);
+      guard.wrap('session-input', () => this.close('internal-error'))();
+    }
+  }
+
+  private take(chunk: Buffer): void {
     this.gateway.metrics.received('tcp', chunk.length);
     if (this.goodFrames === 0 && this.junkSeen === 0 && FOREIGN.some((p) => chunk.toString('latin1', 0, p.length) === p)) {
       this.gateway.metrics.junkBytes.inc(chunk.length);
@@ -216,14 +237,16 @@ export class Session {
 
   private addPart(part: MessagePart): void {
     const isMedia = part.msgId === 0x0801;
-    if (isMedia && part.packet.index === 1 && part.part.length >= 4) {
-      this.mediaIds.set((part.serial - part.packet.index + 1 + 0x10000) & 0xffff, part.part.readUInt32BE(0));
-    }
     const r = this.reassembler.add(part, Date.now());
     switch (r.state) {
       case 'invalid':
         this.gateway.metrics.reassembly.inc({ outcome: 'invalid' });
         this.ack(part, RESULT.malformed, 'bad-packet');
+        return;
+      case 'refused':
+        // too many packets: the message is wrong (result 2); no room: try again later (result 1)
+        this.gateway.metrics.reassembly.inc({ outcome: r.reason });
+        this.ack(part, r.reason === 'too-many-packets' ? RESULT.malformed : RESULT.fail, r.reason);
         return;
       case 'duplicate':
       case 'pending':
@@ -238,7 +261,6 @@ export class Session {
           if (r.result.header) this.ack(r.result.header, RESULT.malformed, 'malformed');
           return;
         }
-        if (isMedia) this.mediaIds.delete(r.result.message.serial);
         // the whole message is answered under the serial of the part that completed it: every
         // part gets exactly one 0x8001, the last one only once the message is handled (stored)
         this.dispatch({ ...(r.result.message as Message), serial: part.serial });
@@ -247,25 +269,37 @@ export class Session {
 
   private armReassembly(): void {
     if (this.reassemblyTimer || this.closed) return;
-    this.reassemblyTimer = setTimeout(() => {
-      this.reassemblyTimer = undefined;
-      for (const inc of this.reassembler.expire(Date.now())) this.requestMissing(inc);
-      if (this.reassembler.pending > 0) this.armReassembly();
-    }, this.gateway.config.reassembly.timeoutMs).unref();
+    this.reassemblyTimer = setTimeout(
+      this.gateway.guard.wrap('reassembly-timer', () => {
+        this.reassemblyTimer = undefined;
+        for (const inc of this.reassembler.expire(Date.now())) this.requestMissing(inc);
+        if (this.reassembler.pending > 0) this.armReassembly();
+      }),
+      this.gateway.config.reassembly.timeoutMs,
+    ).unref();
   }
 
-  /** 2013 §8.4 0x8003 (or §8.50 0x8800 for multimedia): ask for the packets that did not come. */
+  /**
+   * 2013 §8.4 0x8003 (or §8.50 0x8800 for multimedia): ask for the packets that did not come,
+   * in as many messages as the list needs: the count is a BYTE (2019 0x8003: a WORD, but the
+   * body must fit one frame), while the total, and so the list (up to reassembly.maxPackets - 1
+   * IDs), is the terminal's choice. One list that did not fit threw in this timer and ended the process.
+   */
   private requestMissing(inc: Incomplete): void {
     if (inc.dropped) {
       this.gateway.metrics.reassembly.inc({ outcome: 'dropped' });
-      this.gateway.log.warn({ session: this.id, terminal: this.terminal, msgId: hexId(inc.msgId), missing: inc.missing }, 'subpackaged message given up');
-      this.mediaIds.delete(inc.firstSerial);
+      this.gateway.log.warn({ session: this.id, terminal: this.terminal, msgId: hexId(inc.msgId), total: inc.total, missing: inc.missing.length }, 'subpackaged message given up');
       return;
     }
     this.gateway.metrics.reassembly.inc({ outcome: 'requested' });
-    const mediaId = inc.msgId === 0x0801 ? this.mediaIds.get(inc.firstSerial) : undefined;
-    if (mediaId !== undefined) this.send(0x8800, { mediaId, retransmitIds: inc.missing }, inc.header);
-    else this.send(0x8003, { origSerial: inc.firstSerial, packetIds: inc.missing }, inc.header);
+    // a 0x0801 upload's media ID is in its packet 1; without it, 0x8003 is all we can send
+    const mediaId = inc.msgId === 0x0801 && inc.firstPart && inc.firstPart.length >= 4 ? inc.firstPart.readUInt32BE(0) : undefined;
+    const per = mediaId !== undefined ? UPLOAD_ANSWER_MAX_IDS : retransmitIdsPerMessage(inc.header.version);
+    for (let from = 0; from < inc.missing.length; from += per) {
+      const ids = inc.missing.slice(from, from + per);
+      if (mediaId !== undefined) this.send(0x8800, { mediaId, retransmitIds: ids }, inc.header);
+      else this.send(0x8003, { origSerial: inc.firstSerial, packetIds: ids }, inc.header);
+    }
   }
 
   // ---- bytes out ------------------------------------------------------------------------
@@ -340,11 +374,6 @@ export class Session {
 
   // ---- state ----------------------------------------------------------------------------
 
-  /** Subpackaged messages waiting for parts (read at metrics scrape time). */
-  get reassembling(): number {
-    return this.reassembler.pending;
-  }
-
   /** Learns who is at the other end from a header (phone, registry entry). */
   identify(header: Pick<Header, 'phone' | 'version' | 'protocolVersion'>): void {
     this.phone = header.phone;
@@ -397,7 +426,6 @@ export class Session {
     clearTimeout(this.reassemblyTimer);
     this.splitter.reset();
     this.reassembler.clear();
-    this.mediaIds.clear();
     for (const p of this.pending.values()) {
       clearTimeout(p.timer);
       p.reject(new OfflineError(`session closed (${reason})`));

@@ -38,6 +38,8 @@ export interface QueueOptions {
   lowWater: number;
   batch: number;
   onError?: (sink: string, error: unknown) => void;
+  /** A bug, not a delivery failure: a sink that threw instead of rejecting, or the pump itself. */
+  onInternalError?: (error: unknown) => void;
   onDepth?: (depth: number) => void;
 }
 
@@ -69,7 +71,7 @@ export class EventQueue extends EventEmitter<{ drain: []; idle: [] }> {
     for (const e of events) open.events.push(e);
     this.queued += events.length;
     this.options.onDepth?.(this.queued);
-    if (!this.running) void this.pump();
+    if (!this.running) this.pump().catch((e: unknown) => this.options.onInternalError?.(e));
     return open.done;
   }
 
@@ -84,7 +86,7 @@ export class EventQueue extends EventEmitter<{ drain: []; idle: [] }> {
     while (this.batches.length > 0) {
       // taken out of the list before the await: what is pushed meanwhile opens the next batch
       const batch = this.batches.shift()!;
-      const results = await Promise.allSettled(this.sinks.map((s) => s.publish(batch.events)));
+      const results = await Promise.allSettled(this.sinks.map((s) => this.publishTo(s, batch.events)));
       let failure: Error | undefined;
       results.forEach((r, i) => {
         if (r.status === 'rejected') {
@@ -100,5 +102,15 @@ export class EventQueue extends EventEmitter<{ drain: []; idle: [] }> {
     }
     this.running = false;
     this.emit('idle');
+  }
+
+  /** A sink that throws instead of rejecting fails its batch like any failure (and is reported as the bug it is). */
+  private publishTo(sink: EventSink, events: readonly GatewayEvent[]): Promise<void> {
+    try {
+      return sink.publish(events);
+    } catch (e) {
+      this.options.onInternalError?.(e);
+      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+    }
   }
 }

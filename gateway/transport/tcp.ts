@@ -14,9 +14,12 @@ export interface TcpListener {
 }
 
 export function listenTcp(gateway: Gateway, port: number, host: string): Promise<TcpListener> {
-  const server: Server = createServer({ noDelay: true, keepAlive: true, keepAliveInitialDelay: 60_000 }, (socket) => {
-    gateway.handle(socket, { address: socket.remoteAddress, port: socket.remotePort });
-  });
+  const server: Server = createServer(
+    { noDelay: true, keepAlive: true, keepAliveInitialDelay: 60_000 },
+    gateway.guard.wrap('tcp-accept', (socket) => {
+      gateway.handle(socket, { address: socket.remoteAddress, port: socket.remotePort });
+    }),
+  );
   server.on('error', (err) => gateway.log.error({ err }, 'JT/T 808 TCP server error'));
   return new Promise((resolve, reject) => {
     server.once('error', reject);

@@ -54,27 +54,30 @@ export interface UdpListener {
 export function listenUdp(gateway: Gateway, port: number, host: string): Promise<UdpListener> {
   const socket = createSocket({ type: host.includes(':') ? 'udp6' : 'udp4', reuseAddr: false });
   const { metrics, config } = gateway;
-  socket.on('message', (datagram, info) => {
-    metrics.received('udp', datagram.length);
-    const splitter = new FrameSplitter({ maxEscaped: config.jt808.maxFrameBytes });
-    splitter.push(
-      datagram,
-      (data) => {
-        const result = decodeFrame(data);
-        const phone = result.ok ? result.message.phone : result.header?.phone;
-        if (phone === undefined) {
-          metrics.decodeErrors.inc({ reason: result.ok ? 'unknown' : result.error.code });
-          return;
-        }
-        const session = gateway.udpSession(phone, () => new UdpConnection(socket, info));
-        if (!session) return;
-        (session.connection as UdpConnection).from(info);
-        session.receive(result, data);
-      },
-      (error) => metrics.decodeErrors.inc({ reason: error.code }),
-    );
-    if (splitter.junkBytes > 0) metrics.junkBytes.inc(splitter.junkBytes);
-  });
+  socket.on(
+    'message',
+    gateway.guard.wrap('udp-message', (datagram: Buffer, info: RemoteInfo) => {
+      metrics.received('udp', datagram.length);
+      const splitter = new FrameSplitter({ maxEscaped: config.jt808.maxFrameBytes });
+      splitter.push(
+        datagram,
+        (data) => {
+          const result = decodeFrame(data);
+          const phone = result.ok ? result.message.phone : result.header?.phone;
+          if (phone === undefined) {
+            metrics.decodeErrors.inc({ reason: result.ok ? 'unknown' : result.error.code });
+            return;
+          }
+          const session = gateway.udpSession(phone, () => new UdpConnection(socket, info));
+          if (!session) return;
+          (session.connection as UdpConnection).from(info);
+          session.receive(result, data);
+        },
+        (error) => metrics.decodeErrors.inc({ reason: error.code }),
+      );
+      if (splitter.junkBytes > 0) metrics.junkBytes.inc(splitter.junkBytes);
+    }),
+  );
   socket.on('error', (err) => gateway.log.error({ err }, 'JT/T 808 UDP socket error'));
   return new Promise((resolve, reject) => {
     socket.once('error', reject);

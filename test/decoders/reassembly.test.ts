@@ -1,5 +1,5 @@
 import t from 'tap';
-import { Reassembler, decodeWire, encodeParts } from '../../decoders/index.js';
+import { Reassembler, ReassemblyBudget, decodeWire, encodeParts } from '../../decoders/index.js';
 import type { MessagePart } from '../../decoders/index.js';
 
 /** A 0x0900 passthrough (type 0xf0 + bytes) large enough to need several packets. */
@@ -81,4 +81,45 @@ t.test('inconsistent packet numbers are refused', async (t) => {
   t.equal(r.add({ ...p, serial: 2, packet: { total: 5, index: 2 } }, 0).state, 'invalid', 'same first serial, another total');
   r.clear('013912345678');
   t.equal(r.pending, 0);
+});
+
+t.test('a total above maxPackets is refused; state is sparse: a part announcing the cap holds one part', async (t) => {
+  const r = new Reassembler({ maxPackets: 10 });
+  const p = parts(1, 2000, 1000)[0]!;
+  t.same(r.add({ ...p, packet: { total: 11, index: 1 } }, 0), { state: 'refused', reason: 'too-many-packets' });
+  t.equal(r.pending, 0, 'nothing held for it');
+  t.same(r.add({ ...p, packet: { total: 10, index: 1 } }, 0), { state: 'pending' });
+  const [inc] = r.expire(Infinity);
+  t.same(inc?.missing, [2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  t.equal(inc?.firstPart?.length, 1000, 'packet 1 comes back with the list (a media ID is there)');
+});
+
+t.test('a shared budget: when it is spent new state is refused, never another reassembler\'s evicted', async (t) => {
+  const budget = new ReassemblyBudget(2, 1024 * 1024);
+  const a = new Reassembler({ budget });
+  const b = new Reassembler({ budget });
+  a.add(parts(1, 2000, 1000)[0]!, 0);
+  a.add(parts(10, 2000, 1000)[0]!, 0);
+  t.same(b.add(parts(20, 2000, 1000)[0]!, 0), { state: 'refused', reason: 'no-room' });
+  t.equal(a.pending, 2, "a's entries kept");
+  t.equal(a.evicted + b.evicted, 0);
+  t.equal(budget.entries, 2);
+  a.clear();
+  t.equal(budget.entries, 0, 'released with the entries');
+  t.equal(budget.bytes, 0);
+  t.same(b.add(parts(20, 2000, 1000)[0]!, 0), { state: 'pending' }, 'room again');
+});
+
+t.test('a message that alone outgrows maxBytes is dropped and its part refused', async (t) => {
+  let evictions = 0;
+  const r = new Reassembler({ maxBytes: 4000, onEvict: () => evictions++ });
+  // 5,000 bytes of payload (plus overhead) against 4,000: some part cannot fit
+  const states: string[] = [];
+  for (const p of parts(1, 5000, 1000)) if (states.push(r.add(p, 0).state) && states.at(-1) === 'refused') break;
+  const refused = states.indexOf('refused');
+  t.ok(refused > 0 && refused < 5, `part ${refused + 1} refused`);
+  t.ok(states.slice(0, refused).every((s) => s === 'pending'), 'the ones before held');
+  t.equal(r.pending, 0, 'the message can never complete: dropped');
+  t.equal(evictions, 1);
+  t.equal(r.bytes, 0);
 });

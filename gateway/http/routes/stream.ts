@@ -79,12 +79,15 @@ export const streamRoutes: FastifyPluginAsync<AppDeps> = async (app, { gateway, 
         write(`event: ${e.type}\ndata: ${toJson(data)}\n\n`);
       });
       let lastVersion = map.version;
-      const tick = setInterval(() => {
-        const v = map.version;
-        if (v !== lastVersion) write(`event: version\ndata: ${v}\n\n`);
-        else write(': keep-alive\n\n');
-        lastVersion = v;
-      }, 2000);
+      const tick = setInterval(
+        gateway.guard.wrap('sse-tick', () => {
+          const v = map.version;
+          if (v !== lastVersion) write(`event: version\ndata: ${v}\n\n`);
+          else write(': keep-alive\n\n');
+          lastVersion = v;
+        }),
+        2000,
+      );
       gateway.metrics.sseClients.inc();
       const end = () => {
         if (!open.delete(end)) return;
