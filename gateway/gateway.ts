@@ -1,8 +1,8 @@
 /**
  * The gateway object (aedes's Aedes): owns sessions, the sink queue and the shared services,
  * but no listener. Transports hand it connections: `handle(stream)` for anything
- * stream-shaped (a TCP socket; a duplexPair end in tests), `udpSession()` for UDP. Limits on
- * connections are enforced here so every transport gets them.
+ * stream-shaped (a TCP socket; a duplexPair end in tests), `datagram()` for each UDP datagram.
+ * Limits on connections are enforced here so every transport gets them.
  */
 import type { Duplex } from 'node:stream';
 import type { Config } from './config.js';
@@ -49,8 +49,14 @@ export class Gateway implements GatewayContext {
   /** Every open stream session (authenticated or not). */
   private readonly streams = new Set<Session>();
   private readonly perIp = new Map<string, number>();
-  /** UDP sessions by phone as the header carries it. */
+  /**
+   * UDP sessions by source "address:port": a datagram speaks for the session of where it came
+   * from, never for a terminal that logged in elsewhere (issue 14 §3). At most
+   * jt808.udpMaxSessions, jt808.udpMaxPerIp per address (dipper_connections{transport="udp"}).
+   */
   private readonly udp = new Map<string, Session>();
+  /** UDP sessions per source address (no more entries than `udp`). */
+  private readonly udpPerIp = new Map<string, number>();
   private readonly paused = new Set<Session>();
   /** Addresses whose connections keep being closed for junk or malformed frames. */
   private readonly penalty: PenaltyBox;
@@ -137,16 +143,30 @@ export class Gateway implements GatewayContext {
     return session;
   }
 
-  /** The UDP session of `phone`, created on its first datagram (UDP has no connection). */
-  udpSession(phone: string, connect: () => Connection): Session | undefined {
-    const found = this.udp.get(phone);
-    if (found) return found;
-    if (this.closing) return undefined;
-    const session = new Session(this, connect());
-    session.phone = phone;
-    this.udp.set(phone, session);
-    this.metrics.connections.inc({ transport: 'udp' });
-    return session;
+  /**
+   * A UDP datagram from `from`, fed to the session of that address and port (made on its first
+   * datagram: UDP has no connection). Past a limit it is dropped unanswered: the source address
+   * may be forged, and an answer would go to whoever it names.
+   */
+  datagram(datagram: Buffer, from: { address: string; port: number }, connect: () => Connection): void {
+    const key = `${from.address}:${from.port}`;
+    let session = this.udp.get(key);
+    if (!session) {
+      const ip = from.address;
+      const { udpMaxSessions, udpMaxPerIp } = this.config.jt808;
+      const refusal = this.closing ? 'shutting-down' : this.penalty.holds(ip) ? 'penalty-box' : this.udp.size >= udpMaxSessions ? 'udp-max-sessions' : (this.udpPerIp.get(ip) ?? 0) >= udpMaxPerIp ? 'udp-per-ip' : undefined;
+      if (refusal) {
+        this.metrics.connectionsRefused.inc({ reason: refusal });
+        return;
+      }
+      session = new Session(this, connect());
+      this.udp.set(key, session);
+      this.udpPerIp.set(ip, (this.udpPerIp.get(ip) ?? 0) + 1);
+      this.metrics.connections.inc({ transport: 'udp' });
+    }
+    // not through the intake: a UDP source cannot be paused, so held datagrams would have no
+    // bound; the kernel's receive buffer is the queue (libuv reads at most 32 datagrams a turn)
+    session.feed(datagram);
   }
 
   sessionOf(terminal: string): Session | undefined {
@@ -166,24 +186,16 @@ export class Gateway implements GatewayContext {
     this.log.debug({ terminal, remote: session.connection.remote, session: session.id }, 'terminal authenticated');
   }
 
-  release(session: Session, terminal: string): void {
-    if (this.sessions.get(terminal) !== session) return;
-    this.sessions.delete(terminal);
-    this.metrics.sessions.dec();
-  }
-
   detach(session: Session, reason: string): void {
     if (session.connection.transport === 'tcp') {
       if (this.streams.delete(session)) {
         this.metrics.connections.dec({ transport: 'tcp' });
-        const ip = session.connection.ip;
-        const n = (this.perIp.get(ip) ?? 1) - 1;
-        if (n <= 0) this.perIp.delete(ip);
-        else this.perIp.set(ip, n);
+        decrement(this.perIp, session.connection.ip);
       }
-    } else if (session.phone !== undefined && this.udp.get(session.phone) === session) {
-      this.udp.delete(session.phone);
+    } else if (this.udp.get(session.connection.remote) === session) {
+      this.udp.delete(session.connection.remote);
       this.metrics.connections.dec({ transport: 'udp' });
+      decrement(this.udpPerIp, session.connection.ip);
     }
     if (session.terminal !== undefined && this.sessions.get(session.terminal) === session) {
       this.sessions.delete(session.terminal);
@@ -236,4 +248,11 @@ export class Gateway implements GatewayContext {
     this.registry.close();
     this.registrations.close();
   }
+}
+
+/** One connection fewer from `ip` (its entry goes at zero, so the map holds open addresses only). */
+function decrement(perIp: Map<string, number>, ip: string): void {
+  const n = (perIp.get(ip) ?? 1) - 1;
+  if (n <= 0) perIp.delete(ip);
+  else perIp.set(ip, n);
 }

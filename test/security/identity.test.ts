@@ -19,8 +19,8 @@ const B = { phone: '013900000502', terminal: '13900000502' };
 
 type Ack = Message<{ ackSerial: number; ackMsgId: number; result: number }>;
 
-/** The 0x8001 answering `serial` of B's header (the refusal goes to the header it refuses). */
-async function ackToB(term: TestTerminal, serial: number): Promise<Ack> {
+/** The 0x8001 answering `serial` (refusals go to the header they refuse: the test checks its phone). */
+async function ackTo(term: TestTerminal, serial: number): Promise<Ack> {
   return (await term.next((d: Downlink) => d.msgId === 0x8001 && (d as Ack).body.ackSerial === serial)) as Ack;
 }
 
@@ -45,7 +45,7 @@ for (const transport of ['tcp', 'udp'] as const) {
     // a report under B's header
     const report = a.nextSerial();
     a.writeRaw(encode({ msgId: 0x0200, version: '2013', phone: B.phone, serial: report, body: locationBody({ lat: 31.5, lng: 114.5 }) }));
-    const refused = await ackToB(a, report);
+    const refused = await ackTo(a, report);
     t.equal(refused.phone, B.phone, "answered to B's header");
     t.same(refused.body, { ackSerial: report, ackMsgId: 0x0200, result: 1 }, 'result 1');
     t.equal(server.live.get(B.terminal), undefined, "B's position is not stored");
@@ -55,7 +55,7 @@ for (const transport of ['tcp', 'udp'] as const) {
     // a login as B on A's connection, with B's valid code
     const login = a.nextSerial();
     a.writeRaw(encode({ msgId: 0x0102, version: '2013', phone: B.phone, serial: login, body: authBody('2013', codeB) }));
-    t.equal((await ackToB(a, login)).body.result, 1, "logging in as B on A's connection is refused");
+    t.equal((await ackTo(a, login)).body.result, 1, "logging in as B on A's connection is refused");
     t.equal(server.gateway.sessions.get(B.terminal), undefined, 'B is not logged in');
     t.ok(server.gateway.sessions.get(A.terminal) === session, 'A keeps its session');
 
@@ -64,7 +64,7 @@ for (const transport of ['tcp', 'udp'] as const) {
     const [first] = encodeParts({ msgId: 0x0200, version: '2013', phone: B.phone, serial: partSerial, body: locationBody() }, 10);
     a.serial = (a.serial + 10) & 0xffff;
     a.writeRaw(first!);
-    t.equal((await ackToB(a, partSerial)).body.result, 1, "a part under B's header is refused");
+    t.equal((await ackTo(a, partSerial)).body.result, 1, "a part under B's header is refused");
     t.equal(session!.reassembling, 0, 'no reassembly held for B');
 
     const text = await scrape(server.ports.http);
@@ -74,3 +74,22 @@ for (const transport of ['tcp', 'udp'] as const) {
     t.equal(server.live.get(A.terminal)?.lat, 30.6);
   });
 }
+
+t.test('anonymous terminals allowed: a connection is the terminal its first report names, then that one only', async (t) => {
+  const server = await startTestServer(t, { auth: { allowAnonymous: true } });
+  const conn = await TestTerminal.tcp(server.ports.jt808, { phone: A.phone });
+  t.teardown(() => conn.close());
+  // a registration names A but logs nobody in
+  t.equal((await conn.register()).result, 0);
+  // the first report carries B's header: the connection becomes B's, and the report is B's (the old code filed it under A)
+  const first = conn.nextSerial();
+  conn.writeRaw(encode({ msgId: 0x0200, version: '2013', phone: B.phone, serial: first, body: locationBody({ lat: 31.5 }) }));
+  t.equal((await ackTo(conn, first)).body.result, 0);
+  t.equal(server.live.get(B.terminal)?.lat, 31.5, "the report is B's");
+  t.equal(server.live.get(A.terminal), undefined, 'nothing filed under A');
+  // from now on A's header is refused on it
+  const second = conn.send(0x0200, locationBody({ lat: 30 }));
+  t.equal((await conn.ackOf(second)).result, 1, "A's report on B's connection is refused");
+  t.equal(server.live.get(A.terminal), undefined);
+  t.equal(sample(await scrape(server.ports.http), 'dipper_refusals_total{reason="phone-mismatch"}'), 1);
+});
