@@ -56,7 +56,7 @@ for (const transport of ['tcp', 'udp'] as const) {
     const login = a.nextSerial();
     a.writeRaw(encode({ msgId: 0x0102, version: '2013', phone: B.phone, serial: login, body: authBody('2013', codeB) }));
     t.equal((await ackTo(a, login)).body.result, 1, "logging in as B on A's connection is refused");
-    t.equal(server.gateway.sessions.get(B.terminal), undefined, 'B is not logged in');
+    t.notOk(server.gateway.sessions.has(B.terminal), 'B is not logged in');
     t.ok(server.gateway.sessions.get(A.terminal) === session, 'A keeps its session');
 
     // the first part of a subpackaged report under B's header: nothing held for it
