@@ -125,3 +125,14 @@ t.test('idle UDP sessions expire and free their place', async (t) => {
   await term.login();
   t.equal((await term.ackOf(term.send(0x0200, locationBody()))).result, 0, 'a terminal gets the freed place');
 });
+
+t.test('datagrams take the session path of TCP reads: another protocol on the port is junk there too', async (t) => {
+  const server = await startTestServer(t);
+  const s = await bind('127.0.0.1');
+  t.teardown(() => s.close());
+  s.send(Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'), server.ports.udp!, '127.0.0.1');
+  // the foreign-protocol guard closes the session at once (the old UDP path only skipped the bytes)
+  await until(async () => (await metricValue(server, 'dipper_connections_refused_total', { reason: 'junk' })) === 1, 'the session closed as junk');
+  t.equal(await metricValue(server, 'dipper_connections', { transport: 'udp' }), 0, 'and gone from the UDP sessions');
+  t.ok((await metricValue(server, 'dipper_junk_bytes_total', {})) > 0, 'its bytes counted as junk');
+});
