@@ -23,8 +23,13 @@ export const ConfigSchema = Section({
     udp: Type.Boolean({ default: true, description: 'also listen for JT/T 808 over UDP on the same port' }),
     maxConnections: Type.Integer({ minimum: 1, default: 20000 }),
     maxPerIp: Type.Integer({ minimum: 1, default: 500, description: 'NATed fleets share an address: keep it generous' }),
-    udpMaxSessions: Type.Integer({ minimum: 1, default: 20000, description: 'UDP sessions at most (one per source address and port, ~3 KB each); datagrams from a new source past it are dropped unanswered and counted (dipper_connections_refused_total{reason="udp-max-sessions"})' }),
-    udpMaxPerIp: Type.Integer({ minimum: 1, default: 500, description: 'UDP sessions per source address at most (NATed fleets share an address: keep it generous); past it dipper_connections_refused_total{reason="udp-per-ip"}' }),
+    udpMaxSessions: Type.Integer({
+      minimum: 1,
+      default: 20000,
+      description:
+        'UDP sessions at most (one per source address and port, ~3 KB each); at the limit a new source takes the place of the oldest session not logged in (udp-evicted), and when all are logged in its datagrams are dropped unanswered (udp-max-sessions in dipper_connections_refused_total)',
+    }),
+    udpMaxPerIp: Type.Integer({ minimum: 1, default: 500, description: 'UDP sessions per source address at most, as udpMaxSessions (udp-per-ip when all are logged in); NATed fleets share an address: keep it generous' }),
     handshakeTimeoutMs: { ...Ms, default: 60_000, description: 'time to authenticate after connecting' },
     idleTimeoutMs: { ...Ms, default: 360_000, description: 'no frame for this long closes the session' },
     junkThreshold: Type.Integer({ minimum: 1, default: 2048, description: 'bytes outside frames before the connection is closed' }),

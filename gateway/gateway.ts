@@ -55,8 +55,10 @@ export class Gateway implements GatewayContext {
    * jt808.udpMaxSessions, jt808.udpMaxPerIp per address (dipper_connections{transport="udp"}).
    */
   private readonly udp = new Map<string, Session>();
-  /** UDP sessions per source address (no more entries than `udp`). */
-  private readonly udpPerIp = new Map<string, number>();
+  /** Per source address: its UDP sessions, and those not (yet) a terminal's, oldest first (no more entries than `udp`). */
+  private readonly udpByIp = new Map<string, { sessions: number; strangers: Set<Session> }>();
+  /** UDP sessions not (yet) a terminal's, oldest first: what a full table gives up for a newcomer. */
+  private readonly udpStrangers = new Set<Session>();
   private readonly paused = new Set<Session>();
   /** Addresses whose connections keep being closed for junk or malformed frames. */
   private readonly penalty: PenaltyBox;
@@ -145,28 +147,61 @@ export class Gateway implements GatewayContext {
 
   /**
    * A UDP datagram from `from`, fed to the session of that address and port (made on its first
-   * datagram: UDP has no connection). Past a limit it is dropped unanswered: the source address
-   * may be forged, and an answer would go to whoever it names.
+   * datagram: UDP has no connection). When no room can be made it is dropped unanswered: the
+   * source address may be forged, and an answer would go to whoever it names.
    */
   datagram(datagram: Buffer, from: { address: string; port: number }, connect: () => Connection): void {
     const key = `${from.address}:${from.port}`;
     let session = this.udp.get(key);
     if (!session) {
       const ip = from.address;
-      const { udpMaxSessions, udpMaxPerIp } = this.config.jt808;
-      const refusal = this.closing ? 'shutting-down' : this.penalty.holds(ip) ? 'penalty-box' : this.udp.size >= udpMaxSessions ? 'udp-max-sessions' : (this.udpPerIp.get(ip) ?? 0) >= udpMaxPerIp ? 'udp-per-ip' : undefined;
+      const refusal = this.closing ? 'shutting-down' : this.penalty.holds(ip) ? 'penalty-box' : this.udpRoomFor(ip);
       if (refusal) {
         this.metrics.connectionsRefused.inc({ reason: refusal });
         return;
       }
       session = new Session(this, connect());
       this.udp.set(key, session);
-      this.udpPerIp.set(ip, (this.udpPerIp.get(ip) ?? 0) + 1);
+      let byIp = this.udpByIp.get(ip);
+      if (!byIp) this.udpByIp.set(ip, (byIp = { sessions: 0, strangers: new Set() }));
+      byIp.sessions++;
+      byIp.strangers.add(session);
+      this.udpStrangers.add(session);
       this.metrics.connections.inc({ transport: 'udp' });
     }
     // not through the intake: a UDP source cannot be paused, so held datagrams would have no
     // bound; the kernel's receive buffer is the queue (libuv reads at most 32 datagrams a turn)
     session.feed(datagram);
+  }
+
+  /**
+   * Room for one more UDP session from `ip`: at a limit the oldest session not logged in (of
+   * that address, or of any) is given up. It holds nothing a terminal needs (a login is one
+   * datagram, answered at once), so forged sources cannot keep terminals out by filling the
+   * table. The refusal when every session in the way is a terminal's.
+   */
+  private udpRoomFor(ip: string): 'udp-per-ip' | 'udp-max-sessions' | undefined {
+    const { udpMaxSessions, udpMaxPerIp } = this.config.jt808;
+    const byIp = this.udpByIp.get(ip);
+    if (byIp && byIp.sessions >= udpMaxPerIp) {
+      const oldest = byIp.strangers.values().next().value;
+      if (!oldest) return 'udp-per-ip';
+      this.metrics.connectionsRefused.inc({ reason: 'udp-evicted' });
+      oldest.close('evicted');
+    }
+    if (this.udp.size >= udpMaxSessions) {
+      const oldest = this.udpStrangers.values().next().value;
+      if (!oldest) return 'udp-max-sessions';
+      this.metrics.connectionsRefused.inc({ reason: 'udp-evicted' });
+      oldest.close('evicted');
+    }
+    return undefined;
+  }
+
+  /** `session` is a terminal's now (or closing): a full UDP table no longer gives it up. */
+  private settled(session: Session): void {
+    if (!this.udpStrangers.delete(session)) return;
+    this.udpByIp.get(session.connection.ip)?.strangers.delete(session);
   }
 
   sessionOf(terminal: string): Session | undefined {
@@ -178,6 +213,7 @@ export class Gateway implements GatewayContext {
     const old = this.sessions.get(terminal);
     if (old === session) return;
     this.sessions.set(terminal, session);
+    this.settled(session);
     if (old) {
       this.metrics.sessionsReplaced.inc();
       this.log.info({ terminal, old: old.connection.remote, new: session.connection.remote }, 'second login replaces the older session');
@@ -190,12 +226,17 @@ export class Gateway implements GatewayContext {
     if (session.connection.transport === 'tcp') {
       if (this.streams.delete(session)) {
         this.metrics.connections.dec({ transport: 'tcp' });
-        decrement(this.perIp, session.connection.ip);
+        const ip = session.connection.ip;
+        const n = (this.perIp.get(ip) ?? 1) - 1;
+        if (n <= 0) this.perIp.delete(ip);
+        else this.perIp.set(ip, n);
       }
     } else if (this.udp.get(session.connection.remote) === session) {
       this.udp.delete(session.connection.remote);
       this.metrics.connections.dec({ transport: 'udp' });
-      decrement(this.udpPerIp, session.connection.ip);
+      this.settled(session);
+      const byIp = this.udpByIp.get(session.connection.ip)!;
+      if (--byIp.sessions === 0) this.udpByIp.delete(session.connection.ip);
     }
     if (session.terminal !== undefined && this.sessions.get(session.terminal) === session) {
       this.sessions.delete(session.terminal);
@@ -248,11 +289,4 @@ export class Gateway implements GatewayContext {
     this.registry.close();
     this.registrations.close();
   }
-}
-
-/** One connection fewer from `ip` (its entry goes at zero, so the map holds open addresses only). */
-function decrement(perIp: Map<string, number>, ip: string): void {
-  const n = (perIp.get(ip) ?? 1) - 1;
-  if (n <= 0) perIp.delete(ip);
-  else perIp.set(ip, n);
 }

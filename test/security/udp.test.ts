@@ -4,7 +4,9 @@
  * - a datagram from elsewhere carrying a logged-in terminal's phone is a stranger's (0x8001
  *   result 1, 2013 §8.2 "失败", nothing stored) until it authenticates from there;
  * - datagrams from many sources (each with another phone) cannot make more sessions than
- *   jt808.udpMaxSessions in all and jt808.udpMaxPerIp per address.
+ *   jt808.udpMaxSessions in all and jt808.udpMaxPerIp per address; at a limit the oldest
+ *   session not logged in gives way (forged sources cannot keep terminals out), and only when
+ *   every session in the way is a terminal's is a new source dropped.
  * Real gateway, real sockets on loopback (127.0.0.0/8 gives several source addresses).
  */
 import { createSocket } from 'node:dgram';
@@ -106,9 +108,45 @@ t.test('50,000 unauthenticated datagrams with different phones make no more UDP 
   const open = sample(text, 'dipper_connections{transport="udp"}') ?? 0;
   t.ok(open <= maxSessions, `UDP sessions ${open} <= jt808.udpMaxSessions ${maxSessions}`);
   t.ok(peak <= maxSessions, `at no window's end more than the cap (peak ${peak})`);
-  t.ok((sample(text, 'dipper_connections_refused_total{reason="udp-max-sessions"}') ?? 0) > 0, 'datagrams past jt808.udpMaxSessions counted as refused');
-  t.ok((sample(text, 'dipper_connections_refused_total{reason="udp-per-ip"}') ?? 0) > 0, 'datagrams past jt808.udpMaxPerIp counted as refused');
+  t.ok((sample(text, 'dipper_connections_refused_total{reason="udp-evicted"}') ?? 0) > 0, 'sessions given up at the caps are counted');
   t.equal(sample(text, 'dipper_sessions_authenticated'), 0, 'none of them logged in');
+
+  // the table is full of strangers: a terminal still gets in
+  const term = await TestTerminal.udp(port, { phone: '013900000399' });
+  t.teardown(() => term.close());
+  await term.login();
+  t.equal((await term.ackOf(term.send(0x0200, locationBody()))).result, 0, 'a terminal logs in and reports while strangers fill the table');
+  t.ok((await metricValue(server, 'dipper_connections', { transport: 'udp' })) <= maxSessions);
+});
+
+t.test('at the caps strangers give way to terminals; only terminals in the way drop a new source', async (t) => {
+  const server = await startTestServer(t, { jt808: { udpMaxSessions: 2, udpMaxPerIp: 2 } });
+  const port = server.ports.udp!;
+  const udpSessions = () => metricValue(server, 'dipper_connections', { transport: 'udp' });
+  const refused = (reason: string) => metricValue(server, 'dipper_connections_refused_total', { reason });
+  const heartbeat = (phone: string) => encode({ msgId: 0x0002, version: '2013', phone, serial: 0, body: {} });
+  const strangers = [await bind('127.0.0.1'), await bind('127.0.0.1'), await bind('127.0.0.1'), await bind('127.0.0.2')];
+  t.teardown(() => strangers.forEach((s) => s.close()));
+  strangers[0]!.send(heartbeat('013900000351'), port, '127.0.0.1');
+  strangers[1]!.send(heartbeat('013900000352'), port, '127.0.0.1');
+  await until(async () => (await udpSessions()) === 2, 'two strangers hold the table');
+
+  const terms: TestTerminal[] = [];
+  for (const phone of ['013900000361', '013900000362']) {
+    const term = await TestTerminal.udp(port, { phone });
+    t.teardown(() => term.close());
+    await term.login();
+    terms.push(term);
+  }
+  t.equal(await refused('udp-evicted'), 2, 'each terminal took the place of a stranger from its address');
+  t.equal(await udpSessions(), 2);
+
+  strangers[2]!.send(heartbeat('013900000353'), port, '127.0.0.1');
+  await until(async () => (await refused('udp-per-ip')) === 1, 'a new source from the full address dropped');
+  strangers[3]!.send(heartbeat('013900000354'), port, '127.0.0.1');
+  await until(async () => (await refused('udp-max-sessions')) === 1, 'a new source from another address dropped');
+  t.equal(await udpSessions(), 2, 'the terminals keep their sessions');
+  for (const term of terms) t.equal((await term.ackOf(term.send(0x0200, locationBody()))).result, 0, 'and are served');
 });
 
 t.test('idle UDP sessions expire and free their place', async (t) => {
