@@ -23,6 +23,13 @@ export const ConfigSchema = Section({
     udp: Type.Boolean({ default: true, description: 'also listen for JT/T 808 over UDP on the same port' }),
     maxConnections: Type.Integer({ minimum: 1, default: 20000 }),
     maxPerIp: Type.Integer({ minimum: 1, default: 500, description: 'NATed fleets share an address: keep it generous' }),
+    udpMaxSessions: Type.Integer({
+      minimum: 1,
+      default: 20000,
+      description:
+        'UDP sessions at most (one per source address and port, ~3 KB each); at the limit a new source takes the place of the oldest session not logged in (udp-evicted), and when all are logged in its datagrams are dropped unanswered (udp-max-sessions in dipper_connections_refused_total)',
+    }),
+    udpMaxPerIp: Type.Integer({ minimum: 1, default: 500, description: 'UDP sessions per source address at most, as udpMaxSessions (udp-per-ip when all are logged in); NATed fleets share an address: keep it generous' }),
     handshakeTimeoutMs: { ...Ms, default: 60_000, description: 'time to authenticate after connecting' },
     idleTimeoutMs: { ...Ms, default: 360_000, description: 'no frame for this long closes the session' },
     junkThreshold: Type.Integer({ minimum: 1, default: 2048, description: 'bytes outside frames before the connection is closed' }),
@@ -241,6 +248,8 @@ export type Config = Static<typeof ConfigSchema>;
 /** The operator contract: environment variable -> config key (dotted). */
 export const ENVIRONMENT: Record<string, string> = {
   DIPPER_JT808_PORT: 'jt808.port',
+  DIPPER_JT808_UDP_MAX_SESSIONS: 'jt808.udpMaxSessions',
+  DIPPER_JT808_UDP_MAX_PER_IP: 'jt808.udpMaxPerIp',
   DIPPER_JT808_TURN_BUDGET_MS: 'jt808.turnBudgetMs',
   DIPPER_JT808_PENALTY_STRIKES: 'jt808.penaltyStrikes',
   DIPPER_JT808_PENALTY_WINDOW_MS: 'jt808.penaltyWindowMs',

@@ -1,8 +1,8 @@
 /**
  * The gateway object (aedes's Aedes): owns sessions, the sink queue and the shared services,
  * but no listener. Transports hand it connections: `handle(stream)` for anything
- * stream-shaped (a TCP socket; a duplexPair end in tests), `udpSession()` for UDP. Limits on
- * connections are enforced here so every transport gets them.
+ * stream-shaped (a TCP socket; a duplexPair end in tests), `datagram()` for each UDP datagram.
+ * Limits on connections are enforced here so every transport gets them.
  */
 import type { Duplex } from 'node:stream';
 import { ReassemblyBudget } from '../decoders/index.js';
@@ -53,8 +53,16 @@ export class Gateway implements GatewayContext {
   /** Every open stream session (authenticated or not). */
   private readonly streams = new Set<Session>();
   private readonly perIp = new Map<string, number>();
-  /** UDP sessions by phone as the header carries it. */
+  /**
+   * UDP sessions by source "address:port": a datagram speaks for the session of where it came
+   * from, never for a terminal that logged in elsewhere (issue 14 §3). At most
+   * jt808.udpMaxSessions, jt808.udpMaxPerIp per address (dipper_connections{transport="udp"}).
+   */
   private readonly udp = new Map<string, Session>();
+  /** Per source address: its UDP sessions, and those not (yet) a terminal's, oldest first (no more entries than `udp`). */
+  private readonly udpByIp = new Map<string, { sessions: number; strangers: Set<Session> }>();
+  /** UDP sessions not (yet) a terminal's, oldest first: what a full table gives up for a newcomer. */
+  private readonly udpStrangers = new Set<Session>();
   private readonly paused = new Set<Session>();
   /** Addresses whose connections keep being closed for junk or malformed frames. */
   private readonly penalty: PenaltyBox;
@@ -142,16 +150,63 @@ export class Gateway implements GatewayContext {
     return session;
   }
 
-  /** The UDP session of `phone`, created on its first datagram (UDP has no connection). */
-  udpSession(phone: string, connect: () => Connection): Session | undefined {
-    const found = this.udp.get(phone);
-    if (found) return found;
-    if (this.closing) return undefined;
-    const session = new Session(this, connect());
-    session.phone = phone;
-    this.udp.set(phone, session);
-    this.metrics.connections.inc({ transport: 'udp' });
-    return session;
+  /**
+   * A UDP datagram from `from`, fed to the session of that address and port (made on its first
+   * datagram: UDP has no connection). When no room can be made it is dropped unanswered: the
+   * source address may be forged, and an answer would go to whoever it names.
+   */
+  datagram(datagram: Buffer, from: { address: string; port: number }, connect: () => Connection): void {
+    const key = `${from.address}:${from.port}`;
+    let session = this.udp.get(key);
+    if (!session) {
+      const ip = from.address;
+      const refusal = this.closing ? 'shutting-down' : this.penalty.holds(ip) ? 'penalty-box' : this.udpRoomFor(ip);
+      if (refusal) {
+        this.metrics.connectionsRefused.inc({ reason: refusal });
+        return;
+      }
+      session = new Session(this, connect());
+      this.udp.set(key, session);
+      let byIp = this.udpByIp.get(ip);
+      if (!byIp) this.udpByIp.set(ip, (byIp = { sessions: 0, strangers: new Set() }));
+      byIp.sessions++;
+      byIp.strangers.add(session);
+      this.udpStrangers.add(session);
+      this.metrics.connections.inc({ transport: 'udp' });
+    }
+    // not through the intake: a UDP source cannot be paused, so held datagrams would have no
+    // bound; the kernel's receive buffer is the queue (libuv reads at most 32 datagrams a turn)
+    session.feed(datagram);
+  }
+
+  /**
+   * Room for one more UDP session from `ip`: at a limit the oldest session not logged in (of
+   * that address, or of any) is given up. It holds nothing a terminal needs (a login is one
+   * datagram, answered at once), so forged sources cannot keep terminals out by filling the
+   * table. The refusal when every session in the way is a terminal's.
+   */
+  private udpRoomFor(ip: string): 'udp-per-ip' | 'udp-max-sessions' | undefined {
+    const { udpMaxSessions, udpMaxPerIp } = this.config.jt808;
+    const byIp = this.udpByIp.get(ip);
+    if (byIp && byIp.sessions >= udpMaxPerIp) {
+      const oldest = byIp.strangers.values().next().value;
+      if (!oldest) return 'udp-per-ip';
+      this.metrics.connectionsRefused.inc({ reason: 'udp-evicted' });
+      oldest.close('evicted');
+    }
+    if (this.udp.size >= udpMaxSessions) {
+      const oldest = this.udpStrangers.values().next().value;
+      if (!oldest) return 'udp-max-sessions';
+      this.metrics.connectionsRefused.inc({ reason: 'udp-evicted' });
+      oldest.close('evicted');
+    }
+    return undefined;
+  }
+
+  /** `session` is a terminal's now (or closing): a full UDP table no longer gives it up. */
+  private settled(session: Session): void {
+    if (!this.udpStrangers.delete(session)) return;
+    this.udpByIp.get(session.connection.ip)?.strangers.delete(session);
   }
 
   sessionOf(terminal: string): Session | undefined {
@@ -163,18 +218,13 @@ export class Gateway implements GatewayContext {
     const old = this.sessions.get(terminal);
     if (old === session) return;
     this.sessions.set(terminal, session);
+    this.settled(session);
     if (old) {
       this.metrics.sessionsReplaced.inc();
       this.log.info({ terminal, old: old.connection.remote, new: session.connection.remote }, 'second login replaces the older session');
       old.close('replaced');
     } else this.metrics.sessions.inc();
     this.log.debug({ terminal, remote: session.connection.remote, session: session.id }, 'terminal authenticated');
-  }
-
-  release(session: Session, terminal: string): void {
-    if (this.sessions.get(terminal) !== session) return;
-    this.sessions.delete(terminal);
-    this.metrics.sessions.dec();
   }
 
   detach(session: Session, reason: string): void {
@@ -186,9 +236,12 @@ export class Gateway implements GatewayContext {
         if (n <= 0) this.perIp.delete(ip);
         else this.perIp.set(ip, n);
       }
-    } else if (session.phone !== undefined && this.udp.get(session.phone) === session) {
-      this.udp.delete(session.phone);
+    } else if (this.udp.get(session.connection.remote) === session) {
+      this.udp.delete(session.connection.remote);
       this.metrics.connections.dec({ transport: 'udp' });
+      this.settled(session);
+      const byIp = this.udpByIp.get(session.connection.ip)!;
+      if (--byIp.sessions === 0) this.udpByIp.delete(session.connection.ip);
     }
     if (session.terminal !== undefined && this.sessions.get(session.terminal) === session) {
       this.sessions.delete(session.terminal);

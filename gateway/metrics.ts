@@ -9,7 +9,7 @@ import { codecFor } from '../decoders/index.js';
 export class Metrics {
   readonly registry = new Registry();
   readonly connections = new Gauge({ name: 'dipper_connections', help: 'Open terminal connections (UDP: live sessions)', labelNames: ['transport'], registers: [this.registry] });
-  readonly connectionsRefused = new Counter({ name: 'dipper_connections_refused_total', help: 'Connections refused or closed by a limit', labelNames: ['reason'], registers: [this.registry] });
+  readonly connectionsRefused = new Counter({ name: 'dipper_connections_refused_total', help: 'Connections refused or closed by a limit (UDP: udp-evicted = a session not logged in given up for a new source at a limit; udp-max-sessions, udp-per-ip = datagrams of a new source dropped)', labelNames: ['reason'], registers: [this.registry] });
   readonly sessions = new Gauge({ name: 'dipper_sessions_authenticated', help: 'Authenticated sessions', registers: [this.registry] });
   readonly sessionsReplaced = new Counter({ name: 'dipper_sessions_replaced_total', help: 'Sessions closed by a newer login of the same terminal', registers: [this.registry] });
   readonly framesIn: Counter = new Counter({ name: 'dipper_frames_in_total', help: 'Decoded uplink messages by message ID', labelNames: ['msg_id'], registers: [this.registry], collect: () => exportCounts(this.framesIn, 'msg_id', this.frameCounts, frameLabel) });

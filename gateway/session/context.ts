@@ -35,8 +35,6 @@ export interface GatewayContext {
   sessionOf(terminal: string): Session | undefined;
   /** Makes `session` the one session of its terminal, closing an older one. */
   attach(session: Session): void;
-  /** The session no longer speaks for `terminal` (it identified as another): drop that mapping. */
-  release(session: Session, terminal: string): void;
   /** The session is closing. */
   detach(session: Session, reason: string): void;
   /** Resolves once every sink has the events; pauses `session` when the queue is full. */

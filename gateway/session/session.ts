@@ -106,9 +106,9 @@ export class Session {
   // ---- bytes in -------------------------------------------------------------------------
 
   /**
-   * A chunk of a TCP stream (from the socket's data callback, or from the intake's immediate).
-   * What it throws is a bug reached by this terminal's bytes: reported, and its connection
-   * closed; the gateway and every other session carry on.
+   * A chunk of a TCP stream (from the socket's data callback, or from the intake's immediate),
+   * or a UDP datagram. What it throws is a bug reached by this terminal's bytes: reported, and
+   * its connection closed; the gateway and every other session carry on.
    */
   feed(chunk: Buffer): void {
     if (this.closed) return;
@@ -122,7 +122,7 @@ export class Session {
   }
 
   private take(chunk: Buffer): void {
-    this.gateway.metrics.received('tcp', chunk.length);
+    this.gateway.metrics.received(this.connection.transport, chunk.length);
     if (this.goodFrames === 0 && this.junkSeen === 0 && FOREIGN.some((p) => chunk.toString('latin1', 0, p.length) === p)) {
       this.gateway.metrics.junkBytes.inc(chunk.length);
       this.logBad('foreign protocol on the JT/T 808 port', chunk);
@@ -136,6 +136,11 @@ export class Session {
       const to = suspect ? Math.min(chunk.length, from + SUSPECT_SLICE) : chunk.length;
       this.split(from === 0 && to === chunk.length ? chunk : chunk.subarray(from, to));
       from = to;
+    }
+    // a datagram holds whole frames: one left open at its end is junk, not the next datagram's start
+    if (this.connection.transport === 'udp' && this.splitter.buffered > 0) {
+      this.gateway.metrics.junkBytes.inc(this.splitter.buffered);
+      this.splitter.reset();
     }
   }
 
@@ -164,8 +169,8 @@ export class Session {
     this.rejectFrame(error, raw);
   };
 
-  /** One decoded frame (TCP after the splitter; UDP directly). */
-  receive(result: DecodeResult, raw: Buffer): void {
+  /** One decoded frame. */
+  private receive(result: DecodeResult, raw: Buffer): void {
     if (this.closed) return;
     if (!result.ok) {
       this.rejectFrame(result.error, raw);
@@ -179,6 +184,12 @@ export class Session {
     this.badSinceFrame = 0;
     this.idleTimer.refresh();
     this.gateway.metrics.frameIn(message.msgId);
+    // one identity per connection (issue 14 §6): once this is a terminal's session, a frame
+    // naming another phone is not that terminal's to send, and nothing of it is kept
+    if (message.phone !== this.phone && this.terminal !== undefined && this.gateway.sessionOf(this.terminal) === this && terminalId(message.phone) !== this.terminal) {
+      this.ack(message, RESULT.fail, 'phone-mismatch');
+      return;
+    }
     if (!('part' in message)) this.dispatch(message);
     // parts are only held for terminals that logged in: a stranger cannot fill our memory
     else if (this.authenticated || this.gateway.config.auth.allowAnonymous) this.addPart(message);
@@ -382,13 +393,8 @@ export class Session {
       this.protocolVersion = header.protocolVersion;
     }
     const terminal = terminalId(header.phone);
+    // another terminal than before only while none is logged in here (receive refuses the rest)
     if (terminal === this.terminal) return;
-    if (this.terminal !== undefined) {
-      // a connection that now speaks as another terminal is that terminal's only after it
-      // authenticates as it: the old identity's entry goes, and so does the login
-      this.gateway.release(this, this.terminal);
-      this.authenticated = false;
-    }
     this.terminal = terminal;
     this.device = this.gateway.registry.lookup(terminal) ?? { terminal, category: 'unknown', org: '' };
   }

@@ -48,11 +48,12 @@ export function dispatch(session: Session, message: Message): void | Promise<voi
       session.ack(message, RESULT.fail, 'unauthenticated');
       return;
     }
-    if (session.terminal === undefined) session.identify(message);
-    const holder = session.gateway.sessionOf(session.terminal!);
-    if (holder !== session) {
+    if (session.terminal === undefined || session.gateway.sessionOf(session.terminal) !== session) {
+      // not yet a terminal's session: it becomes the one this frame names (not one an earlier
+      // 0x0100 named), and from then on that one only (Session.receive)
+      session.identify(message);
       // an anonymous connection never displaces a terminal's session: only a valid login does
-      if (holder) {
+      if (session.gateway.sessionOf(session.terminal!)) {
         session.ack(message, RESULT.fail, 'terminal-online');
         return;
       }
