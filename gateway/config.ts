@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import { Type } from '@sinclair/typebox';
 import type { Static, TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { unprotectedListener } from './exposure.js';
 
 /** Closed objects: a misspelt key is an error, not a silently ignored setting. */
 const Section = <T extends Parameters<typeof Type.Object>[0]>(props: T) => Type.Object(props, { additionalProperties: false, default: {} });
@@ -34,11 +35,11 @@ export const ConfigSchema = Section({
     penaltyCooldownMs: { ...Ms, default: 30_000, description: 'how long a penalised address has its new connections refused (open sessions are kept)' },
   }),
   http: Section({
-    host: Type.String({ default: '0.0.0.0' }),
+    host: Type.String({ default: '127.0.0.1', description: 'the API and map page; another than loopback needs api.tokens (or api.insecure)' }),
     port: { ...Port, default: 8080 },
   }),
   mqtt: Section({
-    host: Type.String({ default: '0.0.0.0' }),
+    host: Type.String({ default: '127.0.0.1', description: 'the embedded broker (TCP and WebSocket); another than loopback needs api.tokens (or api.insecure)' }),
     port: { ...Port, default: 1883 },
     wsPort: { ...Port, default: 8883, description: 'MQTT over WebSocket' },
     topicPrefix: Type.String({ default: 'dipper' }),
@@ -95,8 +96,9 @@ export const ConfigSchema = Section({
         },
         { additionalProperties: false },
       ),
-      { default: [], description: 'no tokens = the API is open (embedded default); /metrics, /healthz, /readyz are always open' },
+      { default: [], description: 'no tokens = the API and MQTT ask for no credential and must listen on loopback (http.host, mqtt.host) unless api.insecure; /healthz, /readyz are always open' },
     ),
+    insecure: Type.Boolean({ default: false, description: 'allow http.host / mqtt.host off loopback with no api.tokens (anyone reaching them reads every terminal and sends commands); warned at every start' }),
   }),
   map: Section({
     clusterMaxZoom: Type.Integer({ minimum: 0, maximum: 12, default: 12, description: 'highest zoom served as clusters; single terminals above' }),
@@ -190,7 +192,9 @@ export const ENVIRONMENT: Record<string, string> = {
   DIPPER_JT808_PENALTY_STRIKES: 'jt808.penaltyStrikes',
   DIPPER_JT808_PENALTY_WINDOW_MS: 'jt808.penaltyWindowMs',
   DIPPER_JT808_PENALTY_COOLDOWN_MS: 'jt808.penaltyCooldownMs',
+  DIPPER_HTTP_HOST: 'http.host',
   DIPPER_HTTP_PORT: 'http.port',
+  DIPPER_MQTT_HOST: 'mqtt.host',
   DIPPER_MQTT_PORT: 'mqtt.port',
   DIPPER_MQTT_WS_PORT: 'mqtt.wsPort',
   DIPPER_DATA_DIR: 'dataDir',
@@ -310,6 +314,13 @@ export function validate(value: unknown): Config {
   // a short or shared key lets anyone compute every terminal's code; empty = generated (auth-secret.ts)
   if (config.auth.secret !== '' && Buffer.byteLength(config.auth.secret) < MIN_SECRET_BYTES) {
     throw new ConfigError(`invalid configuration: auth.secret: at least ${MIN_SECRET_BYTES} bytes (got ${Buffer.byteLength(config.auth.secret)}); leave it empty to have one generated in dataDir`);
+  }
+  // no tokens = no credential asked: only this machine may reach the API and the broker
+  const open = unprotectedListener(config);
+  if (open) {
+    throw new ConfigError(
+      `invalid configuration: ${open.setting}: "${open.host}" is not a loopback address and api.tokens is empty, so anyone reaching it could read every terminal and send commands; configure api.tokens, listen on 127.0.0.1, or set api.insecure: true to accept that`,
+    );
   }
   if (config.queue.lowWater >= config.queue.highWater) throw new ConfigError('invalid configuration: queue.lowWater: must be below queue.highWater');
   for (const b of config.kafka.brokers.split(',').map((x) => x.trim()).filter(Boolean)) {
