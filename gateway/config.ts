@@ -93,6 +93,13 @@ export const ConfigSchema = Section({
           token: Type.String({ minLength: 16, description: 'bearer token (Authorization: Bearer, or ?access_token= for EventSource and tile URLs)' }),
           org: Type.String({ default: '', description: 'org subtree this token sees: "" = everything, "wuhan/jianghan" = that district and below' }),
           name: Type.Optional(Type.String()),
+          rights: Type.Optional(
+            Type.Array(Type.Union([Type.Literal('read'), Type.Literal('command'), Type.Literal('admin')]), {
+              default: ['read'],
+              uniqueItems: true,
+              description: 'read: map, terminals, tracks, stream (and MQTT subscriptions); command: downlink commands to terminals in scope; admin: create and change cases',
+            }),
+          ),
         },
         { additionalProperties: false },
       ),

@@ -4,7 +4,10 @@
  * the real entry point (a child process, as an operator runs it) and a real gateway:
  * - defaults: the API and the embedded broker listen on loopback only, JT/T 808 on all addresses;
  * - another address without tokens refuses to start (exit 2, naming the setting), unless
- *   api.insecure, which warns at every start.
+ *   api.insecure, which warns at every start;
+ * - tokens carry rights: a read token gets 403 on commands (0x8103, 0x8105, 0x8500, 0x8300)
+ *   and on case changes, and no command reaches the terminal; a command token reaches only
+ *   the terminals of its scope.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -15,8 +18,13 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import t from 'tap';
 import type { Test } from 'tap';
+import type { Message } from '../../decoders/index.js';
 import { validate } from '../../gateway/config.js';
 import { isLoopback } from '../../gateway/exposure.js';
+import type { Server } from '../../gateway/server.js';
+import type { Right } from '../../gateway/tokens.js';
+import { startTestServer, testConfig } from '../gateway/helpers/server.js';
+import { TestTerminal } from '../gateway/helpers/terminal.js';
 
 interface Child {
   child: ChildProcess;
@@ -170,4 +178,99 @@ t.test('tokens configured: starts off loopback, no warning', async (t) => {
   t.notOk(main.lines.some((l) => l.level === 40), 'no warning');
   main.child.kill('SIGTERM');
   t.equal(await main.exited, 0);
+});
+
+// ---- rights: a token carries rights as well as a scope ----
+
+const JH = { terminal: '13800000001', category: 'vehicle', org: 'wuhan/jianghan' };
+const WC = { terminal: '13900000001', category: 'vehicle', org: 'wuhan/wuchang' };
+const READER = { token: 'reader-token-0123456789', org: '' };
+const JH_COMMANDER = { token: 'jh-commander-token-0123456789', org: 'wuhan/jianghan', rights: ['read', 'command'] as Right[] };
+const CITY_COMMANDER = { token: 'city-commander-token-0123456789', org: '', rights: ['command'] as Right[] };
+const ADMIN = { token: 'admin-token-0123456789', org: 'wuhan', rights: ['read', 'admin'] as Right[] };
+
+/** What an attacker posts (issue 14 §5): new server address, reset, unlock, a forged order. */
+const ATTACKS = [
+  { command: 0x8103, body: { params: [{ id: 0x0013, value: 'evil.example.com' }] } },
+  { command: 0x8105, body: { command: 4 } },
+  { command: 0x8500, body: { flag: 0 } },
+  { command: 0x8300, body: { flag: 0, text: 'forged dispatch order' } },
+];
+const DOWNLINKS = new Set(ATTACKS.map((a) => a.command));
+
+async function startWithTokens(t: Test): Promise<{ server: Server; base: string; jh: TestTerminal; wc: TestTerminal }> {
+  const probe = testConfig();
+  const devices = join(probe.dataDir, 'devices.json');
+  writeFileSync(devices, JSON.stringify({ terminals: [JH, WC] }));
+  const server = await startTestServer(t, { devices, api: { tokens: [READER, JH_COMMANDER, CITY_COMMANDER, ADMIN] } });
+  const terminals: TestTerminal[] = [];
+  for (const d of [JH, WC]) {
+    const term = await TestTerminal.tcp(server.ports.jt808, { phone: `0${d.terminal}` });
+    t.teardown(() => term.close());
+    await term.login();
+    terminals.push(term);
+  }
+  return { server, base: `http://127.0.0.1:${server.ports.http}`, jh: terminals[0]!, wc: terminals[1]! };
+}
+
+function call(base: string, method: string, path: string, token: string, body?: unknown): Promise<Response> {
+  return fetch(base + path, { method, headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, body: body === undefined ? undefined : JSON.stringify(body) });
+}
+
+/** The command a terminal receives next is `text` (so nothing before it was delivered), answered 0x0001. */
+async function receivesOnly(t: Test, term: TestTerminal, pending: Promise<Response>, text: string): Promise<void> {
+  const cmd = (await term.next(0x8300)) as Message<{ text: string }>;
+  t.equal(cmd.body.text, text, 'the first 0x8300 the terminal got is the allowed one');
+  term.send(0x0001, { ackSerial: cmd.serial, ackMsgId: 0x8300, result: 0 });
+  t.equal((await pending).status, 200, 'the allowed command is answered');
+  t.same(term.received.filter((m) => DOWNLINKS.has(m.msgId)), [], 'no forbidden command reached the terminal');
+}
+
+t.test('a read token gets 403 on every command and on every route that changes something', async (t) => {
+  const { base, jh } = await startWithTokens(t);
+  for (const a of ATTACKS) {
+    const res = await call(base, 'POST', `/api/terminals/${JH.terminal}/commands`, READER.token, a);
+    t.equal(res.status, 403, `0x${a.command.toString(16)}: 403`);
+    const json = (await res.json()) as { error: string; message: string };
+    t.equal(json.error, 'Forbidden');
+    t.match(json.message, /"command" right/, 'the message names the missing right');
+  }
+  const create = await call(base, 'POST', '/api/cases', READER.token, { id: 'r-1', type: 'theft', location: { lat: 30.58, lng: 114.27 }, time: new Date().toISOString() });
+  t.equal(create.status, 403, 'case creation: 403');
+  t.match(((await create.json()) as { message: string }).message, /"admin" right/);
+  // every route of the OpenAPI document that is not a read: none is open to a read token
+  const doc = (await (await fetch(`${base}/docs/json`)).json()) as { paths: Record<string, Record<string, unknown>> };
+  let writes = 0;
+  for (const [path, methods] of Object.entries(doc.paths)) {
+    for (const method of Object.keys(methods)) {
+      if (method === 'get' || method === 'head') continue;
+      writes++;
+      const url = path.replace('{terminal}', JH.terminal).replace('{id}', 'r-1');
+      t.equal((await call(base, method.toUpperCase(), url, READER.token, {})).status, 403, `${method.toUpperCase()} ${path}: 403`);
+    }
+  }
+  t.ok(writes >= 3, `${writes} changing routes checked (commands, case create, case patch)`);
+  await receivesOnly(t, jh, call(base, 'POST', `/api/terminals/${JH.terminal}/commands`, JH_COMMANDER.token, { command: 'text', body: { flag: 0, text: 'allowed' } }), 'allowed');
+});
+
+t.test('a command token commands only the terminals of its scope, and cannot create cases', async (t) => {
+  const { base, jh, wc } = await startWithTokens(t);
+  for (const a of ATTACKS) {
+    const res = await call(base, 'POST', `/api/terminals/${WC.terminal}/commands`, JH_COMMANDER.token, a);
+    t.equal(res.status, 404, `0x${a.command.toString(16)} to another district's terminal: 404, as if unknown`);
+  }
+  await receivesOnly(t, wc, call(base, 'POST', `/api/terminals/${WC.terminal}/commands`, CITY_COMMANDER.token, { command: 'text', body: { flag: 0, text: 'from the city' } }), 'from the city');
+  await receivesOnly(t, jh, call(base, 'POST', `/api/terminals/${JH.terminal}/commands`, JH_COMMANDER.token, { command: 'text', body: { flag: 0, text: 'in scope' } }), 'in scope');
+  const kase = { id: 'c-1', type: 'theft', location: { lat: 30.58, lng: 114.27 }, time: new Date().toISOString() };
+  t.equal((await call(base, 'POST', '/api/cases', JH_COMMANDER.token, kase)).status, 403, 'command token: no case creation');
+  t.equal((await call(base, 'GET', '/api/terminals', CITY_COMMANDER.token)).status, 403, 'command without read: no reading');
+  t.equal((await call(base, 'POST', '/api/cases', ADMIN.token, kase)).status, 201, 'admin token: case created');
+  t.equal((await call(base, 'PATCH', '/api/cases/c-1', JH_COMMANDER.token, { status: 'closed' })).status, 403, 'command token: no case change');
+  t.equal((await call(base, 'PATCH', '/api/cases/c-1', ADMIN.token, { status: 'closed' })).status, 200, 'admin token: case changed');
+});
+
+t.test('rights default to read only', async (t) => {
+  const c = validate({ api: { tokens: [{ token: 'a-token-of-16-chars-or-more', org: '' }] } });
+  t.same(c.api.tokens[0]!.rights, ['read']);
+  t.throws(() => validate({ api: { tokens: [{ token: 'a-token-of-16-chars-or-more', org: '', rights: ['write'] }] } }), /api\.tokens\.0\.rights/);
 });

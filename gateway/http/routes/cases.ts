@@ -1,5 +1,6 @@
 /**
  * Enforcement cases: POST /api/cases, GET /api/cases, GET /api/cases/{id}, PATCH /api/cases/{id}.
+ * Reading needs the "read" right, creating and changing the "admin" right (auth.ts).
  * A case belongs to an org unit (default: the token's scope; given, it must be inside it).
  * Every change goes on the map (cluster tiles' "cases" layer, the "cases" heat layer, the
  * stream) and out to the sinks as a Case event.
@@ -24,7 +25,7 @@ export const caseRoutes: FastifyPluginAsync<AppDeps> = async (app, { map }) => {
 
   app.post<{ Body: CaseCreate }>(
     '/api/cases',
-    { schema: { summary: 'Create a case', tags: ['cases'], body: CaseCreateSchema, querystring: { type: 'object', properties: tokenQuery }, response: { 201: CaseSchema, 400: errorSchema, 403: errorSchema, 409: errorSchema } } },
+    { config: { right: 'admin' }, schema: { summary: 'Create a case', tags: ['cases'], body: CaseCreateSchema, querystring: { type: 'object', properties: tokenQuery }, response: { 201: CaseSchema, 400: errorSchema, 403: errorSchema, 409: errorSchema } } },
     async (req, reply) => {
       const org = req.body.org ?? req.scope;
       if (!within(req.scope, org)) return reply.code(403).send({ error: 'Forbidden', message: `org "${org}" is outside this token's scope "${req.scope}"` });
@@ -73,7 +74,7 @@ export const caseRoutes: FastifyPluginAsync<AppDeps> = async (app, { map }) => {
 
   app.patch<{ Params: { id: string }; Body: CasePatch }>(
     '/api/cases/:id',
-    { schema: { summary: 'Change a case (status, location, ...)', tags: ['cases'], params: idParams, body: CasePatchSchema, querystring: { type: 'object', properties: tokenQuery }, response: { 200: CaseSchema, 400: errorSchema, 404: errorSchema } } },
+    { config: { right: 'admin' }, schema: { summary: 'Change a case (status, location, ...)', tags: ['cases'], params: idParams, body: CasePatchSchema, querystring: { type: 'object', properties: tokenQuery }, response: { 200: CaseSchema, 400: errorSchema, 404: errorSchema } } },
     async (req, reply) => {
       const before = map.cases.get(req.params.id);
       if (!before || !within(req.scope, before.org)) return reply.code(404).send({ error: 'Not Found', message: `case ${req.params.id} is unknown` });
