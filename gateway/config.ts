@@ -37,6 +37,11 @@ export const ConfigSchema = Section({
   http: Section({
     host: Type.String({ default: '127.0.0.1', description: 'the API and map page; another than loopback needs api.tokens (or api.insecure)' }),
     port: { ...Port, default: 8080 },
+    publicUrl: Type.String({
+      default: '',
+      description:
+        'the URL clients reach the API at (e.g. https://map.example.org, with a path prefix if proxied): TileJSON tile URLs start with it; empty = root-relative tile URLs (/tiles/...), resolved against the address the TileJSON was fetched from. Never taken from the Host header',
+    }),
   }),
   mqtt: Section({
     host: Type.String({ default: '127.0.0.1', description: 'the embedded broker (TCP and WebSocket); another than loopback needs api.tokens (or api.insecure)' }),
@@ -328,6 +333,9 @@ export function validate(value: unknown): Config {
     throw new ConfigError(
       `invalid configuration: ${open.setting}: "${open.host}" is not a loopback address and api.tokens is empty, so anyone reaching it could read every terminal and send commands; configure api.tokens, listen on 127.0.0.1, or set api.insecure: true to accept that`,
     );
+  }
+  if (config.http.publicUrl && !/^https?:\/\/[^/\s?#]+(?:\/[^\s?#]*)?$/.test(config.http.publicUrl)) {
+    throw new ConfigError(`invalid configuration: http.publicUrl: "${config.http.publicUrl}" is not an http(s):// URL without query or fragment`);
   }
   if (config.queue.lowWater >= config.queue.highWater) throw new ConfigError('invalid configuration: queue.lowWater: must be below queue.highWater');
   for (const b of config.kafka.brokers.split(',').map((x) => x.trim()).filter(Boolean)) {

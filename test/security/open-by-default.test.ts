@@ -7,7 +7,9 @@
  *   api.insecure, which warns at every start;
  * - tokens carry rights: a read token gets 403 on commands (0x8103, 0x8105, 0x8500, 0x8300)
  *   and on case changes, and no command reaches the terminal; a command token reaches only
- *   the terminals of its scope.
+ *   the terminals of its scope;
+ * - TileJSON tile URLs come from http.publicUrl (or are root-relative), never from the Host
+ *   header, and never carry the caller's access_token.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -25,6 +27,7 @@ import type { Server } from '../../gateway/server.js';
 import type { Right } from '../../gateway/tokens.js';
 import { startTestServer, testConfig } from '../gateway/helpers/server.js';
 import { TestTerminal } from '../gateway/helpers/terminal.js';
+import { rawGet } from '../map/helpers.js';
 
 interface Child {
   child: ChildProcess;
@@ -273,4 +276,28 @@ t.test('rights default to read only', async (t) => {
   const c = validate({ api: { tokens: [{ token: 'a-token-of-16-chars-or-more', org: '' }] } });
   t.same(c.api.tokens[0]!.rights, ['read']);
   t.throws(() => validate({ api: { tokens: [{ token: 'a-token-of-16-chars-or-more', org: '', rights: ['write'] }] } }), /api\.tokens\.0\.rights/);
+});
+
+// ---- TileJSON: tile URLs from configuration, never from the Host header, never with the token ----
+
+t.test('TileJSON ignores a hostile Host header and never copies access_token into tile URLs', async (t) => {
+  const hostile = { host: 'evil.example.com', 'x-forwarded-host': 'evil.example.com', 'x-forwarded-proto': 'https' };
+  const check = async (base: string, kind: 'clusters' | 'heat', prefix: string) => {
+    const res = await rawGet(base, `/tiles/${kind}.json?access_token=${READER.token}&org=wuhan`, hostile);
+    t.equal(res.status, 200, `${kind}.json answers`);
+    const tile = (JSON.parse(res.body.toString()) as { tiles: string[] }).tiles[0]!;
+    t.ok(tile.startsWith(`${prefix}/tiles/${kind}/{z}/{x}/{y}.mvt?`), `${kind}: ${tile} starts with ${prefix || 'a root-relative path'}`);
+    t.notMatch(tile, /evil/, 'nothing from Host or X-Forwarded-Host');
+    t.notMatch(tile, /access_token/, 'no access_token parameter');
+    t.notOk(tile.includes(READER.token), 'not the token itself');
+    t.match(tile, /[?&]org=wuhan(&|$)/, 'the filters are kept');
+  };
+  const { base } = await startWithTokens(t);
+  await check(base, 'clusters', '');
+  await check(base, 'heat', '');
+  const configured = await startTestServer(t, { http: { publicUrl: 'https://map.example.org/dipper/' }, api: { tokens: [READER] } });
+  const configuredBase = `http://127.0.0.1:${configured.ports.http}`;
+  await check(configuredBase, 'clusters', 'https://map.example.org/dipper');
+  await check(configuredBase, 'heat', 'https://map.example.org/dipper');
+  t.throws(() => validate({ http: { publicUrl: 'map.example.org' } }), /http\.publicUrl/, 'publicUrl must be an http(s) URL');
 });
