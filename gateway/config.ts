@@ -42,6 +42,8 @@ export const ConfigSchema = Section({
       description:
         'the URL clients reach the API at (e.g. https://map.example.org, with a path prefix if proxied): TileJSON tile URLs start with it; empty = root-relative tile URLs (/tiles/...), resolved against the address the TileJSON was fetched from. Never taken from the Host header',
     }),
+    maxBodyBytes: Type.Integer({ minimum: 1024, maximum: 16 * 1024 * 1024, default: 64 * 1024, description: 'largest request body (a command, a case: a few KB); larger is a 413 before it is read' }),
+    maxJsonDepth: Type.Integer({ minimum: 4, maximum: 1000, default: 32, description: 'deepest nesting of arrays and objects in a JSON body (commands and cases need 4); deeper is a 400 before it is parsed' }),
   }),
   mqtt: Section({
     host: Type.String({ default: '127.0.0.1', description: 'the embedded broker (TCP and WebSocket); another than loopback needs api.tokens (or api.insecure)' }),

@@ -9,11 +9,14 @@
  *   and on case changes, and no command reaches the terminal; a command token reaches only
  *   the terminals of its scope;
  * - TileJSON tile URLs come from http.publicUrl (or are root-relative), never from the Host
- *   header, and never carry the caller's access_token.
+ *   header, and never carry the caller's access_token;
+ * - JSON bodies: a 1 MB body of nested [ is refused (413 by size, 400 by depth) before it is
+ *   parsed, and the gateway keeps answering terminals.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { connect } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,11 +26,13 @@ import type { Test } from 'tap';
 import type { Message } from '../../decoders/index.js';
 import { validate } from '../../gateway/config.js';
 import { isLoopback } from '../../gateway/exposure.js';
+import { jsonTooDeep } from '../../gateway/http/json-depth.js';
 import type { Server } from '../../gateway/server.js';
 import type { Right } from '../../gateway/tokens.js';
 import { startTestServer, testConfig } from '../gateway/helpers/server.js';
 import { TestTerminal } from '../gateway/helpers/terminal.js';
 import { rawGet } from '../map/helpers.js';
+import { sample, scrape } from '../ops/helpers.js';
 
 interface Child {
   child: ChildProcess;
@@ -300,4 +305,67 @@ t.test('TileJSON ignores a hostile Host header and never copies access_token int
   await check(configuredBase, 'clusters', 'https://map.example.org/dipper');
   await check(configuredBase, 'heat', 'https://map.example.org/dipper');
   t.throws(() => validate({ http: { publicUrl: 'map.example.org' } }), /http\.publicUrl/, 'publicUrl must be an http(s) URL');
+});
+
+// ---- JSON bodies: bounded in size and depth before they are parsed ----
+
+t.test('nesting depth scan: brackets in strings do not count, escapes are followed', async (t) => {
+  t.notOk(jsonTooDeep('[[[1]]]', 3), 'depth 3 at max 3');
+  t.ok(jsonTooDeep('[[[[1]]]]', 3), 'depth 4 at max 3');
+  t.ok(jsonTooDeep('{"a":{"b":[{}]}}', 3), 'objects and arrays both count: 4 levels');
+  t.notOk(jsonTooDeep('{"a":"[[[[[[[[{{{{"}', 1), 'inside a string');
+  t.notOk(jsonTooDeep('["\\"[[[[[[", "\\\\"]', 1), 'escaped quote, then an escaped backslash before the closing quote');
+  t.ok(jsonTooDeep('["\\\\", [[1]]]', 2), 'after an escaped backslash the string has ended');
+  t.ok(jsonTooDeep('['.repeat(1_000_000), 32), 'a million [');
+});
+
+/** POST with a body sent chunked (no Content-Length): the limit must hold while it streams. */
+function postChunked(port: number, path: string, body: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, method: 'POST', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } }, (res) => {
+      res.resume();
+      resolve(res.statusCode!);
+    });
+    req.on('error', (e: NodeJS.ErrnoException) => (e.code === 'EPIPE' || e.code === 'ECONNRESET' ? undefined : reject(e)));
+    for (let i = 0; i < body.length; i += 16_384) req.write(body.slice(i, i + 16_384));
+    req.end();
+  });
+}
+
+t.test('a 1 MB body of nested [ is refused before it is parsed; the gateway keeps serving', async (t) => {
+  const server = await startTestServer(t);
+  const port = server.ports.http;
+  const base = `http://127.0.0.1:${port}`;
+  const term = await TestTerminal.tcp(server.ports.jt808);
+  t.teardown(() => term.close());
+  await term.login();
+  const bomb = '['.repeat(1_000_000);
+  const json = { 'content-type': 'application/json' };
+
+  const sized = await fetch(`${base}/api/cases`, { method: 'POST', headers: json, body: bomb });
+  t.equal(sized.status, 413, '1 MB with Content-Length: 413 (http.maxBodyBytes is 64 KB)');
+  t.equal(await postChunked(port, '/api/cases', bomb), 413, '1 MB chunked: 413 once it passes the limit');
+  const commands = await fetch(`${base}/api/terminals/13912345678/commands`, { method: 'POST', headers: json, body: bomb });
+  t.equal(commands.status, 413, 'the commands route too');
+
+  const deep = await fetch(`${base}/api/cases`, { method: 'POST', headers: json, body: '['.repeat(60_000) });
+  t.equal(deep.status, 400, '60,000 [ under the size limit: 400');
+  t.match(((await deep.json()) as { message: string }).message, /http\.maxJsonDepth/, 'named as too deep, not as a parse error');
+  const balanced = await fetch(`${base}/api/cases`, { method: 'POST', headers: json, body: `${'['.repeat(33)}${']'.repeat(33)}` });
+  t.equal(balanced.status, 400, 'valid JSON 33 deep: 400 too');
+
+  const metrics = await scrape(port);
+  t.equal(sample(metrics, 'dipper_http_refused_total{reason="body-too-large"}'), 3, 'counted: too large');
+  t.equal(sample(metrics, 'dipper_http_refused_total{reason="json-too-deep"}'), 2, 'counted: too deep');
+
+  const ok = await fetch(`${base}/api/cases`, { method: 'POST', headers: json, body: JSON.stringify({ id: 'c-1', type: 'theft', location: { lat: 30.58, lng: 114.27 }, time: new Date().toISOString() }) });
+  t.equal(ok.status, 201, 'an ordinary case is still created');
+  t.equal((await term.ackOf(term.send(0x0002, {}))).result, 0, 'a terminal\'s heartbeat is still answered');
+});
+
+t.test('a bigger http.maxBodyBytes still refuses the 1 MB nesting by depth', async (t) => {
+  const server = await startTestServer(t, { http: { maxBodyBytes: 2 * 1024 * 1024 } });
+  const res = await fetch(`http://127.0.0.1:${server.ports.http}/api/cases`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '['.repeat(1_000_000) });
+  t.equal(res.status, 400);
+  t.match(((await res.json()) as { message: string }).message, /http\.maxJsonDepth/);
 });
