@@ -11,7 +11,8 @@
  * - TileJSON tile URLs come from http.publicUrl (or are root-relative), never from the Host
  *   header, and never carry the caller's access_token;
  * - JSON bodies: a 1 MB body of nested [ is refused (413 by size, 400 by depth) before it is
- *   parsed, and the gateway keeps answering terminals.
+ *   parsed, and the gateway keeps answering terminals;
+ * - /api/stream: at most http.maxStreamsPerToken per token, 429 beyond.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -368,4 +369,43 @@ t.test('a bigger http.maxBodyBytes still refuses the 1 MB nesting by depth', asy
   const res = await fetch(`http://127.0.0.1:${server.ports.http}/api/cases`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '['.repeat(1_000_000) });
   t.equal(res.status, 400);
   t.match(((await res.json()) as { message: string }).message, /http\.maxJsonDepth/);
+});
+
+// ---- the SSE stream: concurrent clients capped per token ----
+
+/** Opens /api/stream; for a 200, waits for the hello event (the stream is counted by then). */
+async function openStream(t: Test, base: string, token: string): Promise<{ status: number; json?: { error: string; message: string }; close: () => void }> {
+  const abort = new AbortController();
+  t.teardown(() => abort.abort());
+  const res = await fetch(`${base}/api/stream`, { headers: { authorization: `Bearer ${token}` }, signal: abort.signal });
+  if (res.status !== 200) return { status: res.status, json: (await res.json()) as { error: string; message: string }, close: () => abort.abort() };
+  const reader = res.body!.getReader();
+  let text = '';
+  while (!text.includes('event: hello')) text += new TextDecoder().decode((await reader.read()).value);
+  return { status: 200, close: () => abort.abort() };
+}
+
+t.test('/api/stream: at most http.maxStreamsPerToken per token, 429 beyond, counted', async (t) => {
+  const server = await startTestServer(t, { http: { maxStreamsPerToken: 2 }, api: { tokens: [READER, ADMIN] } });
+  const base = `http://127.0.0.1:${server.ports.http}`;
+  const first = await openStream(t, base, READER.token);
+  const second = await openStream(t, base, READER.token);
+  t.same([first.status, second.status], [200, 200], 'two streams for one token');
+  const third = await openStream(t, base, READER.token);
+  t.equal(third.status, 429, 'the third: 429');
+  t.equal(third.json?.error, 'Too Many Requests');
+  t.match(third.json?.message, /http\.maxStreamsPerToken/);
+  t.equal((await openStream(t, base, ADMIN.token)).status, 200, 'another token has its own allowance');
+  const metrics = await (await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${READER.token}` } })).text();
+  t.equal(sample(metrics, 'dipper_http_refused_total{reason="streams-per-token"}'), 1, 'the refusal is counted');
+  first.close();
+  // the server sees the close asynchronously: wait for a stream to be accepted again
+  let again = 429;
+  for (const end = Date.now() + 10_000; again === 429 && Date.now() < end; ) {
+    const s = await openStream(t, base, READER.token);
+    again = s.status;
+    if (again === 429) await new Promise((r) => setTimeout(r, 20));
+  }
+  t.equal(again, 200, 'a closed stream frees its place');
+  second.close();
 });

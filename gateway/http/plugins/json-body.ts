@@ -7,6 +7,7 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import type { Counter } from 'prom-client';
+import type { HttpRefusal } from '../../metrics.js';
 import { jsonTooDeep } from '../json-depth.js';
 
 export interface JsonBodyOptions {
@@ -19,7 +20,7 @@ const jsonBodyImpl: FastifyPluginAsync<JsonBodyOptions> = async (app, { maxDepth
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
     if (jsonTooDeep(body as string, maxDepth)) {
-      refused.inc({ reason: 'json-too-deep' });
+      refused.inc({ reason: 'json-too-deep' satisfies HttpRefusal });
       const err = Object.assign(new Error(`JSON body nested deeper than ${maxDepth} (http.maxJsonDepth)`), { statusCode: 400 });
       done(err, undefined);
       return;
@@ -27,7 +28,7 @@ const jsonBodyImpl: FastifyPluginAsync<JsonBodyOptions> = async (app, { maxDepth
     parse(req, body as string, done);
   });
   app.addHook('onError', async (_req, _reply, err) => {
-    if ((err as { code?: string }).code === 'FST_ERR_CTP_BODY_TOO_LARGE') refused.inc({ reason: 'body-too-large' });
+    if ((err as { code?: string }).code === 'FST_ERR_CTP_BODY_TOO_LARGE') refused.inc({ reason: 'body-too-large' satisfies HttpRefusal });
   });
 };
 
