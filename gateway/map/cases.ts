@@ -58,48 +58,70 @@ export const CasePatchSchema = Type.Object(
 );
 export type CasePatch = Static<typeof CasePatchSchema>;
 
+/**
+ * Cases by (org, id): an id is unique within an org unit, not across them. Another district's
+ * case can never make a creation fail (a 409 there would tell the caller that district has that
+ * id); a caller only ever collides with cases its scope shows it (cases.ts routes).
+ */
 export class CaseStore {
-  private readonly cases = new Map<string, Case>();
+  /** id -> org -> case */
+  private readonly cases = new Map<string, Map<string, Case>>();
+  private count = 0;
   version = 0;
 
   get size(): number {
-    return this.cases.size;
+    return this.count;
   }
 
+  /** The case with this id in exactly this org unit. */
+  getIn(org: string, id: string): Case | undefined {
+    return this.cases.get(id)?.get(org);
+  }
+
+  /** The cases with this id whose org passes `visible` (the caller's scope). */
+  find(id: string, visible: (org: string) => boolean): Case[] {
+    const out: Case[] = [];
+    for (const c of this.cases.get(id)?.values() ?? []) if (visible(c.org)) out.push(c);
+    return out;
+  }
+
+  /** The case with this id when one org unit has it; undefined when none or several (callers that know only the id: withhold). */
   get(id: string): Case | undefined {
-    return this.cases.get(id);
+    const orgs = this.cases.get(id);
+    return orgs?.size === 1 ? orgs.values().next().value : undefined;
   }
 
-  /** undefined when the id exists */
+  /** undefined when the id exists in that org unit */
   create(input: CaseCreate, org: string, now = new Date()): Case | undefined {
-    if (this.cases.has(input.id)) return undefined;
+    if (this.getIn(org, input.id)) return undefined;
     const at = now.toISOString();
     const c: Case = { id: input.id, type: input.type, status: input.status ?? 'open', location: input.location, time: new Date(input.time).toISOString(), org, createdAt: at, updatedAt: at };
     if (input.description !== undefined) c.description = input.description;
-    this.cases.set(c.id, c);
-    this.version++;
+    this.put(c);
     return c;
   }
 
   /** A case as it is (from another replica through Kafka): newest updatedAt wins, decided by the caller. */
   put(c: Case): void {
-    this.cases.set(c.id, c);
+    let orgs = this.cases.get(c.id);
+    if (!orgs) this.cases.set(c.id, (orgs = new Map()));
+    if (!orgs.has(c.org)) this.count++;
+    orgs.set(c.org, c);
     this.version++;
   }
 
-  update(id: string, patch: CasePatch, now = new Date()): Case | undefined {
-    const before = this.cases.get(id);
+  update(org: string, id: string, patch: CasePatch, now = new Date()): Case | undefined {
+    const before = this.getIn(org, id);
     if (!before) return undefined;
     const c: Case = { ...before, ...patch, updatedAt: now.toISOString() };
     if (patch.time) c.time = new Date(patch.time).toISOString();
-    this.cases.set(id, c);
-    this.version++;
+    this.put(c);
     return c;
   }
 
   list(filter: (c: Case) => boolean): Case[] {
     const out: Case[] = [];
-    for (const c of this.cases.values()) if (filter(c)) out.push(c);
+    for (const orgs of this.cases.values()) for (const c of orgs.values()) if (filter(c)) out.push(c);
     return out;
   }
 }

@@ -12,7 +12,8 @@
  *   header, and never carry the caller's access_token;
  * - JSON bodies: a 1 MB body of nested [ is refused (413 by size, 400 by depth) before it is
  *   parsed, and the gateway keeps answering terminals;
- * - /api/stream: at most http.maxStreamsPerToken per token, 429 beyond.
+ * - /api/stream: at most http.maxStreamsPerToken per token, 429 beyond;
+ * - a case id used by another district cannot be probed: creating it answers as for an unused id.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -408,4 +409,44 @@ t.test('/api/stream: at most http.maxStreamsPerToken per token, 429 beyond, coun
   }
   t.equal(again, 200, 'a closed stream frees its place');
   second.close();
+});
+
+// ---- cases: no 409 probe across districts ----
+
+t.test('creating a case with another district\'s id answers as for an unused id', async (t) => {
+  const jh = { token: 'jh-admin-token-0123456789', org: 'wuhan/jianghan', rights: ['read', 'admin'] as Right[] };
+  const wc = { token: 'wc-admin-token-0123456789', org: 'wuhan/wuchang', rights: ['read', 'admin'] as Right[] };
+  const city = { token: 'city-admin-token-0123456789', org: 'wuhan', rights: ['read', 'admin'] as Right[] };
+  const server = await startTestServer(t, { api: { tokens: [jh, wc, city] } });
+  const base = `http://127.0.0.1:${server.ports.http}`;
+  const kase = (id: string, type: string) => ({ id, type, location: { lat: 30.58, lng: 114.27 }, time: '2026-01-02T03:04:05.000Z' });
+  const answer = async (res: Response) => ({ status: res.status, body: (await res.json()) as Record<string, unknown> });
+  /** what a caller can compare: status and fields, less the timestamps */
+  const shape = ({ status, body }: { status: number; body: Record<string, unknown> }) => ({ status, keys: Object.keys(body).sort(), org: body.org, status_: body.status });
+
+  t.equal((await call(base, 'POST', '/api/cases', jh.token, kase('JH-2026-001', 'theft'))).status, 201, 'Jianghan has case JH-2026-001');
+  const probe = await answer(await call(base, 'POST', '/api/cases', wc.token, kase('JH-2026-001', 'dispute')));
+  const fresh = await answer(await call(base, 'POST', '/api/cases', wc.token, kase('WC-2026-777', 'dispute')));
+  t.same(shape(probe), shape(fresh), 'Wuchang creating Jianghan\'s id gets what it gets for an unused id');
+  t.equal(probe.status, 201);
+  t.equal(probe.body.id, 'JH-2026-001', 'with the id it asked for');
+
+  const own = await answer(await call(base, 'GET', '/api/cases/JH-2026-001', wc.token));
+  t.same([own.status, own.body.org, own.body.type], [200, 'wuhan/wuchang', 'dispute'], 'Wuchang reads back its own case under that id');
+  const list = (await answer(await call(base, 'GET', '/api/cases', wc.token))).body as { total: number; items: { org: string }[] };
+  t.ok(list.items.every((c) => c.org === 'wuhan/wuchang'), 'its list shows only its cases');
+  t.equal((await call(base, 'POST', '/api/cases', wc.token, kase('JH-2026-001', 'dispute'))).status, 409, 'its own id again: 409 (a case it can see)');
+  const theirs = await answer(await call(base, 'GET', '/api/cases/JH-2026-001', jh.token));
+  t.same([theirs.status, theirs.body.org, theirs.body.type], [200, 'wuhan/jianghan', 'theft'], 'Jianghan\'s case is untouched');
+  t.equal((await call(base, 'PATCH', '/api/cases/JH-2026-001', wc.token, { status: 'closed' })).status, 200, 'Wuchang changes its own case');
+  t.equal(((await answer(await call(base, 'GET', '/api/cases/JH-2026-001', jh.token))).body).status, 'open', '...not Jianghan\'s');
+
+  const both = await answer(await call(base, 'GET', '/api/cases/JH-2026-001', city.token));
+  t.equal(both.status, 409, 'the city sees both: it must choose');
+  t.match(both.body.message, /wuhan\/jianghan/);
+  t.match(both.body.message, /wuhan\/wuchang/);
+  const chosen = await answer(await call(base, 'GET', '/api/cases/JH-2026-001?org=wuhan/jianghan', city.token));
+  t.same([chosen.status, chosen.body.type], [200, 'theft'], '?org= chooses');
+  t.equal((await call(base, 'POST', '/api/cases', city.token, { ...kase('JH-2026-001', 'x'), org: 'wuhan/jianghan' })).status, 409, 'the city collides with the cases it sees');
+  t.equal(server.map.cases.get('JH-2026-001'), undefined, 'an id held by two org units is unknown to lookups by id alone (MQTT topics): withheld, never the wrong district\'s');
 });
