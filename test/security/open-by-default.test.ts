@@ -13,7 +13,8 @@
  * - JSON bodies: a 1 MB body of nested [ is refused (413 by size, 400 by depth) before it is
  *   parsed, and the gateway keeps answering terminals;
  * - /api/stream: at most http.maxStreamsPerToken per token, 429 beyond;
- * - a case id used by another district cannot be probed: creating it answers as for an unused id.
+ * - a case id used by another district cannot be probed: creating it answers as for an unused id;
+ * - /metrics (every org's online counts) takes a token whose org is "" when tokens are configured.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -449,4 +450,33 @@ t.test('creating a case with another district\'s id answers as for an unused id'
   t.same([chosen.status, chosen.body.type], [200, 'theft'], '?org= chooses');
   t.equal((await call(base, 'POST', '/api/cases', city.token, { ...kase('JH-2026-001', 'x'), org: 'wuhan/jianghan' })).status, 409, 'the city collides with the cases it sees');
   t.equal(server.map.cases.get('JH-2026-001'), undefined, 'an id held by two org units is unknown to lookups by id alone (MQTT topics): withheld, never the wrong district\'s');
+});
+
+// ---- /metrics: per-org counts only for a whole-fleet token ----
+
+t.test('/metrics takes a token whose org is "" when tokens are configured', async (t) => {
+  const district = { token: 'district-reader-token-0123456789', org: 'wuhan/jianghan' };
+  const probe = testConfig();
+  const devices = join(probe.dataDir, 'devices.json');
+  writeFileSync(devices, JSON.stringify({ terminals: [JH, WC] }));
+  const server = await startTestServer(t, { devices, api: { tokens: [READER, district] } });
+  const base = `http://127.0.0.1:${server.ports.http}`;
+  const term = await TestTerminal.tcp(server.ports.jt808, { phone: `0${WC.terminal}` });
+  t.teardown(() => term.close());
+  await term.login();
+
+  const anonymous = await fetch(`${base}/metrics`);
+  t.equal(anonymous.status, 401, 'no token: 401');
+  t.notMatch(await anonymous.text(), /wuhan/, 'and no org in the answer');
+  const scoped = await call(base, 'GET', '/metrics', district.token);
+  t.equal(scoped.status, 403, 'a district token: 403 (the counts are every district\'s)');
+  t.notMatch(await scoped.text(), /wuchang/);
+  const fleet = await call(base, 'GET', '/metrics', READER.token);
+  t.equal(fleet.status, 200, 'a whole-fleet token: 200');
+  t.equal(sample(await fleet.text(), 'dipper_terminals_online{category="vehicle",org="wuhan/wuchang"}'), 1, 'with the per-org online counts');
+  t.equal((await fetch(`${base}/healthz`)).status, 200, '/healthz stays open');
+  t.equal((await fetch(`${base}/readyz`)).status, 200, '/readyz stays open');
+
+  const open = await startTestServer(t);
+  t.equal((await fetch(`http://127.0.0.1:${open.ports.http}/metrics`)).status, 200, 'no tokens (loopback only): open as before');
 });

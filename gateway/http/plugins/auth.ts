@@ -4,7 +4,7 @@
  * gets `req.scope` ("" = everything) and `req.grant` without registering anything itself.
  * - No tokens configured: nothing is asked, every request has scope "" and every right (the
  *   API then listens on loopback only, or api.insecure says otherwise: exposure.ts).
- * - /metrics, /healthz, /readyz and the OpenAPI document stay open, as do routes marked `config.public`
+ * - /healthz, /readyz and the OpenAPI document stay open, as do routes marked `config.public`
  *   (the map page, which must load to ask for a token).
  * - Each route needs a right (`config.right`, default "read"): "command" for downlink commands,
  *   "admin" for creating and changing cases. A token without it gets a 403 before its body is
@@ -41,7 +41,7 @@ export interface AuthOptions {
   orgOf: (terminal: string) => string | undefined;
 }
 
-const OPEN = new Set(['/metrics', '/healthz', '/readyz', '/docs', '/docs/json', '/docs/yaml']);
+const OPEN = new Set(['/healthz', '/readyz', '/docs', '/docs/json', '/docs/yaml']);
 
 function tokenOf(req: FastifyRequest): string | undefined {
   const h = req.headers.authorization;
