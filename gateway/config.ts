@@ -51,8 +51,20 @@ export const ConfigSchema = Section({
     port: { ...Port, default: 1883 },
     wsPort: { ...Port, default: 8883, description: 'MQTT over WebSocket' },
     topicPrefix: Type.String({ default: 'dipper' }),
+    maxClients: Type.Integer({ minimum: 1, default: 1000, description: 'MQTT connections at once (TCP and WebSocket together); more are refused and counted' }),
+    maxPacketBytes: Type.Integer({ minimum: 1024, maximum: 16 * 1024 * 1024, default: 16 * 1024, description: 'largest MQTT packet a client may send (clients only connect and subscribe: their packets are small); a larger one closes the connection before it is buffered' }),
+    maxSubscriptions: Type.Integer({ minimum: 1, default: 100, description: 'topic filters one client may subscribe to' }),
+    maxRetained: Type.Integer({ minimum: 1, default: 200_000, description: 'retained messages kept (one per terminal position and per case, ~1 KB each); past it the oldest retained topic is dropped' }),
   }),
   dataDir: Type.String({ default: './data', description: 'multimedia and other files' }),
+  media: Section({
+    maxBytesPerTerminal: Type.Integer({ minimum: 4096, default: 100 * 1024 * 1024, description: 'bytes of multimedia files (0x0801) kept per terminal under dataDir/media; each file counts at least 4 KiB' }),
+    maxBytesTotal: Type.Integer({ minimum: 4096, default: 10 * 1024 * 1024 * 1024, description: 'bytes of multimedia files kept in all under dataDir/media (files there at start count)' }),
+    policy: Type.Union([Type.Literal('refuse-new'), Type.Literal('drop-oldest')], {
+      default: 'refuse-new',
+      description: 'an upload past a quota: refuse-new answers it 0x8001 result 1 and deletes nothing (files are evidence: a flood must not erase them; the terminal keeps its copy); drop-oldest deletes the terminal\'s (or, for the total, the store\'s) oldest files until it fits',
+    }),
+  }),
   auth: Section({
     secret: Type.String({
       default: '',
@@ -80,6 +92,11 @@ export const ConfigSchema = Section({
   }),
   normalise: Section({
     maxFutureMs: { ...Ms, default: 600_000, description: 'device time further ahead than this is invalid' },
+    maxAlarmTerminals: Type.Integer({
+      minimum: 1,
+      default: 100_000,
+      description: 'terminals whose alarm word is remembered to raise start/end edges at most (only those with an alarm bit set are held, ~200 B each); past it the one whose alarm changed longest ago is forgotten: if its alarm then clears, no end event is raised for it',
+    }),
   }),
   queue: Section({
     highWater: Type.Integer({ minimum: 1, default: 10_000, description: 'events queued before sockets pause' }),
@@ -123,10 +140,30 @@ export const ConfigSchema = Section({
     tileTtlMs: Type.Integer({ minimum: 0, default: 1000, description: 'a rendered tile is reused for this long while data changes' }),
     cacheEntries: Type.Integer({ minimum: 0, default: 20_000 }),
     offlineAfterMs: { ...Ms, default: 360_000, description: 'not heard from for this long = offline' },
+    unregisteredGraceMs: Type.Integer({
+      minimum: 0,
+      default: 600_000,
+      description: 'a terminal the device registry does not list is dropped from the live indexes (map, /api/live, its track ring) once not heard from for offlineAfterMs + this; registered terminals only turn offline',
+    }),
+    maxUnregistered: Type.Integer({
+      minimum: 1,
+      default: 50_000,
+      description: 'terminals the device registry does not list held in each live index at most (~1 KB each with their index rows); past it the least recently heard is dropped to make room (counted in dipper_live_index_evictions_total{reason="cap"}); registered terminals are bounded by the registry',
+    }),
     heatWindowMaxMinutes: Type.Integer({ minimum: 1, maximum: 1440, default: 60 }),
     heatMaxKeys: Type.Integer({ minimum: 1000, default: 4_000_000, description: 'heat counts kept, as (H3 cell, org, minute) keys (~100-250 B each); past it the finest resolution stops taking new cells until old minutes expire' }),
     trackHours: Type.Number({ minimum: 0, default: 6, description: 'in-memory track ring per terminal (when no track store is configured)' }),
-    trackMaxPoints: Type.Integer({ minimum: 2, default: 4320 }),
+    trackMaxPoints: Type.Integer({ minimum: 2, default: 4320, description: 'points per terminal in the in-memory track ring (40 B each)' }),
+    trackMaxTerminals: Type.Integer({
+      minimum: 1,
+      default: 150_000,
+      description: 'terminals with an in-memory track ring at most (memory at most trackMaxTerminals × trackMaxPoints × 40 B); past it the least recently written ring is dropped',
+    }),
+    maxCases: Type.Integer({
+      minimum: 1,
+      default: 100_000,
+      description: 'cases held in memory at most (~1-3 KB each); past it the oldest closed or cancelled case is dropped, and when all are open a new one is refused (HTTP 507)',
+    }),
   }),
   kafka: Section({
     brokers: Type.String({ default: '', description: 'comma-separated host:port list; empty = no Kafka sink' }),
@@ -227,6 +264,10 @@ export const ENVIRONMENT: Record<string, string> = {
   DIPPER_INFLUX_BUCKET: 'influx.bucket',
   DIPPER_DELIVERY: 'delivery.mode',
   DIPPER_WORKERS: 'cluster.workers',
+  // secrets for containers: from the environment, never from a file in the image (docker/compose.yaml)
+  DIPPER_API_TOKENS: 'api.tokens',
+  DIPPER_MQTT_USERNAME: 'mqttExternal.username',
+  DIPPER_MQTT_PASSWORD: 'mqttExternal.password',
 };
 
 /** Shortest `auth.secret` accepted: the HMAC-SHA256 key should carry as much as its output. */
@@ -277,11 +318,21 @@ function fromEnvironment(env: NodeJS.ProcessEnv): Json {
     const raw = env[name];
     if (raw === undefined || raw === '') continue;
     const schema = schemaAt(key)!;
-    const value = Value.Convert(schema, raw);
+    // lists and objects (DIPPER_API_TOKENS) are JSON; the value is then validated like a file's
+    const value = schema.type === 'array' || schema.type === 'object' ? parseJsonVariable(name, raw) : Value.Convert(schema, raw);
     const nested = key.split('.').reduceRight<unknown>((acc, part) => ({ [part]: acc }), value) as Json;
     out = merge(out, nested);
   }
   return out;
+}
+
+function parseJsonVariable(name: string, raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    // not JSON.parse's message: it quotes the input, which may hold secrets
+    throw new ConfigError(`invalid configuration: ${name}: not valid JSON`);
+  }
 }
 
 /** Value of `--config FILE` / `--config=FILE` in argv, if any. */
@@ -317,13 +368,18 @@ export function loadConfig(options: LoadOptions = {}): Config {
   return validate(value);
 }
 
+/** Keys whose values are credentials: api.tokens.0.token, auth.secret, mqttExternal.password, influx.token ... */
+const SECRET_KEY = /(^|\.)(token|tokens|secret|password)(\.|$)/i;
+
 /** Fills defaults and checks every key; throws ConfigError naming the first bad key. */
 export function validate(value: unknown): Config {
   const filled = Value.Default(ConfigSchema, Value.Clone(value));
   const first = Value.Errors(ConfigSchema, filled).First();
   if (first) {
     const key = first.path.replace(/^\//, '').replace(/\//g, '.') || '(root)';
-    throw new ConfigError(`invalid configuration: ${key}: ${first.message} (got ${JSON.stringify(first.value)})`);
+    // credentials are named, never echoed: the message goes to logs and terminals
+    const got = SECRET_KEY.test(key) ? 'a value that is not shown' : JSON.stringify(first.value);
+    throw new ConfigError(`invalid configuration: ${key}: ${first.message} (got ${got})`);
   }
   const config = filled as Config;
   // a short or shared key lets anyone compute every terminal's code; empty = generated (auth-secret.ts)

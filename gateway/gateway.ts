@@ -69,12 +69,13 @@ export class Gateway implements GatewayContext {
     this.registrationLimiter = new RegistrationLimiter(config.auth.registrationsPerMinute, config.auth.registrationAddresses, () => this.metrics.registrationLimiterEvictions.inc());
     this.metrics.registrationState = () => ({ addresses: this.registrationLimiter.size, bindings: this.registrations.size });
     this.registry = options.registry ?? new DeviceRegistry(config.devices, log).start();
-    this.media = new MediaStore(config.dataDir);
+    this.media = new MediaStore(config.dataDir, config.media, () => this.metrics.mediaDropped.inc());
+    this.metrics.mediaState = () => ({ bytes: this.media.bytes, files: this.media.count });
     this.intake = new Intake(config.jt808.turnBudgetMs);
     this.penalty = new PenaltyBox({ strikes: config.jt808.penaltyStrikes, windowMs: config.jt808.penaltyWindowMs, cooldownMs: config.jt808.penaltyCooldownMs });
     this.normalise = {
       options: { resolution: config.h3.resolution, parents: config.h3.parents, maxFutureMs: config.normalise.maxFutureMs },
-      alarms: new AlarmTracker(),
+      alarms: new AlarmTracker(config.normalise.maxAlarmTerminals, () => this.metrics.alarmEvictions.inc()),
       metrics: this.metrics,
     };
     this.queue = new EventQueue(options.sinks, {
@@ -87,6 +88,7 @@ export class Gateway implements GatewayContext {
     });
     this.queue.on('drain', () => this.resumeAll());
     this.metrics.census = () => this.census();
+    this.metrics.alarmState = () => this.normalise.alarms.size;
     this.metrics.intake = () => this.intake;
   }
 

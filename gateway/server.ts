@@ -17,6 +17,7 @@ import { startExternalSinks } from './sinks/external.js';
 import { SinkMetrics } from './sinks/metrics.js';
 import { InfluxTrackStore } from './tracks/influx.js';
 import { MqttBrokerSink } from './sinks/mqtt-broker.js';
+import { TokenTable } from './tokens.js';
 import type { EventSink } from './sinks/sink.js';
 import { listenTcp } from './transport/tcp.js';
 import type { TcpListener } from './transport/tcp.js';
@@ -56,10 +57,17 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
   const metrics = new Metrics({ defaults: options.processMetrics ?? false });
   // Kafka, external MQTT, InfluxDB as configured, wrapped for the delivery mode (sinks/external.ts)
   const external = await startExternalSinks(config, log, new SinkMetrics(metrics.registry));
-  const broker = config.mqttExternal.url ? undefined : await MqttBrokerSink.start(config.mqtt);
-  const live = new LiveIndex();
   const registry = new DeviceRegistry(config.devices, log).start();
+  const live = LiveIndex.bounded(config.map, registry);
   const map = new MapService(config.map, config.h3, registry);
+  const broker = config.mqttExternal.url
+    ? undefined
+    : await MqttBrokerSink.start(config.mqtt, {
+        tokens: new TokenTable(config.api.tokens),
+        orgOfTerminal: (t) => map.index.get(t)?.org ?? registry.lookup(t)?.org,
+        orgOfCase: (id) => map.cases.get(id)?.org,
+        registry: metrics.registry,
+      });
   const sinks: EventSink[] = [...(broker ? [broker] : []), live, map, ...external.sinks, ...(options.sinks ?? [])];
   const gateway = new Gateway({ config, log, sinks, registry, metrics });
   external.mqtt?.attach(gateway);
@@ -67,6 +75,7 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
   if (config.influx.url) map.tracks = new InfluxTrackStore(config.influx);
   map.attach((events) => gateway.queue.push(events));
   map.observe(gateway.metrics);
+  live.observe(gateway.metrics);
   let tcp: TcpListener | undefined;
   let udp: UdpListener | undefined;
   const http = buildApp({ gateway, live, map }, log);
@@ -102,3 +111,4 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
     })());
   return { gateway, live, map, broker, http, ports, close };
 }
+

@@ -27,6 +27,7 @@ import { CATEGORIES, LiveIndex, categoryIndex } from './live-index.js';
 import type { Selection } from './live-index.js';
 import { orgMatcher, within } from './scope.js';
 import { StreamHub } from './stream-hub.js';
+import { UnregisteredTerminals } from '../live/unregistered.js';
 import { RingTrackStore } from './track-ring.js';
 import type { TrackSource } from './track-ring.js';
 
@@ -68,14 +69,18 @@ const gzipAsync = promisify(gzip);
 
 export interface ResourceSource {
   readonly resources: readonly StaticResource[];
+  /** the registry's entry of a terminal; terminals without one are bounded by map.maxUnregistered */
+  lookup?(terminal: string): unknown;
 }
 
 export class MapService implements EventSink {
   readonly name = 'live-map';
   readonly index: LiveIndex;
   readonly heat: HeatIndex;
-  readonly cases = new CaseStore();
+  readonly cases: CaseStore;
   readonly ring: RingTrackStore;
+  /** terminals the registry does not list: expired and capped (live/unregistered.ts) */
+  readonly unregistered: UnregisteredTerminals;
   /** where tracks come from: the ring by default, an InfluxDB store when one is set */
   tracks: TrackSource;
   readonly hub = new StreamHub();
@@ -94,12 +99,15 @@ export class MapService implements EventSink {
   ) {
     this.index = new LiveIndex({ clusterMaxZoom: config.clusterMaxZoom, offlineAfterMs: config.offlineAfterMs });
     this.heat = new HeatIndex({ resolutions: [h3.resolution, ...h3.parents], maxWindowMinutes: config.heatWindowMaxMinutes, maxKeys: config.heatMaxKeys });
-    this.ring = new RingTrackStore({ hours: config.trackHours, maxPoints: config.trackMaxPoints });
+    this.ring = new RingTrackStore({ hours: config.trackHours, maxPoints: config.trackMaxPoints, maxTerminals: config.trackMaxTerminals }, () => this.metrics?.trackEvictions.inc());
+    this.cases = new CaseStore(config.maxCases, (outcome) => this.metrics?.casesDropped.inc({ outcome }));
     this.tracks = this.ring;
+    this.unregistered = new UnregisteredTerminals({ max: config.maxUnregistered, expireAfterMs: config.offlineAfterMs + config.unregisteredGraceMs });
     this.syncResources();
-    // online -> offline by last seen, and registry reloads (fixed cameras), every few seconds
+    // online -> offline by last seen, unregistered terminals out, registry reloads (fixed cameras), every few seconds
     this.timer = setInterval(() => {
       this.index.sweep();
+      this.expire();
       this.syncResources();
       this.report();
     }, 5000);
@@ -111,13 +119,46 @@ export class MapService implements EventSink {
   /** Index size gauges, refreshed with the sweep. */
   observe(metrics: Metrics): void {
     this.metrics = metrics;
+    metrics.mapState = () => ({ rings: this.ring.terminals, points: this.ring.points, cases: this.cases.size });
     this.report();
   }
 
   private report(): void {
     this.metrics?.liveTerminals.set(this.index.size);
     this.metrics?.liveRows.set(this.index.rows);
+    this.metrics?.heatKeys.set(this.heat.keys);
+    this.metrics?.heatDropped.inc(this.heat.dropped - this.heatDroppedReported);
+    this.heatDroppedReported = this.heat.dropped;
+    this.metrics?.liveEntries.set({ index: 'map', kind: 'unregistered' }, this.unregistered.size);
+    this.metrics?.liveEntries.set({ index: 'map', kind: 'resource' }, this.resourceIds.size);
+    this.metrics?.liveEntries.set({ index: 'map', kind: 'registered' }, this.index.size - this.unregistered.size - this.resourceIds.size);
   }
+
+  /** Drops unregistered terminals not heard from for offlineAfterMs + unregisteredGraceMs (index and track ring). */
+  expire(now = Date.now()): number {
+    const n = this.unregistered.expire(now, (t) => this.forget(t));
+    if (n > 0) this.metrics?.liveEvictions.inc({ index: 'map', reason: 'expired' }, n);
+    return n;
+  }
+
+  /** Admits a report of `terminal` to the bounded state: an unregistered one may push out the least recently heard. */
+  private admit(terminal: string, seen: number): void {
+    if (this.resources?.lookup?.(terminal) !== undefined) {
+      this.unregistered.delete(terminal);
+      return;
+    }
+    const dropped = this.unregistered.touch(terminal, seen);
+    if (dropped === undefined) return;
+    this.forget(dropped);
+    this.metrics?.liveEvictions.inc({ index: 'map', reason: 'cap' });
+  }
+
+  private forget(terminal: string): void {
+    this.index.remove(terminal);
+    this.ring.drop(terminal);
+  }
+
+  private heatDroppedReported = 0;
 
   /** Case events go out through the gateway's sink queue (to Kafka, MQTT, ... and back here). */
   attach(push: (events: GatewayEvent[]) => Promise<void>): void {
@@ -136,6 +177,7 @@ export class MapService implements EventSink {
         if (!p.valid) continue;
         const seen = parseIso(p.receivedAt);
         const time = p.time ? Date.parse(p.time) : seen;
+        this.admit(p.terminal, seen);
         this.ring.record(p.terminal, time, p.lng, p.lat, p.speed, p.heading);
         if (p.backfill) continue;
         if (!this.index.upsert(p.terminal, p.lng, p.lat, categoryIndex(p.category), p.org, p.alarm !== 0, p.heading, p.speed, seen, time)) continue;

@@ -53,10 +53,11 @@ export async function startStandalone(config: Config, log: Logger): Promise<Stan
   });
   const registry = new DeviceRegistry(config.devices, log).start();
   const map = new MapService(config.map, config.h3, registry);
-  const positions = new PositionsIndex();
+  const positions = PositionsIndex.bounded(config.map, registry);
   // a Gateway without listeners: the API's shared services (config, registry, metrics); no sessions
   const gateway = new Gateway({ config, log, sinks: [], registry, metrics: new Metrics({ defaults: true }) }); // a replica reports its own process metrics (lag, CPU, memory)
   map.observe(gateway.metrics);
+  positions.observe(gateway.metrics);
 
   const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
@@ -109,6 +110,7 @@ export async function startStandalone(config: Config, log: Logger): Promise<Stan
         await consumer.disconnect();
         await producer.disconnect();
         await map.close();
+        await positions.close();
         await gateway.close();
       })()),
   };

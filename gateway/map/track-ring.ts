@@ -2,6 +2,12 @@
  * Tracks: the interface the track endpoint reads (InfluxDB's store can stand in for it) and
  * the default in-memory ring: the last `hours` of valid fixes per terminal, at most
  * `maxPoints` each, in flat Float64Arrays that grow by doubling.
+ *
+ * Rings are keyed by what terminals send, so they are bounded in number too: at most
+ * `maxTerminals` (map.trackMaxTerminals), so at most maxTerminals × maxPoints × 40 B. Past
+ * it the least recently written ring goes, found by the clock (second chance) algorithm: a
+ * write only sets a flag, eviction walks from the oldest insertion and gives a flagged ring
+ * one more round, so the hot path pays no reordering.
  */
 export interface TrackPoint {
   /** ms since epoch (device time, else receive time) */
@@ -22,20 +28,36 @@ interface Ring {
   data: Float64Array;
   start: number;
   length: number;
+  /** written since the clock last passed it */
+  used: boolean;
 }
 
 export class RingTrackStore implements TrackSource {
   private readonly rings = new Map<string, Ring>();
 
-  constructor(private readonly options: { hours: number; maxPoints: number }) {}
+  private held = 0;
+  constructor(
+    private readonly options: { hours: number; maxPoints: number; maxTerminals?: number },
+    private readonly onEvict: () => void = () => undefined,
+  ) {}
 
   get terminals(): number {
     return this.rings.size;
   }
 
+  /** points held over all rings */
+  get points(): number {
+    return this.held;
+  }
+
   record(terminal: string, t: number, lng: number, lat: number, speed: number, heading: number): void {
     let ring = this.rings.get(terminal);
-    if (!ring) this.rings.set(terminal, (ring = { data: new Float64Array(16 * FIELDS), start: 0, length: 0 }));
+    if (!ring) {
+      if (this.rings.size >= (this.options.maxTerminals ?? Infinity)) this.evictOne();
+      this.rings.set(terminal, (ring = { data: new Float64Array(16 * FIELDS), start: 0, length: 0, used: false }));
+    }
+    ring.used = true;
+    this.held -= ring.length;
     const cap = ring.data.length / FIELDS;
     if (ring.length === cap) {
       if (cap < this.options.maxPoints) {
@@ -57,6 +79,29 @@ export class RingTrackStore implements TrackSource {
     ring.data[at + 3] = speed;
     ring.data[at + 4] = heading;
     ring.length++;
+    this.held += ring.length;
+  }
+
+  /** Drops the least recently written ring (approximately: second chance). */
+  private evictOne(): void {
+    for (;;) {
+      const [terminal, ring] = this.rings.entries().next().value!;
+      this.rings.delete(terminal);
+      if (ring.used) {
+        ring.used = false;
+        this.rings.set(terminal, ring);
+        continue;
+      }
+      this.held -= ring.length;
+      this.onEvict();
+      return;
+    }
+  }
+
+  /** Forgets a terminal's track (an unregistered terminal dropped from the live index). */
+  drop(terminal: string): boolean {
+    this.held -= this.rings.get(terminal)?.length ?? 0;
+    return this.rings.delete(terminal);
   }
 
   async track(terminal: string, fromMs: number, toMs: number): Promise<TrackPoint[]> {

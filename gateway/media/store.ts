@@ -3,25 +3,165 @@
  *   {dataDir}/media/{terminal}/{mediaId}-{receivedAt}.{ext}
  * Written to a temporary name and renamed, so a reader never sees half a file. The time in
  * the name keeps a re-used mediaId from overwriting earlier evidence.
+ *
+ * Every authenticated terminal can upload, so the disk is bounded by a quota per terminal
+ * (media.maxBytesPerTerminal) and in all (media.maxBytesTotal). Each file counts at least one
+ * filesystem block (4 KiB), so empty uploads cannot pile up files either. An upload past a
+ * quota is, by media.policy:
+ * - "refuse-new" (default): refused, nothing deleted. Files are evidence: whoever floods the
+ *   store (one terminal, or many made-up ones) must not be able to erase what is there, and a
+ *   refused terminal keeps its copy (it is answered 0x8001 result 1, not 0x8800) to upload
+ *   once an operator has archived and made room;
+ * - "drop-oldest": stored, after deleting that terminal's oldest files (its own quota) or the
+ *   store's oldest (the total) until it fits: for stores archived elsewhere (Kafka's media
+ *   events, a copy job) where the newest matters most.
+ * Files already on disk at start count (read once, oldest first by modification time).
  */
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 
 /** 2013 table 82 multimedia format codes. */
 const EXTENSIONS = ['jpg', 'tif', 'mp3', 'wav', 'wmv'];
 
-export class MediaStore {
-  constructor(readonly dataDir: string) {}
+/** A file costs at least one filesystem block. */
+const BLOCK = 4096;
 
-  /** Stores the bytes; resolves with the path relative to the data directory. */
-  async save(terminal: string, mediaId: number, format: number, data: Buffer, receivedAt: number): Promise<string> {
-    const dir = join(this.dataDir, 'media', terminal.replace(/[^0-9A-Za-z_-]/g, '_'));
-    await mkdir(dir, { recursive: true });
-    const ext = EXTENSIONS[format] ?? 'bin';
-    const file = join(dir, `${mediaId}-${new Date(receivedAt).toISOString().replace(/[:.]/g, '')}.${ext}`);
-    const tmp = `${file}.part`;
-    await writeFile(tmp, data);
-    await rename(tmp, file);
-    return relative(this.dataDir, file);
+export type MediaPolicy = 'refuse-new' | 'drop-oldest';
+
+export interface MediaQuota {
+  maxBytesPerTerminal: number;
+  maxBytesTotal: number;
+  policy: MediaPolicy;
+}
+
+/** Why an upload was not stored. */
+export type MediaRefusal = 'terminal-quota' | 'total-quota' | 'too-large';
+
+export type SaveResult = { path: string } | { refused: MediaRefusal };
+
+interface Held {
+  /** files (relative to dataDir), oldest first */
+  files: string[];
+  bytes: number;
+}
+
+export class MediaStore {
+  /** every file held (relative path) -> its terminal directory and charged bytes, oldest first */
+  private readonly files = new Map<string, { dir: string; bytes: number }>();
+  private readonly byTerminal = new Map<string, Held>();
+  private total = 0;
+  private readonly loaded: Promise<void>;
+
+  constructor(
+    readonly dataDir: string,
+    readonly quota: MediaQuota = { maxBytesPerTerminal: Number.MAX_SAFE_INTEGER, maxBytesTotal: Number.MAX_SAFE_INTEGER, policy: 'refuse-new' },
+    /** a file deleted by "drop-oldest" */
+    private readonly onDrop: () => void = () => undefined,
+  ) {
+    this.loaded = this.load();
   }
+
+  /** bytes charged against media.maxBytesTotal (sizes rounded up to a 4 KiB block) */
+  get bytes(): number {
+    return this.total;
+  }
+
+  get count(): number {
+    return this.files.size;
+  }
+
+  /** Stores the bytes if the quota allows; the path is relative to the data directory. */
+  async save(terminal: string, mediaId: number, format: number, data: Buffer, receivedAt: number): Promise<SaveResult> {
+    await this.loaded;
+    const dirName = terminal.replace(/[^0-9A-Za-z_-]/g, '_');
+    const cost = charge(data.length);
+    // decided and reserved before the first await below: concurrent uploads cannot both fit in the same room
+    const refusal = this.makeRoom(dirName, cost);
+    if (refusal) return { refused: refusal };
+    const dir = join(this.dataDir, 'media', dirName);
+    const ext = EXTENSIONS[format] ?? 'bin';
+    const stem = join(dir, `${mediaId}-${new Date(receivedAt).toISOString().replace(/[:.]/g, '')}`);
+    let file = `${stem}.${ext}`;
+    // the same mediaId twice within a millisecond: a second name, never an overwrite
+    for (let n = 1; this.files.has(relative(this.dataDir, file)); n++) file = `${stem}-${n}.${ext}`;
+    const path = relative(this.dataDir, file);
+    this.hold(path, dirName, cost);
+    try {
+      await mkdir(dir, { recursive: true });
+      const tmp = `${file}.part`;
+      await writeFile(tmp, data);
+      await rename(tmp, file);
+    } catch (e) {
+      this.release(path);
+      throw e;
+    }
+    return { path };
+  }
+
+  /** null when `cost` fits (after dropping old files under drop-oldest), else why not. */
+  private makeRoom(dir: string, cost: number): MediaRefusal | null {
+    const { maxBytesPerTerminal, maxBytesTotal, policy } = this.quota;
+    if (cost > maxBytesPerTerminal || cost > maxBytesTotal) return 'too-large';
+    const mine = () => this.byTerminal.get(dir)?.bytes ?? 0;
+    if (policy === 'refuse-new') {
+      if (mine() + cost > maxBytesPerTerminal) return 'terminal-quota';
+      if (this.total + cost > maxBytesTotal) return 'total-quota';
+      return null;
+    }
+    while (mine() + cost > maxBytesPerTerminal) this.drop(this.byTerminal.get(dir)!.files[0]!);
+    while (this.total + cost > maxBytesTotal) this.drop(this.files.keys().next().value!);
+    return null;
+  }
+
+  private hold(path: string, dir: string, bytes: number): void {
+    this.files.set(path, { dir, bytes });
+    let held = this.byTerminal.get(dir);
+    if (!held) this.byTerminal.set(dir, (held = { files: [], bytes: 0 }));
+    held.files.push(path);
+    held.bytes += bytes;
+    this.total += bytes;
+  }
+
+  private release(path: string): void {
+    const f = this.files.get(path);
+    if (!f) return;
+    this.files.delete(path);
+    const held = this.byTerminal.get(f.dir)!;
+    held.files.splice(held.files.indexOf(path), 1);
+    held.bytes -= f.bytes;
+    if (held.files.length === 0) this.byTerminal.delete(f.dir);
+    this.total -= f.bytes;
+  }
+
+  private drop(path: string): void {
+    this.release(path);
+    this.onDrop();
+    // the room is counted free now; the unlink follows (a file already gone is no matter)
+    void unlink(join(this.dataDir, path)).catch(() => undefined);
+  }
+
+  /** What is on disk from earlier runs, oldest first; half-written files (.part) are removed. */
+  private async load(): Promise<void> {
+    const root = join(this.dataDir, 'media');
+    const found: { path: string; dir: string; bytes: number; mtime: number }[] = [];
+    const dirs = await readdir(root, { withFileTypes: true }).catch(() => []);
+    for (const d of dirs) {
+      if (!d.isDirectory()) continue;
+      for (const name of await readdir(join(root, d.name)).catch(() => [] as string[])) {
+        const full = join(root, d.name, name);
+        if (name.endsWith('.part')) {
+          await unlink(full).catch(() => undefined);
+          continue;
+        }
+        const s = await stat(full).catch(() => undefined);
+        if (s?.isFile()) found.push({ path: relative(this.dataDir, full), dir: d.name, bytes: charge(s.size), mtime: s.mtimeMs });
+      }
+    }
+    found.sort((a, b) => a.mtime - b.mtime);
+    for (const f of found) this.hold(f.path, f.dir, f.bytes);
+  }
+}
+
+function charge(bytes: number): number {
+  return Math.max(BLOCK, Math.ceil(bytes / BLOCK) * BLOCK);
 }

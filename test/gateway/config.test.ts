@@ -46,3 +46,15 @@ t.test('--config argument', async (t) => {
   t.equal(configArgument([]), undefined);
   t.throws(() => configArgument(['--config']), ConfigError);
 });
+
+t.test('containers pass API tokens and the broker login through the environment (DIPPER_API_TOKENS is JSON)', async (t) => {
+  const tokens = [{ token: 'prometheus-token-0123456789abcdef', org: '', name: 'prometheus' }];
+  const c = loadConfig({ defaultsFile: null, env: { DIPPER_API_TOKENS: JSON.stringify(tokens), DIPPER_MQTT_USERNAME: 'dipper', DIPPER_MQTT_PASSWORD: 'p4ss', DIPPER_HTTP_HOST: '0.0.0.0' } });
+  t.same(c.api.tokens.map((x) => [x.token, x.org, x.name]), [['prometheus-token-0123456789abcdef', '', 'prometheus']]);
+  t.equal(c.mqttExternal.username, 'dipper');
+  t.equal(c.mqttExternal.password, 'p4ss');
+  t.equal(c.http.host, '0.0.0.0');
+  const bad = 'not-json secret-value-0123456789';
+  t.throws(() => loadConfig({ defaultsFile: null, env: { DIPPER_API_TOKENS: bad } }), { name: 'ConfigError', message: /DIPPER_API_TOKENS: not valid JSON$/ }, 'named, without echoing the value');
+  t.throws(() => loadConfig({ defaultsFile: null, env: { DIPPER_API_TOKENS: '[{"token":"short"}]' } }), /api\.tokens/, 'validated like a file');
+});

@@ -3,7 +3,10 @@ import mqtt from 'mqtt';
 import t from 'tap';
 import { LiveIndex } from '../../gateway/live/index.js';
 import type { GatewayEvent, Position } from '../../gateway/normalise/events.js';
+import { Registry } from 'prom-client';
+import { validate } from '../../gateway/config.js';
 import { MqttBrokerSink } from '../../gateway/sinks/mqtt-broker.js';
+import { TokenTable } from '../../gateway/tokens.js';
 import { EventQueue } from '../../gateway/sinks/queue.js';
 import type { EventSink } from '../../gateway/sinks/sink.js';
 import { position, sinkContract } from './helpers/sink-contract.js';
@@ -27,7 +30,8 @@ sinkContract(t, 'LiveIndex', async () => {
 });
 
 sinkContract(t, 'MqttBrokerSink', async () => {
-  const sink = await MqttBrokerSink.start({ host: '127.0.0.1', port: 0, wsPort: 0, topicPrefix: 'dipper' });
+  const { mqtt: limits } = validate({});
+  const sink = await MqttBrokerSink.start({ ...limits, host: '127.0.0.1', port: 0, wsPort: 0 }, { tokens: new TokenTable([]), orgOfTerminal: () => undefined, orgOfCase: () => undefined, registry: new Registry() });
   const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${sink.port}`, { reconnectPeriod: 0 });
   const got: Position[] = [];
   let wake = () => undefined as void;

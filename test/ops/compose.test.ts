@@ -7,9 +7,15 @@
  * Kafka, mounted and built files exist, DIPPER_* variables are the documented contract,
  * Prometheus's config passes `promtool check config`, and the Dockerfile is multi-stage,
  * non-root, with a healthcheck.
+ *
+ * Issue 14 §7 ("the container stack publishes its insides"): only the JT/T 808 listener and the
+ * API/page are published to the network (Prometheus and Grafana on the host's loopback only),
+ * Mosquitto takes no anonymous clients, Grafana has no anonymous viewers, and every secret is
+ * `${VAR:?...}`: compose refuses to start without it, naming it. docker/.env.example lists them.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import t from 'tap';
 import { load } from 'js-yaml';
 import { ENVIRONMENT } from '../../gateway/config.js';
@@ -27,17 +33,103 @@ interface Service {
 }
 
 const COMPOSE = 'docker/compose.yaml';
-const compose = load(readFileSync(COMPOSE, 'utf8')) as { services: Record<string, Service>; volumes: Record<string, unknown> };
+const TEXT = readFileSync(COMPOSE, 'utf8');
+const compose = load(TEXT) as { services: Record<string, Service>; volumes: Record<string, unknown> };
 const services = compose.services;
+
+/** The secrets the stack needs; each must be set for compose to start. */
+const SECRETS = ['DIPPER_API_TOKENS', 'PROMETHEUS_TOKEN', 'MOSQUITTO_PASSWORD', 'DIPPER_INFLUX_TOKEN', 'INFLUXDB_PASSWORD', 'GRAFANA_ADMIN_PASSWORD'];
+
+/** Every variable docker/.env.example lists, filled with a stand-in value. */
+function exampleEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const line of readFileSync('docker/.env.example', 'utf8').split('\n')) {
+    const m = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(line);
+    if (m) env[m[1]!] = `stand-in-${m[1]!.toLowerCase()}`;
+  }
+  return env;
+}
+
+/** The environment compose runs in: this process's, without any of the stack's variables, plus `extra`. */
+function composeEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const k of Object.keys(exampleEnv())) delete env[k];
+  return { ...env, ...extra };
+}
 
 t.test('a compose implementation accepts the file (scripts/compose.sh ... config)', async (t) => {
   try {
-    const { stdout, stderr } = await run('scripts/compose.sh', ['-f', COMPOSE, 'config', '-q'], { timeout: 300_000 });
+    const { stdout, stderr } = await run('scripts/compose.sh', ['-f', COMPOSE, 'config', '-q'], { timeout: 300_000, env: composeEnv(exampleEnv()) });
     t.equal(stdout.trim(), '', `compose config: valid ${stderr.trim()}`);
   } catch (e) {
     const err = e as { stdout?: string; stderr?: string; message: string };
     t.fail(`scripts/compose.sh config refused docker/compose.yaml (or could not install docker-compose: needs root and apt): ${err.stderr ?? ''}${err.stdout ?? err.message}`);
   }
+});
+
+t.test('without a secret, compose refuses to start and names the variable', async (t) => {
+  for (const missing of SECRETS) {
+    const env = exampleEnv();
+    delete env[missing];
+    try {
+      await run('scripts/compose.sh', ['-f', COMPOSE, 'config', '-q'], { timeout: 300_000, env: composeEnv(env) });
+      t.fail(`compose accepted the file without ${missing}`);
+    } catch (e) {
+      const err = e as { stderr?: string; stdout?: string };
+      t.match(`${err.stderr ?? ''}${err.stdout ?? ''}`, new RegExp(`set ${missing}\\b`), `without ${missing}: refused, naming it`);
+    }
+  }
+});
+
+t.test('every secret comes from the environment with no default; .env.example lists them empty', async (t) => {
+  const interpolations = [...TEXT.matchAll(/\$\{([A-Z0-9_]+)(:?[-?])?([^}]*)\}/g)];
+  for (const name of SECRETS) {
+    const uses = interpolations.filter((m) => m[1] === name);
+    t.ok(uses.length > 0, `${name} is used`);
+    for (const m of uses) t.ok(m[2] === ':?' && m[3]!.includes(name), `\${${name}:?...} names itself when unset (${m[0].slice(0, 60)})`);
+  }
+  // the one secret with a fallback: empty makes the gateway generate its own (never a shared default)
+  for (const m of interpolations.filter((m) => (m[2] === ':-' || m[2] === '-') && /PASSWORD|TOKEN|SECRET/.test(m[1]!))) t.same([m[1], m[3]], ['DIPPER_AUTH_SECRET', ''], `only DIPPER_AUTH_SECRET may default, and only to empty (${m[0]})`);
+  for (const [name, s] of Object.entries(services)) {
+    for (const [key, value] of Object.entries(s.environment ?? {})) {
+      if (!/PASSWORD|TOKEN|SECRET/.test(key)) continue;
+      t.match(String(value), /^\$\{[A-Z0-9_]+:[?-]/, `${name}: ${key} comes from the environment`);
+    }
+  }
+  const example = readFileSync('docker/.env.example', 'utf8');
+  for (const m of interpolations) t.match(example, new RegExp(`^${m[1]}=$`, 'm'), `docker/.env.example lists ${m[1]}, empty`);
+  t.match(readFileSync('.gitignore', 'utf8'), /^docker\/\.env$/m, 'docker/.env is never committed');
+});
+
+t.test('published: only the JT/T 808 listener and the API/page; the rest on the compose network or the host loopback', async (t) => {
+  const open: string[] = [];
+  for (const [name, s] of Object.entries(services)) {
+    for (const p of s.ports ?? []) if (!p.startsWith('127.0.0.1:')) open.push(`${name} ${p}`);
+  }
+  t.same(open.sort(), ['gateway 6808:6808/tcp', 'gateway 6808:6808/udp', 'gateway 8080:8080'], 'reachable from the network');
+  for (const name of ['mosquitto', 'influxdb', 'kafka', 'map-api']) t.same(services[name]?.ports ?? [], [], `${name}: not published`);
+});
+
+t.test('no anonymous access: Mosquitto needs a password, Grafana a login; the gateway gets its tokens and broker login from the environment', async (t) => {
+  const conf = readFileSync('docker/mosquitto.conf', 'utf8');
+  t.match(conf, /^allow_anonymous false$/m, 'Mosquitto: allow_anonymous false');
+  t.notMatch(conf, /^allow_anonymous true/m);
+  const passwordFile = /^password_file (\S+)$/m.exec(conf)?.[1];
+  t.ok(passwordFile, 'Mosquitto: a password file');
+  t.match((services.mosquitto as { entrypoint?: string[] }).entrypoint?.join(' ') ?? '', new RegExp(`mosquitto_passwd -c -b ${passwordFile} dipper "\\$\\$MOSQUITTO_PASSWORD"`), 'made from MOSQUITTO_PASSWORD at start');
+  const grafana = services.grafana?.environment ?? {};
+  t.equal(String(grafana.GF_AUTH_ANONYMOUS_ENABLED), 'false', 'Grafana: anonymous off');
+  t.notOk('GF_AUTH_ANONYMOUS_ORG_ROLE' in grafana);
+  const gateway = services.gateway?.environment ?? {};
+  t.equal(gateway.DIPPER_MQTT_USERNAME, 'dipper', 'gateway logs in to Mosquitto as dipper');
+  t.match(String(gateway.DIPPER_MQTT_PASSWORD), /^\$\{MOSQUITTO_PASSWORD:\?/);
+  for (const name of ['gateway', 'map-api']) {
+    t.match(String(services[name]?.environment?.DIPPER_API_TOKENS), /^\$\{DIPPER_API_TOKENS:\?/, `${name}: API tokens from the environment`);
+    t.equal(services[name]?.environment?.DIPPER_HTTP_HOST, '0.0.0.0', `${name}: listens in its container (tokens required there)`);
+  }
+  const prom = load(readFileSync('docker/prometheus.yml', 'utf8')) as { scrape_configs: { job_name: string; authorization?: { credentials_file?: string } }[] };
+  for (const job of prom.scrape_configs.filter((c) => c.job_name.startsWith('dipper-'))) t.equal(job.authorization?.credentials_file, '/prometheus/dipper-token', `${job.job_name}: scrapes /metrics with a token`);
+  t.match((services.prometheus as { entrypoint?: string[] }).entrypoint?.join(' ') ?? '', /PROMETHEUS_TOKEN" > \/prometheus\/dipper-token/, 'the token file is written from PROMETHEUS_TOKEN');
 });
 
 t.test('the stack the issue asks for', async (t) => {
@@ -65,7 +157,7 @@ t.test('references resolve: services, volumes, files', async (t) => {
       if (source!.startsWith('.')) t.ok(existsSync(resolve('docker', source!)), `${name}: ${source} exists`);
       else t.ok(source! in (compose.volumes ?? {}), `${name}: volume ${source} declared`);
     }
-    for (const p of s.ports ?? []) t.match(p, /^\d+:\d+(\/(tcp|udp))?$/, `${name}: port ${p}`);
+    for (const p of s.ports ?? []) t.match(p, /^(127\.0\.0\.1:)?\d+:\d+(\/(tcp|udp))?$/, `${name}: port ${p}`);
     if (s.build) t.ok(existsSync(resolve('docker', s.build.context, s.build.dockerfile)), `${name}: build file exists`);
     if (s.command?.[0]?.endsWith('.ts')) {
       const entry = s.command[0];
@@ -85,7 +177,13 @@ t.test('the gateway is configured only through the documented DIPPER_* contract'
 
 t.test('Prometheus scrapes the gateway and map-API services', async (t) => {
   const config = 'docker/prometheus.yml';
-  const { stdout } = await run('scripts/prometheus.sh', ['promtool', 'check', 'config', config], { timeout: 180_000 });
+  // promtool checks that the token file exists: the container writes it at start, so check a copy pointing at a stand-in
+  const dir = mkdtempSync(join(tmpdir(), 'dipper-prom-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, 'token'), 'stand-in');
+  writeFileSync(join(dir, 'prometheus.yml'), readFileSync(config, 'utf8').replaceAll('/prometheus/dipper-token', join(dir, 'token')));
+  copyFileSync('docker/alerts.yml', join(dir, 'alerts.yml'));
+  const { stdout } = await run('scripts/prometheus.sh', ['promtool', 'check', 'config', join(dir, 'prometheus.yml')], { timeout: 180_000 });
   t.match(stdout, /SUCCESS/, 'promtool check config');
   const prom = load(readFileSync(config, 'utf8')) as { scrape_configs: { job_name: string; dns_sd_configs?: { names: string[]; port: number }[] }[] };
   const scraped = prom.scrape_configs.flatMap((c) => c.dns_sd_configs ?? []).flatMap((d) => d.names.map((n) => `${n}:${d.port}`));

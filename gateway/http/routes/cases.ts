@@ -29,14 +29,15 @@ export const caseRoutes: FastifyPluginAsync<AppDeps> = async (app, { map }) => {
 
   app.post<{ Body: CaseCreate }>(
     '/api/cases',
-    { config: { right: 'admin' }, schema: { summary: 'Create a case', tags: ['cases'], body: CaseCreateSchema, querystring: { type: 'object', properties: tokenQuery }, response: { 201: CaseSchema, 400: errorSchema, 403: errorSchema, 409: errorSchema } } },
+    { config: { right: 'admin' }, schema: { summary: 'Create a case', tags: ['cases'], body: CaseCreateSchema, querystring: { type: 'object', properties: tokenQuery }, response: { 201: CaseSchema, 400: errorSchema, 403: errorSchema, 409: errorSchema, 507: errorSchema } } },
     async (req, reply) => {
       const org = req.body.org ?? req.scope;
       if (!within(req.scope, org)) return reply.code(403).send({ error: 'Forbidden', message: `org "${org}" is outside this token's scope "${req.scope}"` });
       // only cases this scope shows can collide: another district's id does not exist for this caller
       const taken = map.cases.find(req.body.id, (o) => within(req.scope, o));
-      const c = taken.length === 0 ? map.cases.create(req.body, org) : undefined;
-      if (!c) return reply.code(409).send({ error: 'Conflict', message: `case ${req.body.id} exists (org "${taken[0]?.org ?? org}"): PATCH it` });
+      if (taken.length > 0) return reply.code(409).send({ error: 'Conflict', message: `case ${req.body.id} exists (org "${taken[0]!.org}"): PATCH it` });
+      if (!map.cases.room(org, req.body.id)) return reply.code(507).send({ error: 'Insufficient Storage', message: `every one of the ${map.config.maxCases} cases the store holds (map.maxCases) is open: close some, or raise the limit` });
+      const c = map.cases.create(req.body, org)!;
       await map.caseChanged(c, true);
       return reply.code(201).send(c);
     },

@@ -4,8 +4,12 @@
  * BYTE[28] (the 0x0200 basic block), data. Arrives subpackaged; the session reassembles it
  * and, on timeout, lists the missing packet IDs in 0x8800. Once whole: stored under the data
  * directory, announced as a Media event (with its Position), answered 0x8800 without a list.
+ *
+ * Past the media quota (media.policy "refuse-new", store.ts) it is answered 0x8001 result 1
+ * (failure) for the 0x0801: 0x8800 has no result field, and one without a list would tell the
+ * terminal the upload arrived whole, so it could delete its copy.
  */
-import { isMessage } from '../../../decoders/index.js';
+import { RESULT, isMessage } from '../../../decoders/index.js';
 import type { Message } from '../../../decoders/index.js';
 import type { GatewayEvent, Media } from '../../normalise/events.js';
 import { positionOf } from '../../normalise/index.js';
@@ -17,7 +21,13 @@ export async function media(session: Session, message: Message): Promise<void> {
   const { gateway } = session;
   const receivedAt = Date.now();
   const device = session.device!;
-  const path = await gateway.media.save(device.terminal, upload.mediaId, upload.format, upload.data, receivedAt);
+  const saved = await gateway.media.save(device.terminal, upload.mediaId, upload.format, upload.data, receivedAt);
+  if ('refused' in saved) {
+    gateway.metrics.media.inc({ outcome: 'refused' });
+    session.ack(message, RESULT.fail, `media-${saved.refused}`);
+    return;
+  }
+  const { path } = saved;
   const position = upload.location ? positionOf(upload.location, device, receivedAt, false, gateway.normalise) : null;
   const event: Media = {
     terminal: device.terminal,
