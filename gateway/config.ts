@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import { Type } from '@sinclair/typebox';
 import type { Static, TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { unprotectedListener } from './exposure.js';
 
 /** Closed objects: a misspelt key is an error, not a silently ignored setting. */
 const Section = <T extends Parameters<typeof Type.Object>[0]>(props: T) => Type.Object(props, { additionalProperties: false, default: {} });
@@ -41,11 +42,19 @@ export const ConfigSchema = Section({
     penaltyCooldownMs: { ...Ms, default: 30_000, description: 'how long a penalised address has its new connections refused (open sessions are kept)' },
   }),
   http: Section({
-    host: Type.String({ default: '0.0.0.0' }),
+    host: Type.String({ default: '127.0.0.1', description: 'the API and map page; another than loopback needs api.tokens (or api.insecure)' }),
     port: { ...Port, default: 8080 },
+    publicUrl: Type.String({
+      default: '',
+      description:
+        'the URL clients reach the API at (e.g. https://map.example.org, with a path prefix if proxied): TileJSON tile URLs start with it; empty = root-relative tile URLs (/tiles/...), resolved against the address the TileJSON was fetched from. Never taken from the Host header',
+    }),
+    maxBodyBytes: Type.Integer({ minimum: 1024, maximum: 16 * 1024 * 1024, default: 64 * 1024, description: 'largest request body (a command, a case: a few KB); larger is a 413 before it is read' }),
+    maxJsonDepth: Type.Integer({ minimum: 4, maximum: 1000, default: 32, description: 'deepest nesting of arrays and objects in a JSON body (commands and cases need 4); deeper is a 400 before it is parsed' }),
+    maxStreamsPerToken: Type.Integer({ minimum: 1, default: 20, description: '/api/stream connections open at once per API token (with no tokens: in all); more are a 429' }),
   }),
   mqtt: Section({
-    host: Type.String({ default: '0.0.0.0' }),
+    host: Type.String({ default: '127.0.0.1', description: 'the embedded broker (TCP and WebSocket); another than loopback needs api.tokens (or api.insecure)' }),
     port: { ...Port, default: 1883 },
     wsPort: { ...Port, default: 8883, description: 'MQTT over WebSocket' },
     topicPrefix: Type.String({ default: 'dipper' }),
@@ -134,11 +143,19 @@ export const ConfigSchema = Section({
           token: Type.String({ minLength: 16, description: 'bearer token (Authorization: Bearer, or ?access_token= for EventSource and tile URLs)' }),
           org: Type.String({ default: '', description: 'org subtree this token sees: "" = everything, "wuhan/jianghan" = that district and below' }),
           name: Type.Optional(Type.String()),
+          rights: Type.Optional(
+            Type.Array(Type.Union([Type.Literal('read'), Type.Literal('command'), Type.Literal('admin')]), {
+              default: ['read'],
+              uniqueItems: true,
+              description: 'read: map, terminals, tracks, stream (and MQTT subscriptions); command: downlink commands to terminals in scope; admin: create and change cases',
+            }),
+          ),
         },
         { additionalProperties: false },
       ),
-      { default: [], description: 'no tokens = the API is open (embedded default); /metrics, /healthz, /readyz are always open' },
+      { default: [], description: 'no tokens = the API and MQTT ask for no credential and must listen on loopback (http.host, mqtt.host) unless api.insecure; /healthz, /readyz are always open' },
     ),
+    insecure: Type.Boolean({ default: false, description: 'allow http.host / mqtt.host off loopback with no api.tokens (anyone reaching them reads every terminal and sends commands); warned at every start' }),
   }),
   map: Section({
     clusterMaxZoom: Type.Integer({ minimum: 0, maximum: 12, default: 12, description: 'highest zoom served as clusters; single terminals above' }),
@@ -395,6 +412,16 @@ export function validate(value: unknown): Config {
   // a short or shared key lets anyone compute every terminal's code; empty = generated (auth-secret.ts)
   if (config.auth.secret !== '' && Buffer.byteLength(config.auth.secret) < MIN_SECRET_BYTES) {
     throw new ConfigError(`invalid configuration: auth.secret: at least ${MIN_SECRET_BYTES} bytes (got ${Buffer.byteLength(config.auth.secret)}); leave it empty to have one generated in dataDir`);
+  }
+  // no tokens = no credential asked: only this machine may reach the API and the broker
+  const open = unprotectedListener(config);
+  if (open) {
+    throw new ConfigError(
+      `invalid configuration: ${open.setting}: "${open.host}" is not a loopback address and api.tokens is empty, so anyone reaching it could read every terminal and send commands; configure api.tokens, listen on 127.0.0.1, or set api.insecure: true to accept that`,
+    );
+  }
+  if (config.http.publicUrl && !/^https?:\/\/[^/\s?#]+(?:\/[^\s?#]*)?$/.test(config.http.publicUrl)) {
+    throw new ConfigError(`invalid configuration: http.publicUrl: "${config.http.publicUrl}" is not an http(s):// URL without query or fragment`);
   }
   if (config.queue.lowWater >= config.queue.highWater) throw new ConfigError('invalid configuration: queue.lowWater: must be below queue.highWater');
   for (const b of config.kafka.brokers.split(',').map((x) => x.trim()).filter(Boolean)) {

@@ -8,6 +8,7 @@
 import cluster from 'node:cluster';
 import { runPrimary } from './cluster.js';
 import { ConfigError, configArgument, loadConfig } from './config.js';
+import { exposureNotice } from './exposure.js';
 import { createLogger } from './log.js';
 import { withAuthSecret } from './session/auth-secret.js';
 import { startServer } from './server.js';
@@ -24,6 +25,11 @@ async function main(): Promise<void> {
     throw e;
   }
   const log = createLogger(config.log.level);
+  // once per start (the primary's, not each worker's): who can reach what, and api.insecure's warning
+  if (cluster.isPrimary) {
+    const notice = exposureNotice(config);
+    log[notice.level](notice.fields, notice.message);
+  }
   if (config.cluster.workers > 0 && cluster.isPrimary) {
     // made (or read) before forking, so every worker reads the one key from dataDir
     withAuthSecret(config, log);

@@ -44,6 +44,7 @@ export class Metrics {
   readonly tileRequests = new Counter({ name: 'dipper_tile_requests_total', help: 'Map tiles served, by layer, cache status and outcome', labelNames: ['layer', 'cache', 'status'], registers: [this.registry] });
   readonly tileSeconds = new Histogram({ name: 'dipper_tile_seconds', help: 'Time to answer a map tile, by layer and cache status', labelNames: ['layer', 'cache'], buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1], registers: [this.registry] });
   readonly sseClients = new Gauge({ name: 'dipper_sse_clients', help: 'Open /api/stream connections', registers: [this.registry] });
+  readonly httpRefused: Counter<'reason'> = new Counter({ name: 'dipper_http_refused_total', help: 'HTTP requests refused by a bound: body-too-large (http.maxBodyBytes), json-too-deep (http.maxJsonDepth), streams-per-token (http.maxStreamsPerToken)', labelNames: ['reason'], registers: [this.registry] });
   readonly sseDropped = new Counter({ name: 'dipper_sse_dropped_total', help: 'Stream events dropped for a slow client', registers: [this.registry] });
   readonly liveTerminals = new Gauge({ name: 'dipper_live_index_terminals', help: 'Terminals and static resources in the live map index', registers: [this.registry] });
   readonly liveRows = new Gauge({ name: 'dipper_live_index_rows', help: 'Count rows (cell x org) in the live map index', registers: [this.registry] });
@@ -137,6 +138,7 @@ export class Metrics {
 
   constructor(options: { defaults?: boolean } = {}) {
     for (const result of REGISTRATION_RESULTS) this.registrations.inc({ result }, 0);
+    for (const reason of HTTP_REFUSALS) this.httpRefused.inc({ reason }, 0);
     if (options.defaults) {
       collectDefaultMetrics({ register: this.registry, prefix: 'dipper_' });
       // gauges named *_total fail `promtool check metrics`; their by-type siblings (summed) say the same
@@ -146,6 +148,10 @@ export class Metrics {
     }
   }
 }
+
+/** Label values of `dipper_http_refused_total`: the HTTP bound that refused a request. */
+export const HTTP_REFUSALS = ['body-too-large', 'json-too-deep', 'streams-per-token'] as const;
+export type HttpRefusal = (typeof HTTP_REFUSALS)[number];
 
 /** Label values of `dipper_registrations_total`, one per 0x8100 result (2013 §8.6). */
 export const REGISTRATION_RESULTS = ['ok', 'vehicle-taken', 'no-vehicle', 'terminal-taken', 'no-terminal'] as const;

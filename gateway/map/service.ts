@@ -200,7 +200,8 @@ export class MapService implements EventSink {
       } else if (e.kind === 'case') {
         // our own cases come back through the queue; another replica's arrive from Kafka
         const c = e.case;
-        if (!this.cases.get(c.id) || this.cases.get(c.id)!.updatedAt < c.updatedAt) this.cases.put(c);
+        const before = this.cases.getIn(c.org, c.id);
+        if (!before || before.updatedAt < c.updatedAt) this.cases.put(c);
       }
     }
   }

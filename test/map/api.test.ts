@@ -174,7 +174,7 @@ t.test('heat tiles: absolute counts per H3 cell, scoped, edge cells in both tile
   t.ok(neighbours.some((n) => [...here].some((c) => n.has(c))), 'a res-7 cell (5 km² hexes, larger than a z14 tile) appears in neighbouring tiles');
 });
 
-t.test('scope isolation on every endpoint; tokens; open health and metrics', async (t) => {
+t.test('scope isolation on every endpoint; tokens; open health', async (t) => {
   const { server, base } = await startMapServer(t);
   await feed(t, server);
   const wc = WUCHANG[0]!.terminal;
@@ -184,7 +184,7 @@ t.test('scope isolation on every endpoint; tokens; open health and metrics', asy
   t.equal((await get(base, '/api/terminals', 'not-a-token-at-all-xxxx')).status, 401, 'unknown token: 401');
   t.equal((await get(base, '/tiles/clusters/0/0/0.mvt')).status, 401, 'tiles need a token too');
   t.equal((await get(base, '/healthz')).status, 200, '/healthz open');
-  t.equal((await get(base, '/metrics')).status, 200, '/metrics open');
+  t.equal((await get(base, '/metrics')).status, 401, '/metrics takes a token when tokens are configured (test/security/open-by-default.test.ts)');
   t.equal((await get(base, `/api/terminals?access_token=${jhToken}`)).status, 200, 'token in the query string');
 
   const list = (await (await get(base, '/api/terminals?limit=100', jhToken)).json()) as { total: number; items: { id: string; org: string }[] };

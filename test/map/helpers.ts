@@ -11,10 +11,12 @@ import type { Server } from '../../gateway/server.js';
 import type { EventSink } from '../../gateway/sinks/sink.js';
 import { startTestServer, testConfig } from '../gateway/helpers/server.js';
 
+/** Every right: these tests are about scope (rights: test/security/open-by-default.test.ts). */
+const ALL: ('read' | 'command' | 'admin')[] = ['read', 'command', 'admin'];
 export const TOKENS = {
-  city: { token: 'city-token-0123456789', org: 'wuhan' },
-  jianghan: { token: 'jianghan-token-0123456789', org: 'wuhan/jianghan' },
-  wuchang: { token: 'wuchang-token-0123456789', org: 'wuhan/wuchang' },
+  city: { token: 'city-token-0123456789', org: 'wuhan', rights: ALL },
+  jianghan: { token: 'jianghan-token-0123456789', org: 'wuhan/jianghan', rights: ALL },
+  wuchang: { token: 'wuchang-token-0123456789', org: 'wuhan/wuchang', rights: ALL },
 };
 
 /** Terminals of the registry: 20 in Jianghan (vehicles and bodycams), 10 in Wuchang (handhelds). */

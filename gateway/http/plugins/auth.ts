@@ -1,35 +1,47 @@
 /**
- * API tokens, each scoped to an org subtree. Applies to the whole app (skip-override), so every
- * route family gets `req.scope` ("" = everything) without registering anything itself.
- * - No tokens configured: the API is open and every request has scope "" (the embedded default).
- * - /metrics, /healthz, /readyz and the OpenAPI document stay open.
+ * API tokens (the one table of gateway/tokens.ts, shared with the MQTT broker), each granting
+ * an org subtree and rights. Applies to the whole app (skip-override), so every route family
+ * gets `req.scope` ("" = everything) and `req.grant` without registering anything itself.
+ * - No tokens configured: nothing is asked, every request has scope "" and every right (the
+ *   API then listens on loopback only, or api.insecure says otherwise: exposure.ts).
+ * - /healthz, /readyz and the OpenAPI document stay open, as do routes marked `config.public`
+ *   (the map page, which must load to ask for a token).
+ * - Each route needs a right (`config.right`, default "read"): "command" for downlink commands,
+ *   "admin" for creating and changing cases. A token without it gets a 403 before its body is
+ *   read. `config.fleet` routes (/metrics: counts of every org) need a token whose scope is "".
  * - The token comes from `Authorization: Bearer <token>` or `?access_token=` (EventSource and
- *   tile URLs cannot set headers). It is compared in constant time: both sides are SHA-256
- *   digests of equal length compared with timingSafeEqual, and every configured token is
- *   compared (no early exit), so timing tells neither which token nor how much matched.
+ *   tile URLs cannot set headers), looked up in constant time (tokens.ts).
  * - A route with a `:terminal` parameter (commands, detail, track) answers 404 for a terminal
  *   outside the scope, exactly as for one that does not exist.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { within } from '../../map/scope.js';
+import type { Grant, Right, TokenTable } from '../../tokens.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** org subtree this request may see ("" = everything) */
     scope: string;
+    /** the token's grant; undefined when no tokens are configured (everything allowed) */
+    grant: Grant | undefined;
+  }
+  interface FastifyContextConfig {
+    /** reachable without a token (the map page) */
+    public?: boolean;
+    /** the right this route needs (default "read") */
+    right?: Right;
+    /** shows every org at once: only a token with scope "" */
+    fleet?: boolean;
   }
 }
 
 export interface AuthOptions {
-  tokens: readonly { token: string; org: string; name?: string | undefined }[];
+  tokens: TokenTable;
   /** the org unit of a terminal, when known (registry or live index) */
   orgOf: (terminal: string) => string | undefined;
 }
 
-const OPEN = new Set(['/metrics', '/healthz', '/readyz', '/docs', '/docs/json', '/docs/yaml']);
-
-const digest = (s: string) => createHash('sha256').update(s).digest();
+const OPEN = new Set(['/healthz', '/readyz', '/docs', '/docs/json', '/docs/yaml']);
 
 function tokenOf(req: FastifyRequest): string | undefined {
   const h = req.headers.authorization;
@@ -39,23 +51,27 @@ function tokenOf(req: FastifyRequest): string | undefined {
 }
 
 const authPluginImpl: FastifyPluginAsync<AuthOptions> = async (app, options) => {
-  const keys = options.tokens.map((t) => ({ digest: digest(t.token), org: t.org }));
+  const tokens = options.tokens;
   app.decorateRequest('scope', '');
-  if (keys.length === 0) return;
+  app.decorateRequest('grant', undefined);
+  if (tokens.open) return;
 
   const refuse = (reply: FastifyReply, message: string) => reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'Unauthorized', message });
+  const forbid = (reply: FastifyReply, message: string) => reply.code(403).send({ error: 'Forbidden', message });
 
   app.addHook('onRequest', async (req, reply) => {
     const path = req.url.split('?', 1)[0]!;
-    // routes marked config.public (the map page, which must load to ask for a token) stay open too
-    if (OPEN.has(path) || (req.routeOptions.config as { public?: boolean }).public === true) return;
+    const config = req.routeOptions.config;
+    if (OPEN.has(path) || config.public === true) return;
     const token = tokenOf(req);
     if (!token) return refuse(reply, 'an API token is required: Authorization: Bearer <token> (or ?access_token=)');
-    const d = digest(token);
-    let found = -1;
-    for (let i = 0; i < keys.length; i++) if (timingSafeEqual(d, keys[i]!.digest) && found < 0) found = i;
-    if (found < 0) return refuse(reply, 'unknown API token');
-    req.scope = keys[found]!.org;
+    const grant = tokens.find(token);
+    if (!grant) return refuse(reply, 'unknown API token');
+    const right = config.right ?? 'read';
+    if (!grant.rights.has(right)) return forbid(reply, `this token lacks the "${right}" right (it has: ${[...grant.rights].join(', ') || 'none'}); rights are set in api.tokens[].rights`);
+    if (config.fleet === true && grant.org !== '') return forbid(reply, `${path} shows every org: it needs a token whose org is "" (this one's is "${grant.org}")`);
+    req.grant = grant;
+    req.scope = grant.org;
   });
 
   app.addHook('preHandler', async (req, reply) => {

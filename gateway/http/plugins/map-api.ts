@@ -26,7 +26,7 @@ const docsImpl: FastifyPluginAsync = async (app) => {
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
-      info: { title: 'Dipper gateway API', version: '1.0.0', description: 'Live command map (tiles, terminals, tracks, stream, cases), commands, health. Tokens: Authorization: Bearer <token> or ?access_token=; open when none are configured.' },
+      info: { title: 'Dipper gateway API', version: '1.0.0', description: 'Live command map (tiles, terminals, tracks, stream, cases), commands, health. Tokens: Authorization: Bearer <token> or ?access_token=, with rights read (map), command (downlink) and admin (cases); when none are configured nothing is asked and the API listens on loopback only.' },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },

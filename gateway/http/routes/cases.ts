@@ -1,10 +1,15 @@
 /**
  * Enforcement cases: POST /api/cases, GET /api/cases, GET /api/cases/{id}, PATCH /api/cases/{id}.
+ * Reading needs the "read" right, creating and changing the "admin" right (auth.ts).
  * A case belongs to an org unit (default: the token's scope; given, it must be inside it).
+ * Ids are unique per org unit (CaseStore): creating an id that a case in the caller's scope
+ * has is a 409; another district's case with that id does not exist for the caller, so the
+ * creation succeeds and nothing tells it that id is used elsewhere. Where several org units of
+ * a scope use one id, GET and PATCH take `?org=` to choose (409 naming them otherwise).
  * Every change goes on the map (cluster tiles' "cases" layer, the "cases" heat layer, the
  * stream) and out to the sinks as a Case event.
  */
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { bboxQuery, crsQuery, errorSchema, parseBbox, tokenQuery } from '../../map/api-schemas.js';
 import type { Crs } from '../../map/crs.js';
 import { shifter } from '../../map/crs.js';
@@ -24,13 +29,15 @@ export const caseRoutes: FastifyPluginAsync<AppDeps> = async (app, { map }) => {
 
   app.post<{ Body: CaseCreate }>(
     '/api/cases',
-    { schema: { summary: 'Create a case', tags: ['cases'], body: CaseCreateSchema, querystring: { type: 'object', properties: tokenQuery }, response: { 201: CaseSchema, 400: errorSchema, 403: errorSchema, 409: errorSchema, 507: errorSchema } } },
+    { config: { right: 'admin' }, schema: { summary: 'Create a case', tags: ['cases'], body: CaseCreateSchema, querystring: { type: 'object', properties: tokenQuery }, response: { 201: CaseSchema, 400: errorSchema, 403: errorSchema, 409: errorSchema, 507: errorSchema } } },
     async (req, reply) => {
       const org = req.body.org ?? req.scope;
       if (!within(req.scope, org)) return reply.code(403).send({ error: 'Forbidden', message: `org "${org}" is outside this token's scope "${req.scope}"` });
-      if (!map.cases.room(req.body.id)) return reply.code(507).send({ error: 'Insufficient Storage', message: `every one of the ${map.config.maxCases} cases the store holds (map.maxCases) is open: close some, or raise the limit` });
-      const c = map.cases.create(req.body, org);
-      if (!c) return reply.code(409).send({ error: 'Conflict', message: `case ${req.body.id} exists: PATCH it` });
+      // only cases this scope shows can collide: another district's id does not exist for this caller
+      const taken = map.cases.find(req.body.id, (o) => within(req.scope, o));
+      if (taken.length > 0) return reply.code(409).send({ error: 'Conflict', message: `case ${req.body.id} exists (org "${taken[0]!.org}"): PATCH it` });
+      if (!map.cases.room(org, req.body.id)) return reply.code(507).send({ error: 'Insufficient Storage', message: `every one of the ${map.config.maxCases} cases the store holds (map.maxCases) is open: close some, or raise the limit` });
+      const c = map.cases.create(req.body, org)!;
       await map.caseChanged(c, true);
       return reply.code(201).send(c);
     },
@@ -62,23 +69,38 @@ export const caseRoutes: FastifyPluginAsync<AppDeps> = async (app, { map }) => {
     },
   );
 
-  app.get<{ Params: { id: string }; Querystring: { crs?: Crs } }>(
+  /** The one case with this id in the caller's scope (and `?org=`), or the answer already sent. */
+  function oneCase(req: FastifyRequest<{ Params: { id: string }; Querystring: { org?: string } }>, reply: FastifyReply): Case | undefined {
+    const { id } = req.params;
+    const org = req.query.org;
+    const found = map.cases.find(id, (o) => within(req.scope, o) && (org === undefined || o === org));
+    if (found.length === 0) void reply.code(404).send({ error: 'Not Found', message: `case ${id} is unknown` });
+    else if (found.length > 1) void reply.code(409).send({ error: 'Conflict', message: `case ${id} exists in several org units of this scope (${found.map((c) => c.org).join(', ')}): choose one with ?org=` });
+    else return found[0];
+    return undefined;
+  }
+
+  const caseOrg = { org: { type: 'string', maxLength: 200, description: 'the org unit of the case, when its id is used by several in this scope' } } as const;
+
+  app.get<{ Params: { id: string }; Querystring: { crs?: Crs; org?: string } }>(
     '/api/cases/:id',
-    { schema: { summary: 'One case', tags: ['cases'], params: idParams, querystring: { type: 'object', additionalProperties: false, properties: { ...crsQuery, ...tokenQuery } }, response: { 404: errorSchema } } },
+    { schema: { summary: 'One case', tags: ['cases'], params: idParams, querystring: { type: 'object', additionalProperties: false, properties: { ...caseOrg, ...crsQuery, ...tokenQuery } }, response: { 404: errorSchema, 409: errorSchema } } },
     async (req, reply) => {
-      const c = map.cases.get(req.params.id);
-      if (!c || !within(req.scope, c.org)) return reply.code(404).send({ error: 'Not Found', message: `case ${req.params.id} is unknown` });
-      return shiftCase(c, req.query.crs);
+      const c = oneCase(req, reply);
+      return c ? shiftCase(c, req.query.crs) : reply;
     },
   );
 
-  app.patch<{ Params: { id: string }; Body: CasePatch }>(
+  app.patch<{ Params: { id: string }; Querystring: { org?: string }; Body: CasePatch }>(
     '/api/cases/:id',
-    { schema: { summary: 'Change a case (status, location, ...)', tags: ['cases'], params: idParams, body: CasePatchSchema, querystring: { type: 'object', properties: tokenQuery }, response: { 200: CaseSchema, 400: errorSchema, 404: errorSchema } } },
+    {
+      config: { right: 'admin' },
+      schema: { summary: 'Change a case (status, location, ...)', tags: ['cases'], params: idParams, body: CasePatchSchema, querystring: { type: 'object', properties: { ...caseOrg, ...tokenQuery } }, response: { 200: CaseSchema, 400: errorSchema, 404: errorSchema, 409: errorSchema } },
+    },
     async (req, reply) => {
-      const before = map.cases.get(req.params.id);
-      if (!before || !within(req.scope, before.org)) return reply.code(404).send({ error: 'Not Found', message: `case ${req.params.id} is unknown` });
-      const c = map.cases.update(req.params.id, req.body)!;
+      const before = oneCase(req, reply);
+      if (!before) return reply;
+      const c = map.cases.update(before.org, before.id, req.body)!;
       await map.caseChanged(c, false);
       return c;
     },

@@ -46,7 +46,8 @@ function withBuffers(body: Record<string, unknown>): Record<string, unknown> {
 export const commandRoutes: FastifyPluginAsync<AppDeps> = async (app, { gateway }) => {
   app.post<{ Params: { terminal: string }; Body: CommandRequest }>(
     '/api/terminals/:terminal/commands',
-    { schema: { params: { type: 'object', properties: { terminal: { type: 'string', pattern: '^[0-9a-fA-F]{1,20}$' } } }, body: bodySchema } },
+    // a downlink changes the terminal (parameters, reset, vehicle control, text): the "command" right
+    { config: { right: 'command' }, schema: { params: { type: 'object', properties: { terminal: { type: 'string', pattern: '^[0-9a-fA-F]{1,20}$' } } }, body: bodySchema } },
     async (req, reply) => {
       const msgId = commandId(req.body.command);
       if (msgId === undefined) {

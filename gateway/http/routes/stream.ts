@@ -4,7 +4,8 @@
  * `version` event every 2 s carrying the data version for TileJSON/tile refreshes.
  * Filters: types, category, org, bbox, crs; always within the token's scope.
  * A client that cannot keep up loses events (counted in dipper_sse_dropped_total) rather than
- * growing the server's memory.
+ * growing the server's memory. At most `http.maxStreamsPerToken` streams per token at once:
+ * 429 beyond (dipper_http_refused_total{reason="streams-per-token"}).
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { toJson } from '../../../decoders/index.js';
@@ -13,6 +14,7 @@ import type { Crs } from '../../map/crs.js';
 import { shifter } from '../../map/crs.js';
 import { orgMatcher } from '../../map/scope.js';
 import type { StreamEvent } from '../../map/stream-hub.js';
+import type { Grant } from '../../tokens.js';
 import type { AppDeps } from '../app.js';
 
 interface StreamQuery {
@@ -25,8 +27,14 @@ interface StreamQuery {
 
 const TYPES = ['position', 'alarm', 'case'];
 
+/** the bucket of requests made without a token (no tokens configured: loopback only) */
+const NO_TOKEN = Symbol('no token');
+
 export const streamRoutes: FastifyPluginAsync<AppDeps> = async (app, { gateway, map }) => {
   const open = new Set<() => void>();
+  const maxPerToken = gateway.config.http.maxStreamsPerToken;
+  // open streams per token: keyed by the configured grants (and NO_TOKEN), so bounded by api.tokens
+  const perToken = new Map<Grant | typeof NO_TOKEN, number>();
   // streams never end by themselves: close them before the server waits for its connections
   app.addHook('preClose', async () => {
     for (const end of open) end();
@@ -49,6 +57,13 @@ export const streamRoutes: FastifyPluginAsync<AppDeps> = async (app, { gateway, 
     async (req, reply) => {
       const bbox = parseBbox(req.query.bbox);
       if (typeof bbox === 'string') return reply.code(400).send({ error: 'Bad Request', message: bbox });
+      // each stream holds a socket, a timer and a subscriber: one token cannot open them without end
+      const key = req.grant ?? NO_TOKEN;
+      const streams = perToken.get(key) ?? 0;
+      if (streams >= maxPerToken) {
+        gateway.metrics.httpRefused.inc({ reason: 'streams-per-token' });
+        return reply.code(429).header('retry-after', '10').send({ error: 'Too Many Requests', message: `this token has ${streams} streams open, the most allowed (http.maxStreamsPerToken)` });
+      }
       const types = new Set(req.query.types ? req.query.types.split(',') : TYPES);
       const categories = req.query.category ? new Set(req.query.category.split(',')) : undefined;
       const inOrg = orgMatcher(req.scope, req.query.org?.split(','));
@@ -89,11 +104,15 @@ export const streamRoutes: FastifyPluginAsync<AppDeps> = async (app, { gateway, 
         2000,
       );
       gateway.metrics.sseClients.inc();
+      perToken.set(key, streams + 1);
       const end = () => {
         if (!open.delete(end)) return;
         clearInterval(tick);
         unsubscribe();
         gateway.metrics.sseClients.dec();
+        const left = perToken.get(key)! - 1;
+        if (left === 0) perToken.delete(key);
+        else perToken.set(key, left);
         res.end();
       };
       open.add(end);

@@ -1,6 +1,7 @@
 /**
  * Map tiles and their TileJSON:
- *   GET /tiles/clusters.json, /tiles/heat.json      TileJSON 3.0.0, tile URLs carry ?v=<data version>
+ *   GET /tiles/clusters.json, /tiles/heat.json      TileJSON 3.0.0, tile URLs carry ?v=<data version>,
+ *     start with http.publicUrl (or are root-relative), and never carry the token
  *   GET /tiles/clusters/{z}/{x}/{y}.mvt|.geojson    layers "clusters" and "cases"
  *   GET /tiles/heat/{z}/{x}/{y}.mvt|.geojson        layers "positions", "alarms", "cases"
  * 204 for an empty tile; strong ETag and 304 (per representation: the gzip bytes have their own
@@ -137,10 +138,14 @@ export const tileRoutes: FastifyPluginAsync<AppDeps> = async (app, { gateway, ma
     },
   );
 
-  /** TileJSON: the request's own query (filters, crs, window, token) is carried into the tile URLs. */
+  // http.publicUrl, or root-relative: never the Host header, which the client writes (a TileJSON
+  // cached or shared would send everyone's tile requests, and their tokens, where it says)
+  const base = gateway.config.http.publicUrl.replace(/\/+$/, '');
+
+  /** TileJSON: the request's filters, crs and window are carried into the tile URLs; its token is not (the client adds its own). */
   function tileJson(req: FastifyRequest, kind: 'clusters' | 'heat', layers: { id: string; fields: Record<string, string>; description: string }[]) {
-    const base = `${req.protocol}://${req.headers.host ?? 'localhost'}`;
     const params = new URLSearchParams(req.query as Record<string, string>);
+    params.delete('access_token');
     params.delete('v');
     params.set('v', String(map.version));
     return {
