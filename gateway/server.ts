@@ -60,10 +60,12 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
   const registry = new DeviceRegistry(config.devices, log).start();
   const live = LiveIndex.bounded(config.map, registry);
   const map = new MapService(config.map, config.h3, registry);
+  // one token table for the API and the broker: the same credential, scope and rights on both
+  const tokens = new TokenTable(config.api.tokens);
   const broker = config.mqttExternal.url
     ? undefined
     : await MqttBrokerSink.start(config.mqtt, {
-        tokens: new TokenTable(config.api.tokens),
+        tokens,
         orgOfTerminal: (t) => map.index.get(t)?.org ?? registry.lookup(t)?.org,
         orgOfCase: (id) => map.cases.get(id)?.org,
         registry: metrics.registry,
@@ -78,7 +80,7 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
   live.observe(gateway.metrics, gateway.guard);
   let tcp: TcpListener | undefined;
   let udp: UdpListener | undefined;
-  const http = buildApp({ gateway, live, map }, log);
+  const http = buildApp({ gateway, live, map, tokens }, log);
   try {
     tcp = await listenTcp(gateway, config.jt808.port, config.jt808.host);
     // UDP on the same port as TCP (the chosen one when the configured port is 0)
