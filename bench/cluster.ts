@@ -1,6 +1,6 @@
 /**
  * `npm run bench:cluster`: many connections over the gateway's own cluster mode. One gateway
- * (`gateway/main.ts`, as `npm start` runs it) with DIPPER_WORKERS=N: the primary accepts on
+ * (`server/main.ts`, as `npm start` runs it) with DIPPER_WORKERS=N: the primary accepts on
  * the shared ports and hands each socket to a worker, so one machine holds more than the
  * ~19,900 sockets one process may open here. More than one worker needs an external MQTT
  * broker: Mosquitto from scripts/mosquitto.sh. The load runner logs in `--connections`

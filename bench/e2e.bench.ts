@@ -1,6 +1,6 @@
 /**
  * End to end: the load runner's simulated terminals (register, authenticate, report 0x0200)
- * -> one gateway process (`gateway/main.ts`) -> the embedded broker (fast acknowledgement) or
+ * -> one gateway process (`server/main.ts`) -> the embedded broker (fast acknowledgement) or
  * real Kafka from scripts/kafka.sh (durable: a 0x8001 only once Kafka has the position).
  * For each sink and terminal count: sustained location frames/s acknowledged (the gateway's
  * own counters over the hold window), frame -> 0x8001 latency p50/p99 (the runner's

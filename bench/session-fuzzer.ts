@@ -21,7 +21,7 @@ import { FrameSplitter, decodeFrame, encode, encodeParts, enframe, knownMessageI
 import type { Edition, OutgoingMessage } from '../decoders/index.js';
 import { validate } from '../gateway/config.js';
 import { Gateway } from '../gateway/gateway.js';
-import { LiveIndex } from '../gateway/live/index.js';
+import { LiveIndex } from '../map/live/index.js';
 import { silentLogger } from '../gateway/log.js';
 import { authCodeFor } from '../gateway/session/auth-code.js';
 import { rng } from './fixtures.js';

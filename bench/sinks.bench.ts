@@ -13,11 +13,11 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { validate } from '../gateway/config.js';
-import type { GatewayEvent, Position } from '../gateway/normalise/events.js';
-import { InfluxSink } from '../gateway/sinks/influx.js';
-import { KafkaSink } from '../gateway/sinks/kafka.js';
-import { ExternalMqttSink } from '../gateway/sinks/mqtt-external.js';
-import type { EventSink } from '../gateway/sinks/sink.js';
+import type { GatewayEvent, Position } from '../events/model.js';
+import { InfluxSink } from '../sinks/influx.js';
+import { KafkaSink } from '../sinks/kafka.js';
+import { ExternalMqttSink } from '../sinks/mqtt-external.js';
+import type { EventSink } from '../events/sink.js';
 
 const events = Number(process.argv[process.argv.indexOf('--events') + 1]) || 50_000;
 const singles = 2000;

@@ -22,7 +22,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import os from 'node:os';
 import autocannon from 'autocannon';
-import { LiveIndex } from '../gateway/map/live-index.js';
+import { LiveIndex } from '../map/live-index.js';
 import { silentLogger } from '../gateway/log.js';
 import { validate } from '../gateway/config.js';
 
@@ -127,7 +127,7 @@ function indexBench(n: number): Record<string, number> {
 
 // --- 2. tiles over HTTP: the server side (child process) -----------------------------------
 async function serve(n: number, cached: boolean): Promise<void> {
-  const { startServer } = await import('../gateway/server.js');
+  const { startServer } = await import('../server/server.js');
   const config = validate({
     jt808: { host: '127.0.0.1', port: 0, udp: false },
     http: { host: '127.0.0.1', port: 0 },

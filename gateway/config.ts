@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import { Type } from '@sinclair/typebox';
 import type { Static, TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { unprotectedListener } from './exposure.js';
+import { unprotectedListener } from '../server/exposure.js';
 
 /** Closed objects: a misspelt key is an error, not a silently ignored setting. */
 const Section = <T extends Parameters<typeof Type.Object>[0]>(props: T) => Type.Object(props, { additionalProperties: false, default: {} });

@@ -22,8 +22,8 @@ export const END = '<!-- metrics-table:end -->';
  */
 const COMPONENT_FAMILIES: { file: string; exported: string }[] = [
   // the map API's families live in gateway/metrics.ts itself
-  { file: 'gateway/sinks/metrics.ts', exported: 'SinkMetrics' },
-  { file: 'gateway/sinks/mqtt-broker.ts', exported: 'BrokerMetrics' },
+  { file: 'sinks/metrics.ts', exported: 'SinkMetrics' },
+  { file: 'sinks/mqtt-broker.ts', exported: 'BrokerMetrics' },
 ];
 
 /** The registry as a running gateway has it: core, process defaults and component families. */

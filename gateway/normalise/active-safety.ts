@@ -5,7 +5,7 @@
  * event with a Position built from the alarm's own fix (status bits from the report).
  */
 import type { Device } from '../registry/devices.js';
-import type { Alarm, Position } from './events.js';
+import type { Alarm, Position } from '../../events/model.js';
 import type { LocationLike } from './position.js';
 
 interface SuBiaoItem {

@@ -10,7 +10,7 @@
  * clear later, no `end` event is raised for it (its positions still carry the alarm word, so
  * the map shows the clearing); should it change, a `start` is raised again.
  */
-import type { Alarm, Position } from './events.js';
+import type { Alarm, Position } from '../../events/model.js';
 
 export class AlarmTracker {
   /** in order of the last change: the first is the one to forget */

@@ -8,7 +8,7 @@ import type { Metrics } from '../metrics.js';
 import type { Device } from '../registry/devices.js';
 import { activeSafetyAlarms } from './active-safety.js';
 import type { AlarmTracker } from './alarms.js';
-import type { GatewayEvent, Position } from './events.js';
+import type { GatewayEvent, Position } from '../../events/model.js';
 import { toPosition } from './position.js';
 import type { LocationLike, NormaliseOptions } from './position.js';
 

@@ -7,7 +7,7 @@
 import { latLngToCell } from 'h3-js';
 import type { LocationBasic } from '../../decoders/index.js';
 import type { Device } from '../registry/devices.js';
-import type { Position } from './events.js';
+import type { Position } from '../../events/model.js';
 import { cellParents } from './h3-parent.js';
 import { isoAt, isoFormatter } from './iso-time.js';
 

@@ -22,7 +22,7 @@ import { readFileSync, watch } from 'node:fs';
 import type { FSWatcher } from 'node:fs';
 import type { Logger } from '../log.js';
 import { normaliseTerminalId } from '../session/auth-code.js';
-import type { Category } from '../normalise/events.js';
+import type { Category } from '../../events/model.js';
 
 export interface Device {
   terminal: string;

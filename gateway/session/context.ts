@@ -9,7 +9,7 @@ import type { Guard } from '../guard.js';
 import type { Logger } from '../log.js';
 import type { MediaStore } from '../media/store.js';
 import type { Metrics } from '../metrics.js';
-import type { GatewayEvent } from '../normalise/events.js';
+import type { GatewayEvent } from '../../events/model.js';
 import type { NormaliseContext } from '../normalise/index.js';
 import type { DeviceRegistry } from '../registry/devices.js';
 import type { RegistrationStore } from '../registry/registrations.js';

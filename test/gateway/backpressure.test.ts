@@ -3,8 +3,8 @@
  * and once the sink catches up every report is published and answered (nothing dropped).
  */
 import t from 'tap';
-import type { GatewayEvent } from '../../gateway/normalise/events.js';
-import type { EventSink } from '../../gateway/sinks/sink.js';
+import type { GatewayEvent } from '../../events/model.js';
+import type { EventSink } from '../../events/sink.js';
 import { startTestServer } from './helpers/server.js';
 import { TestTerminal, locationBody } from './helpers/terminal.js';
 

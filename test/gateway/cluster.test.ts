@@ -1,5 +1,5 @@
 /**
- * Cluster mode (DIPPER_WORKERS) as an operator runs it: `gateway/main.ts` becomes a primary
+ * Cluster mode (DIPPER_WORKERS) as an operator runs it: `server/main.ts` becomes a primary
  * whose worker runs the gateway; a worker that dies is forked again on the same ports and its
  * terminals log in again; SIGTERM stops everything with exit 0. More than one worker without
  * an external MQTT broker is refused at start.
@@ -25,7 +25,7 @@ const report = { alarm: 0, status: 3, lat: 30.59, lng: 114.3, altitude: 20, spee
 
 t.test('one worker under a supervising primary: answers, is restarted when killed, stops on SIGTERM', async (t) => {
   const [jt808, http, mqtt, ws] = [await freePort(), await freePort(), await freePort(), await freePort()];
-  const child = spawn(process.execPath, ['--import', 'tsx', 'gateway/main.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
     env: { ...process.env, DIPPER_WORKERS: '1', DIPPER_JT808_PORT: String(jt808), DIPPER_HTTP_PORT: String(http), DIPPER_MQTT_PORT: String(mqtt), DIPPER_MQTT_WS_PORT: String(ws), DIPPER_DATA_DIR: mkdtempSync(join(tmpdir(), 'dipper-cluster-')), DIPPER_AUTH_SECRET: 'cluster-test-secret-of-at-least-32-bytes' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -74,7 +74,7 @@ t.test('one worker under a supervising primary: answers, is restarted when kille
 });
 
 t.test('more than one worker needs an external MQTT broker', async (t) => {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'gateway/main.ts'], { env: { ...process.env, DIPPER_WORKERS: '2' }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], { env: { ...process.env, DIPPER_WORKERS: '2' }, stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   t.equal(await new Promise<number | null>((r) => child.on('exit', (c) => r(c))), 2);

@@ -11,7 +11,7 @@ import t from 'tap';
 import { TestTerminal } from './helpers/terminal.js';
 
 t.test('starts on embedded defaults, answers, stops on SIGTERM with exit 0', async (t) => {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'gateway/main.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
     env: {
       ...process.env,
       DIPPER_JT808_PORT: '0',
@@ -49,7 +49,7 @@ t.test('starts on embedded defaults, answers, stops on SIGTERM with exit 0', asy
 });
 
 t.test('a bad setting stops the start with the key named', async (t) => {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'gateway/main.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
     env: { ...process.env, DIPPER_HTTP_PORT: 'eighty' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });

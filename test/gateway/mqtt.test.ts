@@ -2,7 +2,7 @@
 import mqtt from 'mqtt';
 import type { MqttClient } from 'mqtt';
 import t from 'tap';
-import type { Alarm, Position } from '../../gateway/normalise/events.js';
+import type { Alarm, Position } from '../../events/model.js';
 import { startTestServer } from './helpers/server.js';
 import { TestTerminal, locationBody } from './helpers/terminal.js';
 

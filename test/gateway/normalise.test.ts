@@ -8,10 +8,10 @@ import { locationEvents } from '../../gateway/normalise/index.js';
 import { invalidReason, toPosition } from '../../gateway/normalise/position.js';
 import type { LocationLike } from '../../gateway/normalise/position.js';
 import type { Device } from '../../gateway/registry/devices.js';
-import { SCHEMAS, schemaText } from '../../gateway/schemas/write.js';
+import { SCHEMAS, schemaText } from '../../events/schemas/write.js';
 import { FormatRegistry } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { AlarmSchema, PositionSchema } from '../../gateway/normalise/events.js';
+import { AlarmSchema, PositionSchema } from '../../events/model.js';
 
 FormatRegistry.Set('date-time', (v) => !Number.isNaN(Date.parse(v)));
 
@@ -113,6 +113,6 @@ t.test('a T/JSATL12 ADAS item becomes an Alarm with its own fix', async (t) => {
 
 t.test('published JSON Schemas match the TypeBox definitions', async (t) => {
   for (const [name, schema] of Object.entries(SCHEMAS)) {
-    t.equal(readFileSync(new URL(`../../gateway/schemas/${name}`, import.meta.url), 'utf8'), schemaText(schema), `${name} is current (regenerate: npx tsx gateway/schemas/write.ts)`);
+    t.equal(readFileSync(new URL(`../../events/schemas/${name}`, import.meta.url), 'utf8'), schemaText(schema), `${name} is current (regenerate: npx tsx events/schemas/write.ts)`);
   }
 });

@@ -7,8 +7,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import type { Message } from '../../decoders/index.js';
-import type { GatewayEvent, Media } from '../../gateway/normalise/events.js';
-import type { EventSink } from '../../gateway/sinks/sink.js';
+import type { GatewayEvent, Media } from '../../events/model.js';
+import type { EventSink } from '../../events/sink.js';
 import { startTestServer } from './helpers/server.js';
 import { TestTerminal, locationBody } from './helpers/terminal.js';
 

@@ -1,14 +1,14 @@
 /** The EventSink contract run against the sinks the gateway ships, and the queue's fan-out. */
 import mqtt from 'mqtt';
 import t from 'tap';
-import { LiveIndex } from '../../gateway/live/index.js';
-import type { GatewayEvent, Position } from '../../gateway/normalise/events.js';
+import { LiveIndex } from '../../map/live/index.js';
+import type { GatewayEvent, Position } from '../../events/model.js';
 import { Registry } from 'prom-client';
 import { validate } from '../../gateway/config.js';
-import { MqttBrokerSink } from '../../gateway/sinks/mqtt-broker.js';
+import { MqttBrokerSink } from '../../sinks/mqtt-broker.js';
 import { TokenTable } from '../../gateway/tokens.js';
-import { EventQueue } from '../../gateway/sinks/queue.js';
-import type { EventSink } from '../../gateway/sinks/sink.js';
+import { EventQueue } from '../../sinks/queue.js';
+import type { EventSink } from '../../events/sink.js';
 import { position, sinkContract } from './helpers/sink-contract.js';
 
 /** The live index keeps only the last position: its far side is observed on every publish. */
@@ -71,7 +71,7 @@ t.test('EventQueue: fan-out to every sink, batches in order, flush', async (t) =
 });
 
 t.test('jsonOf: bytes in extras become hex, the text is made once per event', async (t) => {
-  const { jsonOf } = await import('../../gateway/sinks/records.js');
+  const { jsonOf } = await import('../../events/records.js');
   const p = position('13900000009', 0);
   const plain: GatewayEvent = { kind: 'position', position: p };
   t.same(JSON.parse(jsonOf(plain)), JSON.parse(JSON.stringify(p)), 'no bytes: the plain JSON');

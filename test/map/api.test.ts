@@ -8,8 +8,8 @@ import type { Test } from 'tap';
 import { TestTerminal, locationBody } from '../gateway/helpers/terminal.js';
 import { CAMERA, JIANGHAN, TOKENS, WUCHANG, get, mvt, position, rawGet, startMapServer, terminalsIn, tileOf } from './helpers.js';
 import type { DecodedFeature } from './helpers.js';
-import type { GatewayEvent } from '../../gateway/normalise/events.js';
-import type { Server } from '../../gateway/server.js';
+import type { GatewayEvent } from '../../events/model.js';
+import type { Server } from '../../server/server.js';
 
 const LAT = 30.58;
 const LNG = 114.27;

@@ -3,9 +3,9 @@
  * the tile must come out exactly as when the encoder drops them (every zoom, every CRS).
  */
 import t from 'tap';
-import { clusterFeatures } from '../../gateway/map/cluster-tile.js';
-import { place, toMvt } from '../../gateway/map/encode.js';
-import { LiveIndex } from '../../gateway/map/live-index.js';
+import { clusterFeatures } from '../../map/cluster-tile.js';
+import { place, toMvt } from '../../map/encode.js';
+import { LiveIndex } from '../../map/live-index.js';
 
 t.test('skipping ring cells early changes no tile', async (t) => {
   const index = new LiveIndex();

@@ -6,9 +6,9 @@ import { PbfReader } from 'pbf';
 import type { Test } from 'tap';
 import { latLngToCell, cellToParent } from 'h3-js';
 import type { Config } from '../../gateway/config.js';
-import type { GatewayEvent, Position } from '../../gateway/normalise/events.js';
-import type { Server } from '../../gateway/server.js';
-import type { EventSink } from '../../gateway/sinks/sink.js';
+import type { GatewayEvent, Position } from '../../events/model.js';
+import type { Server } from '../../server/server.js';
+import type { EventSink } from '../../events/sink.js';
 import { startTestServer, testConfig } from '../gateway/helpers/server.js';
 
 /** Every right: these tests are about scope (rights: test/security/open-by-default.test.ts). */

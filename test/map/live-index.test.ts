@@ -5,9 +5,9 @@
  */
 import fc from 'fast-check';
 import t from 'tap';
-import { CATEGORIES, GRID_BITS, LiveIndex, categoryIndex } from '../../gateway/map/live-index.js';
-import { worldX, worldY } from '../../gateway/map/mercator.js';
-import { orgMatcher } from '../../gateway/map/scope.js';
+import { CATEGORIES, GRID_BITS, LiveIndex, categoryIndex } from '../../map/live-index.js';
+import { worldX, worldY } from '../../map/mercator.js';
+import { orgMatcher } from '../../events/scope.js';
 
 interface Model {
   lng: number;

@@ -4,8 +4,8 @@ import t from 'tap';
 import { VectorTile } from '@mapbox/vector-tile';
 import { PbfReader } from 'pbf';
 import vtpbf from 'vt-pbf';
-import { writeMvt } from '../../gateway/map/mvt-writer.js';
-import type { MvtFeature, MvtLayer } from '../../gateway/map/mvt-writer.js';
+import { writeMvt } from '../../map/mvt-writer.js';
+import type { MvtFeature, MvtLayer } from '../../map/mvt-writer.js';
 
 const coord = fc.integer({ min: -200, max: 4300 });
 const point = fc.tuple(coord, coord);

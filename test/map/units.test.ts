@@ -1,11 +1,11 @@
 /** Small pieces of the map API: CRS shifts, the zoom -> H3 rule, abbreviations, scopes, the track ring. */
 import t from 'tap';
-import { abbreviate, thin } from '../../gateway/map/cluster-tile.js';
-import { gcj02ToBd09, shifter, wgs84ToGcj02 } from '../../gateway/map/crs.js';
-import { HeatIndex, resolutionForZoom } from '../../gateway/map/heat.js';
-import { latOf, lngOf, tileBounds, worldX, worldY } from '../../gateway/map/mercator.js';
-import { orgMatcher, within } from '../../gateway/map/scope.js';
-import { RingTrackStore, simplify } from '../../gateway/map/track-ring.js';
+import { abbreviate, thin } from '../../map/cluster-tile.js';
+import { gcj02ToBd09, shifter, wgs84ToGcj02 } from '../../map/crs.js';
+import { HeatIndex, resolutionForZoom } from '../../map/heat.js';
+import { latOf, lngOf, tileBounds, worldX, worldY } from '../../map/mercator.js';
+import { orgMatcher, within } from '../../events/scope.js';
+import { RingTrackStore, simplify } from '../../map/track-ring.js';
 
 t.test('GCJ-02 and BD-09', async (t) => {
   // Tiananmen: the widely published pair WGS-84 116.391349,39.907375 -> GCJ-02 ≈ 116.397590,39.908775

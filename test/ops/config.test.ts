@@ -14,7 +14,7 @@ import { ConfigSchema, ENVIRONMENT, loadConfig } from '../../gateway/config.js';
 import { freePort } from './helpers.js';
 
 function entry(args: string[], env: NodeJS.ProcessEnv) {
-  return spawn(process.execPath, ['--import', 'tsx', 'gateway/main.ts', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, ['--import', 'tsx', 'server/main.ts', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'dipper-ops-config-'));

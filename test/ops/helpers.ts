@@ -4,8 +4,8 @@ import { rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { promisify } from 'node:util';
 import { silentLogger } from '../../gateway/log.js';
-import { startServer } from '../../gateway/server.js';
-import type { Server } from '../../gateway/server.js';
+import { startServer } from '../../server/server.js';
+import type { Server } from '../../server/server.js';
 import { testConfig } from '../gateway/helpers/server.js';
 
 export const run = promisify(execFile);

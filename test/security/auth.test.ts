@@ -22,9 +22,9 @@ import type { Message } from '../../decoders/index.js';
 import { validate } from '../../gateway/config.js';
 import { silentLogger } from '../../gateway/log.js';
 import type { Logger } from '../../gateway/log.js';
-import { startServer } from '../../gateway/server.js';
+import { startServer } from '../../server/server.js';
 import { RegistrationLimiter } from '../../gateway/session/registration-limiter.js';
-import type { Server } from '../../gateway/server.js';
+import type { Server } from '../../server/server.js';
 import { sample, scrape } from '../ops/helpers.js';
 import { startTestServer, testConfig } from '../gateway/helpers/server.js';
 import { TestTerminal, authBody, locationBody, registrationBody } from '../gateway/helpers/terminal.js';
@@ -119,7 +119,7 @@ t.test('a configured secret shorter than 32 bytes refuses to start (exit 2, nami
   t.throws(() => testConfig({ auth: { secret: 'short-secret' } }), /auth\.secret/, 'validate refuses it');
   const dataDir = mkdtempSync(join(tmpdir(), 'dipper-sec-'));
   t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'gateway/main.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
     env: { ...process.env, DIPPER_AUTH_SECRET: 'dipper-dev-secret', DIPPER_JT808_PORT: '0', DIPPER_HTTP_PORT: '0', DIPPER_MQTT_PORT: '0', DIPPER_MQTT_WS_PORT: '0', DIPPER_DATA_DIR: dataDir },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -12,9 +12,9 @@ import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } f
 import { join } from 'node:path';
 import t from 'tap';
 import type { Message } from '../../decoders/index.js';
-import type { Server } from '../../gateway/server.js';
+import type { Server } from '../../server/server.js';
 import { silentLogger } from '../../gateway/log.js';
-import { startServer } from '../../gateway/server.js';
+import { startServer } from '../../server/server.js';
 import { startTestServer, testConfig } from '../gateway/helpers/server.js';
 import { TestTerminal, locationBody } from '../gateway/helpers/terminal.js';
 

@@ -13,7 +13,7 @@ import mqtt from 'mqtt';
 import type { IClientOptions, MqttClient } from 'mqtt';
 import t from 'tap';
 import type { Test } from 'tap';
-import type { Server } from '../../gateway/server.js';
+import type { Server } from '../../server/server.js';
 import { startTestServer } from '../gateway/helpers/server.js';
 import { TestTerminal, locationBody } from '../gateway/helpers/terminal.js';
 

@@ -28,9 +28,9 @@ import t from 'tap';
 import type { Test } from 'tap';
 import type { Message } from '../../decoders/index.js';
 import { validate } from '../../gateway/config.js';
-import { isLoopback } from '../../gateway/exposure.js';
-import { jsonTooDeep } from '../../gateway/http/json-depth.js';
-import type { Server } from '../../gateway/server.js';
+import { isLoopback } from '../../server/exposure.js';
+import { jsonTooDeep } from '../../api/json-depth.js';
+import type { Server } from '../../server/server.js';
 import type { Right } from '../../gateway/tokens.js';
 import { startTestServer, testConfig } from '../gateway/helpers/server.js';
 import { TestTerminal } from '../gateway/helpers/terminal.js';
@@ -47,10 +47,10 @@ interface Child {
   line(match: (l: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
 }
 
-/** gateway/main.ts in a child process, every port chosen by the system, a fresh dataDir. */
+/** server/main.ts in a child process, every port chosen by the system, a fresh dataDir. */
 function startMain(t: Test, env: Record<string, string>, args: string[] = []): Child {
   const dataDir = mkdtempSync(join(tmpdir(), 'dipper-open-'));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'gateway/main.ts', ...args], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts', ...args], {
     env: {
       ...process.env,
       DIPPER_JT808_PORT: '0',

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import type { Metrics } from '../../gateway/metrics.js';
-import type { Server } from '../../gateway/server.js';
+import type { Server } from '../../server/server.js';
 import { authCodeFor } from '../../gateway/session/auth-code.js';
 import { TEST_SECRET, startTestServer } from '../gateway/helpers/server.js';
 import { TestTerminal, authBody, locationBody } from '../gateway/helpers/terminal.js';

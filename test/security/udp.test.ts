@@ -13,7 +13,7 @@ import { createSocket } from 'node:dgram';
 import type { Socket } from 'node:dgram';
 import t from 'tap';
 import { encode } from '../../decoders/index.js';
-import type { Server } from '../../gateway/server.js';
+import type { Server } from '../../server/server.js';
 import { sample, scrape } from '../ops/helpers.js';
 import { startTestServer } from '../gateway/helpers/server.js';
 import { TestTerminal, locationBody } from '../gateway/helpers/terminal.js';

@@ -7,10 +7,10 @@
 import { latLngToCell } from 'h3-js';
 import t from 'tap';
 import { ConfigError, validate } from '../../gateway/config.js';
-import type { GatewayEvent, Position } from '../../gateway/normalise/events.js';
-import { BacklogSink } from '../../gateway/sinks/backlog.js';
-import { InfluxSink } from '../../gateway/sinks/influx.js';
-import { InfluxTrackStore } from '../../gateway/tracks/influx.js';
+import type { GatewayEvent, Position } from '../../events/model.js';
+import { BacklogSink } from '../../sinks/backlog.js';
+import { InfluxSink } from '../../sinks/influx.js';
+import { InfluxTrackStore } from '../../map/tracks/influx.js';
 import { position, sinkContract } from '../gateway/helpers/sink-contract.js';
 import { createDatabase, rows, waitRows } from './helpers/influx-reader.js';
 import { influx } from './helpers/servers.js';

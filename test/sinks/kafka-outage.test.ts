@@ -7,7 +7,7 @@
  */
 import t from 'tap';
 import type { Message } from '../../decoders/index.js';
-import type { Position } from '../../gateway/normalise/events.js';
+import type { Position } from '../../events/model.js';
 import { startTestServer } from '../gateway/helpers/server.js';
 import { TestTerminal, locationBody } from '../gateway/helpers/terminal.js';
 import { KafkaReader } from './helpers/kafka-reader.js';

@@ -1,7 +1,7 @@
 /** MQTT topic names: the documented layout, made once per terminal, following a category change. */
 import t from 'tap';
-import { topicOf } from '../../gateway/sinks/mqtt-topics.js';
-import type { GatewayEvent } from '../../gateway/normalise/events.js';
+import { topicOf } from '../../sinks/mqtt-topics.js';
+import type { GatewayEvent } from '../../events/model.js';
 import { position } from '../gateway/helpers/sink-contract.js';
 
 t.test('topics per kind, and which are retained', async (t) => {

@@ -6,13 +6,13 @@
  */
 import { Registry } from 'prom-client';
 import t from 'tap';
-import type { GatewayEvent } from '../../gateway/normalise/events.js';
-import { BacklogSink } from '../../gateway/sinks/backlog.js';
-import { Batcher } from '../../gateway/sinks/batcher.js';
-import { isDurable } from '../../gateway/sinks/external.js';
-import { SinkMetrics } from '../../gateway/sinks/metrics.js';
-import { RequiredSink } from '../../gateway/sinks/required.js';
-import type { EventSink } from '../../gateway/sinks/sink.js';
+import type { GatewayEvent } from '../../events/model.js';
+import { BacklogSink } from '../../sinks/backlog.js';
+import { Batcher } from '../../sinks/batcher.js';
+import { isDurable } from '../../sinks/external.js';
+import { SinkMetrics } from '../../sinks/metrics.js';
+import { RequiredSink } from '../../sinks/required.js';
+import type { EventSink } from '../../events/sink.js';
 import { validate } from '../../gateway/config.js';
 import { position } from '../gateway/helpers/sink-contract.js';
 

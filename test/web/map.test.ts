@@ -71,7 +71,7 @@ t.test('the command map in headless Chromium', async (t) => {
   const server = await startTestServer(t, {
     devices,
     web: { outline },
-    api: { tokens: [{ token: CITY, org: '', rights: ['read', 'admin'] }, { token: DISTRICT, org: DISTRICT_ORG }] },
+    api: { tokens: [{ token: CITY, org: '', rights: ['read', 'command', 'admin'] }, { token: DISTRICT, org: DISTRICT_ORG }] },
   } as never);
   const base = `http://127.0.0.1:${server.ports.http}`;
   const fleet = new Fleet(buildScenario({ ...scenario, target: { host: '127.0.0.1', port: server.ports.jt808, transport: 'tcp' } }));

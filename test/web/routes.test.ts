@@ -8,7 +8,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { buildWeb, webIsBuilt } from '../../gateway/web/build.js';
+import { buildWeb, webIsBuilt } from '../../web/build.js';
 import { startTestServer } from '../gateway/helpers/server.js';
 
 const TOKEN = 'route-test-token-0123456789';
@@ -81,5 +81,5 @@ t.test('the build: bundle, styles, page and MapLibre worker, nothing half-writte
   t.notOk(readdirSync(dir).some((f) => f.includes('.tmp-')), 'the temporary folder was renamed into place');
   t.ok(existsSync(join(out, 'index.html')));
   // the gateway started above built the real dist/, and it is current
-  t.ok(webIsBuilt(), 'gateway/web/dist is as new as its sources');
+  t.ok(webIsBuilt(), 'web/dist is as new as its sources');
 });

@@ -11,7 +11,7 @@
  */
 import { RESULT, isMessage } from '../../../decoders/index.js';
 import type { Message } from '../../../decoders/index.js';
-import type { GatewayEvent, Media } from '../../normalise/events.js';
+import type { GatewayEvent, Media } from '../../../events/model.js';
 import { positionOf } from '../../normalise/index.js';
 import type { Session } from '../session.js';
 

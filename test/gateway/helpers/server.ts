@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { validate } from '../../../gateway/config.js';
 import type { Config } from '../../../gateway/config.js';
 import { createLogger, silentLogger } from '../../../gateway/log.js';
-import { startServer } from '../../../gateway/server.js';
-import type { Server } from '../../../gateway/server.js';
-import type { EventSink } from '../../../gateway/sinks/sink.js';
+import { startServer } from '../../../server/server.js';
+import type { Server } from '../../../server/server.js';
+import type { EventSink } from '../../../events/sink.js';
 
 /** The test gateways' auth.secret: 32+ bytes, as the gateway requires (never a real deployment's). */
 export const TEST_SECRET = 'dipper-test-secret-not-for-production';

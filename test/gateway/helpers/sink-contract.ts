@@ -4,8 +4,8 @@
  * real servers. A harness gives the sink and a way to read back what reached its far side.
  */
 import type { Test } from 'tap';
-import type { GatewayEvent, Position } from '../../../gateway/normalise/events.js';
-import type { EventSink } from '../../../gateway/sinks/sink.js';
+import type { GatewayEvent, Position } from '../../../events/model.js';
+import type { EventSink } from '../../../events/sink.js';
 
 export interface SinkHarness {
   sink: EventSink;

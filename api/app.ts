@@ -1,0 +1,46 @@
+/**
+ * The HTTP side as a fastify instance built from one plugin per route family (encapsulated:
+ * each gets the gateway through its options, nothing global). `listen` is the caller's.
+ */
+import Fastify from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import type { Gateway } from '../gateway/gateway.js';
+import type { LiveIndex } from '../map/live/index.js';
+import type { Logger } from '../gateway/log.js';
+import type { MapService } from '../map/service.js';
+import { TokenTable } from '../gateway/tokens.js';
+import { authPlugin } from './plugins/auth.js';
+import { jsonBodyPlugin } from './plugins/json-body.js';
+import { docsPlugin, mapApi } from './plugins/map-api.js';
+import { commandRoutes } from './routes/commands.js';
+import { healthRoutes } from './routes/health.js';
+import { liveRoutes } from './routes/live.js';
+import { metricsRoutes } from './routes/metrics.js';
+import { webRoutes } from './routes/web.js';
+
+export interface AppDeps {
+  gateway: Gateway;
+  live: LiveIndex;
+  map: MapService;
+  /** the API tokens, shared with the MQTT broker; built from config.api.tokens when absent */
+  tokens?: TokenTable;
+}
+
+export function buildApp(deps: AppDeps, log: Logger): FastifyInstance {
+  // per-request logs stay off (warn): the access pattern is in /metrics, not in the log
+  // removeAdditional off: an unknown field is a 400 naming it, not silently dropped
+  const { http } = deps.gateway.config;
+  const app = Fastify({ loggerInstance: log.child({ component: 'http' }, { level: 'warn' }), ajv: { customOptions: { removeAdditional: false } }, bodyLimit: http.maxBodyBytes });
+  // bodies bounded in size and depth before they are parsed, for every route
+  app.register(jsonBodyPlugin, { maxDepth: http.maxJsonDepth, refused: deps.gateway.metrics.httpRefused });
+  // OpenAPI first (it records the routes registered after it), then tokens, rights and scopes for all
+  app.register(docsPlugin);
+  app.register(authPlugin, { tokens: deps.tokens ?? new TokenTable(deps.gateway.config.api.tokens), orgOf: (t) => deps.map.index.get(t)?.org ?? deps.gateway.registry.lookup(t)?.org ?? deps.live.get(t)?.org });
+  app.register(healthRoutes, deps);
+  app.register(metricsRoutes, deps);
+  app.register(liveRoutes, deps);
+  app.register(commandRoutes, deps);
+  app.register(mapApi, deps);
+  app.register(webRoutes, deps);
+  return app as unknown as FastifyInstance;
+}

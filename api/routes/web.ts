@@ -1,0 +1,53 @@
+/**
+ * The command map page (web/) at `/`:
+ *   GET /                          index.html
+ *   GET /app.js, /style.css, /maplibre-gl-worker.mjs   the build (web/dist/)
+ *   GET /web/config.json           base map (tile URL, crs), outline URL, initial view
+ *   GET /web/outline.geojson       the configured outline file, if any
+ * The page is built at registration when dist/ is missing or stale (esbuild, about a second),
+ * so `npm install && npm start` serves it. These routes are public (`config.public`): the page
+ * must load to ask for a token; the data it then asks for is what the token scopes.
+ */
+import { existsSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
+import compress from '@fastify/compress';
+import fastifyStatic from '@fastify/static';
+import type { FastifyPluginAsync } from 'fastify';
+import { WEB_DIST, ensureWebBuilt } from '../../web/build.js';
+import type { AppDeps } from '../app.js';
+
+const FILES: Record<string, string> = {
+  '/': 'index.html',
+  '/app.js': 'app.js',
+  '/style.css': 'style.css',
+  '/maplibre-gl-worker.mjs': 'maplibre-gl-worker.mjs',
+};
+
+export const webRoutes: FastifyPluginAsync<AppDeps> = async (app, { gateway }) => {
+  const web = gateway.config.web;
+  if (!web.enabled) return;
+  await ensureWebBuilt();
+  // gzip here too (the map API's compression is encapsulated in its own plugin): 1.6 MB of script becomes 0.45 MB
+  await app.register(compress, { global: true, threshold: 1024, encodings: ['gzip'] });
+  await app.register(fastifyStatic, { root: WEB_DIST, serve: false });
+  const open = { public: true };
+
+  for (const [path, file] of Object.entries(FILES)) {
+    // no-cache + ETag: a rebuilt page is picked up at once, an unchanged one costs a 304
+    app.get(path, { config: open, schema: { hide: true } }, (_req, reply) => reply.header('cache-control', 'no-cache').sendFile(file));
+  }
+
+  const outline = web.outline ? resolve(web.outline) : '';
+  if (outline && !existsSync(outline)) app.log.warn({ outline }, 'web.outline: file not found; the page draws no outline');
+
+  app.get('/web/config.json', { config: open, schema: { summary: 'Settings of the command map page', tags: ['web'] } }, async () => ({
+    baseMap: web.baseMap,
+    outline: outline ? '/web/outline.geojson' : null,
+    center: web.center,
+    zoom: web.zoom,
+  }));
+
+  if (outline) {
+    app.get('/web/outline.geojson', { config: open, schema: { hide: true } }, (_req, reply) => reply.type('application/geo+json').header('cache-control', 'no-cache').sendFile(basename(outline), dirname(outline)));
+  }
+};

@@ -1,0 +1,135 @@
+/**
+ * The map API as its own process, for several API replicas behind a load balancer: no
+ * terminals, no JT/T 808 listener; the live index is fed from Kafka (dipper.positions,
+ * dipper.alarms, dipper.cases: JSON values as the gateway publishes them), and cases created
+ * here are produced to dipper.cases (keyed by case id) so every replica, and the gateway's
+ * consumers, see them.
+ *
+ * Each replica reads every partition (its own consumer group, from the latest offset): a new
+ * replica fills as terminals report (within one report interval), which keeps start-up cheap.
+ *
+ *   npm run map:standalone -- [--config FILE]    (DIPPER_KAFKA_BROKERS, DIPPER_HTTP_PORT, ...)
+ */
+import { hostname } from 'node:os';
+import type { AddressInfo } from 'node:net';
+import { Kafka, logLevel } from 'kafkajs';
+import type { Consumer, Producer } from 'kafkajs';
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../gateway/config.js';
+import { ConfigError, configArgument, loadConfig } from '../gateway/config.js';
+import { Gateway } from '../gateway/gateway.js';
+import { buildApp } from '../api/app.js';
+import { LiveIndex as PositionsIndex } from './live/index.js';
+import { createLogger } from '../gateway/log.js';
+import type { Logger } from '../gateway/log.js';
+import { Metrics } from '../gateway/metrics.js';
+import type { GatewayEvent } from '../events/model.js';
+import { DeviceRegistry } from '../gateway/registry/devices.js';
+import type { Case } from './cases.js';
+import { MapService } from './service.js';
+
+export interface StandaloneMap {
+  map: MapService;
+  http: FastifyInstance;
+  port: number;
+  close(): Promise<void>;
+}
+
+export async function startStandalone(config: Config, log: Logger): Promise<StandaloneMap> {
+  const brokers = config.kafka.brokers.split(',').map((b) => b.trim()).filter(Boolean);
+  if (brokers.length === 0) throw new ConfigError('the standalone map API needs kafka.brokers (DIPPER_KAFKA_BROKERS)');
+  const topics = config.kafka.topics;
+  const kafkaLog = log.child({ component: 'map-kafka' });
+  const kafka = new Kafka({
+    clientId: `${config.kafka.clientId}-map`,
+    brokers,
+    retry: { retries: config.kafka.retries },
+    logLevel: logLevel.WARN,
+    // through pino, at warn: a fresh broker's "coordinator is loading" retries are not errors of ours
+    logCreator: () => (entry) => {
+      const { message, ...rest } = entry.log;
+      kafkaLog.warn({ kafka: rest, namespace: entry.namespace }, message);
+    },
+  });
+  const registry = new DeviceRegistry(config.devices, log).start();
+  const map = new MapService(config.map, config.h3, registry);
+  const positions = PositionsIndex.bounded(config.map, registry);
+  // a Gateway without listeners: the API's shared services (config, registry, metrics); no sessions
+  const gateway = new Gateway({ config, log, sinks: [], registry, metrics: new Metrics({ defaults: true }) }); // a replica reports its own process metrics (lag, CPU, memory)
+  map.observe(gateway.metrics);
+  positions.observe(gateway.metrics);
+
+  const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  map.attach(async (events) => {
+    const messages = events.flatMap((e) => (e.kind === 'case' ? [{ key: e.case.id, value: JSON.stringify(e.case) }] : []));
+    if (messages.length > 0) await producer.send({ topic: topics.cases, acks: -1, messages });
+  });
+
+  const consumer: Consumer = kafka.consumer({ groupId: `${config.kafka.clientId}-map-${hostname()}-${process.pid}-${Date.now().toString(36)}` });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [topics.positions, topics.alarms, topics.cases], fromBeginning: false });
+  // the consumer joins its group asynchronously: wait until it has partitions, so callers can produce right away
+  const joined = new Promise<void>((resolve) => {
+    const off = consumer.on(consumer.events.GROUP_JOIN, () => {
+      off();
+      resolve();
+    });
+  });
+  await consumer.run({
+    eachBatch: async ({ batch }) => {
+      const events: GatewayEvent[] = [];
+      for (const m of batch.messages) {
+        if (!m.value) continue;
+        try {
+          const value = JSON.parse(m.value.toString()) as never;
+          if (batch.topic === topics.positions) events.push({ kind: 'position', position: value });
+          else if (batch.topic === topics.alarms) events.push({ kind: 'alarm', alarm: value });
+          else events.push({ kind: 'case', case: value as Case });
+        } catch (err) {
+          log.warn({ err, topic: batch.topic, offset: m.offset }, 'map: a message that is not JSON, skipped');
+        }
+      }
+      await map.publish(events);
+      await positions.publish(events);
+    },
+  });
+  await joined;
+  const http = buildApp({ gateway, live: positions, map }, log);
+  await http.listen({ port: config.http.port, host: config.http.host });
+  const port = (http.server.address() as AddressInfo).port;
+  log.info({ port, brokers, topics: [topics.positions, topics.alarms, topics.cases] }, 'dipper map API (standalone) listening');
+  let closing: Promise<void> | undefined;
+  return {
+    map,
+    http,
+    port,
+    close: () =>
+      (closing ??= (async () => {
+        await http.close();
+        await consumer.disconnect();
+        await producer.disconnect();
+        await map.close();
+        await positions.close();
+        await gateway.close();
+      })()),
+  };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  let config: Config;
+  try {
+    config = loadConfig({ file: configArgument(process.argv.slice(2)), env: process.env });
+  } catch (e) {
+    process.stderr.write(`dipper-map: ${(e as Error).message}\n`);
+    process.exit(2);
+  }
+  const log = createLogger(config.log.level);
+  const server = await startStandalone(config, log).catch((e: unknown) => {
+    log.error({ err: e }, 'map API failed to start');
+    process.exit(1);
+  });
+  const stop = () => void server.close().then(() => process.exit(0));
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}

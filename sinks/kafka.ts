@@ -1,0 +1,137 @@
+/**
+ * Kafka sink (kafkajs). One topic per event kind (config `kafka.topics`), key = terminal id (case id
+ * for cases) so a terminal's events share a partition and keep their order, value = the event's published
+ * JSON, header `dedup` = the redelivery key (records.ts). The producer is idempotent, waits
+ * for all in-sync replicas (acks -1), gzips, keeps one request in flight (order), and retries
+ * with backoff; publishes within `lingerMs` are sent as one request. Missing topics are created
+ * at start with the configured partitions. `publish` resolves once Kafka has acknowledged.
+ */
+import { CompressionTypes, Kafka, Partitioners, logLevel } from 'kafkajs';
+import type { Admin, Message, Producer, TopicMessages } from 'kafkajs';
+import type { Config } from '../gateway/config.js';
+import type { Logger } from '../gateway/log.js';
+import type { GatewayEvent } from '../events/model.js';
+import { Batcher } from './batcher.js';
+import { dedupKey, jsonOf, payloadOf } from '../events/records.js';
+import type { EventSink } from '../events/sink.js';
+
+export type KafkaOptions = Config['kafka'];
+
+export class KafkaStartError extends Error {
+  override name = 'KafkaStartError';
+}
+
+export class KafkaSink implements EventSink {
+  readonly name = 'kafka';
+  private readonly batcher: Batcher<GatewayEvent>;
+
+  private constructor(
+    private readonly producer: Producer,
+    private readonly options: KafkaOptions,
+  ) {
+    this.batcher = new Batcher((events) => this.send(events), options.batchSize, options.lingerMs);
+  }
+
+  static client(options: KafkaOptions, log?: Logger): Kafka {
+    const child = log?.child({ sink: 'kafka' });
+    return new Kafka({
+      clientId: options.clientId,
+      brokers: options.brokers.split(',').map((b) => b.trim()).filter(Boolean),
+      connectionTimeout: 3000,
+      requestTimeout: options.timeoutMs,
+      retry: { retries: options.retries, initialRetryTime: 300, maxRetryTime: 5000 },
+      logLevel: logLevel.WARN,
+      // kafkajs logs through pino (warnings and errors only)
+      logCreator: () => (entry) => {
+        if (!child) return;
+        const { message, ...rest } = entry.log;
+        if (entry.level <= logLevel.ERROR) child.error({ kafka: rest, namespace: entry.namespace }, message);
+        else child.warn({ kafka: rest, namespace: entry.namespace }, message);
+      },
+    });
+  }
+
+  /** Connects, creates missing topics, readies the producer. Throws KafkaStartError naming the brokers. */
+  static async start(options: KafkaOptions, log?: Logger): Promise<KafkaSink> {
+    const kafka = KafkaSink.client(options, log);
+    const admin = kafka.admin();
+    try {
+      await admin.connect();
+      await ensureTopics(admin, options);
+    } catch (e) {
+      throw new KafkaStartError(`kafka: cannot prepare topics on ${options.brokers}: ${(e as Error).message}`);
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+    const producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+      // kafkajs' default for an idempotent producer is to retry forever; bound it so a long
+      // outage surfaces to RequiredSink/BacklogSink, which retry the batch (same sequence numbers)
+      retry: { retries: options.retries, initialRetryTime: 300, maxRetryTime: 5000 },
+    });
+    try {
+      await producer.connect();
+    } catch (e) {
+      throw new KafkaStartError(`kafka: cannot connect the producer to ${options.brokers}: ${(e as Error).message}`);
+    }
+    return new KafkaSink(producer, options);
+  }
+
+  publish(events: readonly GatewayEvent[]): Promise<void> {
+    if (events.length === 0) return Promise.resolve();
+    return this.batcher.add(events);
+  }
+
+  private async send(events: GatewayEvent[]): Promise<void> {
+    const byTopic = new Map<string, Message[]>();
+    for (const e of events) {
+      const topic = this.topicOf(e);
+      let list = byTopic.get(topic);
+      if (!list) byTopic.set(topic, (list = []));
+      list.push({ key: payloadOf(e).key, value: jsonOf(e), headers: { dedup: dedupKey(e) } });
+    }
+    const topicMessages: TopicMessages[] = [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+    await this.producer.sendBatch({
+      topicMessages,
+      acks: -1,
+      timeout: this.options.timeoutMs,
+      compression: this.options.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
+    });
+  }
+
+  private topicOf(event: GatewayEvent): string {
+    const t = this.options.topics;
+    return event.kind === 'position' ? t.positions : event.kind === 'alarm' ? t.alarms : event.kind === 'media' ? t.media : t.cases;
+  }
+
+  async close(): Promise<void> {
+    await this.batcher.flush().catch(() => undefined);
+    await this.producer.disconnect();
+  }
+}
+
+async function ensureTopics(admin: Admin, options: KafkaOptions): Promise<void> {
+  // a broker that has just started may not serve metadata for new topics yet: retry what is retriable
+  const deadline = Date.now() + 30_000;
+  for (let wait = 250; ; wait = Math.min(wait * 2, 2000)) {
+    try {
+      const existing = new Set(await admin.listTopics());
+      const missing = Object.values(options.topics).filter((t) => !existing.has(t));
+      if (missing.length === 0) return;
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((topic) => ({ topic, numPartitions: options.partitions, replicationFactor: options.replicationFactor })),
+      });
+      return;
+    } catch (e) {
+      // a protocol refusal (bad replication factor, ...) is final; readiness errors and spent client retries are not
+      const err = e as { name?: string; retriable?: boolean };
+      const final = (err.name === 'KafkaJSProtocolError' || err.name === 'KafkaJSCreateTopicError') && err.retriable === false;
+      if (final || Date.now() + wait > deadline) throw e;
+      await new Promise((r) => setTimeout(r, wait));
+    }
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * Who may do what on the embedded MQTT broker (aedes' hooks), by the same API tokens and scopes
+ * as the HTTP API:
+ * - With tokens configured, a client connects with an API token as its password (any user
+ *   name) and the `read` right; anyone else gets CONNACK 5 (not authorised). With none, the
+ *   broker is open, as the API is, and listens on loopback only (config.ts).
+ * - Subscriptions: only under the topic prefix (`$SYS/#`, `#` and anything else are refused),
+ *   at most `mqtt.maxSubscriptions` filters per client. Wildcards are allowed; a scoped token is
+ *   then sent only its own terminals' and cases' messages: each message is checked as it is
+ *   forwarded to that client (authorizeForward), from the terminal or case id in its topic,
+ *   retained ones included. That is one string scan and one map lookup per message per scoped
+ *   subscriber, and none for city-wide ones; refusing wildcards instead would make every map
+ *   client subscribe per terminal.
+ * - Publishes: refused from every client. Only the gateway publishes here; the EMQX-compatible
+ *   downlink (`jt808/+/+/dn`) is an external broker's feature (sinks/emqx.ts), not this one's.
+ */
+import type { Aedes, AuthenticateError, Client } from 'aedes';
+import type { Grant, TokenTable } from '../gateway/tokens.js';
+import { within } from '../events/scope.js';
+
+export const MQTT_REFUSALS = ['bad-credentials', 'max-clients', 'packet-too-large', 'publish', 'subscribe-scope', 'subscribe-limit'] as const;
+export type MqttRefusal = (typeof MQTT_REFUSALS)[number];
+
+export interface MqttAccessOptions {
+  tokens: TokenTable;
+  prefix: string;
+  maxSubscriptions: number;
+  /** the org unit of a terminal (registry or live index), undefined when unknown */
+  orgOfTerminal: (terminal: string) => string | undefined;
+  orgOfCase: (id: string) => string | undefined;
+  refused: (reason: MqttRefusal) => void;
+  /** a message withheld from a scoped subscriber */
+  filtered: () => void;
+}
+
+/** The subset of aedes the hooks are set on. */
+type Hooks = Pick<Aedes, 'authenticate' | 'authorizePublish' | 'authorizeSubscribe' | 'authorizeForward'>;
+
+interface ClientState {
+  grant: Grant | undefined;
+  filters: Set<string>;
+}
+
+export function applyMqttAccess(broker: Hooks, options: MqttAccessOptions): void {
+  const { tokens, prefix } = options;
+  const under = `${prefix}/`;
+  const casesUnder = `${prefix}/cases/`;
+  const states = new WeakMap<Client, ClientState>();
+
+  broker.authenticate = (client, _username, password, done) => {
+    if (tokens.open) {
+      states.set(client, { grant: undefined, filters: new Set() });
+      return done(null, true);
+    }
+    const grant = password && password.length > 0 ? tokens.find(password) : undefined;
+    if (!grant || !grant.rights.has('read')) {
+      options.refused('bad-credentials');
+      const error = Object.assign(new Error('an API token with the read right is required as the MQTT password'), { returnCode: 5 }) as AuthenticateError;
+      return done(error, false);
+    }
+    states.set(client, { grant, filters: new Set() });
+    done(null, true);
+  };
+
+  broker.authorizePublish = (client, _packet, done) => {
+    if (client === null) return done(null); // the gateway's own publishes
+    options.refused('publish');
+    done(new Error('clients do not publish on this broker'));
+  };
+
+  broker.authorizeSubscribe = (client, subscription, done) => {
+    const state = states.get(client);
+    const topic = subscription.topic;
+    if (!state || !(topic === prefix || topic.startsWith(under))) {
+      options.refused('subscribe-scope');
+      return done(null, null); // SUBACK 0x80 for this filter; the others stand
+    }
+    if (!state.filters.has(topic) && state.filters.size >= options.maxSubscriptions) {
+      options.refused('subscribe-limit');
+      return done(null, null);
+    }
+    state.filters.add(topic);
+    done(null, subscription);
+  };
+
+  broker.authorizeForward = (client, packet) => {
+    const grant = states.get(client)?.grant;
+    if (grant === undefined || grant.org === '') return packet;
+    const org = orgOfTopic(packet.topic);
+    if (org !== undefined && within(grant.org, org)) return packet;
+    options.filtered();
+    return null;
+  };
+
+  /** `{prefix}/cases/{id}` or `{prefix}/{category}/{terminal}/{kind}` (mqtt-topics.ts) */
+  function orgOfTopic(topic: string): string | undefined {
+    if (topic.startsWith(casesUnder)) return options.orgOfCase(topic.slice(casesUnder.length));
+    const category = topic.indexOf('/', under.length);
+    const terminal = category < 0 ? -1 : topic.indexOf('/', category + 1);
+    return terminal < 0 ? undefined : options.orgOfTerminal(topic.slice(category + 1, terminal));
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * An external MQTT broker (mqtt.js) in place of the embedded one: the same topics as the
+ * embedded broker (mqtt-topics.ts `topicOf`), QoS 1, the last valid live position retained.
+ * `publish` resolves once the broker has PUBACKed every message; while disconnected it fails
+ * at once (the wrapper retries; mqtt.js reconnects every second).
+ *
+ * EMQX-compatible mode (`emqx`): positions are also published as EMQX's JT/T 808 uplinks
+ * (emqx.ts), and commands published on jt808/{phone}/{phone}/dn are sent to the terminal
+ * through the same path as the HTTP commands API; the terminal's answer comes back on .../up.
+ */
+import mqtt from 'mqtt';
+import type { MqttClient } from 'mqtt';
+import { replyIds } from '../events/commands.js';
+import type { Config } from '../gateway/config.js';
+import type { Logger } from '../gateway/log.js';
+import { jsonOf } from '../events/records.js';
+import type { GatewayEvent } from '../events/model.js';
+import { terminalId } from '../gateway/registry/devices.js';
+import type { Session } from '../gateway/session/session.js';
+import { emqxLocation, emqxMessage, emqxPhone, parseDownlink, phoneOfDownlink, upTopic } from './emqx.js';
+import { topicOf } from './mqtt-topics.js';
+import type { EventSink } from '../events/sink.js';
+
+export type ExternalMqttOptions = Config['mqttExternal'];
+
+/** What the downlink path needs from the gateway. */
+export interface CommandTarget {
+  sessions: ReadonlyMap<string, Pick<Session, 'command'>>;
+  config: { commands: { timeoutMs: number } };
+}
+
+const PUBLISH_TIMEOUT_MS = 10_000;
+
+export class ExternalMqttSink implements EventSink {
+  readonly name = 'mqtt';
+  private target: CommandTarget | undefined;
+
+  private constructor(
+    readonly client: MqttClient,
+    private readonly options: ExternalMqttOptions,
+    private readonly log: Logger | undefined,
+  ) {
+    client.on('message', (topic, payload) => void this.downlink(topic, payload));
+    client.on('error', (err) => log?.warn({ err, sink: 'mqtt' }, 'mqtt client error'));
+    client.on('offline', () => log?.warn({ sink: 'mqtt', url: options.url }, 'mqtt broker unreachable; reconnecting'));
+  }
+
+  /** Connects once (a clear error when the broker is not there), then reconnects by itself. */
+  static async start(options: ExternalMqttOptions, log?: Logger): Promise<ExternalMqttSink> {
+    const client = mqtt.connect(options.url, {
+      clientId: options.clientId || `dipper-${process.pid}-${Math.random().toString(16).slice(2, 8)}`,
+      username: options.username || undefined,
+      password: options.password || undefined,
+      reconnectPeriod: 1000,
+      connectTimeout: 5000,
+      // downlink subscriptions come back with the session after a broker restart
+      clean: true,
+      resubscribe: true,
+    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        client.once('connect', () => resolve());
+        client.once('error', reject);
+        client.once('offline', () => reject(new Error('broker unreachable')));
+      });
+    } catch (e) {
+      client.end(true);
+      throw new Error(`mqtt: cannot connect to ${options.url}: ${(e as Error).message}`, { cause: e });
+    }
+    const sink = new ExternalMqttSink(client, options, log);
+    if (options.emqx) await client.subscribeAsync('jt808/+/+/dn', { qos: 1 });
+    return sink;
+  }
+
+  /** Lets downlink commands reach terminals (EMQX mode). */
+  attach(target: CommandTarget): void {
+    this.target = target;
+  }
+
+  async publish(events: readonly GatewayEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    if (!this.client.connected) throw new Error(`mqtt: not connected to ${this.options.url}`);
+    const sends: Promise<unknown>[] = [];
+    for (const e of events) {
+      const { topic, retain } = topicOf(this.options.topicPrefix, e);
+      sends.push(this.client.publishAsync(topic, jsonOf(e), { qos: 1, retain }));
+      if (this.options.emqx && e.kind === 'position') {
+        sends.push(this.client.publishAsync(upTopic(emqxPhone(e.position.terminal)), JSON.stringify(emqxLocation(e.position)), { qos: 1 }));
+      }
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`mqtt: no PUBACK within ${PUBLISH_TIMEOUT_MS} ms`)), PUBLISH_TIMEOUT_MS);
+    });
+    try {
+      await Promise.race([Promise.all(sends), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async downlink(topic: string, payload: Buffer): Promise<void> {
+    const phone = phoneOfDownlink(topic);
+    if (phone === undefined || !this.target) return;
+    const log = this.log?.child({ sink: 'mqtt', phone });
+    let command;
+    try {
+      command = parseDownlink(payload);
+    } catch (err) {
+      log?.warn({ err }, 'emqx downlink refused');
+      return;
+    }
+    const session = this.target.sessions.get(terminalId(phone));
+    if (!session) {
+      log?.warn({ msgId: command.msgId }, 'emqx downlink for a terminal that is not online');
+      return;
+    }
+    try {
+      const answer = await session.command(command.msgId, command.body, replyIds(command.msgId), this.target.config.commands.timeoutMs);
+      await this.client.publishAsync(upTopic(phone), JSON.stringify(emqxMessage(answer)), { qos: 1 });
+    } catch (err) {
+      log?.warn({ err, msgId: command.msgId }, 'emqx downlink failed');
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.client.endAsync();
+  }
+}

@@ -1,0 +1,23 @@
+/** What the gateway tells the page at /web/config.json (api/routes/web.ts). */
+export interface WebConfig {
+  baseMap: { tiles: string; crs: 'wgs84' | 'gcj02' | 'bd09'; tileSize: number; attribution: string; maxZoom: number };
+  /** URL of the outline GeoJSON, or null */
+  outline: string | null;
+  center: [number, number];
+  zoom: number;
+}
+
+export const CATEGORIES = ['vehicle', 'bodycam', 'handheld', 'fixedcam'] as const;
+export type Category = (typeof CATEGORIES)[number];
+
+export const COLOURS: Record<Category | 'unknown' | 'online' | 'offline' | 'alarm' | 'case', string> = {
+  vehicle: '#2f6fde',
+  bodycam: '#e07b00',
+  handheld: '#1e9e6a',
+  fixedcam: '#8a55c9',
+  unknown: '#8a8f98',
+  online: '#1e9e6a',
+  offline: '#8a8f98',
+  alarm: '#e0243a',
+  case: '#7a3fd0',
+};
