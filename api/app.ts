@@ -4,38 +4,29 @@
  */
 import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
-import type { Gateway } from '../gateway/gateway.js';
-import type { LiveIndex } from '../map/live/index.js';
 import type { Logger } from '../gateway/log.js';
-import type { MapService } from '../map/service.js';
-import { TokenTable } from '../gateway/tokens.js';
+import { TokenTable } from '../events/tokens.js';
 import { authPlugin } from './plugins/auth.js';
 import { jsonBodyPlugin } from './plugins/json-body.js';
 import { docsPlugin, mapApi } from './plugins/map-api.js';
+import type { AppDeps } from './deps.js';
 import { commandRoutes } from './routes/commands.js';
 import { healthRoutes } from './routes/health.js';
 import { liveRoutes } from './routes/live.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { webRoutes } from './routes/web.js';
 
-export interface AppDeps {
-  gateway: Gateway;
-  live: LiveIndex;
-  map: MapService;
-  /** the API tokens, shared with the MQTT broker; built from config.api.tokens when absent */
-  tokens?: TokenTable;
-}
 
 export function buildApp(deps: AppDeps, log: Logger): FastifyInstance {
   // per-request logs stay off (warn): the access pattern is in /metrics, not in the log
   // removeAdditional off: an unknown field is a 400 naming it, not silently dropped
-  const { http } = deps.gateway.config;
+  const { http } = deps.config;
   const app = Fastify({ loggerInstance: log.child({ component: 'http' }, { level: 'warn' }), ajv: { customOptions: { removeAdditional: false } }, bodyLimit: http.maxBodyBytes });
   // bodies bounded in size and depth before they are parsed, for every route
   app.register(jsonBodyPlugin, { maxDepth: http.maxJsonDepth, refused: deps.gateway.metrics.httpRefused });
   // OpenAPI first (it records the routes registered after it), then tokens, rights and scopes for all
   app.register(docsPlugin);
-  app.register(authPlugin, { tokens: deps.tokens ?? new TokenTable(deps.gateway.config.api.tokens), orgOf: (t) => deps.map.index.get(t)?.org ?? deps.gateway.registry.lookup(t)?.org ?? deps.live.get(t)?.org });
+  app.register(authPlugin, { tokens: deps.tokens ?? new TokenTable(deps.config.api.tokens), orgOf: (t) => deps.map.index.get(t)?.org ?? deps.gateway.registry.lookup(t)?.org ?? deps.live.get(t)?.org });
   app.register(healthRoutes, deps);
   app.register(metricsRoutes, deps);
   app.register(liveRoutes, deps);

@@ -19,8 +19,9 @@ import { join } from 'node:path';
 import { Duplex } from 'node:stream';
 import { FrameSplitter, decodeFrame, encode, encodeParts, enframe, knownMessageIds } from '../decoders/index.js';
 import type { Edition, OutgoingMessage } from '../decoders/index.js';
-import { validate } from '../gateway/config.js';
+import { validate } from '../server/config.js';
 import { Gateway } from '../gateway/gateway.js';
+import { EventQueue } from '../sinks/queue.js';
 import { LiveIndex } from '../map/live/index.js';
 import { silentLogger } from '../gateway/log.js';
 import { authCodeFor } from '../gateway/session/auth-code.js';
@@ -87,7 +88,7 @@ export async function fuzzSessions(count: number, options: FuzzOptions = {}): Pr
   const gateways = [false, true].map((anonymous) => {
     const config = validate({ jt808: { host: '127.0.0.1', port: 0, maxPerIp: 100_000, handshakeTimeoutMs: 60_000 }, dataDir, auth: { secret: SECRET, allowAnonymous: anonymous, registrationsPerMinute: 100_000_000 }, reassembly: { timeoutMs: 2000 }, log: { level: 'silent' } });
     const live = new LiveIndex();
-    return { gateway: new Gateway({ config, log: silentLogger(), sinks: [live] }), live };
+    return { gateway: new Gateway({ config, log: silentLogger(), pipe: (hooks) => new EventQueue([live], { ...config.queue, ...hooks }) }), live };
   });
 
   const phoneOf = (n: number) => `0139${String(n % 100_000_000).padStart(8, '0')}`;

@@ -12,7 +12,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { validate } from '../gateway/config.js';
+import { validate } from '../server/config.js';
 import type { GatewayEvent, Position } from '../events/model.js';
 import { InfluxSink } from '../sinks/influx.js';
 import { KafkaSink } from '../sinks/kafka.js';

@@ -24,7 +24,7 @@ import os from 'node:os';
 import autocannon from 'autocannon';
 import { LiveIndex } from '../map/live-index.js';
 import { silentLogger } from '../gateway/log.js';
-import { validate } from '../gateway/config.js';
+import { validate } from '../server/config.js';
 
 const arg = (name: string, fallback: number) => (process.argv.includes(`--${name}`) ? Number(process.argv[process.argv.indexOf(`--${name}`) + 1]) : fallback);
 const TOKEN = 'bench-city-token-0123456789';

@@ -4,6 +4,8 @@
  * there), matched by serial and message ID; the specific answers carry the command's serial
  * as their first field.
  */
+import type { Message } from '../decoders/index.js';
+
 export interface CommandKind {
   name: string;
   /** Answers besides 0x0001. */
@@ -36,4 +38,29 @@ export function commandId(spec: number | string): number | undefined {
 
 export function replyIds(msgId: number): number[] {
   return [0x0001, ...(COMMANDS.get(msgId)?.replies ?? [])];
+}
+
+/** The terminal has no session, or lost it before answering. */
+export class OfflineError extends Error {
+  override name = 'OfflineError';
+}
+
+/** The command could not be encoded for the terminal (its body does not fit the message's layout). */
+export class BadCommandError extends Error {
+  override name = 'BadCommandError';
+}
+
+/**
+ * The one way in for commands (the HTTP route, the EMQX-compatible downlink): sends `msgId`
+ * to the terminal's session and resolves with its answer. Rejects with OfflineError,
+ * BadCommandError, or a timeout Error.
+ */
+export interface CommandPort {
+  command(terminal: string, msgId: number, body: object, timeoutMs?: number): Promise<Message>;
+}
+
+/** A phone number (BCD, leading zeros) as a terminal ID: "013912345678" -> "13912345678". */
+export function terminalId(phone: string): string {
+  const t = phone.toLowerCase().replace(/^0+/, '');
+  return t === '' ? '0' : t;
 }

@@ -5,7 +5,7 @@
  */
 import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
-import type { Case } from '../map/cases.js';
+import type { Case } from './case.js';
 
 const Category = Type.Union(['vehicle', 'bodycam', 'handheld', 'fixedcam', 'unknown'].map((c) => Type.Literal(c)), {
   description: 'from the device registry; `unknown` for terminals it does not list',

@@ -5,8 +5,10 @@
  * Limits on connections are enforced here so every transport gets them.
  */
 import type { Duplex } from 'node:stream';
-import { ReassemblyBudget } from '../decoders/index.js';
-import type { Config } from './config.js';
+import { Jt808Error, ReassemblyBudget } from '../decoders/index.js';
+import type { Message } from '../decoders/index.js';
+import { BadCommandError, OfflineError, replyIds } from '../events/commands.js';
+import type { GatewayConfig } from './settings.js';
 import { Guard } from './guard.js';
 import type { Logger } from './log.js';
 import { MediaStore } from './media/store.js';
@@ -23,21 +25,22 @@ import type { Connection } from './session/connection.js';
 import type { GatewayContext } from './session/context.js';
 import { RegistrationLimiter } from './session/registration-limiter.js';
 import { Session } from './session/session.js';
-import { EventQueue } from '../sinks/queue.js';
-import type { EventSink } from '../events/sink.js';
+import type { EventPipe, PipeHooks } from '../events/sink.js';
+import type { CommandPort } from '../events/commands.js';
 import { Intake } from './transport/intake.js';
 import { PenaltyBox } from './transport/penalty-box.js';
 
 export interface GatewayOptions {
-  config: Config;
+  config: GatewayConfig;
   log: Logger;
-  sinks: readonly EventSink[];
+  /** the way to the sinks, made with the gateway's hooks (server.ts: sinks/queue.ts over the sinks) */
+  pipe: (hooks: PipeHooks) => EventPipe;
   metrics?: Metrics;
   registry?: DeviceRegistry;
 }
 
-export class Gateway implements GatewayContext {
-  readonly config: Config;
+export class Gateway implements GatewayContext, CommandPort {
+  readonly config: GatewayConfig;
   readonly log: Logger;
   readonly metrics: Metrics;
   /** Callbacks run through it: what they throw is counted and logged, never the end of the process. */
@@ -47,7 +50,7 @@ export class Gateway implements GatewayContext {
   readonly normalise: NormaliseContext;
   readonly registrations: RegistrationStore;
   readonly registrationLimiter: RegistrationLimiter;
-  readonly queue: EventQueue;
+  readonly queue: EventPipe;
   /** Authenticated (or anonymous) sessions by terminal: one per terminal. */
   readonly sessions = new Map<string, Session>();
   /** Every open stream session (authenticated or not). */
@@ -95,8 +98,7 @@ export class Gateway implements GatewayContext {
       alarms: new AlarmTracker(config.normalise.maxAlarmTerminals, () => this.metrics.alarmEvictions.inc()),
       metrics: this.metrics,
     };
-    this.queue = new EventQueue(options.sinks, {
-      ...config.queue,
+    this.queue = options.pipe({
       onDepth: (d) => this.metrics.queueDepth.set(d),
       onError: (sink, err) => {
         this.metrics.sinkErrors.inc({ sink });
@@ -108,6 +110,33 @@ export class Gateway implements GatewayContext {
     this.metrics.census = () => this.census();
     this.metrics.alarmState = () => this.normalise.alarms.size;
     this.metrics.intake = () => this.intake;
+  }
+
+  /**
+   * The one way in for commands (CommandPort): the HTTP route and the EMQX-compatible downlink
+   * both come here, so each is counted once, by outcome, whatever sent it.
+   */
+  async command(terminal: string, msgId: number, body: object, timeoutMs = this.config.commands.timeoutMs): Promise<Message> {
+    const session = this.sessions.get(terminal);
+    if (!session || session.closed) {
+      this.metrics.commands.inc({ outcome: 'offline' });
+      throw new OfflineError(`terminal ${terminal} is not online`);
+    }
+    let answer: Promise<Message>;
+    try {
+      answer = session.command(msgId, body, replyIds(msgId), timeoutMs);
+    } catch (e) {
+      this.metrics.commands.inc({ outcome: 'bad-request' });
+      throw new BadCommandError(e instanceof Jt808Error ? e.detail : (e as Error).message, { cause: e });
+    }
+    try {
+      const message = await answer;
+      this.metrics.commands.inc({ outcome: 'answered' });
+      return message;
+    } catch (e) {
+      this.metrics.commands.inc({ outcome: e instanceof OfflineError ? 'offline' : 'timeout' });
+      throw e;
+    }
   }
 
   /** Session states for the metrics, counted at scrape time. */

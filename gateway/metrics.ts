@@ -3,7 +3,7 @@
  * test process). Names carry the `dipper_` prefix; labels are bounded sets (message IDs are
  * hex strings of a u16, reasons are codec error codes or our own short words).
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { codecFor } from '../decoders/index.js';
 
 export class Metrics {
@@ -40,31 +40,13 @@ export class Metrics {
   readonly mediaDropped = new Counter({ name: 'dipper_media_dropped_total', help: 'Multimedia files deleted to make room (media.policy drop-oldest)', registers: [this.registry] });
   /** The media store's size, read at scrape time. */
   mediaState: () => { bytes: number; files: number } = () => ({ bytes: 0, files: 0 });
-  // the live map API (layer: clusters | heat; cache: hit | miss; format: mvt | geojson)
-  readonly tileRequests = new Counter({ name: 'dipper_tile_requests_total', help: 'Map tiles served, by layer, cache status and outcome', labelNames: ['layer', 'cache', 'status'], registers: [this.registry] });
-  readonly tileSeconds = new Histogram({ name: 'dipper_tile_seconds', help: 'Time to answer a map tile, by layer and cache status', labelNames: ['layer', 'cache'], buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1], registers: [this.registry] });
-  readonly sseClients = new Gauge({ name: 'dipper_sse_clients', help: 'Open /api/stream connections', registers: [this.registry] });
   readonly httpRefused: Counter<'reason'> = new Counter({ name: 'dipper_http_refused_total', help: 'HTTP requests refused by a bound: body-too-large (http.maxBodyBytes), json-too-deep (http.maxJsonDepth), streams-per-token (http.maxStreamsPerToken)', labelNames: ['reason'], registers: [this.registry] });
-  readonly sseDropped = new Counter({ name: 'dipper_sse_dropped_total', help: 'Stream events dropped for a slow client', registers: [this.registry] });
-  readonly liveTerminals = new Gauge({ name: 'dipper_live_index_terminals', help: 'Terminals and static resources in the live map index', registers: [this.registry] });
-  readonly liveRows = new Gauge({ name: 'dipper_live_index_rows', help: 'Count rows (cell x org) in the live map index', registers: [this.registry] });
-  readonly heatKeys = new Gauge({ name: 'dipper_heat_keys', help: 'Heat counts held, as (H3 cell, org, minute) keys over every resolution (bounded by map.heatMaxKeys)', registers: [this.registry] });
-  readonly heatDropped = new Counter({ name: 'dipper_heat_dropped_total', help: 'Finest-resolution heat cells not recorded because map.heatMaxKeys was reached', registers: [this.registry] });
 
   // ---- state keyed by network input, bounded (issue 14 §6) -----------------------------------
-  readonly liveEntries = new Gauge({ name: 'dipper_live_index_entries', help: 'Entries in a live index (map: the tiled map index; positions: /api/live) by kind: registered, unregistered (at most map.maxUnregistered), resource', labelNames: ['index', 'kind'], registers: [this.registry] });
-  readonly trackTerminals: Gauge = new Gauge({ name: 'dipper_track_ring_terminals', help: 'Terminals with an in-memory track ring (at most map.trackMaxTerminals)', registers: [this.registry], collect: () => this.trackTerminals.set(this.mapState().rings) });
-  readonly trackPoints: Gauge = new Gauge({ name: 'dipper_track_ring_points', help: 'Points held in the in-memory track rings (40 B each)', registers: [this.registry], collect: () => this.trackPoints.set(this.mapState().points) });
-  readonly trackEvictions = new Counter({ name: 'dipper_track_ring_evictions_total', help: 'Track rings dropped to stay within map.trackMaxTerminals', registers: [this.registry] });
-  readonly cases: Gauge = new Gauge({ name: 'dipper_cases', help: 'Cases held in memory (at most map.maxCases)', registers: [this.registry], collect: () => this.cases.set(this.mapState().cases) });
-  readonly casesDropped = new Counter({ name: 'dipper_cases_dropped_total', help: 'Cases not kept at map.maxCases: evicted (the oldest closed or cancelled one, to make room) or refused (all open: HTTP 507)', labelNames: ['outcome'], registers: [this.registry] });
   readonly alarmTerminals: Gauge = new Gauge({ name: 'dipper_alarm_tracker_terminals', help: 'Terminals with an alarm bit set whose alarm word is remembered for start/end edges (at most normalise.maxAlarmTerminals)', registers: [this.registry], collect: () => this.alarmTerminals.set(this.alarmState()) });
   readonly alarmEvictions = new Counter({ name: 'dipper_alarm_tracker_evictions_total', help: 'Terminals forgotten by the alarm tracker at normalise.maxAlarmTerminals (their alarm clearing raises no end event)', registers: [this.registry] });
-  /** Sizes of the map service's bounded stores, read at scrape time (MapService.observe). */
-  mapState: () => { rings: number; points: number; cases: number } = () => ({ rings: 0, points: 0, cases: 0 });
   /** Terminals the alarm tracker holds, read at scrape time. */
   alarmState: () => number = () => 0;
-  readonly liveEvictions = new Counter({ name: 'dipper_live_index_evictions_total', help: 'Unregistered terminals dropped from a live index: expired (not heard from for map.offlineAfterMs + map.unregisteredGraceMs) or cap (map.maxUnregistered reached)', labelNames: ['index', 'reason'], registers: [this.registry] });
 
   // ---- operations (issue 8): bytes, session states, reassemblies in flight -----------------
   readonly bytesReceived: Counter = new Counter({ name: 'dipper_received_bytes_total', help: 'Bytes received from terminals, by transport', labelNames: ['transport'], registers: [this.registry], collect: () => exportNamed(this.bytesReceived, 'transport', this.receivedBytes) });

@@ -11,31 +11,13 @@
 import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
 
-export const CASE_STATUSES = ['open', 'dispatched', 'onscene', 'closed', 'cancelled'] as const;
+import { CASE_STATUSES, CaseSchema } from '../events/case.js';
+import type { Case } from '../events/case.js';
 
-const Location = Type.Object(
-  {
-    lat: Type.Number({ minimum: -90, maximum: 90, description: 'WGS-84 degrees' }),
-    lng: Type.Number({ minimum: -180, maximum: 180, description: 'WGS-84 degrees' }),
-  },
-  { additionalProperties: false },
-);
+export { CASE_STATUSES, CaseSchema };
+export type { Case };
 
-export const CaseSchema = Type.Object(
-  {
-    id: Type.String({ pattern: '^[A-Za-z0-9._:-]{1,64}$' }),
-    type: Type.String({ minLength: 1, maxLength: 64, description: 'case type, e.g. traffic, theft, dispute' }),
-    status: Type.Union(CASE_STATUSES.map((s) => Type.Literal(s))),
-    location: Location,
-    time: Type.String({ format: 'date-time', description: 'when it happened (reported)' }),
-    org: Type.String({ maxLength: 200, description: 'org unit in charge; defaults to the token scope' }),
-    description: Type.Optional(Type.String({ maxLength: 2000 })),
-    createdAt: Type.String({ format: 'date-time' }),
-    updatedAt: Type.String({ format: 'date-time' }),
-  },
-  { $id: 'https://dipper.dev/schemas/case.json', title: 'Case', additionalProperties: false },
-);
-export type Case = Static<typeof CaseSchema>;
+const Location = CaseSchema.properties.location;
 
 export const CaseCreateSchema = Type.Object(
   {

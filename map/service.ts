@@ -8,12 +8,11 @@
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
-import type { Config } from '../gateway/config.js';
-import type { Guard } from '../gateway/guard.js';
-import type { Metrics } from '../gateway/metrics.js';
+import type { MapSettings } from './settings.js';
+import { MapMetrics } from './metrics.js';
 import type { GatewayEvent } from '../events/model.js';
-import { parseIso } from '../gateway/normalise/iso-time.js';
-import type { StaticResource } from '../gateway/registry/devices.js';
+import { parseIso } from '../events/iso-time.js';
+import type { StaticResource } from '../events/resource.js';
 import type { EventSink } from '../events/sink.js';
 import type { Case } from './cases.js';
 import { CaseStore } from './cases.js';
@@ -32,7 +31,10 @@ import { UnregisteredTerminals } from './live/unregistered.js';
 import { RingTrackStore } from './track-ring.js';
 import type { TrackSource } from './track-ring.js';
 
-export type MapConfig = Config['map'];
+export type MapConfig = MapSettings;
+
+/** Timer callbacks of the map whose errors are reported, not thrown into the event loop (the gateway's guard counts them). */
+export type MapCallback = 'map-sweep' | 'live-sweep';
 
 export interface TileFilter {
   category?: string[] | undefined;
@@ -100,8 +102,8 @@ export class MapService implements EventSink {
   ) {
     this.index = new LiveIndex({ clusterMaxZoom: config.clusterMaxZoom, offlineAfterMs: config.offlineAfterMs });
     this.heat = new HeatIndex({ resolutions: [h3.resolution, ...h3.parents], maxWindowMinutes: config.heatWindowMaxMinutes, maxKeys: config.heatMaxKeys });
-    this.ring = new RingTrackStore({ hours: config.trackHours, maxPoints: config.trackMaxPoints, maxTerminals: config.trackMaxTerminals }, () => this.metrics?.trackEvictions.inc());
-    this.cases = new CaseStore(config.maxCases, (outcome) => this.metrics?.casesDropped.inc({ outcome }));
+    this.ring = new RingTrackStore({ hours: config.trackHours, maxPoints: config.trackMaxPoints, maxTerminals: config.trackMaxTerminals }, () => this.metrics.trackEvictions.inc());
+    this.cases = new CaseStore(config.maxCases, (outcome) => this.metrics.casesDropped.inc({ outcome }));
     this.tracks = this.ring;
     this.unregistered = new UnregisteredTerminals({ max: config.maxUnregistered, expireAfterMs: config.offlineAfterMs + config.unregisteredGraceMs });
     this.syncResources();
@@ -114,39 +116,40 @@ export class MapService implements EventSink {
         this.report();
       } catch (e) {
         // the sweep runs in a timer: what it throws must not end the process
-        if (!this.guard) throw e;
-        this.guard.report('map-sweep', e);
+        if (!this.report_) throw e;
+        this.report_('map-sweep', e);
       }
     }, 5000);
     this.timer.unref();
   }
 
-  private metrics: Metrics | undefined;
-  private guard: Guard | undefined;
+  /** on a private registry until observe() gives the process's */
+  metrics = new MapMetrics();
+  private report_: ((where: MapCallback, error: unknown) => void) | undefined;
 
   /** Index size gauges, refreshed with the sweep. */
-  observe(metrics: Metrics, guard?: Guard): void {
+  observe(metrics: MapMetrics, report?: (where: MapCallback, error: unknown) => void): void {
     this.metrics = metrics;
     metrics.mapState = () => ({ rings: this.ring.terminals, points: this.ring.points, cases: this.cases.size });
-    this.guard = guard;
+    this.report_ = report;
     this.report();
   }
 
   private report(): void {
-    this.metrics?.liveTerminals.set(this.index.size);
-    this.metrics?.liveRows.set(this.index.rows);
-    this.metrics?.heatKeys.set(this.heat.keys);
-    this.metrics?.heatDropped.inc(this.heat.dropped - this.heatDroppedReported);
+    this.metrics.liveTerminals.set(this.index.size);
+    this.metrics.liveRows.set(this.index.rows);
+    this.metrics.heatKeys.set(this.heat.keys);
+    this.metrics.heatDropped.inc(this.heat.dropped - this.heatDroppedReported);
     this.heatDroppedReported = this.heat.dropped;
-    this.metrics?.liveEntries.set({ index: 'map', kind: 'unregistered' }, this.unregistered.size);
-    this.metrics?.liveEntries.set({ index: 'map', kind: 'resource' }, this.resourceIds.size);
-    this.metrics?.liveEntries.set({ index: 'map', kind: 'registered' }, this.index.size - this.unregistered.size - this.resourceIds.size);
+    this.metrics.liveEntries.set({ index: 'map', kind: 'unregistered' }, this.unregistered.size);
+    this.metrics.liveEntries.set({ index: 'map', kind: 'resource' }, this.resourceIds.size);
+    this.metrics.liveEntries.set({ index: 'map', kind: 'registered' }, this.index.size - this.unregistered.size - this.resourceIds.size);
   }
 
   /** Drops unregistered terminals not heard from for offlineAfterMs + unregisteredGraceMs (index and track ring). */
   expire(now = Date.now()): number {
     const n = this.unregistered.expire(now, (t) => this.forget(t));
-    if (n > 0) this.metrics?.liveEvictions.inc({ index: 'map', reason: 'expired' }, n);
+    if (n > 0) this.metrics.liveEvictions.inc({ index: 'map', reason: 'expired' }, n);
     return n;
   }
 
@@ -159,7 +162,7 @@ export class MapService implements EventSink {
     const dropped = this.unregistered.touch(terminal, seen);
     if (dropped === undefined) return;
     this.forget(dropped);
-    this.metrics?.liveEvictions.inc({ index: 'map', reason: 'cap' });
+    this.metrics.liveEvictions.inc({ index: 'map', reason: 'cap' });
   }
 
   private forget(terminal: string): void {

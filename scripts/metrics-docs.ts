@@ -24,6 +24,7 @@ const COMPONENT_FAMILIES: { file: string; exported: string }[] = [
   // the map API's families live in gateway/metrics.ts itself
   { file: 'sinks/metrics.ts', exported: 'SinkMetrics' },
   { file: 'sinks/mqtt-broker.ts', exported: 'BrokerMetrics' },
+  { file: 'map/metrics.ts', exported: 'MapMetrics' },
 ];
 
 /** The registry as a running gateway has it: core, process defaults and component families. */

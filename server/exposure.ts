@@ -6,7 +6,7 @@
  * terminals authenticate themselves and stay on all addresses.
  */
 import { isIP } from 'node:net';
-import type { Config } from '../gateway/config.js';
+import type { Config } from './config.js';
 
 /** 127.0.0.0/8, ::1 (and its IPv4-mapped form), or the name "localhost". */
 export function isLoopback(host: string): boolean {

@@ -7,7 +7,7 @@
  */
 import cluster from 'node:cluster';
 import { runPrimary } from './cluster.js';
-import { ConfigError, configArgument, loadConfig } from '../gateway/config.js';
+import { ConfigError, configArgument, loadConfig } from './config.js';
 import { exposureNotice } from './exposure.js';
 import { createLogger } from '../gateway/log.js';
 import { withAuthSecret } from '../gateway/session/auth-secret.js';

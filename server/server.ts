@@ -5,19 +5,22 @@
  */
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import type { Config } from '../gateway/config.js';
+import type { Config } from './config.js';
 import { Gateway } from '../gateway/gateway.js';
 import { buildApp } from '../api/app.js';
 import { LiveIndex } from '../map/live/index.js';
 import type { Logger } from '../gateway/log.js';
+import { MapMetrics } from '../map/metrics.js';
 import { MapService } from '../map/service.js';
+import type { MapCallback } from '../map/service.js';
 import { Metrics } from '../gateway/metrics.js';
 import { DeviceRegistry } from '../gateway/registry/devices.js';
+import { EventQueue } from '../sinks/queue.js';
 import { startExternalSinks } from '../sinks/external.js';
 import { SinkMetrics } from '../sinks/metrics.js';
 import { InfluxTrackStore } from '../map/tracks/influx.js';
 import { MqttBrokerSink } from '../sinks/mqtt-broker.js';
-import { TokenTable } from '../gateway/tokens.js';
+import { TokenTable } from '../events/tokens.js';
 import type { EventSink } from '../events/sink.js';
 import { listenTcp } from '../gateway/transport/tcp.js';
 import type { TcpListener } from '../gateway/transport/tcp.js';
@@ -71,16 +74,19 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
         registry: metrics.registry,
       });
   const sinks: EventSink[] = [...(broker ? [broker] : []), live, map, ...external.sinks, ...(options.sinks ?? [])];
-  const gateway = new Gateway({ config, log, sinks, registry, metrics });
+  const gateway = new Gateway({ config, log, registry, metrics, pipe: (hooks) => new EventQueue(sinks, { ...config.queue, ...hooks }) });
   external.mqtt?.attach(gateway);
   // track history from InfluxDB when configured (the in-memory ring otherwise)
   if (config.influx.url) map.tracks = new InfluxTrackStore(config.influx);
   map.attach((events) => gateway.queue.push(events));
-  map.observe(gateway.metrics, gateway.guard);
-  live.observe(gateway.metrics, gateway.guard);
+  // the map's families on the gateway's registry (one /metrics), its timer errors counted by the guard
+  const mapMetrics = new MapMetrics(gateway.metrics.registry);
+  const report = (where: MapCallback, e: unknown) => gateway.guard.report(where, e);
+  map.observe(mapMetrics, report);
+  live.observe(mapMetrics, report);
   let tcp: TcpListener | undefined;
   let udp: UdpListener | undefined;
-  const http = buildApp({ gateway, live, map, tokens }, log);
+  const http = buildApp({ config, gateway, live, map, tokens }, log);
   try {
     tcp = await listenTcp(gateway, config.jt808.port, config.jt808.host);
     // UDP on the same port as TCP (the chosen one when the configured port is 0)

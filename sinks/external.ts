@@ -1,5 +1,5 @@
 /**
- * The external sinks a Config asks for (Kafka, an external MQTT broker, InfluxDB), started once
+ * The external sinks a SinksConfig asks for (Kafka, an external MQTT broker, InfluxDB), started once
  * and wrapped for the delivery mode, decided here at start:
  *   durable (default when Kafka is configured): sinks named in `delivery.required` are
  *     RequiredSinks: a location is acknowledged only once they hold it;
@@ -7,8 +7,8 @@
  *     once, delivered behind a bounded backlog that drops its oldest events past the limit.
  * A sink that cannot start stops the gateway's start with an error naming it.
  */
-import type { Config } from '../gateway/config.js';
-import type { Logger } from '../gateway/log.js';
+import type { SinksConfig } from './settings.js';
+import type { Logger } from 'pino';
 import { BacklogSink } from './backlog.js';
 import { InfluxSink } from './influx.js';
 import { KafkaSink } from './kafka.js';
@@ -17,7 +17,7 @@ import { ExternalMqttSink } from './mqtt-external.js';
 import { RequiredSink } from './required.js';
 import type { EventSink } from '../events/sink.js';
 
-export type SinkName = Config['delivery']['required'][number];
+export type SinkName = SinksConfig['delivery']['required'][number];
 
 export interface ExternalSinks {
   durable: boolean;
@@ -28,11 +28,11 @@ export interface ExternalSinks {
   abandon(): void;
 }
 
-export function isDurable(config: Config): boolean {
+export function isDurable(config: SinksConfig): boolean {
   return config.delivery.mode === 'durable' || (config.delivery.mode === 'auto' && config.kafka.brokers.trim() !== '');
 }
 
-export async function startExternalSinks(config: Config, log: Logger, metrics?: SinkMetrics): Promise<ExternalSinks> {
+export async function startExternalSinks(config: SinksConfig, log: Logger, metrics?: SinkMetrics): Promise<ExternalSinks> {
   const durable = isDurable(config);
   const started: [SinkName, EventSink][] = [];
   let mqtt: ExternalMqttSink | undefined;

@@ -10,13 +10,13 @@
 import { InfluxDB, Point } from '@influxdata/influxdb-client';
 import type { WriteApi } from '@influxdata/influxdb-client';
 import { cellToParent, getResolution, latLngToCell } from 'h3-js';
-import type { Config } from '../gateway/config.js';
-import type { Logger } from '../gateway/log.js';
+import type { SinksConfig } from './settings.js';
+import type { Logger } from 'pino';
 import type { GatewayEvent, Position } from '../events/model.js';
 import { Batcher } from './batcher.js';
 import type { EventSink } from '../events/sink.js';
 
-export type InfluxOptions = Config['influx'];
+export type InfluxOptions = SinksConfig['influx'];
 
 export class InfluxSink implements EventSink {
   readonly name = 'influx';

@@ -8,14 +8,14 @@
  */
 import { CompressionTypes, Kafka, Partitioners, logLevel } from 'kafkajs';
 import type { Admin, Message, Producer, TopicMessages } from 'kafkajs';
-import type { Config } from '../gateway/config.js';
-import type { Logger } from '../gateway/log.js';
+import type { SinksConfig } from './settings.js';
+import type { Logger } from 'pino';
 import type { GatewayEvent } from '../events/model.js';
 import { Batcher } from './batcher.js';
 import { dedupKey, jsonOf, payloadOf } from '../events/records.js';
 import type { EventSink } from '../events/sink.js';
 
-export type KafkaOptions = Config['kafka'];
+export type KafkaOptions = SinksConfig['kafka'];
 
 export class KafkaStartError extends Error {
   override name = 'KafkaStartError';

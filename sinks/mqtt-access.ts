@@ -15,7 +15,7 @@
  *   downlink (`jt808/+/+/dn`) is an external broker's feature (sinks/emqx.ts), not this one's.
  */
 import type { Aedes, AuthenticateError, Client } from 'aedes';
-import type { Grant, TokenTable } from '../gateway/tokens.js';
+import type { Grant, TokenTable } from '../events/tokens.js';
 import { within } from '../events/scope.js';
 
 export const MQTT_REFUSALS = ['bad-credentials', 'max-clients', 'packet-too-large', 'publish', 'subscribe-scope', 'subscribe-limit'] as const;

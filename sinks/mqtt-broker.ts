@@ -20,12 +20,12 @@ import type { MqttRefusal } from './mqtt-access.js';
 import { MqttPacketLimit } from './mqtt-packet-limit.js';
 import { topicOf } from './mqtt-topics.js';
 import { jsonOf } from '../events/records.js';
-import type { Config } from '../gateway/config.js';
+import type { SinksConfig } from './settings.js';
 import type { GatewayEvent } from '../events/model.js';
-import type { TokenTable } from '../gateway/tokens.js';
+import type { TokenTable } from '../events/tokens.js';
 import type { EventSink } from '../events/sink.js';
 
-export type BrokerOptions = Pick<Config['mqtt'], 'host' | 'port' | 'wsPort' | 'topicPrefix' | 'maxClients' | 'maxPacketBytes' | 'maxSubscriptions' | 'maxRetained'>;
+export type BrokerOptions = Pick<SinksConfig['mqtt'], 'host' | 'port' | 'wsPort' | 'topicPrefix' | 'maxClients' | 'maxPacketBytes' | 'maxSubscriptions' | 'maxRetained'>;
 
 export interface BrokerAccess {
   tokens: TokenTable;

@@ -10,24 +10,20 @@
  */
 import mqtt from 'mqtt';
 import type { MqttClient } from 'mqtt';
-import { replyIds } from '../events/commands.js';
-import type { Config } from '../gateway/config.js';
-import type { Logger } from '../gateway/log.js';
+import type { SinksConfig } from './settings.js';
+import type { Logger } from 'pino';
 import { jsonOf } from '../events/records.js';
 import type { GatewayEvent } from '../events/model.js';
-import { terminalId } from '../gateway/registry/devices.js';
-import type { Session } from '../gateway/session/session.js';
+import { terminalId } from '../events/commands.js';
+import type { CommandPort } from '../events/commands.js';
 import { emqxLocation, emqxMessage, emqxPhone, parseDownlink, phoneOfDownlink, upTopic } from './emqx.js';
 import { topicOf } from './mqtt-topics.js';
 import type { EventSink } from '../events/sink.js';
 
-export type ExternalMqttOptions = Config['mqttExternal'];
+export type ExternalMqttOptions = SinksConfig['mqttExternal'];
 
-/** What the downlink path needs from the gateway. */
-export interface CommandTarget {
-  sessions: ReadonlyMap<string, Pick<Session, 'command'>>;
-  config: { commands: { timeoutMs: number } };
-}
+/** Where EMQX-compatible downlinks go: the gateway's one way in for commands. */
+export type CommandTarget = CommandPort;
 
 const PUBLISH_TIMEOUT_MS = 10_000;
 
@@ -110,13 +106,8 @@ export class ExternalMqttSink implements EventSink {
       log?.warn({ err }, 'emqx downlink refused');
       return;
     }
-    const session = this.target.sessions.get(terminalId(phone));
-    if (!session) {
-      log?.warn({ msgId: command.msgId }, 'emqx downlink for a terminal that is not online');
-      return;
-    }
     try {
-      const answer = await session.command(command.msgId, command.body, replyIds(command.msgId), this.target.config.commands.timeoutMs);
+      const answer = await this.target.command(terminalId(phone), command.msgId, command.body);
       await this.client.publishAsync(upTopic(phone), JSON.stringify(emqxMessage(answer)), { qos: 1 });
     } catch (err) {
       log?.warn({ err, msgId: command.msgId }, 'emqx downlink failed');

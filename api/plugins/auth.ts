@@ -1,5 +1,5 @@
 /**
- * API tokens (the one table of gateway/tokens.ts, shared with the MQTT broker), each granting
+ * API tokens (the one table of events/tokens.ts, shared with the MQTT broker), each granting
  * an org subtree and rights. Applies to the whole app (skip-override), so every route family
  * gets `req.scope` ("" = everything) and `req.grant` without registering anything itself.
  * - No tokens configured: nothing is asked, every request has scope "" and every right (the
@@ -16,7 +16,7 @@
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { within } from '../../events/scope.js';
-import type { Grant, Right, TokenTable } from '../../gateway/tokens.js';
+import type { Grant, Right, TokenTable } from '../../events/tokens.js';
 
 declare module 'fastify' {
   interface FastifyRequest {

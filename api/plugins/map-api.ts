@@ -6,7 +6,7 @@
 import compress from '@fastify/compress';
 import swagger from '@fastify/swagger';
 import type { FastifyPluginAsync } from 'fastify';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import { caseRoutes } from '../routes/cases.js';
 import { streamRoutes } from '../routes/stream.js';
 import { terminalRoutes } from '../routes/terminals.js';

@@ -16,7 +16,7 @@ import { shifter } from '../../map/crs.js';
 import { CASE_STATUSES, CaseCreateSchema, CasePatchSchema, CaseSchema } from '../../map/cases.js';
 import type { Case, CaseCreate, CasePatch } from '../../map/cases.js';
 import { orgMatcher, within } from '../../events/scope.js';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 
 const idParams = { type: 'object', properties: { id: CaseSchema.properties.id } } as const;
 

@@ -10,11 +10,9 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { Jt808Error, toJson } from '../../decoders/index.js';
-import { COMMANDS, commandId, replyIds } from '../../events/commands.js';
+import { BadCommandError, COMMANDS, OfflineError, commandId, terminalId } from '../../events/commands.js';
 import { hexId } from '../../gateway/metrics.js';
-import { terminalId } from '../../gateway/registry/devices.js';
-import { OfflineError } from '../../gateway/session/session.js';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 
 interface CommandRequest {
   command: number | string;
@@ -54,30 +52,12 @@ export const commandRoutes: FastifyPluginAsync<AppDeps> = async (app, { gateway 
         return reply.code(400).send({ error: 'Bad Request', message: `unknown command ${JSON.stringify(req.body.command)}: use one of ${[...COMMANDS].map(([id, k]) => `${hexId(id)} (${k.name})`).join(', ')}` });
       }
       const terminal = terminalId(req.params.terminal);
-      const session = gateway.sessions.get(terminal);
-      if (!session || session.closed) {
-        gateway.metrics.commands.inc({ outcome: 'offline' });
-        return reply.code(404).send({ error: 'Not Found', message: `terminal ${terminal} is not online` });
-      }
-      const timeoutMs = req.body.timeoutMs ?? gateway.config.commands.timeoutMs;
-      let answer;
       try {
-        answer = session.command(msgId, withBuffers(req.body.body ?? {}), replyIds(msgId), timeoutMs);
-      } catch (e) {
-        gateway.metrics.commands.inc({ outcome: 'bad-request' });
-        const detail = e instanceof Jt808Error ? e.detail : (e as Error).message;
-        return reply.code(400).send({ error: 'Bad Request', message: `cannot encode ${hexId(msgId)} (${COMMANDS.get(msgId)!.name}): ${detail}` });
-      }
-      try {
-        const message = await answer;
-        gateway.metrics.commands.inc({ outcome: 'answered' });
+        const message = await gateway.command(terminal, msgId, withBuffers(req.body.body ?? {}), req.body.timeoutMs);
         return reply.type('application/json').send(`{"msgId":${msgId},"reply":${toJson(message)}}`);
       } catch (e) {
-        if (e instanceof OfflineError) {
-          gateway.metrics.commands.inc({ outcome: 'offline' });
-          return reply.code(404).send({ error: 'Not Found', message: `terminal ${terminal} went offline: ${e.message}` });
-        }
-        gateway.metrics.commands.inc({ outcome: 'timeout' });
+        if (e instanceof BadCommandError) return reply.code(400).send({ error: 'Bad Request', message: `cannot encode ${hexId(msgId)} (${COMMANDS.get(msgId)!.name}): ${e.message}` });
+        if (e instanceof OfflineError) return reply.code(404).send({ error: 'Not Found', message: e.message });
         return reply.code(504).send({ error: 'Gateway Timeout', message: (e as Error).message });
       }
     },

@@ -1,6 +1,6 @@
 /** /healthz: the process answers. /readyz: it accepts terminals and its sinks keep up. */
 import type { FastifyPluginAsync } from 'fastify';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 
 export const healthRoutes: FastifyPluginAsync<AppDeps> = async (app, { gateway }) => {
   app.get('/healthz', async () => ({ status: 'ok' }));

@@ -6,7 +6,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { toJson } from '../../decoders/index.js';
 import { within } from '../../events/scope.js';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 
 export const liveRoutes: FastifyPluginAsync<AppDeps> = async (app, { gateway, live }) => {
   // toJson: extras may hold bytes, published as hex like everywhere else

@@ -4,7 +4,7 @@
  * is "" (`config.fleet`, auth.ts): Prometheus sends it as `authorization: { credentials: ... }`.
  */
 import type { FastifyPluginAsync } from 'fastify';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 
 export const metricsRoutes: FastifyPluginAsync<AppDeps> = async (app, { gateway }) => {
   app.get('/metrics', { config: { fleet: true } }, async (_req, reply) => {

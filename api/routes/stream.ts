@@ -14,8 +14,8 @@ import type { Crs } from '../../map/crs.js';
 import { shifter } from '../../map/crs.js';
 import { orgMatcher } from '../../events/scope.js';
 import type { StreamEvent } from '../../map/stream-hub.js';
-import type { Grant } from '../../gateway/tokens.js';
-import type { AppDeps } from '../app.js';
+import type { Grant } from '../../events/tokens.js';
+import type { AppDeps } from '../deps.js';
 
 interface StreamQuery {
   types?: string;
@@ -30,9 +30,9 @@ const TYPES = ['position', 'alarm', 'case'];
 /** the bucket of requests made without a token (no tokens configured: loopback only) */
 const NO_TOKEN = Symbol('no token');
 
-export const streamRoutes: FastifyPluginAsync<AppDeps> = async (app, { gateway, map }) => {
+export const streamRoutes: FastifyPluginAsync<AppDeps> = async (app, { config, gateway, map }) => {
   const open = new Set<() => void>();
-  const maxPerToken = gateway.config.http.maxStreamsPerToken;
+  const maxPerToken = config.http.maxStreamsPerToken;
   // open streams per token: keyed by the configured grants (and NO_TOKEN), so bounded by api.tokens
   const perToken = new Map<Grant | typeof NO_TOKEN, number>();
   // streams never end by themselves: close them before the server waits for its connections
@@ -77,7 +77,7 @@ export const streamRoutes: FastifyPluginAsync<AppDeps> = async (app, { gateway, 
       res.on('drain', () => (blocked = false));
       const write = (text: string) => {
         if (blocked) {
-          gateway.metrics.sseDropped.inc();
+          map.metrics.sseDropped.inc();
           return;
         }
         blocked = !res.write(text);
@@ -103,13 +103,13 @@ export const streamRoutes: FastifyPluginAsync<AppDeps> = async (app, { gateway, 
         }),
         2000,
       );
-      gateway.metrics.sseClients.inc();
+      map.metrics.sseClients.inc();
       perToken.set(key, streams + 1);
       const end = () => {
         if (!open.delete(end)) return;
         clearInterval(tick);
         unsubscribe();
-        gateway.metrics.sseClients.dec();
+        map.metrics.sseClients.dec();
         const left = perToken.get(key)! - 1;
         if (left === 0) perToken.delete(key);
         else perToken.set(key, left);

@@ -11,7 +11,7 @@ import type { FilterQuery } from '../../map/api-schemas.js';
 import { shifter } from '../../map/crs.js';
 import { within } from '../../events/scope.js';
 import { terminalId } from '../../gateway/registry/devices.js';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 
 type ListQuery = FilterQuery & { limit: number; offset: number; q?: string };
 

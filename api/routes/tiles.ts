@@ -15,7 +15,7 @@ import { CLUSTER_FIELDS } from '../../map/cluster-tile.js';
 import { HEAT_LAYERS } from '../../map/heat.js';
 import type { HeatLayer } from '../../map/heat.js';
 import type { RenderedTile } from '../../map/service.js';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 
 const MAX_Z = 24;
 
@@ -48,8 +48,7 @@ type HeatQuery = FilterQuery & { layers?: string; window: string; res?: number; 
 
 const CONTENT_TYPE = { mvt: 'application/vnd.mapbox-vector-tile', geojson: 'application/geo+json' } as const;
 
-export const tileRoutes: FastifyPluginAsync<AppDeps> = async (app, { gateway, map }) => {
-  const metrics = gateway.metrics;
+export const tileRoutes: FastifyPluginAsync<AppDeps> = async (app, { config, map }) => {
 
   /** z/x/y checked against each other, or a 400 sent */
   function coordinates(req: FastifyRequest<{ Params: TileParams }>, reply: FastifyReply): { z: number; x: number; y: number; format: 'mvt' | 'geojson' } | undefined {
@@ -66,11 +65,11 @@ export const tileRoutes: FastifyPluginAsync<AppDeps> = async (app, { gateway, ma
 
   async function send(req: FastifyRequest, reply: FastifyReply, layer: string, format: 'mvt' | 'geojson', started: bigint, tile: RenderedTile) {
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    metrics.tileSeconds.observe({ layer, cache: tile.cache }, seconds);
+    map.metrics.tileSeconds.observe({ layer, cache: tile.cache }, seconds);
     // tiles differ by token (scope) and by encoding: shared caches must key on both
     reply.header('vary', 'Authorization, Accept-Encoding').header('cache-control', 'private, no-cache');
     if (!tile.raw) {
-      metrics.tileRequests.inc({ layer, cache: tile.cache, status: '204' });
+      map.metrics.tileRequests.inc({ layer, cache: tile.cache, status: '204' });
       return reply.code(204).send();
     }
     const gzip = /\bgzip\b/.test(req.headers['accept-encoding'] ?? '');
@@ -78,10 +77,10 @@ export const tileRoutes: FastifyPluginAsync<AppDeps> = async (app, { gateway, ma
     const etag = gzip ? `${tile.etag.slice(0, -1)}-gz"` : tile.etag;
     const inm = req.headers['if-none-match'];
     if (inm && (inm === '*' || inm.split(',').some((t) => t.trim() === etag))) {
-      metrics.tileRequests.inc({ layer, cache: tile.cache, status: '304' });
+      map.metrics.tileRequests.inc({ layer, cache: tile.cache, status: '304' });
       return reply.code(304).header('etag', etag).send();
     }
-    metrics.tileRequests.inc({ layer, cache: tile.cache, status: '200' });
+    map.metrics.tileRequests.inc({ layer, cache: tile.cache, status: '200' });
     reply.header('etag', etag).type(CONTENT_TYPE[format]).header('x-tile-cache', tile.cache);
     if (gzip) return reply.header('content-encoding', 'gzip').send(await tile.gzip());
     return reply.send(tile.raw);
@@ -140,7 +139,7 @@ export const tileRoutes: FastifyPluginAsync<AppDeps> = async (app, { gateway, ma
 
   // http.publicUrl, or root-relative: never the Host header, which the client writes (a TileJSON
   // cached or shared would send everyone's tile requests, and their tokens, where it says)
-  const base = gateway.config.http.publicUrl.replace(/\/+$/, '');
+  const base = config.http.publicUrl.replace(/\/+$/, '');
 
   /** TileJSON: the request's filters, crs and window are carried into the tile URLs; its token is not (the client adds its own). */
   function tileJson(req: FastifyRequest, kind: 'clusters' | 'heat', layers: { id: string; fields: Record<string, string>; description: string }[]) {

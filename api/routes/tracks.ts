@@ -13,7 +13,7 @@ import { shifter } from '../../map/crs.js';
 import { within } from '../../events/scope.js';
 import { simplify } from '../../map/track-ring.js';
 import { terminalId } from '../../gateway/registry/devices.js';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 
 interface TrackQuery {
   from?: string;

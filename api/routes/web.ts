@@ -14,7 +14,7 @@ import compress from '@fastify/compress';
 import fastifyStatic from '@fastify/static';
 import type { FastifyPluginAsync } from 'fastify';
 import { WEB_DIST, ensureWebBuilt } from '../../web/build.js';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 
 const FILES: Record<string, string> = {
   '/': 'index.html',
@@ -23,8 +23,8 @@ const FILES: Record<string, string> = {
   '/maplibre-gl-worker.mjs': 'maplibre-gl-worker.mjs',
 };
 
-export const webRoutes: FastifyPluginAsync<AppDeps> = async (app, { gateway }) => {
-  const web = gateway.config.web;
+export const webRoutes: FastifyPluginAsync<AppDeps> = async (app, { config }) => {
+  const web = config.web;
   if (!web.enabled) return;
   await ensureWebBuilt();
   // gzip here too (the map API's compression is encapsulated in its own plugin): 1.6 MB of script becomes 0.45 MB

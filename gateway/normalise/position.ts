@@ -9,7 +9,7 @@ import type { LocationBasic } from '../../decoders/index.js';
 import type { Device } from '../registry/devices.js';
 import type { Position } from '../../events/model.js';
 import { cellParents } from './h3-parent.js';
-import { isoAt, isoFormatter } from './iso-time.js';
+import { isoAt, isoFormatter } from '../../events/iso-time.js';
 
 /**
  * What a Position is built from: the codec's 28-byte location block (0x0200, 0x0201, 0x0500,

@@ -36,14 +36,9 @@ export interface Device {
   epoch?: number;
 }
 
-export interface StaticResource {
-  id: string;
-  kind: string;
-  org: string;
-  lat: number;
-  lng: number;
-  name?: string;
-}
+import type { StaticResource } from '../../events/resource.js';
+
+export type { StaticResource };
 
 const CATEGORIES = new Set(['vehicle', 'bodycam', 'handheld', 'fixedcam', 'unknown']);
 
@@ -51,10 +46,9 @@ const CATEGORIES = new Set(['vehicle', 'bodycam', 'handheld', 'fixedcam', 'unkno
  * Terminal identity: the phone's digits without leading zeros (2013 pads to 12, 2019 to 20),
  * lower case (some devices put hex IDs in the BCD phone field; the codec reads them as hex).
  */
-export function terminalId(phone: string): string {
-  const t = phone.toLowerCase().replace(/^0+/, '');
-  return t === '' ? '0' : t;
-}
+import { terminalId } from '../../events/commands.js';
+
+export { terminalId };
 
 export interface RegistryData {
   devices: Map<string, Device>;

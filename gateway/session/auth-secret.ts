@@ -11,14 +11,15 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, MIN_SECRET_BYTES } from '../config.js';
-import type { Config } from '../config.js';
+import { ConfigError } from '../../events/settings.js';
+import { MIN_SECRET_BYTES } from '../settings.js';
+import type { GatewayConfig } from '../settings.js';
 import type { Logger } from '../log.js';
 
 export const SECRET_FILE = 'auth-secret';
 
 /** `config` with `auth.secret` filled in: as configured, or read from / generated in dataDir. */
-export function withAuthSecret(config: Config, log: Logger): Config {
+export function withAuthSecret(config: GatewayConfig, log: Logger): GatewayConfig {
   if (config.auth.secret !== '') return config;
   return { ...config, auth: { ...config.auth, secret: loadOrCreateSecret(config.dataDir, log) } };
 }

@@ -4,7 +4,7 @@
  * not import the Gateway class (no cycle) and tests could drive them with a small one.
  */
 import type { ReassemblyBudget } from '../../decoders/index.js';
-import type { Config } from '../config.js';
+import type { GatewayConfig } from '../settings.js';
 import type { Guard } from '../guard.js';
 import type { Logger } from '../log.js';
 import type { MediaStore } from '../media/store.js';
@@ -17,7 +17,7 @@ import type { RegistrationLimiter } from './registration-limiter.js';
 import type { Session } from './session.js';
 
 export interface GatewayContext {
-  readonly config: Config;
+  readonly config: GatewayConfig;
   readonly log: Logger;
   readonly metrics: Metrics;
   /** Reports what a callback threw (counted, logged once a minute per place) instead of letting it end the process. */

@@ -51,9 +51,9 @@ export interface PendingCommand {
   timer: NodeJS.Timeout;
 }
 
-export class OfflineError extends Error {
-  override name = 'OfflineError';
-}
+import { OfflineError } from '../../events/commands.js';
+
+export { OfflineError };
 
 let nextId = 1;
 

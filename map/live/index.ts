@@ -6,9 +6,9 @@
  * Registered terminals are bounded by the registry; the others by unregistered.ts (expiry and
  * a cap, map.maxUnregistered / map.unregisteredGraceMs).
  */
-import type { Config } from '../../gateway/config.js';
-import type { Metrics } from '../../gateway/metrics.js';
-import type { Guard } from '../../gateway/guard.js';
+import type { MapSettings } from '../settings.js';
+import type { MapMetrics } from '../metrics.js';
+import type { MapCallback } from '../service.js';
 import type { GatewayEvent, Position } from '../../events/model.js';
 import type { EventSink } from '../../events/sink.js';
 import { UnregisteredTerminals } from './unregistered.js';
@@ -30,8 +30,8 @@ export class LiveIndex implements EventSink {
   private readonly last = new Map<string, Position>();
   private readonly registered: (terminal: string) => boolean;
   readonly unregistered: UnregisteredTerminals;
-  private metrics: Metrics | undefined;
-  private guard: Guard | undefined;
+  private metrics: MapMetrics | undefined;
+  private report_: ((where: MapCallback, error: unknown) => void) | undefined;
   private readonly timer: NodeJS.Timeout;
 
   constructor(options: LiveIndexOptions = {}) {
@@ -42,22 +42,22 @@ export class LiveIndex implements EventSink {
         this.sweep();
       } catch (e) {
         // a timer callback: what it throws must not end the process
-        if (!this.guard) throw e;
-        this.guard.report('live-sweep', e);
+        if (!this.report_) throw e;
+        this.report_('live-sweep', e);
       }
     }, SWEEP_MS);
     this.timer.unref();
   }
 
   /** Registered terminals bounded by the registry, the others by map.maxUnregistered and expiry. */
-  static bounded(map: Pick<Config['map'], 'maxUnregistered' | 'offlineAfterMs' | 'unregisteredGraceMs'>, registry: { lookup(terminal: string): unknown }): LiveIndex {
+  static bounded(map: Pick<MapSettings, 'maxUnregistered' | 'offlineAfterMs' | 'unregisteredGraceMs'>, registry: { lookup(terminal: string): unknown }): LiveIndex {
     return new LiveIndex({ registered: (t) => registry.lookup(t) !== undefined, maxUnregistered: map.maxUnregistered, expireAfterMs: map.offlineAfterMs + map.unregisteredGraceMs });
   }
 
   /** Entry gauges and eviction counters go to these metrics. */
-  observe(metrics: Metrics, guard?: Guard): void {
+  observe(metrics: MapMetrics, report?: (where: MapCallback, error: unknown) => void): void {
     this.metrics = metrics;
-    this.guard = guard;
+    this.report_ = report;
     this.report();
   }
 

@@ -6,7 +6,6 @@
  */
 import { InfluxDB } from '@influxdata/influxdb-client';
 import type { QueryApi } from '@influxdata/influxdb-client';
-import type { Config } from '../../gateway/config.js';
 import type { TrackPoint, TrackSource } from '../track-ring.js';
 
 /** The interface the map API reads tracks through (`track(terminal, fromMs, toMs)`). */
@@ -16,7 +15,7 @@ export type { TrackPoint };
 export class InfluxTrackStore implements TrackStore {
   private readonly query: QueryApi;
 
-  constructor(private readonly options: Pick<Config['influx'], 'url' | 'token' | 'org' | 'bucket'>) {
+  constructor(private readonly options: { url: string; token: string; org: string; bucket: string }) {
     this.query = new InfluxDB({ url: options.url.replace(/\/+$/, ''), token: options.token, timeout: 30_000 }).getQueryApi(options.org);
   }
 

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { ConfigError, configArgument, loadConfig, validate } from '../../gateway/config.js';
+import { ConfigError, configArgument, loadConfig, validate } from '../../server/config.js';
 
 t.test('schema defaults and config/default.json agree', async (t) => {
   const fromSchema = validate({});

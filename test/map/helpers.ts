@@ -5,7 +5,7 @@ import { VectorTile } from '@mapbox/vector-tile';
 import { PbfReader } from 'pbf';
 import type { Test } from 'tap';
 import { latLngToCell, cellToParent } from 'h3-js';
-import type { Config } from '../../gateway/config.js';
+import type { Config } from '../../server/config.js';
 import type { GatewayEvent, Position } from '../../events/model.js';
 import type { Server } from '../../server/server.js';
 import type { EventSink } from '../../events/sink.js';

@@ -5,9 +5,9 @@
  */
 import { Kafka, logLevel } from 'kafkajs';
 import t from 'tap';
-import { validate } from '../../gateway/config.js';
+import { validate } from '../../server/config.js';
 import { silentLogger } from '../../gateway/log.js';
-import { startStandalone } from '../../map/standalone.js';
+import { startStandalone } from '../../server/map-standalone.js';
 import { kafka } from '../sinks/helpers/servers.js';
 import { position, tileOf, mvt, terminalsIn } from './helpers.js';
 

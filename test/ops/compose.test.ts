@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import t from 'tap';
 import { load } from 'js-yaml';
-import { ENVIRONMENT } from '../../gateway/config.js';
+import { ENVIRONMENT } from '../../server/config.js';
 import { run } from './helpers.js';
 
 interface Service {

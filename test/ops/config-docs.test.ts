@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { ConfigSchema } from '../../gateway/config.js';
+import { ConfigSchema } from '../../server/config.js';
 import { END, START, configRows, configTable, defaultsJson } from '../../scripts/config-docs.js';
 import { run } from './helpers.js';
 

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import t from 'tap';
 import type { TSchema } from '@sinclair/typebox';
-import { ConfigSchema, ENVIRONMENT, loadConfig } from '../../gateway/config.js';
+import { ConfigSchema, ENVIRONMENT, loadConfig } from '../../server/config.js';
 import { freePort } from './helpers.js';
 
 function entry(args: string[], env: NodeJS.ProcessEnv) {

@@ -19,7 +19,7 @@ import { pino } from 'pino';
 import t from 'tap';
 import { encode } from '../../decoders/index.js';
 import type { Message } from '../../decoders/index.js';
-import { validate } from '../../gateway/config.js';
+import { validate } from '../../server/config.js';
 import { silentLogger } from '../../gateway/log.js';
 import type { Logger } from '../../gateway/log.js';
 import { startServer } from '../../server/server.js';

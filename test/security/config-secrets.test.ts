@@ -3,7 +3,7 @@
  * its key, never echoed (before, a 15-character API token was printed back in full).
  */
 import t from 'tap';
-import { ConfigError, validate } from '../../gateway/config.js';
+import { ConfigError, validate } from '../../server/config.js';
 
 t.test('a too-short API token is named, not printed', async (t) => {
   const token = 'hunter2-hunter2'; // 15 characters: below the 16 the schema asks for

@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import type { Metrics } from '../../gateway/metrics.js';
+import type { MapMetrics } from '../../map/metrics.js';
 import type { Server } from '../../server/server.js';
 import { authCodeFor } from '../../gateway/session/auth-code.js';
 import { TEST_SECRET, startTestServer } from '../gateway/helpers/server.js';
@@ -59,12 +59,12 @@ async function flood(server: Server, phones: string[], check: () => void, alarm 
   }
 }
 
-async function counter(metrics: Metrics, labels: Record<string, string>, which: 'liveEvictions' | 'casesDropped' = 'liveEvictions'): Promise<number> {
+async function counter(metrics: MapMetrics, labels: Record<string, string>, which: 'liveEvictions' | 'casesDropped' = 'liveEvictions'): Promise<number> {
   const { values } = await metrics[which].get();
   return values.find((v) => Object.entries(labels).every(([k, x]) => (v.labels as Record<string, unknown>)[k] === x))?.value ?? 0;
 }
 
-async function gauge(metrics: Metrics, labels: Record<string, string>): Promise<number | undefined> {
+async function gauge(metrics: MapMetrics, labels: Record<string, string>): Promise<number | undefined> {
   const { values } = await metrics.liveEntries.get();
   return values.find((v) => Object.entries(labels).every(([k, x]) => (v.labels as Record<string, unknown>)[k] === x))?.value;
 }
@@ -99,11 +99,11 @@ t.test('2,000 made-up phones hold at most map.maxUnregistered entries in each li
   t.equal(map.ring.terminals, CAP + 1, 'track rings go with their index entries');
   t.ok(map.index.has(registered) && live.get(registered), 'the registered terminal is still indexed');
   t.notOk(map.index.has(madeUp(0).replace(/^0+/, '')), 'the least recently heard phone was pushed out');
-  t.equal(await counter(server.gateway.metrics, { index: 'map', reason: 'cap' }), PHONES - CAP, 'map evictions at the cap counted');
-  t.equal(await counter(server.gateway.metrics, { index: 'positions', reason: 'cap' }), PHONES - CAP, '/api/live evictions at the cap counted');
+  t.equal(await counter(server.map.metrics, { index: 'map', reason: 'cap' }), PHONES - CAP, 'map evictions at the cap counted');
+  t.equal(await counter(server.map.metrics, { index: 'positions', reason: 'cap' }), PHONES - CAP, '/api/live evictions at the cap counted');
   live.sweep();
-  t.equal(await gauge(server.gateway.metrics, { index: 'positions', kind: 'unregistered' }), CAP, 'entries by kind: unregistered');
-  t.equal(await gauge(server.gateway.metrics, { index: 'positions', kind: 'registered' }), 1, 'entries by kind: registered');
+  t.equal(await gauge(server.map.metrics, { index: 'positions', kind: 'unregistered' }), CAP, 'entries by kind: unregistered');
+  t.equal(await gauge(server.map.metrics, { index: 'positions', kind: 'registered' }), 1, 'entries by kind: registered');
 });
 
 t.test('after disconnect, made-up phones expire after offlineAfterMs + unregisteredGraceMs; the registered terminal only turns offline', async (t) => {
@@ -122,7 +122,7 @@ t.test('after disconnect, made-up phones expire after offlineAfterMs + unregiste
   t.ok(map.index.has(registered) && live.get(registered), 'the registered terminal stays');
   await until(() => map.index.get(registered)?.online === false, 'the registered terminal turns offline');
   t.equal(map.unregistered.size + live.unregistered.size, 0, 'no unregistered entries left');
-  const expired = (await counter(server.gateway.metrics, { index: 'map', reason: 'expired' })) + (await counter(server.gateway.metrics, { index: 'map', reason: 'cap' }));
+  const expired = (await counter(server.map.metrics, { index: 'map', reason: 'expired' })) + (await counter(server.map.metrics, { index: 'map', reason: 'cap' }));
   t.equal(expired, PHONES, 'every made-up phone left the map index, counted as expired or pushed out');
 });
 
@@ -133,6 +133,7 @@ t.test('track rings and the alarm tracker hold at most map.trackMaxTerminals and
   const server = await startTestServer(t, { map: { trackMaxTerminals: RINGS }, normalise: { maxAlarmTerminals: ALARMS } });
   const { map } = server;
   const metrics = server.gateway.metrics;
+  const mapMetrics = server.map.metrics;
   const phones = Array.from({ length: N }, (_, i) => madeUp(i));
   let most = 0;
   // every report with the emergency bit (alarm bit 0) set: each phone is an alarm start to remember
@@ -150,9 +151,9 @@ t.test('track rings and the alarm tracker hold at most map.trackMaxTerminals and
   await until(() => map.index.has(last), 'the last phone on the map');
   t.equal(most, RINGS, 'track rings reached map.trackMaxTerminals and never passed it');
   t.equal((await map.tracks.track(last, 0, Date.now() + 60_000)).length, 1, 'the newest terminal has its track');
-  t.equal((await metrics.trackTerminals.get()).values[0]?.value, RINGS, 'dipper_track_ring_terminals');
-  t.equal((await metrics.trackPoints.get()).values[0]?.value, RINGS, 'dipper_track_ring_points: one point per ring');
-  t.equal((await metrics.trackEvictions.get()).values[0]?.value, N - RINGS, 'rings dropped at the cap counted');
+  t.equal((await mapMetrics.trackTerminals.get()).values[0]?.value, RINGS, 'dipper_track_ring_terminals');
+  t.equal((await mapMetrics.trackPoints.get()).values[0]?.value, RINGS, 'dipper_track_ring_points: one point per ring');
+  t.equal((await mapMetrics.trackEvictions.get()).values[0]?.value, N - RINGS, 'rings dropped at the cap counted');
   t.equal(server.gateway.normalise.alarms.size, ALARMS, 'the alarm tracker holds normalise.maxAlarmTerminals');
   t.equal((await metrics.alarmTerminals.get()).values[0]?.value, ALARMS, 'dipper_alarm_tracker_terminals');
   t.equal((await metrics.alarmEvictions.get()).values[0]?.value, N - ALARMS, 'terminals forgotten by the alarm tracker counted');
@@ -168,12 +169,12 @@ t.test('the case store holds at most map.maxCases: the oldest closed case makes 
   const refused = await post('case-over');
   t.equal(refused.status, 507, 'all open: a case past the cap is refused');
   t.equal(server.map.cases.size, MAX, 'the store holds the cap');
-  t.equal(await counter(server.gateway.metrics, { outcome: 'refused' }, 'casesDropped'), 1, 'the refusal counted');
+  t.equal(await counter(server.map.metrics, { outcome: 'refused' }, 'casesDropped'), 1, 'the refusal counted');
   const closed = await fetch(`${base}/case-3`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ status: 'closed' }) });
   t.equal(closed.status, 200, 'case-3 closed');
   t.equal((await post('case-over')).status, 201, 'with a closed case to drop, the new one is stored');
   t.equal(server.map.cases.size, MAX, 'still the cap');
   t.notOk(server.map.cases.get('case-3'), 'the closed case made room');
-  t.equal(await counter(server.gateway.metrics, { outcome: 'evicted' }, 'casesDropped'), 1, 'the eviction counted');
-  t.equal((await server.gateway.metrics.cases.get()).values[0]?.value, MAX, 'dipper_cases');
+  t.equal(await counter(server.map.metrics, { outcome: 'evicted' }, 'casesDropped'), 1, 'the eviction counted');
+  t.equal((await server.map.metrics.cases.get()).values[0]?.value, MAX, 'dipper_cases');
 });

@@ -6,7 +6,7 @@
  */
 import mqtt from 'mqtt';
 import t from 'tap';
-import { loadConfig } from '../../gateway/config.js';
+import { loadConfig } from '../../server/config.js';
 import { silentLogger } from '../../gateway/log.js';
 import type { Position } from '../../events/model.js';
 import { startServer } from '../../server/server.js';

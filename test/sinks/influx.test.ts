@@ -6,7 +6,7 @@
  */
 import { latLngToCell } from 'h3-js';
 import t from 'tap';
-import { ConfigError, validate } from '../../gateway/config.js';
+import { ConfigError, validate } from '../../server/config.js';
 import type { GatewayEvent, Position } from '../../events/model.js';
 import { BacklogSink } from '../../sinks/backlog.js';
 import { InfluxSink } from '../../sinks/influx.js';

@@ -6,8 +6,8 @@
  */
 import { Kafka, logLevel } from 'kafkajs';
 import t from 'tap';
-import { ConfigError, validate } from '../../gateway/config.js';
-import type { Config } from '../../gateway/config.js';
+import { ConfigError, validate } from '../../server/config.js';
+import type { Config } from '../../server/config.js';
 import type { Alarm, GatewayEvent, Media, Position } from '../../events/model.js';
 import { KafkaSink } from '../../sinks/kafka.js';
 import { dedupKey, payloadOf } from '../../events/records.js';

@@ -8,7 +8,7 @@ import mqtt from 'mqtt';
 import type { MqttClient } from 'mqtt';
 import t from 'tap';
 import type { Message } from '../../decoders/index.js';
-import { ConfigError, validate } from '../../gateway/config.js';
+import { ConfigError, validate } from '../../server/config.js';
 import type { GatewayEvent, Position } from '../../events/model.js';
 import { BacklogSink } from '../../sinks/backlog.js';
 import { ExternalMqttSink } from '../../sinks/mqtt-external.js';

@@ -13,7 +13,7 @@ import { isDurable } from '../../sinks/external.js';
 import { SinkMetrics } from '../../sinks/metrics.js';
 import { RequiredSink } from '../../sinks/required.js';
 import type { EventSink } from '../../events/sink.js';
-import { validate } from '../../gateway/config.js';
+import { validate } from '../../server/config.js';
 import { position } from '../gateway/helpers/sink-contract.js';
 
 class Switchable implements EventSink {

@@ -2,8 +2,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { validate } from '../../../gateway/config.js';
-import type { Config } from '../../../gateway/config.js';
+import { validate } from '../../../server/config.js';
+import type { Config } from '../../../server/config.js';
 import { createLogger, silentLogger } from '../../../gateway/log.js';
 import { startServer } from '../../../server/server.js';
 import type { Server } from '../../../server/server.js';

@@ -15,18 +15,20 @@ import type { AddressInfo } from 'node:net';
 import { Kafka, logLevel } from 'kafkajs';
 import type { Consumer, Producer } from 'kafkajs';
 import type { FastifyInstance } from 'fastify';
-import type { Config } from '../gateway/config.js';
-import { ConfigError, configArgument, loadConfig } from '../gateway/config.js';
+import type { Config } from './config.js';
+import { ConfigError, configArgument, loadConfig } from './config.js';
+import { EventQueue } from '../sinks/queue.js';
 import { Gateway } from '../gateway/gateway.js';
 import { buildApp } from '../api/app.js';
-import { LiveIndex as PositionsIndex } from './live/index.js';
+import { LiveIndex as PositionsIndex } from '../map/live/index.js';
 import { createLogger } from '../gateway/log.js';
 import type { Logger } from '../gateway/log.js';
 import { Metrics } from '../gateway/metrics.js';
 import type { GatewayEvent } from '../events/model.js';
 import { DeviceRegistry } from '../gateway/registry/devices.js';
-import type { Case } from './cases.js';
-import { MapService } from './service.js';
+import type { Case } from '../map/cases.js';
+import { MapMetrics } from '../map/metrics.js';
+import { MapService } from '../map/service.js';
 
 export interface StandaloneMap {
   map: MapService;
@@ -55,9 +57,10 @@ export async function startStandalone(config: Config, log: Logger): Promise<Stan
   const map = new MapService(config.map, config.h3, registry);
   const positions = PositionsIndex.bounded(config.map, registry);
   // a Gateway without listeners: the API's shared services (config, registry, metrics); no sessions
-  const gateway = new Gateway({ config, log, sinks: [], registry, metrics: new Metrics({ defaults: true }) }); // a replica reports its own process metrics (lag, CPU, memory)
-  map.observe(gateway.metrics);
-  positions.observe(gateway.metrics);
+  const gateway = new Gateway({ config, log, pipe: (hooks) => new EventQueue([], { ...config.queue, ...hooks }), registry, metrics: new Metrics({ defaults: true }) }); // a replica reports its own process metrics (lag, CPU, memory)
+  const mapMetrics = new MapMetrics(gateway.metrics.registry);
+  map.observe(mapMetrics);
+  positions.observe(mapMetrics);
 
   const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
@@ -95,7 +98,7 @@ export async function startStandalone(config: Config, log: Logger): Promise<Stan
     },
   });
   await joined;
-  const http = buildApp({ gateway, live: positions, map }, log);
+  const http = buildApp({ config, gateway, live: positions, map }, log);
   await http.listen({ port: config.http.port, host: config.http.host });
   const port = (http.server.address() as AddressInfo).port;
   log.info({ port, brokers, topics: [topics.positions, topics.alarms, topics.cases] }, 'dipper map API (standalone) listening');

@@ -1,0 +1,32 @@
+/**
+ * The Case record (警情/案件) as it is published to the sinks and served by the API: the
+ * shared model's part of cases (map/cases.ts keeps them, api/ creates and changes them).
+ */
+import { Type } from '@sinclair/typebox';
+import type { Static } from '@sinclair/typebox';
+
+export const CASE_STATUSES = ['open', 'dispatched', 'onscene', 'closed', 'cancelled'] as const;
+
+const Location = Type.Object(
+  {
+    lat: Type.Number({ minimum: -90, maximum: 90, description: 'WGS-84 degrees' }),
+    lng: Type.Number({ minimum: -180, maximum: 180, description: 'WGS-84 degrees' }),
+  },
+  { additionalProperties: false },
+);
+
+export const CaseSchema = Type.Object(
+  {
+    id: Type.String({ pattern: '^[A-Za-z0-9._:-]{1,64}$' }),
+    type: Type.String({ minLength: 1, maxLength: 64, description: 'case type, e.g. traffic, theft, dispute' }),
+    status: Type.Union(CASE_STATUSES.map((s) => Type.Literal(s))),
+    location: Location,
+    time: Type.String({ format: 'date-time', description: 'when it happened (reported)' }),
+    org: Type.String({ maxLength: 200, description: 'org unit in charge; defaults to the token scope' }),
+    description: Type.Optional(Type.String({ maxLength: 2000 })),
+    createdAt: Type.String({ format: 'date-time' }),
+    updatedAt: Type.String({ format: 'date-time' }),
+  },
+  { $id: 'https://dipper.dev/schemas/case.json', title: 'Case', additionalProperties: false },
+);
+export type Case = Static<typeof CaseSchema>;

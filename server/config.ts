@@ -1,0 +1,223 @@
+/**
+ * Every setting, assembled from the rooms' sections (each room's settings.ts describes what it
+ * reads, once, as a TypeBox schema with its default; cluster and log are the process's own). Loading order,
+ * later wins: schema defaults <- config/default.json <- `--config FILE` <- DIPPER_* variables.
+ * The result is validated once at start; a bad value stops the process with an error naming
+ * the key (e.g. "jt808.port: Expected integer"), never a half-configured gateway.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Type } from '@sinclair/typebox';
+import type { Static, TSchema } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import { ApiSections } from '../api/settings.js';
+import { ConfigError, H3Section, Section } from '../events/settings.js';
+import { GatewaySections, MIN_SECRET_BYTES } from '../gateway/settings.js';
+import { MapSections } from '../map/settings.js';
+import { SinkSections } from '../sinks/settings.js';
+import { unprotectedListener } from './exposure.js';
+
+
+export const ConfigSchema = Section({
+  jt808: GatewaySections.jt808,
+  http: ApiSections.http,
+  mqtt: SinkSections.mqtt,
+  dataDir: GatewaySections.dataDir,
+  media: GatewaySections.media,
+  auth: GatewaySections.auth,
+  devices: GatewaySections.devices,
+  h3: H3Section,
+  normalise: GatewaySections.normalise,
+  queue: SinkSections.queue,
+  reassembly: GatewaySections.reassembly,
+  commands: GatewaySections.commands,
+  api: ApiSections.api,
+  map: MapSections.map,
+  kafka: SinkSections.kafka,
+  mqttExternal: SinkSections.mqttExternal,
+  influx: SinkSections.influx,
+  delivery: SinkSections.delivery,
+  web: ApiSections.web,
+  cluster: Section({
+    workers: Type.Integer({
+      minimum: 0,
+      maximum: 64,
+      default: 0,
+      description:
+        '0 = one process does everything; N >= 1 = a node:cluster primary that accepts on the shared ports and supervises N gateway workers (restarting any that dies); N > 1 holds more connections than one process may open but needs an external MQTT broker, each worker serving its own terminals',
+    }),
+  }),
+  log: Section({
+    level: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
+  }),
+
+});
+
+export type Config = Static<typeof ConfigSchema>;
+
+/** The operator contract: environment variable -> config key (dotted). */
+export const ENVIRONMENT: Record<string, string> = {
+  DIPPER_JT808_PORT: 'jt808.port',
+  DIPPER_JT808_UDP_MAX_SESSIONS: 'jt808.udpMaxSessions',
+  DIPPER_JT808_UDP_MAX_PER_IP: 'jt808.udpMaxPerIp',
+  DIPPER_JT808_TURN_BUDGET_MS: 'jt808.turnBudgetMs',
+  DIPPER_JT808_PENALTY_STRIKES: 'jt808.penaltyStrikes',
+  DIPPER_JT808_PENALTY_WINDOW_MS: 'jt808.penaltyWindowMs',
+  DIPPER_JT808_PENALTY_COOLDOWN_MS: 'jt808.penaltyCooldownMs',
+  DIPPER_HTTP_HOST: 'http.host',
+  DIPPER_HTTP_PORT: 'http.port',
+  DIPPER_MQTT_HOST: 'mqtt.host',
+  DIPPER_MQTT_PORT: 'mqtt.port',
+  DIPPER_MQTT_WS_PORT: 'mqtt.wsPort',
+  DIPPER_DATA_DIR: 'dataDir',
+  DIPPER_AUTH_SECRET: 'auth.secret',
+  DIPPER_ALLOW_ANONYMOUS: 'auth.allowAnonymous',
+  DIPPER_AUTH_REGISTRATIONS_PER_MINUTE: 'auth.registrationsPerMinute',
+  DIPPER_DEVICES: 'devices',
+  DIPPER_LOG_LEVEL: 'log.level',
+  DIPPER_KAFKA_BROKERS: 'kafka.brokers',
+  DIPPER_MQTT_URL: 'mqttExternal.url',
+  DIPPER_MQTT_EMQX: 'mqttExternal.emqx',
+  DIPPER_INFLUX_URL: 'influx.url',
+  DIPPER_INFLUX_TOKEN: 'influx.token',
+  DIPPER_INFLUX_ORG: 'influx.org',
+  DIPPER_INFLUX_BUCKET: 'influx.bucket',
+  DIPPER_DELIVERY: 'delivery.mode',
+  DIPPER_WORKERS: 'cluster.workers',
+  // secrets for containers: from the environment, never from a file in the image (docker/compose.yaml)
+  DIPPER_API_TOKENS: 'api.tokens',
+  DIPPER_MQTT_USERNAME: 'mqttExternal.username',
+  DIPPER_MQTT_PASSWORD: 'mqttExternal.password',
+};
+
+export { ConfigError, MIN_SECRET_BYTES };
+
+type Json = Record<string, unknown>;
+
+function isObject(v: unknown): v is Json {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function merge(base: Json, over: Json): Json {
+  const out: Json = { ...base };
+  for (const [k, v] of Object.entries(over)) out[k] = isObject(v) && isObject(out[k]) ? merge(out[k] as Json, v) : v;
+  return out;
+}
+
+function readJson(file: string): Json {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`cannot read config file ${file}: ${(e as Error).message}`);
+  }
+  try {
+    const v: unknown = JSON.parse(text);
+    if (!isObject(v)) throw new Error('not a JSON object');
+    return v;
+  } catch (e) {
+    throw new ConfigError(`config file ${file}: ${(e as Error).message}`);
+  }
+}
+
+/** The schema node at a dotted key, to convert an environment string to its type. */
+function schemaAt(key: string): TSchema | undefined {
+  let node: TSchema | undefined = ConfigSchema;
+  for (const part of key.split('.')) node = (node?.properties as Record<string, TSchema> | undefined)?.[part];
+  return node;
+}
+
+function fromEnvironment(env: NodeJS.ProcessEnv): Json {
+  let out: Json = {};
+  for (const [name, key] of Object.entries(ENVIRONMENT)) {
+    const raw = env[name];
+    if (raw === undefined || raw === '') continue;
+    const schema = schemaAt(key)!;
+    // lists and objects (DIPPER_API_TOKENS) are JSON; the value is then validated like a file's
+    const value = schema.type === 'array' || schema.type === 'object' ? parseJsonVariable(name, raw) : Value.Convert(schema, raw);
+    const nested = key.split('.').reduceRight<unknown>((acc, part) => ({ [part]: acc }), value) as Json;
+    out = merge(out, nested);
+  }
+  return out;
+}
+
+function parseJsonVariable(name: string, raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    // not JSON.parse's message: it quotes the input, which may hold secrets
+    throw new ConfigError(`invalid configuration: ${name}: not valid JSON`);
+  }
+}
+
+/** Value of `--config FILE` / `--config=FILE` in argv, if any. */
+export function configArgument(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--config') {
+      const f = argv[i + 1];
+      if (!f) throw new ConfigError('--config needs a file name');
+      return f;
+    }
+    if (a.startsWith('--config=')) return a.slice('--config='.length);
+  }
+  return undefined;
+}
+
+export interface LoadOptions {
+  /** Defaults file; `null` skips it (tests). */
+  defaultsFile?: string | null;
+  file?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Applied last (tests). */
+  overrides?: Json;
+}
+
+export function loadConfig(options: LoadOptions = {}): Config {
+  let value: Json = {};
+  const defaultsFile = options.defaultsFile === undefined ? resolve('config/default.json') : options.defaultsFile;
+  if (defaultsFile) value = merge(value, readJson(defaultsFile));
+  if (options.file) value = merge(value, readJson(options.file));
+  value = merge(value, fromEnvironment(options.env ?? {}));
+  if (options.overrides) value = merge(value, options.overrides);
+  return validate(value);
+}
+
+/** Keys whose values are credentials: api.tokens.0.token, auth.secret, mqttExternal.password, influx.token ... */
+const SECRET_KEY = /(^|\.)(token|tokens|secret|password)(\.|$)/i;
+
+/** Fills defaults and checks every key; throws ConfigError naming the first bad key. */
+export function validate(value: unknown): Config {
+  const filled = Value.Default(ConfigSchema, Value.Clone(value));
+  const first = Value.Errors(ConfigSchema, filled).First();
+  if (first) {
+    const key = first.path.replace(/^\//, '').replace(/\//g, '.') || '(root)';
+    // credentials are named, never echoed: the message goes to logs and terminals
+    const got = SECRET_KEY.test(key) ? 'a value that is not shown' : JSON.stringify(first.value);
+    throw new ConfigError(`invalid configuration: ${key}: ${first.message} (got ${got})`);
+  }
+  const config = filled as Config;
+  // a short or shared key lets anyone compute every terminal's code; empty = generated (auth-secret.ts)
+  if (config.auth.secret !== '' && Buffer.byteLength(config.auth.secret) < MIN_SECRET_BYTES) {
+    throw new ConfigError(`invalid configuration: auth.secret: at least ${MIN_SECRET_BYTES} bytes (got ${Buffer.byteLength(config.auth.secret)}); leave it empty to have one generated in dataDir`);
+  }
+  // no tokens = no credential asked: only this machine may reach the API and the broker
+  const open = unprotectedListener(config);
+  if (open) {
+    throw new ConfigError(
+      `invalid configuration: ${open.setting}: "${open.host}" is not a loopback address and api.tokens is empty, so anyone reaching it could read every terminal and send commands; configure api.tokens, listen on 127.0.0.1, or set api.insecure: true to accept that`,
+    );
+  }
+  if (config.http.publicUrl && !/^https?:\/\/[^/\s?#]+(?:\/[^\s?#]*)?$/.test(config.http.publicUrl)) {
+    throw new ConfigError(`invalid configuration: http.publicUrl: "${config.http.publicUrl}" is not an http(s):// URL without query or fragment`);
+  }
+  if (config.queue.lowWater >= config.queue.highWater) throw new ConfigError('invalid configuration: queue.lowWater: must be below queue.highWater');
+  for (const b of config.kafka.brokers.split(',').map((x) => x.trim()).filter(Boolean)) {
+    if (!/^[^\s:/]+:\d{1,5}$/.test(b)) throw new ConfigError(`invalid configuration: kafka.brokers: "${b}" is not host:port`);
+  }
+  if (config.mqttExternal.url && !/^(mqtts?|wss?|tcp):\/\/[^/\s]+/.test(config.mqttExternal.url)) throw new ConfigError(`invalid configuration: mqttExternal.url: "${config.mqttExternal.url}" is not an mqtt://, mqtts://, ws:// or wss:// URL`);
+  // each worker would run its own embedded broker on the shared port and see only its own terminals
+  if (config.cluster.workers > 1 && !config.mqttExternal.url) throw new ConfigError('invalid configuration: cluster.workers: more than one worker needs an external MQTT broker (mqttExternal.url): each worker\'s embedded broker would see only its own terminals');
+  if (config.influx.url && !/^https?:\/\/[^/\s]+/.test(config.influx.url)) throw new ConfigError(`invalid configuration: influx.url: "${config.influx.url}" is not an http(s):// URL`);
+  return config;
+}

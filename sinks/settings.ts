@@ -1,0 +1,68 @@
+/** The sinks' settings: the embedded MQTT broker, Kafka, an external MQTT broker, InfluxDB, the delivery mode. */
+import { Type } from '@sinclair/typebox';
+import type { Static } from '@sinclair/typebox';
+import { Section, Port, Ms } from '../events/settings.js';
+
+export const SinkSections = {
+  queue: Section({
+    highWater: Type.Integer({ minimum: 1, default: 10_000, description: 'events queued before sockets pause' }),
+    lowWater: Type.Integer({ minimum: 0, default: 5_000, description: 'sockets resume below this' }),
+    batch: Type.Integer({ minimum: 1, default: 500 }),
+  }),
+  mqtt: Section({
+    host: Type.String({ default: '127.0.0.1', description: 'the embedded broker (TCP and WebSocket); another than loopback needs api.tokens (or api.insecure)' }),
+    port: { ...Port, default: 1883 },
+    wsPort: { ...Port, default: 8883, description: 'MQTT over WebSocket' },
+    topicPrefix: Type.String({ default: 'dipper' }),
+    maxClients: Type.Integer({ minimum: 1, default: 1000, description: 'MQTT connections at once (TCP and WebSocket together); more are refused and counted' }),
+    maxPacketBytes: Type.Integer({ minimum: 1024, maximum: 16 * 1024 * 1024, default: 16 * 1024, description: 'largest MQTT packet a client may send (clients only connect and subscribe: their packets are small); a larger one closes the connection before it is buffered' }),
+    maxSubscriptions: Type.Integer({ minimum: 1, default: 100, description: 'topic filters one client may subscribe to' }),
+    maxRetained: Type.Integer({ minimum: 1, default: 200_000, description: 'retained messages kept (one per terminal position and per case, ~1 KB each); past it the oldest retained topic is dropped' }),
+  }),
+  kafka: Section({
+    brokers: Type.String({ default: '', description: 'comma-separated host:port list; empty = no Kafka sink' }),
+    clientId: Type.String({ default: 'dipper' }),
+    topics: Section({
+      positions: Type.String({ default: 'dipper.positions' }),
+      alarms: Type.String({ default: 'dipper.alarms' }),
+      media: Type.String({ default: 'dipper.media' }),
+      cases: Type.String({ default: 'dipper.cases' }),
+    }),
+    partitions: Type.Integer({ minimum: 1, default: 12, description: 'for topics the gateway creates' }),
+    replicationFactor: Type.Integer({ minimum: -1, default: -1, description: '-1 = the broker default' }),
+    lingerMs: Type.Integer({ minimum: 0, default: 5, description: 'wait this long to fill a batch' }),
+    batchSize: Type.Integer({ minimum: 1, default: 1000, description: 'messages per produce request' }),
+    compression: Type.Union([Type.Literal('gzip'), Type.Literal('none')], { default: 'gzip' }),
+    timeoutMs: { ...Ms, default: 30_000, description: 'produce request timeout' },
+    retries: Type.Integer({ minimum: 0, default: 5, description: 'client retries (with backoff) before a batch is retried whole' }),
+  }),
+  mqttExternal: Section({
+    url: Type.String({ default: '', description: 'mqtt://host:port of an external broker, used in place of the embedded one; empty = embedded' }),
+    clientId: Type.String({ default: '' }),
+    username: Type.String({ default: '' }),
+    password: Type.String({ default: '' }),
+    topicPrefix: Type.String({ default: 'dipper' }),
+    emqx: Type.Boolean({ default: false, description: 'also publish jt808/{phone}/{phone}/up and take commands on .../dn, as EMQX\'s JT/T 808 gateway does' }),
+  }),
+  influx: Section({
+    url: Type.String({ default: '', description: 'InfluxDB (v2 write API) base URL; empty = no InfluxDB sink' }),
+    token: Type.String({ default: '' }),
+    org: Type.String({ default: 'dipper' }),
+    bucket: Type.String({ default: 'dipper' }),
+    batchSize: Type.Integer({ minimum: 1, default: 2000 }),
+    flushMs: { ...Ms, default: 1000 },
+    h3Resolution: Type.Integer({ minimum: 0, maximum: 15, default: 5, description: 'the coarse cell tag' }),
+  }),
+  delivery: Section({
+    mode: Type.Union([Type.Literal('auto'), Type.Literal('durable'), Type.Literal('fast')], {
+      default: 'auto',
+      description: 'durable: acknowledge a location only once every required sink has it; fast: once the in-process sinks have it; auto: durable when Kafka is configured',
+    }),
+    required: Type.Array(Type.Union([Type.Literal('kafka'), Type.Literal('mqtt'), Type.Literal('influx')]), { default: ['kafka'], description: 'sinks a durable acknowledgement waits for (those configured)' }),
+    backlog: Type.Integer({ minimum: 1, default: 100_000, description: 'events held per non-required sink while it is down; the oldest are dropped past it' }),
+    retryMs: { ...Ms, default: 1000, description: 'first wait before a failed batch is retried (doubles, up to 30 s)' },
+  }),
+};
+
+export const SinkSettings = Section(SinkSections);
+export type SinksConfig = Static<typeof SinkSettings>;
