@@ -138,8 +138,10 @@ export class MqttBrokerSink implements EventSink {
   /** Keeps the retained copy, dropping the oldest retained topic past mqtt.maxRetained. */
   private async storeRetained(packet: { topic: string }): Promise<void> {
     const topics = this.retainedTopics;
-    if (topics.delete(packet.topic)) topics.set(packet.topic, true);
-    else {
+    // kept in first-stored order, not moved on each update (a Map move per report is measurable
+    // at 100k reports/s): past the cap the topic stored longest ago goes, and a live terminal's
+    // next report stores it again
+    if (!topics.has(packet.topic)) {
       if (topics.size >= this.options.maxRetained) {
         const oldest = topics.keys().next().value!;
         topics.delete(oldest);

@@ -23,7 +23,16 @@ export interface UnregisteredOptions {
 export class UnregisteredTerminals {
   private readonly heard = new Map<string, number>();
 
-  constructor(readonly options: UnregisteredOptions) {}
+  /**
+   * A terminal heard again within this long keeps its place in the order: a busy terminal
+   * does not cost a Map delete and insert per report. Expiry and the cap's choice of the least
+   * recently heard are then exact to within this (at most a sixteenth of the expiry, 1 s).
+   */
+  private readonly refreshMs: number;
+
+  constructor(readonly options: UnregisteredOptions) {
+    this.refreshMs = Math.min(1000, options.expireAfterMs / 16);
+  }
 
   get size(): number {
     return this.heard.size;
@@ -36,9 +45,14 @@ export class UnregisteredTerminals {
   /** `terminal` heard from at `at` (ms); returns the terminal dropped to make room for it, if one was. */
   touch(terminal: string, at: number): string | undefined {
     const before = this.heard.get(terminal);
-    if (before !== undefined) this.heard.delete(terminal);
-    this.heard.set(terminal, before === undefined ? at : Math.max(before, at));
-    if (before !== undefined || this.heard.size <= this.options.max) return undefined;
+    if (before !== undefined) {
+      if (at - before < this.refreshMs) return undefined;
+      this.heard.delete(terminal);
+      this.heard.set(terminal, Math.max(before, at));
+      return undefined;
+    }
+    this.heard.set(terminal, at);
+    if (this.heard.size <= this.options.max) return undefined;
     const oldest = this.heard.keys().next().value!;
     this.heard.delete(oldest);
     return oldest;
