@@ -23,14 +23,15 @@ export function buildApp(deps: AppDeps, log: Logger): FastifyInstance {
   const { http } = deps.config;
   const app = Fastify({ loggerInstance: log.child({ component: 'http' }, { level: 'warn' }), ajv: { customOptions: { removeAdditional: false } }, bodyLimit: http.maxBodyBytes });
   // bodies bounded in size and depth before they are parsed, for every route
-  app.register(jsonBodyPlugin, { maxDepth: http.maxJsonDepth, refused: deps.gateway.metrics.httpRefused });
+  app.register(jsonBodyPlugin, { maxDepth: http.maxJsonDepth, refused: deps.metrics.httpRefused });
   // OpenAPI first (it records the routes registered after it), then tokens, rights and scopes for all
   app.register(docsPlugin);
-  app.register(authPlugin, { tokens: deps.tokens ?? new TokenTable(deps.config.api.tokens), orgOf: (t) => deps.map.index.get(t)?.org ?? deps.gateway.registry.lookup(t)?.org ?? deps.live.get(t)?.org });
+  app.register(authPlugin, { tokens: deps.tokens ?? new TokenTable(deps.config.api.tokens), orgOf: (t) => deps.map.index.get(t)?.org ?? deps.registry.lookup(t)?.org ?? deps.live.get(t)?.org });
   app.register(healthRoutes, deps);
   app.register(metricsRoutes, deps);
   app.register(liveRoutes, deps);
-  app.register(commandRoutes, deps);
+  // commands reach terminals through the gateway: none in the standalone map API
+  if (deps.gateway) app.register(commandRoutes, { ...deps, gateway: deps.gateway });
   app.register(mapApi, deps);
   app.register(webRoutes, deps);
   return app as unknown as FastifyInstance;

@@ -40,7 +40,6 @@ export class Metrics {
   readonly mediaDropped = new Counter({ name: 'dipper_media_dropped_total', help: 'Multimedia files deleted to make room (media.policy drop-oldest)', registers: [this.registry] });
   /** The media store's size, read at scrape time. */
   mediaState: () => { bytes: number; files: number } = () => ({ bytes: 0, files: 0 });
-  readonly httpRefused: Counter<'reason'> = new Counter({ name: 'dipper_http_refused_total', help: 'HTTP requests refused by a bound: body-too-large (http.maxBodyBytes), json-too-deep (http.maxJsonDepth), streams-per-token (http.maxStreamsPerToken)', labelNames: ['reason'], registers: [this.registry] });
 
   // ---- state keyed by network input, bounded (issue 14 §6) -----------------------------------
   readonly alarmTerminals: Gauge = new Gauge({ name: 'dipper_alarm_tracker_terminals', help: 'Terminals with an alarm bit set whose alarm word is remembered for start/end edges (at most normalise.maxAlarmTerminals)', registers: [this.registry], collect: () => this.alarmTerminals.set(this.alarmState()) });
@@ -120,7 +119,6 @@ export class Metrics {
 
   constructor(options: { defaults?: boolean } = {}) {
     for (const result of REGISTRATION_RESULTS) this.registrations.inc({ result }, 0);
-    for (const reason of HTTP_REFUSALS) this.httpRefused.inc({ reason }, 0);
     if (options.defaults) {
       collectDefaultMetrics({ register: this.registry, prefix: 'dipper_' });
       // gauges named *_total fail `promtool check metrics`; their by-type siblings (summed) say the same
@@ -132,8 +130,6 @@ export class Metrics {
 }
 
 /** Label values of `dipper_http_refused_total`: the HTTP bound that refused a request. */
-export const HTTP_REFUSALS = ['body-too-large', 'json-too-deep', 'streams-per-token'] as const;
-export type HttpRefusal = (typeof HTTP_REFUSALS)[number];
 
 /** Label values of `dipper_registrations_total`, one per 0x8100 result (2013 §8.6). */
 export const REGISTRATION_RESULTS = ['ok', 'vehicle-taken', 'no-vehicle', 'terminal-taken', 'no-terminal'] as const;

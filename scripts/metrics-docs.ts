@@ -25,6 +25,7 @@ const COMPONENT_FAMILIES: { file: string; exported: string }[] = [
   { file: 'sinks/metrics.ts', exported: 'SinkMetrics' },
   { file: 'sinks/mqtt-broker.ts', exported: 'BrokerMetrics' },
   { file: 'map/metrics.ts', exported: 'MapMetrics' },
+  { file: 'api/metrics.ts', exported: 'ApiMetrics' },
 ];
 
 /** The registry as a running gateway has it: core, process defaults and component families. */

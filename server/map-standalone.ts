@@ -2,8 +2,9 @@
  * The map API as its own process, for several API replicas behind a load balancer: no
  * terminals, no JT/T 808 listener; the live index is fed from Kafka (dipper.positions,
  * dipper.alarms, dipper.cases: JSON values as the gateway publishes them), and cases created
- * here are produced to dipper.cases (keyed by case id) so every replica, and the gateway's
- * consumers, see them.
+ * here are produced to dipper.cases through the sinks' Kafka sink (the gateway's key, value and
+ * dedup header) so every replica, and the gateway's consumers, see them. No gateway: no
+ * terminals, no commands, no sessions; the API's routes for those are not mounted.
  *
  * Each replica reads every partition (its own consumer group, from the latest offset): a new
  * replica fills as terminals report (within one report interval), which keeps start-up cheap.
@@ -12,14 +13,13 @@
  */
 import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
-import { Kafka, logLevel } from 'kafkajs';
-import type { Consumer, Producer } from 'kafkajs';
+import type { Consumer } from 'kafkajs';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import { ConfigError, configArgument, loadConfig } from './config.js';
-import { EventQueue } from '../sinks/queue.js';
-import { Gateway } from '../gateway/gateway.js';
 import { buildApp } from '../api/app.js';
+import { ApiMetrics } from '../api/metrics.js';
+import { KafkaSink } from '../sinks/kafka.js';
 import { LiveIndex as PositionsIndex } from '../map/live/index.js';
 import { createLogger } from '../gateway/log.js';
 import type { Logger } from '../gateway/log.js';
@@ -38,36 +38,21 @@ export interface StandaloneMap {
 }
 
 export async function startStandalone(config: Config, log: Logger): Promise<StandaloneMap> {
-  const brokers = config.kafka.brokers.split(',').map((b) => b.trim()).filter(Boolean);
-  if (brokers.length === 0) throw new ConfigError('the standalone map API needs kafka.brokers (DIPPER_KAFKA_BROKERS)');
+  if (config.kafka.brokers.trim() === '') throw new ConfigError('the standalone map API needs kafka.brokers (DIPPER_KAFKA_BROKERS)');
   const topics = config.kafka.topics;
-  const kafkaLog = log.child({ component: 'map-kafka' });
-  const kafka = new Kafka({
-    clientId: `${config.kafka.clientId}-map`,
-    brokers,
-    retry: { retries: config.kafka.retries },
-    logLevel: logLevel.WARN,
-    // through pino, at warn: a fresh broker's "coordinator is loading" retries are not errors of ours
-    logCreator: () => (entry) => {
-      const { message, ...rest } = entry.log;
-      kafkaLog.warn({ kafka: rest, namespace: entry.namespace }, message);
-    },
-  });
+  // the sinks' own Kafka client and sink: cases created here go out as the gateway's do (key, value, dedup header)
+  const kafkaOptions = { ...config.kafka, clientId: `${config.kafka.clientId}-map` };
+  const kafka = KafkaSink.client(kafkaOptions, log.child({ component: 'map-kafka' }));
+  const cases = await KafkaSink.start(kafkaOptions, log.child({ component: 'map-kafka' }));
   const registry = new DeviceRegistry(config.devices, log).start();
   const map = new MapService(config.map, config.h3, registry);
   const positions = PositionsIndex.bounded(config.map, registry);
-  // a Gateway without listeners: the API's shared services (config, registry, metrics); no sessions
-  const gateway = new Gateway({ config, log, pipe: (hooks) => new EventQueue([], { ...config.queue, ...hooks }), registry, metrics: new Metrics({ defaults: true }) }); // a replica reports its own process metrics (lag, CPU, memory)
-  const mapMetrics = new MapMetrics(gateway.metrics.registry);
+  // no gateway here: the process's own registry, with its process metrics (lag, CPU, memory), for /metrics
+  const metrics = new Metrics({ defaults: true });
+  const mapMetrics = new MapMetrics(metrics.registry);
   map.observe(mapMetrics);
   positions.observe(mapMetrics);
-
-  const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
-  map.attach(async (events) => {
-    const messages = events.flatMap((e) => (e.kind === 'case' ? [{ key: e.case.id, value: JSON.stringify(e.case) }] : []));
-    if (messages.length > 0) await producer.send({ topic: topics.cases, acks: -1, messages });
-  });
+  map.attach((events) => cases.publish(events.filter((e) => e.kind === 'case')));
 
   const consumer: Consumer = kafka.consumer({ groupId: `${config.kafka.clientId}-map-${hostname()}-${process.pid}-${Date.now().toString(36)}` });
   await consumer.connect();
@@ -98,10 +83,11 @@ export async function startStandalone(config: Config, log: Logger): Promise<Stan
     },
   });
   await joined;
-  const http = buildApp({ config, gateway, live: positions, map }, log);
+  const report = (where: string, err: unknown) => log.error({ err, where }, 'internal error caught');
+  const http = buildApp({ config, registry, live: positions, map, metrics: new ApiMetrics(metrics.registry), report }, log);
   await http.listen({ port: config.http.port, host: config.http.host });
   const port = (http.server.address() as AddressInfo).port;
-  log.info({ port, brokers, topics: [topics.positions, topics.alarms, topics.cases] }, 'dipper map API (standalone) listening');
+  log.info({ port, brokers: config.kafka.brokers, topics: [topics.positions, topics.alarms, topics.cases] }, 'dipper map API (standalone) listening');
   let closing: Promise<void> | undefined;
   return {
     map,
@@ -111,10 +97,10 @@ export async function startStandalone(config: Config, log: Logger): Promise<Stan
       (closing ??= (async () => {
         await http.close();
         await consumer.disconnect();
-        await producer.disconnect();
+        await cases.close();
         await map.close();
         await positions.close();
-        await gateway.close();
+        registry.close();
       })()),
   };
 }

@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import { Gateway } from '../gateway/gateway.js';
 import { buildApp } from '../api/app.js';
+import { ApiMetrics } from '../api/metrics.js';
 import { LiveIndex } from '../map/live/index.js';
 import type { Logger } from '../gateway/log.js';
 import { MapMetrics } from '../map/metrics.js';
@@ -86,7 +87,7 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
   live.observe(mapMetrics, report);
   let tcp: TcpListener | undefined;
   let udp: UdpListener | undefined;
-  const http = buildApp({ config, gateway, live, map, tokens }, log);
+  const http = buildApp({ config, gateway, registry, live, map, tokens, metrics: new ApiMetrics(gateway.metrics.registry), report: (where, e) => gateway.guard.report(where, e) }, log);
   try {
     tcp = await listenTcp(gateway, config.jt808.port, config.jt808.host);
     // UDP on the same port as TCP (the chosen one when the configured port is 0)

@@ -7,7 +7,7 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import type { Counter } from 'prom-client';
-import type { HttpRefusal } from '../../gateway/metrics.js';
+import type { HttpRefusal } from '../metrics.js';
 import { jsonTooDeep } from '../json-depth.js';
 
 export interface JsonBodyOptions {

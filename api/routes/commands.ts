@@ -12,6 +12,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { Jt808Error, toJson } from '../../decoders/index.js';
 import { BadCommandError, COMMANDS, OfflineError, commandId, terminalId } from '../../events/commands.js';
 import { hexId } from '../../gateway/metrics.js';
+import type { Gateway } from '../../gateway/gateway.js';
 import type { AppDeps } from '../deps.js';
 
 interface CommandRequest {
@@ -41,7 +42,7 @@ function withBuffers(body: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
-export const commandRoutes: FastifyPluginAsync<AppDeps> = async (app, { gateway }) => {
+export const commandRoutes: FastifyPluginAsync<AppDeps & { gateway: Gateway }> = async (app, { gateway }) => {
   app.post<{ Params: { terminal: string }; Body: CommandRequest }>(
     '/api/terminals/:terminal/commands',
     // a downlink changes the terminal (parameters, reset, vehicle control, text): the "command" right

@@ -8,9 +8,9 @@ import { toJson } from '../../decoders/index.js';
 import { within } from '../../events/scope.js';
 import type { AppDeps } from '../deps.js';
 
-export const liveRoutes: FastifyPluginAsync<AppDeps> = async (app, { gateway, live }) => {
+export const liveRoutes: FastifyPluginAsync<AppDeps> = async (app, { registry, live }) => {
   // toJson: extras may hold bytes, published as hex like everywhere else
   app.get('/api/live', { schema: { summary: 'Last position of every terminal, and static resources', tags: ['terminals'] } }, async (req, reply) =>
-    reply.type('application/json').send(toJson({ positions: live.positions().filter((p) => within(req.scope, p.org)), resources: gateway.registry.resources.filter((r) => within(req.scope, r.org)) })),
+    reply.type('application/json').send(toJson({ positions: live.positions().filter((p) => within(req.scope, p.org)), resources: registry.resources.filter((r) => within(req.scope, r.org)) })),
   );
 };

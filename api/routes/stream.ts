@@ -30,7 +30,7 @@ const TYPES = ['position', 'alarm', 'case'];
 /** the bucket of requests made without a token (no tokens configured: loopback only) */
 const NO_TOKEN = Symbol('no token');
 
-export const streamRoutes: FastifyPluginAsync<AppDeps> = async (app, { config, gateway, map }) => {
+export const streamRoutes: FastifyPluginAsync<AppDeps> = async (app, { config, metrics, report, map }) => {
   const open = new Set<() => void>();
   const maxPerToken = config.http.maxStreamsPerToken;
   // open streams per token: keyed by the configured grants (and NO_TOKEN), so bounded by api.tokens
@@ -61,7 +61,7 @@ export const streamRoutes: FastifyPluginAsync<AppDeps> = async (app, { config, g
       const key = req.grant ?? NO_TOKEN;
       const streams = perToken.get(key) ?? 0;
       if (streams >= maxPerToken) {
-        gateway.metrics.httpRefused.inc({ reason: 'streams-per-token' });
+        metrics.httpRefused.inc({ reason: 'streams-per-token' });
         return reply.code(429).header('retry-after', '10').send({ error: 'Too Many Requests', message: `this token has ${streams} streams open, the most allowed (http.maxStreamsPerToken)` });
       }
       const types = new Set(req.query.types ? req.query.types.split(',') : TYPES);
@@ -95,12 +95,16 @@ export const streamRoutes: FastifyPluginAsync<AppDeps> = async (app, { config, g
       });
       let lastVersion = map.version;
       const tick = setInterval(
-        gateway.guard.wrap('sse-tick', () => {
-          const v = map.version;
-          if (v !== lastVersion) write(`event: version\ndata: ${v}\n\n`);
-          else write(': keep-alive\n\n');
-          lastVersion = v;
-        }),
+        () => {
+          try {
+            const v = map.version;
+            if (v !== lastVersion) write(`event: version\ndata: ${v}\n\n`);
+            else write(': keep-alive\n\n');
+            lastVersion = v;
+          } catch (e) {
+            report('sse-tick', e);
+          }
+        },
         2000,
       );
       map.metrics.sseClients.inc();

@@ -15,7 +15,7 @@ import type { AppDeps } from '../deps.js';
 
 type ListQuery = FilterQuery & { limit: number; offset: number; q?: string };
 
-export const terminalRoutes: FastifyPluginAsync<AppDeps> = async (app, { gateway, live, map }) => {
+export const terminalRoutes: FastifyPluginAsync<AppDeps> = async (app, { gateway, registry, live, map }) => {
   app.get<{ Querystring: ListQuery }>(
     '/api/terminals',
     {
@@ -42,7 +42,7 @@ export const terminalRoutes: FastifyPluginAsync<AppDeps> = async (app, { gateway
       const q = req.query.q?.toLowerCase();
       const matches = (id: string) => {
         if (!q) return true;
-        const d = gateway.registry.lookup(id);
+        const d = registry.lookup(id);
         return [id, d?.plate, d?.officer].some((v) => v && v.toLowerCase().includes(q));
       };
       map.index.forEach(
@@ -52,7 +52,7 @@ export const terminalRoutes: FastifyPluginAsync<AppDeps> = async (app, { gateway
           if (total >= offset && items.length < limit) {
             const v = map.index.view(slot);
             const [lng, lat] = shift(v.lng, v.lat);
-            const d = q ? gateway.registry.lookup(v.id) : undefined;
+            const d = q ? registry.lookup(v.id) : undefined;
             items.push({ ...v, lng, lat, lastSeen: new Date(v.lastSeen).toISOString(), ...(d ? { plate: d.plate, officer: d.officer } : {}) });
           }
           total++;
@@ -77,8 +77,8 @@ export const terminalRoutes: FastifyPluginAsync<AppDeps> = async (app, { gateway
     async (req, reply) => {
       const raw = req.params.terminal;
       const terminal = /^[0-9a-fA-F]{1,20}$/.test(raw) ? terminalId(raw) : raw;
-      const device = gateway.registry.lookup(terminal);
-      const session = gateway.sessions.get(terminal);
+      const device = registry.lookup(terminal);
+      const session = gateway?.sessions.get(terminal);
       const position = live.get(terminal);
       const view = map.index.get(terminal);
       const org = view?.org ?? device?.org ?? position?.org;
@@ -90,7 +90,7 @@ export const terminalRoutes: FastifyPluginAsync<AppDeps> = async (app, { gateway
         const [lng, lat] = shift(p.lng, p.lat);
         return { ...p, lng, lat };
       };
-      const resource = gateway.registry.resources.find((r) => r.id === terminal);
+      const resource = registry.resources.find((r) => r.id === terminal);
       return reply.type('application/json').send(
         toJson({
           terminal,

@@ -24,7 +24,7 @@ interface TrackQuery {
 
 const instant = { anyOf: [{ type: 'string', format: 'date-time' }, { type: 'string', pattern: '^\\d{1,15}$' }], description: 'ISO 8601 date-time or epoch milliseconds' } as const;
 
-export const trackRoutes: FastifyPluginAsync<AppDeps> = async (app, { gateway, map }) => {
+export const trackRoutes: FastifyPluginAsync<AppDeps> = async (app, { registry, map }) => {
   app.get<{ Params: { terminal: string }; Querystring: TrackQuery }>(
     '/api/terminals/:terminal/track',
     {
@@ -43,7 +43,7 @@ export const trackRoutes: FastifyPluginAsync<AppDeps> = async (app, { gateway, m
     async (req, reply) => {
       const raw = req.params.terminal;
       const terminal = /^[0-9a-fA-F]{1,20}$/.test(raw) ? terminalId(raw) : raw;
-      const org = map.index.get(terminal)?.org ?? gateway.registry.lookup(terminal)?.org;
+      const org = map.index.get(terminal)?.org ?? registry.lookup(terminal)?.org;
       if (org === undefined || !within(req.scope, org)) return reply.code(404).send({ error: 'Not Found', message: `terminal ${terminal} is unknown` });
       const at = (v: string | undefined, fallback: number) => (v === undefined ? fallback : /^\d+$/.test(v) ? Number(v) : Date.parse(v));
       const to = at(req.query.to, Date.now());
