@@ -13,7 +13,7 @@ import { Rng } from './rng.js';
 import type { Scenario } from './scenario.js';
 import { Stats } from './stats.js';
 import { SimTerminal } from './terminal.js';
-import type { Kind, TerminalSpec } from './terminal.js';
+import type { Kind, TerminalSpec } from './spec.js';
 
 /** Wuhan's central districts, for the registry's org units. */
 const DISTRICTS = ['jiangan', 'jianghan', 'qiaokou', 'hanyang', 'wuchang', 'qingshan', 'hongshan'];
