@@ -26,7 +26,7 @@ export function buildApp(deps: AppDeps, log: Logger): FastifyInstance {
   app.register(jsonBodyPlugin, { maxDepth: http.maxJsonDepth, refused: deps.metrics.httpRefused });
   // OpenAPI first (it records the routes registered after it), then tokens, rights and scopes for all
   app.register(docsPlugin);
-  app.register(authPlugin, { tokens: deps.tokens ?? new TokenTable(deps.config.api.tokens), orgOf: (t) => deps.map.index.get(t)?.org ?? deps.registry.lookup(t)?.org ?? deps.live.get(t)?.org });
+  app.register(authPlugin, { tokens: deps.tokens ?? new TokenTable(deps.config.api.tokens), orgOf: (t) => deps.map.index.get(t)?.org ?? deps.registry.lookup(t)?.org });
   app.register(healthRoutes, deps);
   app.register(metricsRoutes, deps);
   app.register(liveRoutes, deps);

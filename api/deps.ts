@@ -3,7 +3,6 @@ import type { StaticResource } from '../events/resource.js';
 import type { TokenTable } from '../events/tokens.js';
 import type { Gateway } from '../gateway/gateway.js';
 import type { Device } from '../gateway/registry/devices.js';
-import type { LiveIndex } from '../map/live/index.js';
 import type { MapService } from '../map/service.js';
 import type { ApiMetrics } from './metrics.js';
 import type { ApiConfig } from './settings.js';
@@ -17,8 +16,8 @@ export interface Directory {
 export interface AppDeps {
   /** the API's own settings (api/settings.ts) */
   config: ApiConfig;
+  /** the live map: its index answers /api/live, /api/terminals and the tiles */
   map: MapService;
-  live: LiveIndex;
   registry: Directory;
   /** on the registry /metrics serves */
   metrics: ApiMetrics;

@@ -22,7 +22,7 @@ import type { Edition, OutgoingMessage } from '../decoders/index.js';
 import { validate } from '../server/config.js';
 import { Gateway } from '../gateway/gateway.js';
 import { EventQueue } from '../sinks/queue.js';
-import { LiveIndex } from '../map/live/index.js';
+import { MapService } from '../map/service.js';
 import { silentLogger } from '../gateway/log.js';
 import { authCodeFor } from '../gateway/session/auth-code.js';
 import { rng } from './fixtures.js';
@@ -87,7 +87,7 @@ export async function fuzzSessions(count: number, options: FuzzOptions = {}): Pr
   // two gateways: one requiring authentication, one anonymous (handlers reached without a login)
   const gateways = [false, true].map((anonymous) => {
     const config = validate({ jt808: { host: '127.0.0.1', port: 0, maxPerIp: 100_000, handshakeTimeoutMs: 60_000 }, dataDir, auth: { secret: SECRET, allowAnonymous: anonymous, registrationsPerMinute: 100_000_000 }, reassembly: { timeoutMs: 2000 }, log: { level: 'silent' } });
-    const live = new LiveIndex();
+    const live = new MapService(config.map, config.h3);
     return { gateway: new Gateway({ config, log: silentLogger(), pipe: (hooks) => new EventQueue([live], { ...config.queue, ...hooks }) }), live };
   });
 

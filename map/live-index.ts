@@ -21,7 +21,11 @@
  *   are clustered by summing the buckets under the tile, and single terminals above
  *   clusterMaxZoom come from them.
  * - Online is "seen within offlineAfterMs"; `sweep(now)` moves stale terminals to offline.
+ * - Beside its record, a reporting terminal keeps the last Position published for it, as
+ *   published (GET /api/live, GET /api/terminals/{id}): the only object per terminal, one
+ *   reference in an array by slot. Static resources have none.
  */
+import type { Position } from '../events/model.js';
 import { worldX, worldY } from './mercator.js';
 
 export const CATEGORIES = ['vehicle', 'bodycam', 'handheld', 'fixedcam', 'unknown'] as const;
@@ -125,6 +129,8 @@ export class LiveIndex {
   private count = 0;
   private readonly slotOf = new Map<string, number>();
   private ids: string[] = [];
+  /** the last published position by slot (undefined: a static resource, or none kept yet) */
+  private last: (Position | undefined)[] = [];
   /** the slot records (SLOT_BYTES each) through one view per field type */
   private f64!: Float64Array;
   private f32!: Float32Array;
@@ -258,6 +264,7 @@ export class LiveIndex {
     this.bucketRemove(slot, this.bucketKey(slot));
     this.slotOf.delete(id);
     this.ids[slot] = '';
+    this.last[slot] = undefined;
     this.freeSlots.push(slot);
     this.count--;
     return true;
@@ -280,6 +287,25 @@ export class LiveIndex {
 
   has(id: string): boolean {
     return this.slotOf.has(id);
+  }
+
+  /** Keeps `position` as the terminal's last published one; call after its upsert was taken. */
+  keep(position: Position): void {
+    const slot = this.slotOf.get(position.terminal);
+    if (slot !== undefined) this.last[slot] = position;
+  }
+
+  /** The last position published for a terminal, as published (none for a static resource). */
+  position(id: string): Position | undefined {
+    const slot = this.slotOf.get(id);
+    return slot === undefined ? undefined : this.last[slot];
+  }
+
+  /** Every terminal's last published position (static resources have none), in slot order. */
+  positions(): Position[] {
+    const out: Position[] = [];
+    for (const p of this.last) if (p !== undefined) out.push(p);
+    return out;
   }
 
   get(id: string): TerminalView | undefined {

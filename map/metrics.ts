@@ -34,12 +34,12 @@ export class MapMetrics {
     this.liveRows = new Gauge({ name: 'dipper_live_index_rows', help: 'Count rows (cell x org) in the live map index', registers: [registry] });
     this.heatKeys = new Gauge({ name: 'dipper_heat_keys', help: 'Heat counts held, as (H3 cell, org, minute) keys over every resolution (bounded by map.heatMaxKeys)', registers: [registry] });
     this.heatDropped = new Counter({ name: 'dipper_heat_dropped_total', help: 'Finest-resolution heat cells not recorded because map.heatMaxKeys was reached', registers: [registry] });
-    this.liveEntries = new Gauge({ name: 'dipper_live_index_entries', help: 'Entries in a live index (map: the tiled map index; positions: /api/live) by kind: registered, unregistered (at most map.maxUnregistered), resource', labelNames: ['index', 'kind'], registers: [registry] });
+    this.liveEntries = new Gauge({ name: 'dipper_live_index_entries', help: 'Entries in the live map index (index="map"; it also answers /api/live) by kind: registered, unregistered (at most map.maxUnregistered), resource', labelNames: ['index', 'kind'], registers: [registry] });
     this.trackTerminals = new Gauge({ name: 'dipper_track_ring_terminals', help: 'Terminals with an in-memory track ring (at most map.trackMaxTerminals)', registers: [registry], collect: () => this.trackTerminals.set(this.mapState().rings) });
     this.trackPoints = new Gauge({ name: 'dipper_track_ring_points', help: 'Points held in the in-memory track rings (40 B each)', registers: [registry], collect: () => this.trackPoints.set(this.mapState().points) });
     this.trackEvictions = new Counter({ name: 'dipper_track_ring_evictions_total', help: 'Track rings dropped to stay within map.trackMaxTerminals', registers: [registry] });
     this.cases = new Gauge({ name: 'dipper_cases', help: 'Cases held in memory (at most map.maxCases)', registers: [registry], collect: () => this.cases.set(this.mapState().cases) });
     this.casesDropped = new Counter({ name: 'dipper_cases_dropped_total', help: 'Cases not kept at map.maxCases: evicted (the oldest closed or cancelled one, to make room) or refused (all open: HTTP 507)', labelNames: ['outcome'], registers: [registry] });
-    this.liveEvictions = new Counter({ name: 'dipper_live_index_evictions_total', help: 'Unregistered terminals dropped from a live index: expired (not heard from for map.offlineAfterMs + map.unregisteredGraceMs) or cap (map.maxUnregistered reached)', labelNames: ['index', 'reason'], registers: [registry] });
+    this.liveEvictions = new Counter({ name: 'dipper_live_index_evictions_total', help: 'Unregistered terminals dropped from the live map index (index="map"): expired (not heard from for map.offlineAfterMs + map.unregisteredGraceMs) or cap (map.maxUnregistered reached)', labelNames: ['index', 'reason'], registers: [registry] });
   }
 }

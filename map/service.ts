@@ -27,14 +27,14 @@ import { CATEGORIES, LiveIndex, categoryIndex } from './live-index.js';
 import type { Selection } from './live-index.js';
 import { orgMatcher, within } from '../events/scope.js';
 import { StreamHub } from './stream-hub.js';
-import { UnregisteredTerminals } from './live/unregistered.js';
+import { UnregisteredTerminals } from './unregistered.js';
 import { RingTrackStore } from './track-ring.js';
 import type { TrackSource } from './track-ring.js';
 
 export type MapConfig = MapSettings;
 
 /** Timer callbacks of the map whose errors are reported, not thrown into the event loop (the gateway's guard counts them). */
-export type MapCallback = 'map-sweep' | 'live-sweep';
+export type MapCallback = 'map-sweep';
 
 export interface TileFilter {
   category?: string[] | undefined;
@@ -82,7 +82,7 @@ export class MapService implements EventSink {
   readonly heat: HeatIndex;
   readonly cases: CaseStore;
   readonly ring: RingTrackStore;
-  /** terminals the registry does not list: expired and capped (live/unregistered.ts) */
+  /** terminals the registry does not list: expired and capped (unregistered.ts) */
   readonly unregistered: UnregisteredTerminals;
   /** where tracks come from: the ring by default, an InfluxDB store when one is set */
   tracks: TrackSource;
@@ -193,6 +193,7 @@ export class MapService implements EventSink {
         this.ring.record(p.terminal, time, p.lng, p.lat, p.speed, p.heading);
         if (p.backfill) continue;
         if (!this.index.upsert(p.terminal, p.lng, p.lat, categoryIndex(p.category), p.org, p.alarm !== 0, p.heading, p.speed, seen, time)) continue;
+        this.index.keep(p);
         this.heat.add('positions', seen, p.org, p.lat, p.lng, p.h3, p.h3Parents);
         this.hub.publish({ type: 'position', org: p.org, category: p.category, lng: p.lng, lat: p.lat, data: p });
       } else if (e.kind === 'alarm') {

@@ -14,12 +14,12 @@ export const MapSection = Section({
     unregisteredGraceMs: Type.Integer({
       minimum: 0,
       default: 600_000,
-      description: 'a terminal the device registry does not list is dropped from the live indexes (map, /api/live, its track ring) once not heard from for offlineAfterMs + this; registered terminals only turn offline',
+      description: 'a terminal the device registry does not list is dropped from the live map index (which also answers /api/live) and its track ring once not heard from for offlineAfterMs + this; registered terminals only turn offline',
     }),
     maxUnregistered: Type.Integer({
       minimum: 1,
       default: 50_000,
-      description: 'terminals the device registry does not list held in each live index at most (~1 KB each with their index rows); past it the least recently heard is dropped to make room (counted in dipper_live_index_evictions_total{reason="cap"}); registered terminals are bounded by the registry',
+      description: 'terminals the device registry does not list held in the live map index at most (~1 KB each with their index rows); past it the least recently heard is dropped to make room (counted in dipper_live_index_evictions_total{reason="cap"}); registered terminals are bounded by the registry',
     }),
     heatWindowMaxMinutes: Type.Integer({ minimum: 1, maximum: 1440, default: 60 }),
     heatMaxKeys: Type.Integer({ minimum: 1000, default: 4_000_000, description: 'heat counts kept, as (H3 cell, org, minute) keys (~100-250 B each); past it the finest resolution stops taking new cells until old minutes expire' }),

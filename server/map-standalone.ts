@@ -20,7 +20,6 @@ import { ConfigError, configArgument, loadConfig } from './config.js';
 import { buildApp } from '../api/app.js';
 import { ApiMetrics } from '../api/metrics.js';
 import { KafkaSink } from '../sinks/kafka.js';
-import { LiveIndex as PositionsIndex } from '../map/live/index.js';
 import { createLogger } from '../gateway/log.js';
 import type { Logger } from '../gateway/log.js';
 import { Metrics } from '../gateway/metrics.js';
@@ -46,12 +45,10 @@ export async function startStandalone(config: Config, log: Logger): Promise<Stan
   const cases = await KafkaSink.start(kafkaOptions, log.child({ component: 'map-kafka' }));
   const registry = new DeviceRegistry(config.devices, log).start();
   const map = new MapService(config.map, config.h3, registry);
-  const positions = PositionsIndex.bounded(config.map, registry);
   // no gateway here: the process's own registry, with its process metrics (lag, CPU, memory), for /metrics
   const metrics = new Metrics({ defaults: true });
   const mapMetrics = new MapMetrics(metrics.registry);
   map.observe(mapMetrics);
-  positions.observe(mapMetrics);
   map.attach((events) => cases.publish(events.filter((e) => e.kind === 'case')));
 
   const consumer: Consumer = kafka.consumer({ groupId: `${config.kafka.clientId}-map-${hostname()}-${process.pid}-${Date.now().toString(36)}` });
@@ -79,12 +76,11 @@ export async function startStandalone(config: Config, log: Logger): Promise<Stan
         }
       }
       await map.publish(events);
-      await positions.publish(events);
     },
   });
   await joined;
   const report = (where: string, err: unknown) => log.error({ err, where }, 'internal error caught');
-  const http = buildApp({ config, registry, live: positions, map, metrics: new ApiMetrics(metrics.registry), report }, log);
+  const http = buildApp({ config, registry, map, metrics: new ApiMetrics(metrics.registry), report }, log);
   await http.listen({ port: config.http.port, host: config.http.host });
   const port = (http.server.address() as AddressInfo).port;
   log.info({ port, brokers: config.kafka.brokers, topics: [topics.positions, topics.alarms, topics.cases] }, 'dipper map API (standalone) listening');
@@ -99,7 +95,6 @@ export async function startStandalone(config: Config, log: Logger): Promise<Stan
         await consumer.disconnect();
         await cases.close();
         await map.close();
-        await positions.close();
         registry.close();
       })()),
   };

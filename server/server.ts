@@ -9,7 +9,6 @@ import type { Config } from './config.js';
 import { Gateway } from '../gateway/gateway.js';
 import { buildApp } from '../api/app.js';
 import { ApiMetrics } from '../api/metrics.js';
-import { LiveIndex } from '../map/live/index.js';
 import type { Logger } from '../gateway/log.js';
 import { MapMetrics } from '../map/metrics.js';
 import { MapService } from '../map/service.js';
@@ -39,7 +38,6 @@ export interface Ports {
 
 export interface Server {
   gateway: Gateway;
-  live: LiveIndex;
   /** the live command map: index, heat, cases, tracks, stream (also a sink) */
   map: MapService;
   /** the embedded broker; undefined when DIPPER_MQTT_URL names an external one */
@@ -51,7 +49,7 @@ export interface Server {
 }
 
 export interface StartOptions {
-  /** Extra sinks (Kafka, external MQTT, InfluxDB) besides the embedded broker and live index. */
+  /** Extra sinks (Kafka, external MQTT, InfluxDB) besides the embedded broker and the live map. */
   sinks?: EventSink[];
   /** prom-client default process metrics (off in tests: one registry each). */
   processMetrics?: boolean;
@@ -62,7 +60,6 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
   // Kafka, external MQTT, InfluxDB as configured, wrapped for the delivery mode (sinks/external.ts)
   const external = await startExternalSinks(config, log, new SinkMetrics(metrics.registry));
   const registry = new DeviceRegistry(config.devices, log).start();
-  const live = LiveIndex.bounded(config.map, registry);
   const map = new MapService(config.map, config.h3, registry);
   // one token table for the API and the broker: the same credential, scope and rights on both
   const tokens = new TokenTable(config.api.tokens);
@@ -74,7 +71,7 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
         orgOfCase: (id) => map.cases.get(id)?.org,
         registry: metrics.registry,
       });
-  const sinks: EventSink[] = [...(broker ? [broker] : []), live, map, ...external.sinks, ...(options.sinks ?? [])];
+  const sinks: EventSink[] = [...(broker ? [broker] : []), map, ...external.sinks, ...(options.sinks ?? [])];
   const gateway = new Gateway({ config, log, registry, metrics, pipe: (hooks) => new EventQueue(sinks, { ...config.queue, ...hooks }) });
   external.mqtt?.attach(gateway);
   // track history from InfluxDB when configured (the in-memory ring otherwise)
@@ -84,10 +81,9 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
   const mapMetrics = new MapMetrics(gateway.metrics.registry);
   const report = (where: MapCallback, e: unknown) => gateway.guard.report(where, e);
   map.observe(mapMetrics, report);
-  live.observe(mapMetrics, report);
   let tcp: TcpListener | undefined;
   let udp: UdpListener | undefined;
-  const http = buildApp({ config, gateway, registry, live, map, tokens, metrics: new ApiMetrics(gateway.metrics.registry), report: (where, e) => gateway.guard.report(where, e) }, log);
+  const http = buildApp({ config, gateway, registry, map, tokens, metrics: new ApiMetrics(gateway.metrics.registry), report: (where, e) => gateway.guard.report(where, e) }, log);
   try {
     tcp = await listenTcp(gateway, config.jt808.port, config.jt808.host);
     // UDP on the same port as TCP (the chosen one when the configured port is 0)
@@ -118,6 +114,6 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
       await Promise.all(sinks.map((s) => s.close().catch((err: unknown) => log.error({ err, sink: s.name }, 'sink close failed'))));
       await http.close();
     })());
-  return { gateway, live, map, broker, http, ports, close };
+  return { gateway, map, broker, http, ports, close };
 }
 

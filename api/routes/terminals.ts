@@ -2,6 +2,9 @@
  * Terminals on the map:
  *   GET /api/terminals        the live index, filtered (bbox, category, org, online, alarm), paged
  *   GET /api/terminals/{id}   latest position (full, as published), session, registry data
+ * Live state comes from one store, the map's live index; "online" has one meaning, the map's:
+ * heard from within map.offlineAfterMs (static resources always), whether or not a connection
+ * is open now (that is `session`).
  * Both within the token's scope; a terminal outside it is a 404, as if unknown.
  */
 import type { FastifyPluginAsync } from 'fastify';
@@ -15,7 +18,7 @@ import type { AppDeps } from '../deps.js';
 
 type ListQuery = FilterQuery & { limit: number; offset: number; q?: string };
 
-export const terminalRoutes: FastifyPluginAsync<AppDeps> = async (app, { gateway, registry, live, map }) => {
+export const terminalRoutes: FastifyPluginAsync<AppDeps> = async (app, { gateway, registry, map }) => {
   app.get<{ Querystring: ListQuery }>(
     '/api/terminals',
     {
@@ -68,6 +71,9 @@ export const terminalRoutes: FastifyPluginAsync<AppDeps> = async (app, { gateway
     {
       schema: {
         summary: 'One terminal: latest position, session, registry data',
+        description:
+          '`live` is the map index\'s view of the terminal and `position` the last valid position as published (both null when it has not reported, or was dropped as an unregistered terminal). ' +
+          '`online` means what it means on the map and in GET /api/terminals: heard from within map.offlineAfterMs (a static resource always is); `session` is the open connection, if any, which a terminal may lack while still online.',
         tags: ['terminals'],
         params: { type: 'object', properties: { terminal: { type: 'string', minLength: 1, maxLength: 64 } } },
         querystring: { type: 'object', additionalProperties: false, properties: { ...crsQuery, ...tokenQuery } },
@@ -79,10 +85,10 @@ export const terminalRoutes: FastifyPluginAsync<AppDeps> = async (app, { gateway
       const terminal = /^[0-9a-fA-F]{1,20}$/.test(raw) ? terminalId(raw) : raw;
       const device = registry.lookup(terminal);
       const session = gateway?.sessions.get(terminal);
-      const position = live.get(terminal);
       const view = map.index.get(terminal);
-      const org = view?.org ?? device?.org ?? position?.org;
-      if ((!device && !session && !position && !view) || (org !== undefined && !within(req.scope, org))) {
+      const position = map.index.position(terminal);
+      const org = view?.org ?? device?.org;
+      if ((!device && !session && !view) || (org !== undefined && !within(req.scope, org))) {
         return reply.code(404).send({ error: 'Not Found', message: `terminal ${terminal} is unknown` });
       }
       const shift = shifter(req.query.crs ?? 'wgs84');
@@ -96,7 +102,7 @@ export const terminalRoutes: FastifyPluginAsync<AppDeps> = async (app, { gateway
           terminal,
           device: device ?? null,
           resource: resource ? shifted(resource) : null,
-          online: session !== undefined,
+          online: view?.online ?? false,
           session: session ? { remote: session.connection.remote } : null,
           live: view ? shifted({ ...view, lastSeen: new Date(view.lastSeen).toISOString() }) : null,
           position: position ? shifted(position) : null,

@@ -47,7 +47,7 @@ t.test('command round trips', async (t) => {
     const reply = res.json.reply as Message<{ ackSerial: number; lat: number }>;
     t.equal(reply.msgId, 0x0201);
     t.equal(reply.body.ackSerial, cmd.serial);
-    t.equal(server.live.get('13912345678')?.lat, 30.5, 'the answer is a position too');
+    t.equal(server.map.index.position('13912345678')?.lat, 30.5, 'the answer is a position too');
   });
 
   t.test('0x8104 query parameters -> 0x0104; an answer to another serial does not match', async (t) => {

@@ -48,7 +48,7 @@ t.test('0x0704 backfill batch with part 2 lost: 0x8003, resend, published', asyn
     positions.every((e) => e.kind === 'position' && e.position.backfill),
     'flagged backfill',
   );
-  t.equal(server.live.size, 0, 'backfill never moves the live map');
+  t.equal(server.map.index.size, 0, 'backfill never moves the live map');
 });
 
 t.test('0x0801 photo with part 3 lost: 0x8800 lists it, then the file is stored and announced', async (t) => {

@@ -72,7 +72,7 @@ t.test('the registry names the terminal in published positions; unknown terminal
   // the plate the registry has for it: a registry plate must match (0x8100 result 2 otherwise)
   await known.login({ plate: '鄂A12345' });
   await known.ackOf(known.send(0x0200, locationBody()));
-  const p = server.live.get('13912345678');
+  const p = server.map.index.position('13912345678');
   t.equal(p?.category, 'vehicle');
   t.equal(p?.org, 'wuhan/jianghan/squad-3');
 

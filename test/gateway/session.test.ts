@@ -33,7 +33,7 @@ t.test('register, authenticate, heartbeat, time, location, logout over TCP', asy
 
   const loc = term.send(0x0200, locationBody());
   t.same(await term.ackOf(loc), { ackSerial: loc, ackMsgId: 0x0200, result: 0 }, 'location answered after publishing');
-  const pos = server.live.get('13912345678');
+  const pos = server.map.index.position('13912345678');
   t.ok(pos, 'live index has the position');
   t.equal(pos?.valid, true);
   t.equal(pos?.category, 'unknown', 'not in the registry');
@@ -74,7 +74,7 @@ t.test('refusals', async (t) => {
     t.teardown(() => term.close());
     const s = term.send(0x0200, locationBody());
     t.same(await term.ackOf(s), { ackSerial: s, ackMsgId: 0x0200, result: RESULT.fail });
-    t.equal(server.live.size, 0, 'nothing published');
+    t.equal(server.map.index.size, 0, 'nothing published');
   });
 
   t.test('an unknown terminal is refused registration with 0x8100 result 4', async (t) => {
@@ -132,7 +132,7 @@ t.test('UDP: several frames in one datagram, replies to the sender', async (t) =
   term.writeRaw(Buffer.concat([term.frame(0x0002, {}, a), term.frame(0x0200, locationBody(), b)]));
   t.equal((await term.ackOf(a)).ackMsgId, 0x0002);
   t.equal((await term.ackOf(b)).ackMsgId, 0x0200);
-  t.ok(server.live.get('13912345678'), 'position published');
+  t.ok(server.map.index.position('13912345678'), 'position published');
 });
 
 t.test('a 2011 terminal: the edition is learnt from its registration', async (t) => {

@@ -1,19 +1,20 @@
 /** The EventSink contract run against the sinks the gateway ships, and the queue's fan-out. */
 import mqtt from 'mqtt';
 import t from 'tap';
-import { LiveIndex } from '../../map/live/index.js';
 import type { GatewayEvent, Position } from '../../events/model.js';
 import { Registry } from 'prom-client';
 import { validate } from '../../server/config.js';
+import { MapService } from '../../map/service.js';
 import { MqttBrokerSink } from '../../sinks/mqtt-broker.js';
 import { TokenTable } from '../../events/tokens.js';
 import { EventQueue } from '../../sinks/queue.js';
 import type { EventSink } from '../../events/sink.js';
 import { position, sinkContract } from './helpers/sink-contract.js';
 
-/** The live index keeps only the last position: its far side is observed on every publish. */
-sinkContract(t, 'LiveIndex', async () => {
-  const live = new LiveIndex();
+/** The live map keeps only the last position: its far side is observed on every publish. */
+sinkContract(t, 'MapService', async () => {
+  const { map, h3 } = validate({});
+  const live = new MapService(map, h3);
   const seen: Position[] = [];
   const sink: EventSink = {
     name: live.name,
@@ -21,7 +22,7 @@ sinkContract(t, 'LiveIndex', async () => {
       // one at a time, reading the index after each: it keeps only the latest per terminal
       for (const e of events) {
         await live.publish([e]);
-        if (e.kind === 'position' && live.get(e.position.terminal) === e.position) seen.push(e.position);
+        if (e.kind === 'position' && live.index.position(e.position.terminal) === e.position) seen.push(e.position);
       }
     },
     close: () => live.close(),

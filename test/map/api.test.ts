@@ -417,3 +417,39 @@ t.test('registry resources follow reloads; tiles shift with crs', async (t) => {
   server.map.syncResources();
   t.notOk(server.map.index.has(CAMERA.id), 'removed with the registry entry');
 });
+
+t.test('/api/terminals/{id}: one store and one meaning of online (heard from within map.offlineAfterMs), whether or not a session is open', async (t) => {
+  const { server, base } = await startMapServer(t, { tokens: false });
+  const gone = JIANGHAN[0]!;
+  const term = await TestTerminal.tcp(server.ports.jt808, { phone: `0${gone.terminal}` });
+  await term.login();
+  await term.ackOf(term.send(0x0200, locationBody({ lat: LAT, lng: LNG })));
+  term.close();
+  while (server.gateway.sessions.has(gone.terminal)) await new Promise((r) => setTimeout(r, 20));
+  type Detail = { online: boolean; session: unknown; live: { online: boolean } | null; position: { lat: number } | null };
+  const a = (await (await fetch(`${base}/api/terminals/${gone.terminal}`)).json()) as Detail;
+  t.equal(a.session, null, 'the connection is closed');
+  t.equal(a.online, true, 'heard from a moment ago: online, as on the map');
+  t.equal(a.live?.online, true, 'the same answer as the map index');
+  t.equal(a.position?.lat, LAT, 'the position as published, from the same index');
+
+  // heard from an hour ago, default map.offlineAfterMs 6 min: offline, in the detail and the list alike
+  const old = WUCHANG[0]!;
+  const hourAgo = new Date(Date.now() - 3600_000).toISOString();
+  await server.map.publish([{ kind: 'position', position: position(old.terminal, old.category, old.org, 30.54, 114.31, { time: hourAgo, receivedAt: hourAgo }) }]);
+  const b = (await (await fetch(`${base}/api/terminals/${old.terminal}`)).json()) as Detail;
+  t.equal(b.online, false, 'an hour silent: offline');
+  const list = (await (await fetch(`${base}/api/terminals?online=false`)).json()) as { items: { id: string }[] };
+  t.same(list.items.map((i) => i.id), [old.terminal], 'the list filter agrees');
+});
+
+t.test('/api/live: each terminal\'s last valid position exactly as published, and no static resource among them', async (t) => {
+  const { server, base } = await startMapServer(t, { tokens: false });
+  const d = WUCHANG[1]!;
+  const first = position(d.terminal, d.category, d.org, 30.5, 114.3, { extras: { mileageKm: 12.5 } });
+  const later = position(d.terminal, d.category, d.org, 30.6, 114.4, { time: new Date(Date.parse(first.time!) + 1000).toISOString(), extras: { mileageKm: 13 } });
+  await server.map.publish([{ kind: 'position', position: first }, { kind: 'position', position: later }, { kind: 'position', position: { ...later, terminal: WUCHANG[2]!.terminal, valid: false } }]);
+  const live = (await (await fetch(`${base}/api/live`)).json()) as { positions: unknown[]; resources: { id: string }[] };
+  t.same(live.positions, [JSON.parse(JSON.stringify(later))], 'the later report, every field as published; the invalid one not kept');
+  t.same(live.resources.map((r) => r.id), [CAMERA.id], 'the registry camera among the resources');
+});

@@ -1,11 +1,11 @@
 /**
- * The bound on terminals the registry does not list (map/live/unregistered.ts): least recently
+ * The bound on terminals the registry does not list (map/unregistered.ts): least recently
  * heard goes first at the cap, the expired go at the sweep; a terminal heard again within the
  * refresh interval (a sixteenth of the expiry, at most 1 s) keeps its place, so the order is
  * exact to within that interval.
  */
 import t from 'tap';
-import { UnregisteredTerminals } from '../../map/live/unregistered.js';
+import { UnregisteredTerminals } from '../../map/unregistered.js';
 
 t.test('at the cap the least recently heard goes (heard again after the refresh interval: moved to the end)', async (t) => {
   const u = new UnregisteredTerminals({ max: 2, expireAfterMs: 16_000 }); // refresh interval 1,000 ms

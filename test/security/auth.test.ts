@@ -83,7 +83,7 @@ t.test('the documented default secret is gone: a code computed from the README i
   t.teardown(() => attacker.close());
   t.not(await attacker.authenticate(forged), 0, 'a code under the old default secret is refused');
   t.equal((await attacker.ackOf(attacker.send(0x0200, locationBody()))).result, 1, 'its position is refused (result 1)');
-  t.equal(server.live.get('13912345678'), undefined, 'and never reaches the map');
+  t.equal(server.map.index.position('13912345678'), undefined, 'and never reaches the map');
 
   // the gateway made its own secret, kept in dataDir (0600), and said so without printing it
   const files = readdirSync(plain.dataDir).filter((f) => /secret/.test(f));
@@ -315,7 +315,7 @@ t.test('with anonymous terminals allowed, an anonymous connection still cannot d
   t.equal((await anonymous.ackOf(anonymous.send(0x0200, locationBody({ lat: 31 })))).result, 1, "the anonymous report for the victim's phone is refused");
   t.equal(victim.closed, false, 'the victim keeps its session');
   t.equal((await victim.ackOf(victim.send(0x0200, locationBody()))).result, 0);
-  t.equal(server.live.get('13900000901')?.lat, 30.583, "the map shows the victim's position, not the anonymous one");
+  t.equal(server.map.index.position('13900000901')?.lat, 30.583, "the map shows the victim's position, not the anonymous one");
 });
 
 t.test('the per-address registration state and the phone bindings are bounded', async (t) => {

@@ -48,9 +48,9 @@ for (const transport of ['tcp', 'udp'] as const) {
     const refused = await ackTo(a, report);
     t.equal(refused.phone, B.phone, "answered to B's header");
     t.same(refused.body, { ackSerial: report, ackMsgId: 0x0200, result: 1 }, 'result 1');
-    t.equal(server.live.get(B.terminal), undefined, "B's position is not stored");
+    t.equal(server.map.index.position(B.terminal), undefined, "B's position is not stored");
     t.equal(server.map.index.get(B.terminal), undefined, 'nor on the map');
-    t.equal(server.live.get(A.terminal)?.lat, 30.583, "nor filed under A's");
+    t.equal(server.map.index.position(A.terminal)?.lat, 30.583, "nor filed under A's");
 
     // a login as B on A's connection, with B's valid code
     const login = a.nextSerial();
@@ -71,7 +71,7 @@ for (const transport of ['tcp', 'udp'] as const) {
     t.equal(sample(text, 'dipper_refusals_total{reason="phone-mismatch"}'), 3, 'each refusal counted');
     // A itself is still served on the same connection
     t.equal((await a.ackOf(a.send(0x0200, locationBody({ lat: 30.6 })))).result, 0, 'A is still served');
-    t.equal(server.live.get(A.terminal)?.lat, 30.6);
+    t.equal(server.map.index.position(A.terminal)?.lat, 30.6);
   });
 }
 
@@ -85,11 +85,11 @@ t.test('anonymous terminals allowed: a connection is the terminal its first repo
   const first = conn.nextSerial();
   conn.writeRaw(encode({ msgId: 0x0200, version: '2013', phone: B.phone, serial: first, body: locationBody({ lat: 31.5 }) }));
   t.equal((await ackTo(conn, first)).body.result, 0);
-  t.equal(server.live.get(B.terminal)?.lat, 31.5, "the report is B's");
-  t.equal(server.live.get(A.terminal), undefined, 'nothing filed under A');
+  t.equal(server.map.index.position(B.terminal)?.lat, 31.5, "the report is B's");
+  t.equal(server.map.index.position(A.terminal), undefined, 'nothing filed under A');
   // from now on A's header is refused on it
   const second = conn.send(0x0200, locationBody({ lat: 30 }));
   t.equal((await conn.ackOf(second)).result, 1, "A's report on B's connection is refused");
-  t.equal(server.live.get(A.terminal), undefined);
+  t.equal(server.map.index.position(A.terminal), undefined);
   t.equal(sample(await scrape(server.ports.http), 'dipper_refusals_total{reason="phone-mismatch"}'), 1);
 });

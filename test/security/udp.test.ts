@@ -37,7 +37,7 @@ t.test('a UDP session is bound to the address and port it authenticated from', a
   t.equal(registered, 0);
   t.equal(await term.authenticate(authCode), 0);
   t.equal((await term.ackOf(term.send(0x0200, locationBody({ lat: 30.583, lng: 114.271 })))).result, 0);
-  t.equal(server.live.get(terminal)?.lat, 30.583, 'the terminal is on the map');
+  t.equal(server.map.index.position(terminal)?.lat, 30.583, 'the terminal is on the map');
 
   // another socket = another source port, as an attacker (or a NAT that moved) would be
   const other = await TestTerminal.udp(server.ports.udp!, { phone });
@@ -45,16 +45,16 @@ t.test('a UDP session is bound to the address and port it authenticated from', a
   const forged = await other.ackOf(other.send(0x0200, locationBody({ lat: 31.5, lng: 114.5 })));
   t.equal(forged.ackMsgId, 0x0200);
   t.equal(forged.result, 1, 'a report for its phone from another address and port is refused (result 1)');
-  t.equal(server.live.get(terminal)?.lat, 30.583, 'the live index keeps the authenticated position');
+  t.equal(server.map.index.position(terminal)?.lat, 30.583, 'the live index keeps the authenticated position');
   t.equal(server.map.index.get(terminal)?.lat, 30.583, 'so does the map');
 
   // the terminal behind the new address is served once it authenticates from there
   t.equal(await other.authenticate(authCode), 0, 'authenticating from the new address is accepted');
   t.equal((await other.ackOf(other.send(0x0200, locationBody({ lat: 31.5, lng: 114.5 })))).result, 0);
-  t.equal(server.live.get(terminal)?.lat, 31.5, 'its reports are stored from the new address');
+  t.equal(server.map.index.position(terminal)?.lat, 31.5, 'its reports are stored from the new address');
   // and the old address is the stranger now: its session was replaced by the new login
   t.equal((await term.ackOf(term.send(0x0200, locationBody({ lat: 29, lng: 114 })))).result, 1, 'the old address must authenticate again');
-  t.equal(server.live.get(terminal)?.lat, 31.5);
+  t.equal(server.map.index.position(terminal)?.lat, 31.5);
 });
 
 /** Count of a counter or gauge sample in the gateway's registry (collect hooks run). */
