@@ -27,6 +27,7 @@
  */
 import type { Position } from '../events/model.js';
 import { worldX, worldY } from './mercator.js';
+import { SlotRecords } from './slot-records.js';
 
 export const CATEGORIES = ['vehicle', 'bodycam', 'handheld', 'fixedcam', 'unknown'] as const;
 export type CategoryName = (typeof CATEGORIES)[number];
@@ -54,31 +55,6 @@ const DIRECT_LEVEL = 10;
  */
 const COUNT_MAX_ZOOM = 10;
 const ORG_SPACE = 2 ** 20;
-/**
- * A terminal's fields share one 64-byte record (a cache line) in one buffer, read through
- * views of each type: an update and a tile's walk over a bucket touch one line per terminal,
- * not one per field. Indexes below are in units of the view's element (slot * 64 / size + offset).
- */
-const SLOT_BYTES = 64;
-// float64: lng, lat, last seen, fix time
-const F_LNG = 0;
-const F_LAT = 1;
-const F_SEEN = 2;
-const F_FIX = 3;
-// float32 at byte 32: speed
-const F32_SPEED = 8;
-// uint16 at bytes 36, 38, 40: heading, quantum x, quantum y
-const U16_HEADING = 18;
-const U16_QX = 19;
-const U16_QY = 20;
-// uint8 at bytes 42, 43: combo (category*4 + online*2 + alarm), static
-const U8_COMBO = 42;
-const U8_STATIC = 43;
-// uint32 / int32 at bytes 44, 48, 52: org id, next and previous slot in the bucket
-const U32_ORG = 11;
-const I32_NEXT = 12;
-const I32_PREV = 13;
-
 export interface LiveIndexOptions {
   /** highest zoom answered with clusters; above it single terminals (<= 12: level 15 keys stay small ints) */
   clusterMaxZoom?: number;
@@ -125,19 +101,13 @@ export class LiveIndex {
   private cutoff: number;
 
   // --- terminals, by slot
-  private capacity: number;
   private count = 0;
   private readonly slotOf = new Map<string, number>();
   private ids: string[] = [];
   /** the last published position by slot (undefined: a static resource, or none kept yet) */
   private last: (Position | undefined)[] = [];
-  /** the slot records (SLOT_BYTES each) through one view per field type */
-  private f64!: Float64Array;
-  private f32!: Float32Array;
-  private u16!: Uint16Array;
-  private u8!: Uint8Array;
-  private u32!: Uint32Array;
-  private i32!: Int32Array;
+  /** each slot's fields, one cache line per terminal (slot-records.ts) */
+  private readonly rec: SlotRecords;
   private freeSlots: number[] = [];
 
   // --- org units, interned
@@ -168,9 +138,7 @@ export class LiveIndex {
     this.countMaxZoom = Math.min(this.clusterMaxZoom, options.countMaxZoom ?? COUNT_MAX_ZOOM);
     this.offlineAfterMs = options.offlineAfterMs ?? 360_000;
     this.cutoff = Date.now() - this.offlineAfterMs;
-    this.capacity = Math.max(16, options.capacity ?? 1024);
-    const c = this.capacity;
-    this.views(new ArrayBuffer(c * SLOT_BYTES));
+    this.rec = new SlotRecords(Math.max(16, options.capacity ?? 1024));
     for (let l = 0; l <= BUCKET_LEVEL; l++) {
       this.cells.push(new Map());
       this.direct.push(new Map());
@@ -202,41 +170,38 @@ export class LiveIndex {
   upsert(id: string, lng: number, lat: number, category: number, org: string, alarm: boolean, heading: number, speed: number, seenMs: number, timeMs = seenMs, isStatic = false): boolean {
     let slot = this.slotOf.get(id);
     // a late frame never moves a terminal back in time
-    if (slot !== undefined && timeMs < this.f64[slot * 8 + F_FIX]!) return false;
+    if (slot !== undefined && timeMs < this.rec.fix(slot)) return false;
     const nqx = Math.floor(worldX(lng) * 65536);
     const nqy = Math.floor(worldY(lat) * 65536);
     // the same org as held (the usual case) skips the intern lookup
-    const orgId = slot !== undefined && this.orgs[this.u32[slot * 16 + U32_ORG]!] === org ? this.u32[slot * 16 + U32_ORG]! : this.internOrg(org);
+    const orgId = slot !== undefined && this.orgs[this.rec.org(slot)] === org ? this.rec.org(slot) : this.internOrg(org);
     const online = isStatic || seenMs >= this.cutoff ? 1 : 0;
     const combo = category * 4 + online * 2 + (alarm ? 1 : 0);
     this.version++;
     if (slot === undefined) {
       slot = this.newSlot(id);
-      this.setFields(slot, lng, lat, heading, speed, seenMs, timeMs);
-      this.u16[slot * 32 + U16_QX] = nqx;
-      this.u16[slot * 32 + U16_QY] = nqy;
-      this.u32[slot * 16 + U32_ORG] = orgId;
-      this.u8[slot * 64 + U8_COMBO] = combo;
-      this.u8[slot * 64 + U8_STATIC] = isStatic ? 1 : 0;
+      this.rec.setReport(slot, lng, lat, heading, speed, seenMs, timeMs);
+      this.rec.setQuantum(slot, nqx, nqy);
+      this.rec.setOrg(slot, orgId);
+      this.rec.setCombo(slot, combo);
+      this.rec.setStatic(slot, isStatic);
       this.addAll(slot, 1);
       this.bucketAdd(slot);
       return true;
     }
-    this.setFields(slot, lng, lat, heading, speed, seenMs, timeMs);
-    if (nqx === this.u16[slot * 32 + U16_QX] && nqy === this.u16[slot * 32 + U16_QY] && combo === this.u8[slot * 64 + U8_COMBO] && orgId === this.u32[slot * 16 + U32_ORG]) return true;
+    this.rec.setReport(slot, lng, lat, heading, speed, seenMs, timeMs);
+    if (nqx === this.rec.qx(slot) && nqy === this.rec.qy(slot) && combo === this.rec.combo(slot) && orgId === this.rec.org(slot)) return true;
     const oldBucket = this.bucketKey(slot);
-    const oqx = this.u16[slot * 32 + U16_QX]!;
-    const oqy = this.u16[slot * 32 + U16_QY]!;
-    if (combo === this.u8[slot * 64 + U8_COMBO] && orgId === this.u32[slot * 16 + U32_ORG]) {
-      this.u16[slot * 32 + U16_QX] = nqx;
-      this.u16[slot * 32 + U16_QY] = nqy;
+    const oqx = this.rec.qx(slot);
+    const oqy = this.rec.qy(slot);
+    if (combo === this.rec.combo(slot) && orgId === this.rec.org(slot)) {
+      this.rec.setQuantum(slot, nqx, nqy);
       this.move(slot, oqx, oqy, nqx, nqy);
     } else {
       this.addAll(slot, -1);
-      this.u16[slot * 32 + U16_QX] = nqx;
-      this.u16[slot * 32 + U16_QY] = nqy;
-      this.u32[slot * 16 + U32_ORG] = orgId;
-      this.u8[slot * 64 + U8_COMBO] = combo;
+      this.rec.setQuantum(slot, nqx, nqy);
+      this.rec.setOrg(slot, orgId);
+      this.rec.setCombo(slot, combo);
       this.addAll(slot, 1);
     }
     if (this.bucketKey(slot) !== oldBucket) {
@@ -250,7 +215,7 @@ export class LiveIndex {
   setAlarm(id: string, alarm: boolean): void {
     const slot = this.slotOf.get(id);
     if (slot === undefined) return;
-    const combo = this.u8[slot * 64 + U8_COMBO]!;
+    const combo = this.rec.combo(slot);
     const next = (combo & ~1) | (alarm ? 1 : 0);
     if (next === combo) return;
     this.recombo(slot, next);
@@ -277,8 +242,8 @@ export class LiveIndex {
     let n = 0;
     const top = this.ids.length;
     for (let s = 0; s < top; s++) {
-      const combo = this.u8[s * 64 + U8_COMBO]!;
-      if ((combo & 2) === 0 || this.u8[s * 64 + U8_STATIC] === 1 || this.f64[s * 8 + F_SEEN]! >= cutoff || this.ids[s] === '') continue;
+      const combo = this.rec.combo(s);
+      if ((combo & 2) === 0 || this.rec.isStatic(s) || this.rec.seen(s) >= cutoff || this.ids[s] === '') continue;
       this.recombo(s, combo & ~2);
       n++;
     }
@@ -314,19 +279,19 @@ export class LiveIndex {
   }
 
   view(slot: number): TerminalView {
-    const combo = this.u8[slot * 64 + U8_COMBO]!;
+    const combo = this.rec.combo(slot);
     return {
       id: this.ids[slot]!,
-      lng: this.f64[slot * 8 + F_LNG]!,
-      lat: this.f64[slot * 8 + F_LAT]!,
+      lng: this.rec.lng(slot),
+      lat: this.rec.lat(slot),
       category: CATEGORIES[combo >> 2]!,
-      org: this.orgs[this.u32[slot * 16 + U32_ORG]!]!,
+      org: this.orgs[this.rec.org(slot)]!,
       online: (combo & 2) !== 0,
       alarm: (combo & 1) !== 0,
-      heading: this.u16[slot * 32 + U16_HEADING]!,
-      speed: Math.round(this.f32[slot * 16 + F32_SPEED]! * 10) / 10,
-      lastSeen: this.f64[slot * 8 + F_SEEN]!,
-      static: this.u8[slot * 64 + U8_STATIC] === 1,
+      heading: this.rec.heading(slot),
+      speed: Math.round(this.rec.speed(slot) * 10) / 10,
+      lastSeen: this.rec.seen(slot),
+      static: this.rec.isStatic(slot),
     };
   }
 
@@ -348,7 +313,7 @@ export class LiveIndex {
 
   /** Does a selection include this slot? */
   selects(sel: Selection, slot: number): boolean {
-    return sel.combos[this.u8[slot * 64 + U8_COMBO]!] === 1 && sel.orgs[this.u32[slot * 16 + U32_ORG]!] === 1;
+    return sel.combos[this.rec.combo(slot)] === 1 && sel.orgs[this.rec.org(slot)] === 1;
   }
 
   /**
@@ -428,11 +393,11 @@ export class LiveIndex {
             if (s === undefined) continue;
             while (s !== NONE) {
               all++;
-              if (sel.orgs[this.u32[s * 16 + U32_ORG]!] === 1) {
+              if (sel.orgs[this.rec.org(s)] === 1) {
                 inScope++;
-                sumX += this.u16[s * 32 + U16_QX]! + 0.5;
-                sumY += this.u16[s * 32 + U16_QY]! + 0.5;
-                const combo = this.u8[s * 64 + U8_COMBO]!;
+                sumX += this.rec.qx(s) + 0.5;
+                sumY += this.rec.qy(s) + 0.5;
+                const combo = this.rec.combo(s);
                 if (sel.combos[combo] === 1) {
                   selected++;
                   byCat[combo >> 2]!++;
@@ -440,7 +405,7 @@ export class LiveIndex {
                   last = s;
                 }
               }
-              s = this.i32[s * 16 + I32_NEXT]!;
+              s = this.rec.next(s);
             }
           }
         }
@@ -462,7 +427,7 @@ export class LiveIndex {
         if (s === undefined) continue;
         while (s !== NONE) {
           if (this.selects(sel, s)) return true;
-          s = this.i32[s * 16 + I32_NEXT]!;
+          s = this.rec.next(s);
         }
       }
     }
@@ -508,7 +473,7 @@ export class LiveIndex {
         if (s === undefined) continue;
         while (s !== NONE) {
           if (this.selects(sel, s)) visit(s, (bxRaw - bx) / n);
-          s = this.i32[s * 16 + I32_NEXT]!;
+          s = this.rec.next(s);
         }
       }
     }
@@ -519,17 +484,17 @@ export class LiveIndex {
     const top = this.ids.length;
     for (let s = 0; s < top; s++) {
       if (this.ids[s] === '' || !this.selects(sel, s)) continue;
-      if (bbox && (this.f64[s * 8 + F_LNG]! < bbox[0] || this.f64[s * 8 + F_LAT]! < bbox[1] || this.f64[s * 8 + F_LNG]! > bbox[2] || this.f64[s * 8 + F_LAT]! > bbox[3])) continue;
+      if (bbox && (this.rec.lng(s) < bbox[0] || this.rec.lat(s) < bbox[1] || this.rec.lng(s) > bbox[2] || this.rec.lat(s) > bbox[3])) continue;
       if (visit(s) === false) return;
     }
   }
 
   lngOf(slot: number): number {
-    return this.f64[slot * 8 + F_LNG]!;
+    return this.rec.lng(slot);
   }
 
   latOf(slot: number): number {
-    return this.f64[slot * 8 + F_LAT]!;
+    return this.rec.lat(slot);
   }
 
   idOf(slot: number): string {
@@ -554,17 +519,8 @@ export class LiveIndex {
   private recombo(slot: number, combo: number): void {
     this.version++;
     this.addAll(slot, -1);
-    this.u8[slot * 64 + U8_COMBO] = combo;
+    this.rec.setCombo(slot, combo);
     this.addAll(slot, 1);
-  }
-
-  private setFields(slot: number, lng: number, lat: number, heading: number, speed: number, seenMs: number, timeMs: number): void {
-    this.f64[slot * 8 + F_FIX] = timeMs;
-    this.f64[slot * 8 + F_LNG] = lng;
-    this.f64[slot * 8 + F_LAT] = lat;
-    this.u16[slot * 32 + U16_HEADING] = heading;
-    this.f32[slot * 16 + F32_SPEED] = speed;
-    this.f64[slot * 8 + F_SEEN] = seenMs;
   }
 
   private internOrg(org: string): number {
@@ -581,7 +537,7 @@ export class LiveIndex {
     let slot = this.freeSlots.pop();
     if (slot === undefined) {
       slot = this.ids.length;
-      if (slot >= this.capacity) this.grow();
+      if (slot >= this.rec.capacity) this.rec.grow();
       this.ids.push(id);
     } else this.ids[slot] = id;
     this.slotOf.set(id, slot);
@@ -589,29 +545,12 @@ export class LiveIndex {
     return slot;
   }
 
-  private grow(): void {
-    const c = this.capacity * 2;
-    const old = this.u8;
-    this.views(new ArrayBuffer(c * SLOT_BYTES));
-    this.u8.set(old);
-    this.capacity = c;
-  }
-
-  private views(buffer: ArrayBuffer): void {
-    this.f64 = new Float64Array(buffer);
-    this.f32 = new Float32Array(buffer);
-    this.u16 = new Uint16Array(buffer);
-    this.u8 = new Uint8Array(buffer);
-    this.u32 = new Uint32Array(buffer);
-    this.i32 = new Int32Array(buffer);
-  }
-
   /** Adds (+1) or removes (-1) a slot's contribution at every cluster level. */
   private addAll(slot: number, delta: 1 | -1): void {
-    const qx = this.u16[slot * 32 + U16_QX]!;
-    const qy = this.u16[slot * 32 + U16_QY]!;
-    const org = this.u32[slot * 16 + U32_ORG]!;
-    const combo = this.u8[slot * 64 + U8_COMBO]!;
+    const qx = this.rec.qx(slot);
+    const qy = this.rec.qy(slot);
+    const org = this.rec.org(slot);
+    const combo = this.rec.combo(slot);
     for (let z = 0; z <= this.countMaxZoom; z++) {
       const level = z + GRID_BITS;
       const ls = Q - level;
@@ -626,8 +565,8 @@ export class LiveIndex {
    * centroid sub-cell changed; the first unchanged one ends it (coarser sub-cells contain it).
    */
   private move(slot: number, oqx: number, oqy: number, nqx: number, nqy: number): void {
-    const org = this.u32[slot * 16 + U32_ORG]!;
-    const combo = this.u8[slot * 64 + U8_COMBO]!;
+    const org = this.rec.org(slot);
+    const combo = this.rec.combo(slot);
     for (let z = this.countMaxZoom; z >= 0; z--) {
       const level = z + GRID_BITS;
       const s = Q - Math.min(Q, level + SUB_BITS);
@@ -726,23 +665,23 @@ export class LiveIndex {
 
   private bucketKey(slot: number): number {
     const shift = Q - BUCKET_LEVEL;
-    return (this.u16[slot * 32 + U16_QX]! >> shift) * (1 << BUCKET_LEVEL) + (this.u16[slot * 32 + U16_QY]! >> shift);
+    return (this.rec.qx(slot) >> shift) * (1 << BUCKET_LEVEL) + (this.rec.qy(slot) >> shift);
   }
 
   private bucketAdd(slot: number): void {
     const key = this.bucketKey(slot);
     const head = this.buckets.get(key);
-    this.i32[slot * 16 + I32_PREV] = NONE;
-    this.i32[slot * 16 + I32_NEXT] = head ?? NONE;
-    if (head !== undefined) this.i32[head * 16 + I32_PREV] = slot;
+    this.rec.setPrev(slot, NONE);
+    this.rec.setNext(slot, head ?? NONE);
+    if (head !== undefined) this.rec.setPrev(head, slot);
     this.buckets.set(key, slot);
   }
 
   private bucketRemove(slot: number, key: number): void {
-    const prev = this.i32[slot * 16 + I32_PREV]!;
-    const next = this.i32[slot * 16 + I32_NEXT]!;
-    if (next !== NONE) this.i32[next * 16 + I32_PREV] = prev;
-    if (prev !== NONE) this.i32[prev * 16 + I32_NEXT] = next;
+    const prev = this.rec.prev(slot);
+    const next = this.rec.next(slot);
+    if (next !== NONE) this.rec.setPrev(next, prev);
+    if (prev !== NONE) this.rec.setNext(prev, next);
     else if (next === NONE) this.buckets.delete(key);
     else this.buckets.set(key, next);
   }
