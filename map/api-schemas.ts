@@ -5,7 +5,7 @@
 import { CRS_VALUES } from './crs.js';
 import type { Crs } from './crs.js';
 import { CATEGORIES } from './live-index.js';
-import type { TileFilter } from './service.js';
+import type { TileFilter } from './tiles/layer.js';
 
 const cats = CATEGORIES.join('|');
 const NUM = '-?\\d+(?:\\.\\d+)?';

@@ -1,8 +1,8 @@
 /**
  * The live map's Prometheus families (tiles, the event stream, the live index, heat, track
  * rings, cases), on the registry the process scrapes (server.ts passes the gateway's; a
- * private one otherwise). Label sets are closed: layer clusters | heat | terminals, cache
- * hit | miss, index map | positions.
+ * private one otherwise). Label sets are closed: layer = a name in tiles/index.ts (TILE_LAYERS),
+ * cache hit | miss, index map.
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 

@@ -1,8 +1,9 @@
 /**
  * The map service: the live index, heat counts, cases, track ring and stream hub behind the
  * map API, fed as an EventSink (in-process in the embedded mode, from Kafka in standalone.ts).
- * Tiles are rendered here and cached by (tile, filters, scope, CRS, format) for `tileTtlMs`
- * or until nothing changed, with a strong ETag over the bytes. The gzip bytes are made only
+ * Tiles are rendered here through the layers of tiles/ (one file each, listed in tiles/index.ts)
+ * and cached by (layer, tile, format, scope, CRS, the layer's key) for `tileTtlMs` or until
+ * nothing changed, with a strong ETag over the bytes. The gzip bytes are made only
  * for a client that takes them, off the main thread, and kept with the cached tile.
  */
 import { createHash } from 'node:crypto';
@@ -16,13 +17,8 @@ import type { StaticResource } from '../events/resource.js';
 import type { EventSink } from '../events/sink.js';
 import type { Case } from './cases.js';
 import { CaseStore } from './cases.js';
-import { clusterFeatures } from './cluster-tile.js';
-import type { MapFeature } from './cluster-tile.js';
-import type { Crs } from './crs.js';
-import { shifter } from './crs.js';
-import { EXTENT, isEmpty, place, toGeoJson, toMvt } from './encode.js';
-import { HeatIndex, resolutionForZoom } from './heat.js';
-import type { HeatLayer, LocatedCounts } from './heat.js';
+import { isEmpty, place, toGeoJson, toMvt } from './encode.js';
+import { HeatIndex } from './heat.js';
 import { CATEGORIES, LiveIndex, categoryIndex } from './live-index.js';
 import type { Selection } from './live-index.js';
 import { orgMatcher, within } from '../events/scope.js';
@@ -30,25 +26,13 @@ import { StreamHub } from './stream-hub.js';
 import { UnregisteredTerminals } from './unregistered.js';
 import { RingTrackStore } from './track-ring.js';
 import type { TrackSource } from './track-ring.js';
+import { filterKey } from './tiles/layer.js';
+import type { LayerFeatures, TileFilter, TileLayer, TileRenderer, TileRequest, TileSource } from './tiles/layer.js';
 
 export type MapConfig = MapSettings;
 
 /** Timer callbacks of the map whose errors are reported, not thrown into the event loop (the gateway's guard counts them). */
 export type MapCallback = 'map-sweep';
-
-export interface TileFilter {
-  category?: string[] | undefined;
-  org?: string[] | undefined;
-  online?: boolean | undefined;
-  alarm?: boolean | undefined;
-}
-
-export interface HeatParams {
-  layers: HeatLayer[];
-  windowMinutes: number;
-  res?: number | undefined;
-  hex: boolean;
-}
 
 export interface RenderedTile {
   /** null: an empty tile (204) */
@@ -76,7 +60,7 @@ export interface ResourceSource {
   lookup?(terminal: string): unknown;
 }
 
-export class MapService implements EventSink {
+export class MapService implements EventSink, TileSource {
   readonly name = 'live-map';
   readonly index: LiveIndex;
   readonly heat: HeatIndex;
@@ -88,7 +72,8 @@ export class MapService implements EventSink {
   tracks: TrackSource;
   readonly hub = new StreamHub();
   private readonly cache = new Map<string, CacheEntry>();
-  private readonly heatSums = new Map<string, { version: number; at: number; counts: LocatedCounts }>();
+  /** each tile layer's renderer, opened on first use */
+  private readonly renderers = new Map<string, TileRenderer<unknown>>();
   private readonly selections = new Map<string, { orgs: number; sel: Selection }>();
   private resourcesSeen: readonly StaticResource[] | undefined;
   private resourceIds = new Set<string>();
@@ -235,7 +220,7 @@ export class MapService implements EventSink {
 
   /** The selection for a scope and filters, cached until a new org unit appears. */
   selection(scope: string, filter: TileFilter): Selection {
-    const key = `${scope}|${filter.category?.join(',') ?? ''}|${filter.org?.join(',') ?? ''}|${filter.online ?? ''}|${filter.alarm ?? ''}`;
+    const key = `${scope}|${filterKey(filter)}`;
     const hit = this.selections.get(key);
     if (hit && hit.orgs === this.index.orgCount) return hit.sel;
     const sel = this.index.selection({ categories: filter.category?.map(categoryIndex), online: filter.online, alarm: filter.alarm }, orgMatcher(scope, filter.org));
@@ -244,49 +229,20 @@ export class MapService implements EventSink {
     return sel;
   }
 
-  clusterTile(z: number, x: number, y: number, format: 'mvt' | 'geojson', scope: string, filter: TileFilter, crs: Crs): RenderedTile {
-    const key = `c/${z}/${x}/${y}.${format}|${scope}|${crs}|${filter.category?.join(',') ?? ''}|${filter.org?.join(',') ?? ''}|${filter.online ?? ''}|${filter.alarm ?? ''}`;
+  /** One tile of a layer (tiles/index.ts), `params` from the layer's own params(); cached. */
+  tile<P>(layer: TileLayer<string, P>, tile: TileRequest, format: 'mvt' | 'geojson', params: P): RenderedTile {
+    const key = `${layer.name}/${tile.z}/${tile.x}/${tile.y}.${format}|${tile.scope}|${tile.crs}|${layer.key(params)}`;
     return this.cached(key, () => {
-      const sel = this.selection(scope, filter);
-      const features = clusterFeatures(this.index, z, x, y, sel, crs, { maxFeatures: this.config.maxFeatures, buffer: this.config.buffer });
-      const layers: Record<string, MapFeature[]> = { clusters: features };
-      // open cases (in scope, not filtered by terminal filters) as their own layer
-      const shift = shifter(crs);
-      const match = orgMatcher(scope, filter.org);
-      layers.cases = this.cases
-        .list((c) => c.status !== 'closed' && c.status !== 'cancelled' && match(c.org))
-        .map((c) => {
-          const [lng, lat] = shift(c.location.lng, c.location.lat);
-          return { lng, lat, props: { id: c.id, type: c.type, status: c.status, time: c.time } };
-        });
-      return this.encode(layers, z, x, y, format);
-    });
-  }
-
-  heatTile(z: number, x: number, y: number, format: 'mvt' | 'geojson', scope: string, filter: TileFilter, params: HeatParams, crs: Crs): RenderedTile {
-    const res = params.res ?? resolutionForZoom(z, this.heat.finest);
-    const key = `h/${z}/${x}/${y}.${format}|${scope}|${crs}|${filter.org?.join(',') ?? ''}|${params.layers.join(',')}|${params.windowMinutes}|${res}|${params.hex}`;
-    return this.cached(key, () => {
-      const match = orgMatcher(scope, filter.org);
-      const shift = shifter(crs);
-      const layers: Record<string, MapFeature[]> = {};
-      for (const layer of params.layers) {
-        // the window's sums are shared by every tile of the same view for tileTtlMs (or until new events)
-        const aggKey = `${layer}|${res}|${params.windowMinutes}|${scope}|${filter.org?.join(',') ?? ''}`;
-        let agg = this.heatSums.get(aggKey);
-        if (!agg || (agg.version !== this.heat.version && Date.now() - agg.at >= this.config.tileTtlMs)) {
-          if (this.heatSums.size > 256) this.heatSums.clear();
-          agg = { version: this.heat.version, at: Date.now(), counts: this.heat.located(this.heat.counts(layer, res, params.windowMinutes, match)) };
-          this.heatSums.set(aggKey, agg);
-        }
-        const counts = agg.counts;
-        layers[layer] = this.heat.features(counts, z, x, y, this.config.buffer / EXTENT, params.hex, shift, crs !== 'wgs84');
+      let renderer = this.renderers.get(layer.name) as TileRenderer<P> | undefined;
+      if (!renderer) {
+        renderer = layer.open(this);
+        this.renderers.set(layer.name, renderer as TileRenderer<unknown>);
       }
-      return this.encode(layers, z, x, y, format);
+      return this.encode(renderer.render(tile, params), tile.z, tile.x, tile.y, format);
     });
   }
 
-  private encode(layers: Record<string, MapFeature[]>, z: number, x: number, y: number, format: 'mvt' | 'geojson'): Buffer | null {
+  private encode(layers: LayerFeatures, z: number, x: number, y: number, format: 'mvt' | 'geojson'): Buffer | null {
     const placed = Object.fromEntries(Object.entries(layers).map(([name, fs]) => [name, place(fs, z, x, y, { buffer: this.config.buffer, maxFeatures: this.config.maxFeatures })]));
     if (isEmpty(placed)) return null;
     return format === 'mvt' ? toMvt(placed) : Buffer.from(toGeoJson(placed));
