@@ -2,8 +2,7 @@
  * Map tiles and their TileJSON, one pair of routes per layer of map/tiles/index.ts:
  *   GET /tiles/{layer}.json                        TileJSON 3.0.0, tile URLs carry ?v=<data version>,
  *     start with http.publicUrl (or are root-relative), and never carry the token
- *   GET /tiles/{layer}/{z}/{x}/{y}.mvt|.geojson    clusters: MVT layers "clusters" and "cases";
- *     heat: "positions", "alarms", "cases"
+ *   GET /tiles/{layer}/{z}/{x}/{y}.mvt|.geojson    the MVT layers its TileJSON lists (vector_layers)
  * 204 for an empty tile; strong ETag and 304 (per representation: the gzip bytes have their own
  * tag); gzip when accepted (compressed only then, cached with the tile); every tile filtered by
  * the token's scope.
