@@ -4,7 +4,8 @@
  */
 import { clusters } from './clusters.js';
 import { heat } from './heat.js';
+import { terminals } from './terminals.js';
 
-export const TILE_LAYERS = [clusters, heat] as const;
+export const TILE_LAYERS = [clusters, heat, terminals] as const;
 
 export type TileLayerName = (typeof TILE_LAYERS)[number]['name'];
