@@ -19,7 +19,6 @@ export type Where =
   | 'udp-message'
   | 'sink-queue'
   | 'map-sweep'
-  | 'live-sweep'
   | 'sse-tick'
   | 'process';
 

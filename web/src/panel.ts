@@ -122,7 +122,7 @@ export class Panel {
       ['plate', device.plate],
       ['officer', device.officer],
       ['name', device.name],
-      ['state', live.alarm === true || alarms.length > 0 ? 'alarm' : body.online === true || live.online === true ? 'online' : 'offline'],
+      ['state', live.alarm === true || alarms.length > 0 ? 'alarm' : body.online === true ? 'online' : 'offline'],
       ['latest fix', lat !== undefined ? `${Number(lat).toFixed(6)}, ${Number(lng).toFixed(6)}` : undefined],
       ['fix time', fmtTime(position.time)],
       ['speed', (live.speed ?? position.speed) !== undefined ? `${String(live.speed ?? position.speed)} km/h` : undefined],
