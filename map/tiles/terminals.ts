@@ -10,7 +10,7 @@ import { thin } from '../cluster-tile.js';
 import type { MapFeature } from '../cluster-tile.js';
 import { shifter } from '../crs.js';
 import { EXTENT } from '../encode.js';
-import { BUCKET_LEVEL } from '../live-index.js';
+import { BUCKET_LEVEL, CATEGORIES } from '../live-index.js';
 import { tileBounds } from '../mercator.js';
 import { filterKey } from './layer.js';
 import type { TileFilter, TileLayer, TileSource } from './layer.js';
@@ -26,7 +26,7 @@ export const terminals: TileLayer<'terminals', TileFilter> = {
     {
       id: 'terminals',
       description: 'one point per terminal in the tile (at most map.maxFeatures, alarms first)',
-      fields: { id: 'terminal id', category: 'vehicle, bodycam, handheld, fixedcam or unknown', online: 'seen within map.offlineAfterMs', alarm: 'an alarm is active' },
+      fields: { id: 'terminal id', category: `one of ${CATEGORIES.join(', ')}`, online: 'seen within map.offlineAfterMs', alarm: 'an alarm is active' },
     },
   ],
   query: filterQuery,
