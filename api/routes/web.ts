@@ -33,7 +33,8 @@ export const webRoutes: FastifyPluginAsync<AppDeps> = async (app, { config }) =>
   if (!pageIsBuilt()) app.log.error({ dir: WEB_DIST }, `${missing}; its files answer 503 until then`);
   // gzip here too (the map API's compression is encapsulated in its own plugin): 1.6 MB of script becomes 0.45 MB
   await app.register(compress, { global: true, threshold: 1024, encodings: ['gzip'] });
-  await app.register(fastifyStatic, { root: WEB_DIST, serve: false });
+  // suppressWarning: a missing folder is the error above, said once in our words
+  await app.register(fastifyStatic, { root: WEB_DIST, serve: false, suppressWarning: true });
   const open = { public: true };
 
   for (const [path, file] of Object.entries(FILES)) {

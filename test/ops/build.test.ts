@@ -94,9 +94,16 @@ t.test('without a built page the server still starts, logs what to run, and answ
   t.notMatch(text, new RegExp(dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')), 'the folder is not told to the network');
   t.equal((await fetch(`http://127.0.0.1:${http}/app.js`)).status, 503);
   t.equal((await fetch(`http://127.0.0.1:${http}/web/config.json`)).status, 200, 'the page settings still answer');
-  const error = log.map((l) => JSON.parse(l) as { level: number; msg: string; dir?: string }).find((e) => e.level === 50 && /npm run build/.test(e.msg));
+  const entries = log.map((l) => JSON.parse(l) as { level: number; msg: string; dir?: string });
+  const error = entries.find((e) => e.level === 50 && /npm run build/.test(e.msg));
   t.ok(error, 'an error in the log names `npm run build`');
   t.equal(error?.dir, join(dir, 'web', 'dist'), 'and the folder it looked in');
+  t.notOk(entries.some((e) => e.level === 40), 'said once: no warning besides (the open-by-default tests count warnings)');
+
+  // a build put in place later is served without a restart
+  await ensureWebBuilt();
+  cpSync('web/dist', join(dir, 'web', 'dist'), { recursive: true });
+  t.equal((await fetch(`http://127.0.0.1:${http}/`)).status, 200, 'built afterwards: served');
   child.kill('SIGTERM');
   t.equal(await exited, 0);
 });
