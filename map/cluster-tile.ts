@@ -7,7 +7,8 @@
 import type { Crs } from './crs.js';
 import { shifter } from './crs.js';
 import { keepsPoint } from './encode.js';
-import { BUCKET_LEVEL, CATEGORIES, GRID_BITS } from './live-index.js';
+import { CATEGORIES } from '../events/categories.js';
+import { BUCKET_LEVEL, GRID_BITS } from './live-index.js';
 import type { LiveIndex, Selection } from './live-index.js';
 import { latOf, lngOf } from './mercator.js';
 
