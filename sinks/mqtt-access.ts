@@ -18,7 +18,7 @@ import type { Aedes, AuthenticateError, Client } from 'aedes';
 import type { Grant, TokenTable } from '../events/tokens.js';
 import { within } from '../events/scope.js';
 
-export const MQTT_REFUSALS = ['bad-credentials', 'max-clients', 'packet-too-large', 'publish', 'subscribe-scope', 'subscribe-limit'] as const;
+export const MQTT_REFUSALS = ['bad-credentials', 'max-clients', 'packet-too-large', 'publish', 'subscribe-scope', 'subscribe-limit', 'slow-client'] as const;
 export type MqttRefusal = (typeof MQTT_REFUSALS)[number];
 
 export interface MqttAccessOptions {
