@@ -4,6 +4,8 @@
  * - With tokens configured, a client connects with an API token as its password (any user
  *   name) and the `read` right; anyone else gets CONNACK 5 (not authorised). With none, the
  *   broker is open, as the API is, and listens on loopback only (config.ts).
+ * - Sessions are clean: a CONNECT with clean session 0 is refused (CONNACK 2), because aedes
+ *   would queue every QoS 1 message for a persistent session whose client is away, unbounded.
  * - Subscriptions: only under the topic prefix (`$SYS/#`, `#` and anything else are refused),
  *   at most `mqtt.maxSubscriptions` filters per client. Wildcards are allowed; a scoped token is
  *   then sent only its own terminals' and cases' messages: each message is checked as it is
@@ -18,7 +20,7 @@ import type { Aedes, AuthenticateError, Client } from 'aedes';
 import type { Grant, TokenTable } from '../events/tokens.js';
 import { within } from '../events/scope.js';
 
-export const MQTT_REFUSALS = ['bad-credentials', 'max-clients', 'packet-too-large', 'publish', 'subscribe-scope', 'subscribe-limit', 'slow-client'] as const;
+export const MQTT_REFUSALS = ['bad-credentials', 'max-clients', 'packet-too-large', 'publish', 'subscribe-scope', 'subscribe-limit', 'slow-client', 'persistent-session'] as const;
 export type MqttRefusal = (typeof MQTT_REFUSALS)[number];
 
 export interface MqttAccessOptions {
@@ -48,14 +50,17 @@ export function applyMqttAccess(broker: Hooks, options: MqttAccessOptions): void
   const states = new WeakMap<Client, ClientState>();
 
   broker.authenticate = (client, _username, password, done) => {
-    if (tokens.open) {
-      states.set(client, { grant: undefined, filters: new Set() });
-      return done(null, true);
-    }
-    const grant = password && password.length > 0 ? tokens.find(password) : undefined;
-    if (!grant || !grant.rights.has('read')) {
+    const grant = tokens.open ? undefined : password && password.length > 0 ? tokens.find(password) : undefined;
+    if (!tokens.open && (!grant || !grant.rights.has('read'))) {
       options.refused('bad-credentials');
       const error = Object.assign(new Error('an API token with the read right is required as the MQTT password'), { returnCode: 5 }) as AuthenticateError;
+      return done(error, false);
+    }
+    if (!client.clean) {
+      // aedes keeps a persistent session's QoS 1 messages in memory while its client is away,
+      // with no bound: one such client, gone, would hold every later message until the process ends
+      options.refused('persistent-session');
+      const error = Object.assign(new Error('persistent sessions are not kept here: connect with clean session 1'), { returnCode: 2 }) as AuthenticateError;
       return done(error, false);
     }
     states.set(client, { grant, filters: new Set() });

@@ -285,3 +285,25 @@ t.test('a subscriber that stops reading is disconnected; the others keep receivi
   await stalledClosed;
   t.equal(await metric(server, 'dipper_mqtt_clients'), 1);
 });
+
+t.test('a persistent session (clean session 0) is refused: nothing queues for a client that went away', async (t) => {
+  const server = await start(t);
+  // before: accepted, and every later QoS 1 message was kept in memory for it, without end
+  let code = 0;
+  try {
+    const ghost = await mqtt.connectAsync(url(server, 'tcp'), { reconnectPeriod: 0, username: 'duty', password: CITY, clean: false, clientId: 'ghost' });
+    await ghost.subscribeAsync('dipper/#', { qos: 1 });
+    await ghost.endAsync(true);
+  } catch (e) {
+    code = (e as { code?: number }).code ?? -1;
+  }
+  t.equal(code, 2, 'CONNACK 2');
+  for (let i = 0; i < 200; i++) await server.broker!.publish([bulkyCase(i)]);
+  await new Promise((r) => setTimeout(r, 200));
+  const persistence = (server.broker!.broker as unknown as { persistence: { outgoingStream(c: { id: string }): AsyncIterable<unknown> } }).persistence;
+  let queued = 0;
+  for await (const _ of persistence.outgoingStream({ id: 'ghost' })) queued++;
+  t.equal(queued, 0, 'nothing queued for it');
+  t.equal(await metric(server, 'dipper_mqtt_refused_total', '{reason="persistent-session"}'), 1);
+  t.equal(await connack(server, 'tcp', { username: 'duty', password: CITY, clean: true }), 0, 'a clean session connects');
+});
