@@ -32,7 +32,6 @@ export type BrokerOptions = Pick<SinksConfig['mqtt'], 'host' | 'port' | 'wsPort'
 export interface BrokerAccess {
   tokens: TokenTable;
   orgOfTerminal: (terminal: string) => string | undefined;
-  orgOfCase: (id: string) => string | undefined;
   /** where the broker's metrics are registered */
   registry: Registry;
 }

@@ -307,3 +307,24 @@ t.test('a persistent session (clean session 0) is refused: nothing queues for a 
   t.equal(await metric(server, 'dipper_mqtt_refused_total', '{reason="persistent-session"}'), 1);
   t.equal(await connack(server, 'tcp', { username: 'duty', password: CITY, clean: true }), 0, 'a clean session connects');
 });
+
+t.test("a case topic shared by two districts: a scoped subscriber never gets the other district's retained copy", async (t) => {
+  const HONGSHAN = 'hongshan-token-0123456789a';
+  const server = await startTestServer(t, { devices: registryFile(), map: { maxCases: 2 }, api: { tokens: [{ token: HONGSHAN, org: 'wuhan/hongshan' }] } });
+  const at = { type: 'fire', location: { lat: 30.58, lng: 114.27 }, time: new Date().toISOString() };
+  const publish = async (c: import('../../events/case.js').Case) => server.gateway.queue.push([{ kind: 'case', case: c }]);
+  // hongshan has case X open; jianghan has its own X (ids are unique per org unit), closed last:
+  // the retained copy of dipper/cases/X is jianghan's, with its description
+  await publish(server.map.cases.create({ id: 'X', ...at }, 'wuhan/hongshan')!);
+  await publish(server.map.cases.create({ id: 'X', ...at, status: 'closed', description: 'jianghan only' }, 'wuhan/jianghan')!);
+  // a new hongshan case fills the store: jianghan's closed X is dropped, hongshan's X is the only one
+  t.ok(server.map.cases.room('wuhan/hongshan', 'Y'));
+  await publish(server.map.cases.create({ id: 'Y', ...at }, 'wuhan/hongshan')!);
+  const c = await client(t, server, 'tcp', { password: HONGSHAN });
+  const got: { topic: string; org: string }[] = [];
+  c.on('message', (topic, payload) => got.push({ topic, org: (JSON.parse(payload.toString()) as { org: string }).org }));
+  await c.subscribeAsync('dipper/cases/#', { qos: 1 });
+  await until('its own case Y', () => got.some((m) => m.topic === 'dipper/cases/Y'));
+  await new Promise((r) => setTimeout(r, 300));
+  t.same(got.filter((m) => m.org !== 'wuhan/hongshan'), [], "nothing of jianghan's (before: the retained jianghan X, description included)");
+});
