@@ -21,7 +21,7 @@ import type { Aedes, AuthenticateError, Client } from 'aedes';
 import type { Grant, TokenTable } from '../events/tokens.js';
 import { within } from '../events/scope.js';
 
-export const MQTT_REFUSALS = ['bad-credentials', 'max-clients', 'packet-too-large', 'publish', 'subscribe-scope', 'subscribe-limit', 'slow-client', 'persistent-session'] as const;
+export const MQTT_REFUSALS = ['bad-credentials', 'max-clients', 'packet-too-large', 'publish', 'subscribe-scope', 'subscribe-limit', 'slow-client', 'persistent-session', 'client-id-taken'] as const;
 export type MqttRefusal = (typeof MQTT_REFUSALS)[number];
 
 export interface MqttAccessOptions {
@@ -36,7 +36,7 @@ export interface MqttAccessOptions {
 }
 
 /** The subset of aedes the hooks are set on. */
-type Hooks = Pick<Aedes, 'authenticate' | 'authorizePublish' | 'authorizeSubscribe' | 'authorizeForward'>;
+type Hooks = Pick<Aedes, 'authenticate' | 'authorizePublish' | 'authorizeSubscribe' | 'authorizeForward' | 'on'>;
 
 interface ClientState {
   grant: Grant | undefined;
@@ -48,6 +48,11 @@ export function applyMqttAccess(broker: Hooks, options: MqttAccessOptions): void
   const under = `${prefix}/`;
   const casesUnder = `${prefix}/cases/`;
   const states = new WeakMap<Client, ClientState>();
+  /** connected clients by id, with the grant they connected with (as many as mqtt.maxClients) */
+  const byId = new Map<string, { client: Client; grant: Grant | undefined }>();
+  broker.on('clientDisconnect', (client) => {
+    if (byId.get(client.id)?.client === client) byId.delete(client.id);
+  });
 
   broker.authenticate = (client, _username, password, done) => {
     const grant = tokens.open ? undefined : password && password.length > 0 ? tokens.find(password) : undefined;
@@ -63,7 +68,16 @@ export function applyMqttAccess(broker: Hooks, options: MqttAccessOptions): void
       const error = Object.assign(new Error('persistent sessions are not kept here: connect with clean session 1'), { returnCode: 2 }) as AuthenticateError;
       return done(error, false);
     }
+    // MQTT lets a new connection with a client's id take its place: only the same token may, or
+    // anyone who learnt a dashboard's id could keep knocking it off
+    const holder = byId.get(client.id);
+    if (holder !== undefined && holder.client !== client && holder.grant !== grant) {
+      options.refused('client-id-taken');
+      const error = Object.assign(new Error('this client id is connected with another token'), { returnCode: 2 }) as AuthenticateError;
+      return done(error, false);
+    }
     states.set(client, { grant, filters: new Set() });
+    byId.set(client.id, { client, grant });
     done(null, true);
   };
 

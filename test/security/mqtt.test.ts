@@ -328,3 +328,15 @@ t.test("a case topic shared by two districts: a scoped subscriber never gets the
   await new Promise((r) => setTimeout(r, 300));
   t.same(got.filter((m) => m.org !== 'wuhan/hongshan'), [], "nothing of jianghan's (before: the retained jianghan X, description included)");
 });
+
+t.test("a client id connected with one token cannot be taken over with another (a dashboard knocked off by anyone who learnt its id)", async (t) => {
+  const server = await start(t);
+  const dashboard = await client(t, server, 'tcp', { password: CITY, clientId: 'city-dashboard' });
+  let dashboardClosed = false;
+  dashboard.on('close', () => (dashboardClosed = true));
+  t.equal(await connack(server, 'tcp', { username: 'x', password: JIANGHAN, clientId: 'city-dashboard' }), 2, 'another token: identifier rejected');
+  t.equal(await metric(server, 'dipper_mqtt_refused_total', '{reason="client-id-taken"}'), 1);
+  t.ok(dashboard.connected && !dashboardClosed, 'the dashboard stays connected');
+  // the same token may take its own id over (a dashboard reconnecting before its old socket timed out)
+  t.equal(await connack(server, 'tcp', { username: 'x', password: CITY, clientId: 'city-dashboard' }), 0, 'the same token: accepted');
+});
