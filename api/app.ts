@@ -21,7 +21,7 @@ export function buildApp(deps: AppDeps, log: Logger): FastifyInstance {
   // per-request logs stay off (warn): the access pattern is in /metrics, not in the log
   // removeAdditional off: an unknown field is a 400 naming it, not silently dropped
   const { http } = deps.config;
-  const app = Fastify({ loggerInstance: log.child({ component: 'http' }, { level: 'warn' }), ajv: { customOptions: { removeAdditional: false } }, bodyLimit: http.maxBodyBytes });
+  const app = Fastify({ loggerInstance: log.child({ component: 'http' }, { level: 'warn', serializers: { req: requestForLog } }), ajv: { customOptions: { removeAdditional: false } }, bodyLimit: http.maxBodyBytes });
   // bodies bounded in size and depth before they are parsed, for every route
   app.register(jsonBodyPlugin, { maxDepth: http.maxJsonDepth, refused: deps.metrics.httpRefused });
   // OpenAPI first (it records the routes registered after it), then tokens, rights and scopes for all
@@ -35,4 +35,9 @@ export function buildApp(deps: AppDeps, log: Logger): FastifyInstance {
   app.register(mapApi, deps);
   app.register(webRoutes, deps);
   return app as unknown as FastifyInstance;
+}
+
+/** A request as error logs show it: method and URL, the token of `?access_token=` masked (EventSource and tile URLs carry it). */
+export function requestForLog(req: { method?: string; url?: string }): { method: string | undefined; url: string | undefined } {
+  return { method: req.method, url: req.url?.replace(/([?&]access_token=)[^&#]*/gi, '$1***') };
 }

@@ -251,7 +251,7 @@ export async function fuzzSessions(count: number, options: FuzzOptions = {}): Pr
     stats.inputs += delivered;
     stats.bytes += given;
     await tick();
-    if (session?.closed) stats.closedBy[session.closeReason] = (stats.closedBy[session.closeReason] ?? 0) + 1;
+    if (session?.closeReason) stats.closedBy[session.closeReason] = (stats.closedBy[session.closeReason] ?? 0) + 1;
     stream.push(null);
     stream.destroy();
     countAnswers(stream);

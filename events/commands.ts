@@ -4,35 +4,60 @@
  * there), matched by serial and message ID; the specific answers carry the command's serial
  * as their first field.
  */
+import { codecFor } from '../decoders/index.js';
 import type { Message } from '../decoders/index.js';
 
 export interface CommandKind {
+  /** The codec's name for the message (decoders/bodies), the one vocabulary. */
   name: string;
   /** Answers besides 0x0001. */
   replies: readonly number[];
 }
 
-export const COMMANDS = new Map<number, CommandKind>([
-  [0x8201, { name: 'positionQuery', replies: [0x0201] }],
-  [0x8202, { name: 'temporaryTracking', replies: [] }],
-  [0x8203, { name: 'alarmConfirmation', replies: [] }],
-  [0x8300, { name: 'text', replies: [] }],
-  [0x8103, { name: 'setParameters', replies: [] }],
-  [0x8104, { name: 'queryParameters', replies: [0x0104] }],
-  [0x8106, { name: 'queryParametersById', replies: [0x0104] }],
-  [0x8105, { name: 'terminalControl', replies: [] }],
-  [0x8500, { name: 'vehicleControl', replies: [0x0500] }],
-  [0x8801, { name: 'takePhoto', replies: [0x0805] }],
-  [0x9101, { name: 'liveVideoRequest', replies: [] }],
-  [0x9102, { name: 'liveVideoControl', replies: [] }],
+/** The downlinks the API may send, and their answers besides 0x0001. */
+const REPLIES: readonly (readonly [number, readonly number[]])[] = [
+  [0x8201, [0x0201]],
+  [0x8202, []],
+  [0x8203, []],
+  [0x8300, []],
+  [0x8103, []],
+  [0x8104, [0x0104]],
+  [0x8106, [0x0104]],
+  [0x8105, []],
+  [0x8500, [0x0500]],
+  [0x8801, [0x0805]],
+  [0x9101, []],
+  [0x9102, []],
+];
+
+function codecName(msgId: number): string {
+  const codec = codecFor(msgId);
+  if (codec?.direction !== 'down') throw new Error(`command 0x${msgId.toString(16)} has no downlink codec`);
+  return codec.name;
+}
+
+export const COMMANDS = new Map<number, CommandKind>(REPLIES.map(([id, replies]) => [id, { name: codecName(id), replies }]));
+
+/**
+ * The names the command route took before it spoke the codec's, still accepted (deprecated).
+ * The old `queryParameters` (0x8104) is not among them: the codec gives that name to 0x8106,
+ * so it now means 0x8106 (0x8104 is `queryAllParameters`).
+ */
+export const DEPRECATED_NAMES: ReadonlyMap<string, number> = new Map([
+  ['alarmConfirmation', 0x8203],
+  ['text', 0x8300],
+  ['queryParametersById', 0x8106],
+  ['takePhoto', 0x8801],
+  ['liveVideoRequest', 0x9101],
+  ['liveVideoControl', 0x9102],
 ]);
 
 const BY_NAME = new Map([...COMMANDS].map(([id, k]) => [k.name, id]));
 
-/** 33281, "0x8201" or "positionQuery" -> 0x8201; undefined when not a known command. */
+/** 33281, "0x8201" or "positionQuery" (or a deprecated name) -> 0x8201; undefined when not a known command. */
 export function commandId(spec: number | string): number | undefined {
   if (typeof spec === 'number') return COMMANDS.has(spec) ? spec : undefined;
-  const id = /^0x[0-9a-f]{1,4}$/i.test(spec) ? parseInt(spec, 16) : BY_NAME.get(spec);
+  const id = /^0x[0-9a-f]{1,4}$/i.test(spec) ? parseInt(spec, 16) : (BY_NAME.get(spec) ?? DEPRECATED_NAMES.get(spec));
   return id !== undefined && COMMANDS.has(id) ? id : undefined;
 }
 

@@ -6,14 +6,16 @@
 import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
 import type { Case } from './case.js';
+import { CATEGORIES } from './categories.js';
+import type { Category } from './categories.js';
 
-const Category = Type.Union(['vehicle', 'bodycam', 'handheld', 'fixedcam', 'unknown'].map((c) => Type.Literal(c)), {
+const CategorySchema = Type.Union(CATEGORIES.map((c) => Type.Literal(c)), {
   description: 'from the device registry; `unknown` for terminals it does not list',
 });
 
 const Identity = {
   terminal: Type.String({ description: 'terminal phone number, leading zeros removed' }),
-  category: Category,
+  category: CategorySchema,
   org: Type.String({ description: 'org unit path, e.g. wuhan/jianghan/squad-3; empty when unknown' }),
 };
 
@@ -72,7 +74,7 @@ export const MediaSchema = Type.Object(
   { $id: 'https://dipper.dev/schemas/media.json', title: 'Media', additionalProperties: false },
 );
 
-export type Category = Static<typeof Category>;
+export type { Category };
 export type Position = Static<typeof PositionSchema>;
 export type Alarm = Static<typeof AlarmSchema>;
 export type Media = Static<typeof MediaSchema>;

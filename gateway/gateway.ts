@@ -20,6 +20,8 @@ import type { NormaliseContext } from './normalise/index.js';
 import { DeviceRegistry } from './registry/devices.js';
 import { RegistrationStore } from './registry/registrations.js';
 import { withAuthSecret } from './session/auth-secret.js';
+import { ABUSE, REFUSED } from './session/close-reason.js';
+import type { CloseReason } from './session/close-reason.js';
 import { StreamConnection } from './session/connection.js';
 import type { Connection } from './session/connection.js';
 import type { GatewayContext } from './session/context.js';
@@ -256,7 +258,7 @@ export class Gateway implements GatewayContext, CommandPort {
     this.log.debug({ terminal, remote: session.connection.remote, session: session.id }, 'terminal authenticated');
   }
 
-  detach(session: Session, reason: string): void {
+  detach(session: Session, reason: CloseReason): void {
     if (session.connection.transport === 'tcp') {
       if (this.streams.delete(session)) {
         this.metrics.connections.dec({ transport: 'tcp' });
@@ -277,8 +279,8 @@ export class Gateway implements GatewayContext, CommandPort {
       this.metrics.sessions.dec();
     }
     if (this.paused.delete(session)) this.metrics.pausedSockets.set(this.paused.size);
-    if (reason === 'junk' || reason === 'malformed' || reason === 'handshake-timeout') this.metrics.connectionsRefused.inc({ reason });
-    if ((reason === 'junk' || reason === 'malformed') && session.connection.transport === 'tcp' && this.penalty.strike(session.connection.ip)) {
+    if (REFUSED.has(reason)) this.metrics.connectionsRefused.inc({ reason });
+    if (ABUSE.has(reason) && session.connection.transport === 'tcp' && this.penalty.strike(session.connection.ip)) {
       // logged once per address per cooldown; the refusals are counted, not logged
       const { penaltyStrikes, penaltyWindowMs, penaltyCooldownMs } = this.config.jt808;
       this.log.warn({ ip: session.connection.ip, strikes: penaltyStrikes, windowMs: penaltyWindowMs, cooldownMs: penaltyCooldownMs }, 'address penalised: its connections keep sending junk or malformed frames; new connections from it refused for the cooldown (open sessions kept)');

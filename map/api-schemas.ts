@@ -4,7 +4,7 @@
  */
 import { CRS_VALUES } from './crs.js';
 import type { Crs } from './crs.js';
-import { CATEGORIES } from './live-index.js';
+import { CATEGORIES } from '../events/categories.js';
 import type { TileFilter } from './tiles/layer.js';
 
 const cats = CATEGORIES.join('|');

@@ -7,7 +7,9 @@
 import type { Crs } from './crs.js';
 import { shifter } from './crs.js';
 import { keepsPoint } from './encode.js';
-import { BUCKET_LEVEL, CATEGORIES, GRID_BITS } from './live-index.js';
+import { thin } from './thin.js';
+import { CATEGORIES } from '../events/categories.js';
+import { BUCKET_LEVEL, GRID_BITS } from './live-index.js';
 import type { LiveIndex, Selection } from './live-index.js';
 import { latOf, lngOf } from './mercator.js';
 
@@ -83,25 +85,12 @@ export function clusterFeatures(index: LiveIndex, z: number, x: number, y: numbe
     if (index.view(slot).alarm) alarmed.push(slot);
     else others.push(slot);
   });
+  // the candidate list is bounded here; the ring around the tile is trimmed by the encoder
   const keep = thin(alarmed, others, options.maxFeatures * 4);
   for (const slot of keep) {
     const [lng, lat] = shift(index.lngOf(slot), index.latOf(slot));
     out.push({ id: slot + 1, lng, lat, props: terminalProps(index, slot) });
   }
-  return out;
-}
-
-/**
- * Decimation: alarms first, then an even stride through the rest, so a dense tile keeps its
- * shape. The candidate list is bounded here (the ring around the tile is trimmed by the encoder).
- */
-export function thin<T>(first: T[], rest: T[], cap: number): T[] {
-  if (first.length + rest.length <= cap) return [...first, ...rest];
-  const out = first.slice(0, cap);
-  const room = cap - out.length;
-  if (room <= 0) return out;
-  const step = rest.length / room;
-  for (let i = 0; i < room; i++) out.push(rest[Math.floor(i * step)]!);
   return out;
 }
 

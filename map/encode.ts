@@ -7,6 +7,7 @@ import type { MapFeature } from './cluster-tile.js';
 import { writeMvt } from './mvt-writer.js';
 import type { MvtLayer } from './mvt-writer.js';
 import { worldX, worldY } from './mercator.js';
+import { thin } from './thin.js';
 
 export const EXTENT = 4096;
 
@@ -70,13 +71,10 @@ export function place(features: readonly MapFeature[], z: number, x: number, y: 
     placed.push({ feature: f, geometry: [[px, py]] });
   }
   if (placed.length <= options.maxFeatures) return placed;
-  const alarmed = placed.filter((p) => p.feature.props.alarm === true || (p.feature.props.n_alarm as number) > 0);
-  const rest = placed.filter((p) => !(p.feature.props.alarm === true || (p.feature.props.n_alarm as number) > 0));
-  const out = alarmed.slice(0, options.maxFeatures);
-  const room = options.maxFeatures - out.length;
-  const step = rest.length / Math.max(room, 1);
-  for (let i = 0; i < room; i++) out.push(rest[Math.floor(i * step)]!);
-  return out;
+  const alarmed: Placed[] = [];
+  const rest: Placed[] = [];
+  for (const p of placed) (p.feature.props.alarm === true || (p.feature.props.n_alarm as number) > 0 ? alarmed : rest).push(p);
+  return thin(alarmed, rest, options.maxFeatures);
 }
 
 /** A point's x in tile units; the ring of neighbour cells may sit across the antimeridian. */

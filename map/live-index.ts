@@ -25,19 +25,23 @@
  *   published (GET /api/live, GET /api/terminals/{id}): the only object per terminal, one
  *   reference in an array by slot. Static resources have none.
  */
+import { CATEGORIES, UNKNOWN_CATEGORY } from '../events/categories.js';
+import type { Category } from '../events/categories.js';
 import type { Position } from '../events/model.js';
 import { worldX, worldY } from './mercator.js';
 import { SlotRecords } from './slot-records.js';
 
-export const CATEGORIES = ['vehicle', 'bodycam', 'handheld', 'fixedcam', 'unknown'] as const;
-export type CategoryName = (typeof CATEGORIES)[number];
 const CATEGORY_INDEX = new Map<string, number>(CATEGORIES.map((c, i) => [c, i]));
+const UNKNOWN_INDEX = CATEGORY_INDEX.get(UNKNOWN_CATEGORY)!;
+/** A category's index in CATEGORIES; what is not one counts as unknown. */
 export function categoryIndex(name: string): number {
-  return CATEGORY_INDEX.get(name) ?? 4;
+  return CATEGORY_INDEX.get(name) ?? UNKNOWN_INDEX;
 }
 
-/** counters per row: category (5) × online (2) × alarm (2); combo = cat*4 + online*2 + alarm */
-export const COMBOS = 20;
+/** counters per row: category × online (2) × alarm (2); combo = cat*4 + online*2 + alarm */
+export const COMBOS = CATEGORIES.length * 4;
+// the combo is stored in a uint8 per slot
+if (COMBOS > 256) throw new Error('too many categories for a uint8 combo');
 /** cells per tile side at a cluster zoom, as bits: 3 = 8×8 */
 export const GRID_BITS = 3;
 /** the quantum level (Uint16 coordinates) */
@@ -70,7 +74,7 @@ export interface TerminalView {
   id: string;
   lng: number;
   lat: number;
-  category: CategoryName;
+  category: Category;
   org: string;
   online: boolean;
   alarm: boolean;

@@ -19,7 +19,8 @@ import type { Case } from './cases.js';
 import { CaseStore } from './cases.js';
 import { isEmpty, place, toGeoJson, toMvt } from './encode.js';
 import { HeatIndex } from './heat.js';
-import { CATEGORIES, LiveIndex, categoryIndex } from './live-index.js';
+import { isCategory } from '../events/categories.js';
+import { LiveIndex, categoryIndex } from './live-index.js';
 import type { Selection } from './live-index.js';
 import { orgMatcher, within } from '../events/scope.js';
 import { StreamHub } from './stream-hub.js';
@@ -211,7 +212,7 @@ export class MapService implements EventSink, TileSource {
     const ids = new Set<string>();
     for (const r of list) {
       ids.add(r.id);
-      const cat = (CATEGORIES as readonly string[]).includes(r.kind) ? categoryIndex(r.kind) : categoryIndex('fixedcam');
+      const cat = isCategory(r.kind) ? categoryIndex(r.kind) : categoryIndex('fixedcam');
       this.index.upsert(r.id, r.lng, r.lat, cat, r.org, false, 0, 0, now, now, true);
     }
     for (const id of this.resourceIds) if (!ids.has(id)) this.index.remove(id);

@@ -14,6 +14,7 @@ import { ApiSections } from '../api/settings.js';
 import { ConfigError, H3Section, Section } from '../events/settings.js';
 import { GatewaySections, MIN_SECRET_BYTES } from '../gateway/settings.js';
 import { MapSections } from '../map/settings.js';
+import { badBroker } from '../sinks/kafka-brokers.js';
 import { SinkSections } from '../sinks/settings.js';
 import { unprotectedListener } from './exposure.js';
 
@@ -212,9 +213,8 @@ export function validate(value: unknown): Config {
     throw new ConfigError(`invalid configuration: http.publicUrl: "${config.http.publicUrl}" is not an http(s):// URL without query or fragment`);
   }
   if (config.queue.lowWater >= config.queue.highWater) throw new ConfigError('invalid configuration: queue.lowWater: must be below queue.highWater');
-  for (const b of config.kafka.brokers.split(',').map((x) => x.trim()).filter(Boolean)) {
-    if (!/^[^\s:/]+:\d{1,5}$/.test(b)) throw new ConfigError(`invalid configuration: kafka.brokers: "${b}" is not host:port`);
-  }
+  const badKafka = badBroker(config.kafka.brokers);
+  if (badKafka !== undefined) throw new ConfigError(`invalid configuration: kafka.brokers: "${badKafka}" is not host:port`);
   if (config.mqttExternal.url && !/^(mqtts?|wss?|tcp):\/\/[^/\s]+/.test(config.mqttExternal.url)) throw new ConfigError(`invalid configuration: mqttExternal.url: "${config.mqttExternal.url}" is not an mqtt://, mqtts://, ws:// or wss:// URL`);
   // each worker would run its own embedded broker on the shared port and see only its own terminals
   if (config.cluster.workers > 1 && !config.mqttExternal.url) throw new ConfigError('invalid configuration: cluster.workers: more than one worker needs an external MQTT broker (mqttExternal.url): each worker\'s embedded broker would see only its own terminals');

@@ -17,6 +17,7 @@ import type { Consumer } from 'kafkajs';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import { ConfigError, configArgument, loadConfig } from './config.js';
+import { kafkaBrokers } from '../sinks/kafka-brokers.js';
 import { buildApp } from '../api/app.js';
 import { ApiMetrics } from '../api/metrics.js';
 import { KafkaSink } from '../sinks/kafka.js';
@@ -37,7 +38,7 @@ export interface StandaloneMap {
 }
 
 export async function startStandalone(config: Config, log: Logger): Promise<StandaloneMap> {
-  if (config.kafka.brokers.trim() === '') throw new ConfigError('the standalone map API needs kafka.brokers (DIPPER_KAFKA_BROKERS)');
+  if (kafkaBrokers(config.kafka.brokers).length === 0) throw new ConfigError('the standalone map API needs kafka.brokers (DIPPER_KAFKA_BROKERS)');
   const topics = config.kafka.topics;
   // the sinks' own Kafka client and sink: cases created here go out as the gateway's do (key, value, dedup header)
   const kafkaOptions = { ...config.kafka, clientId: `${config.kafka.clientId}-map` };

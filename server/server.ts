@@ -68,7 +68,6 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
     : await MqttBrokerSink.start(config.mqtt, {
         tokens,
         orgOfTerminal: (t) => map.index.get(t)?.org ?? registry.lookup(t)?.org,
-        orgOfCase: (id) => map.cases.get(id)?.org,
         registry: metrics.registry,
       });
   const sinks: EventSink[] = [...(broker ? [broker] : []), map, ...external.sinks, ...(options.sinks ?? [])];

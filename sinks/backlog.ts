@@ -11,6 +11,7 @@ import type { GatewayEvent } from '../events/model.js';
 import type { SinkMetrics } from './metrics.js';
 import { isPermanent } from '../events/records.js';
 import type { EventSink } from '../events/sink.js';
+import { Retry } from './retry.js';
 
 export interface BacklogOptions {
   limit: number;
@@ -27,7 +28,7 @@ export class BacklogSink implements EventSink {
   private pumping: Promise<void> | undefined;
   private closing = false;
   private inFlight = false;
-  private wake: (() => void) | undefined;
+  private readonly retry: Retry;
   /** Events dropped because the backlog was full. */
   dropped = 0;
 
@@ -37,6 +38,7 @@ export class BacklogSink implements EventSink {
     private readonly metrics?: SinkMetrics,
   ) {
     this.name = inner.name;
+    this.retry = new Retry(options.firstRetryMs, options.maxRetryMs);
   }
 
   get size(): number {
@@ -71,46 +73,47 @@ export class BacklogSink implements EventSink {
   }
 
   private async pump(): Promise<void> {
-    let wait = this.options.firstRetryMs;
     while (this.size > 0) {
-      // indices stay put while a batch is in flight (compact() waits for it)
-      const from = this.head;
-      const batch = this.items.slice(from, from + this.options.batch);
-      const stop = this.metrics?.latency.startTimer({ sink: this.name });
-      this.inFlight = true;
+      let from = this.head;
+      let batch: GatewayEvent[] = [];
       try {
-        await this.inner.publish(batch);
-        this.inFlight = false;
-        stop?.();
-        // events dropped while this batch was in flight may have moved `head` past some of it
-        this.head = Math.max(this.head, from + batch.length);
-        this.compact();
-        this.metrics?.backlog.set({ sink: this.name }, this.size);
-        wait = this.options.firstRetryMs;
-      } catch (error) {
-        this.inFlight = false;
-        this.metrics?.failures.inc({ sink: this.name });
-        this.options.onError?.(error);
+        await this.retry.run(
+          async () => {
+            // each try takes the backlog's head again: the oldest may have been dropped meanwhile;
+            // indices stay put while a batch is in flight (compact() waits for it)
+            from = this.head;
+            batch = this.items.slice(from, from + this.options.batch);
+            const stop = this.metrics?.latency.startTimer({ sink: this.name });
+            this.inFlight = true;
+            try {
+              await this.inner.publish(batch);
+            } catch (error) {
+              this.inFlight = false;
+              throw error;
+            }
+            stop?.();
+          },
+          (error) => {
+            this.metrics?.failures.inc({ sink: this.name });
+            this.options.onError?.(error);
+            if (this.closing || isPermanent(error)) throw error;
+            this.metrics?.retries.inc({ sink: this.name });
+          },
+        );
+      } catch {
         if (this.closing) return;
-        if (isPermanent(error)) {
-          // a batch the server refuses for good would block the backlog forever: drop it, counted
-          this.head = Math.max(this.head, from + batch.length);
-          this.dropped += batch.length;
-          this.metrics?.dropped.inc({ sink: this.name }, batch.length);
-          this.metrics?.backlog.set({ sink: this.name }, this.size);
-          continue;
-        }
-        this.metrics?.retries.inc({ sink: this.name });
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, wait);
-          this.wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        this.wake = undefined;
-        wait = Math.min(wait * 2, this.options.maxRetryMs);
+        // refused for good (isPermanent): a batch that would block the backlog forever is dropped, counted
+        this.head = Math.max(this.head, from + batch.length);
+        this.dropped += batch.length;
+        this.metrics?.dropped.inc({ sink: this.name }, batch.length);
+        this.metrics?.backlog.set({ sink: this.name }, this.size);
+        continue;
       }
+      this.inFlight = false;
+      // events dropped while this batch was in flight may have moved `head` past some of it
+      this.head = Math.max(this.head, from + batch.length);
+      this.compact();
+      this.metrics?.backlog.set({ sink: this.name }, this.size);
     }
   }
 
@@ -118,7 +121,7 @@ export class BacklogSink implements EventSink {
   async close(graceMs = 5000): Promise<void> {
     const timer = setTimeout(() => {
       this.closing = true;
-      this.wake?.();
+      this.retry.wake();
     }, graceMs);
     await this.drained();
     clearTimeout(timer);

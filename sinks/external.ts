@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 import { BacklogSink } from './backlog.js';
 import { InfluxSink } from './influx.js';
 import { KafkaSink } from './kafka.js';
+import { kafkaBrokers } from './kafka-brokers.js';
 import type { SinkMetrics } from './metrics.js';
 import { ExternalMqttSink } from './mqtt-external.js';
 import { RequiredSink } from './required.js';
@@ -29,7 +30,7 @@ export interface ExternalSinks {
 }
 
 export function isDurable(config: SinksConfig): boolean {
-  return config.delivery.mode === 'durable' || (config.delivery.mode === 'auto' && config.kafka.brokers.trim() !== '');
+  return config.delivery.mode === 'durable' || (config.delivery.mode === 'auto' && kafkaBrokers(config.kafka.brokers).length > 0);
 }
 
 export async function startExternalSinks(config: SinksConfig, log: Logger, metrics?: SinkMetrics): Promise<ExternalSinks> {
@@ -37,7 +38,7 @@ export async function startExternalSinks(config: SinksConfig, log: Logger, metri
   const started: [SinkName, EventSink][] = [];
   let mqtt: ExternalMqttSink | undefined;
   try {
-    if (config.kafka.brokers.trim()) started.push(['kafka', await KafkaSink.start(config.kafka, log)]);
+    if (kafkaBrokers(config.kafka.brokers).length > 0) started.push(['kafka', await KafkaSink.start(config.kafka, log)]);
     if (config.mqttExternal.url) started.push(['mqtt', (mqtt = await ExternalMqttSink.start(config.mqttExternal, log))]);
     if (config.influx.url) started.push(['influx', await InfluxSink.start(config.influx, log)]);
   } catch (e) {

@@ -12,6 +12,7 @@ import type { SinksConfig } from './settings.js';
 import type { Logger } from 'pino';
 import type { GatewayEvent } from '../events/model.js';
 import { Batcher } from './batcher.js';
+import { kafkaBrokers } from './kafka-brokers.js';
 import { dedupKey, jsonOf, payloadOf } from '../events/records.js';
 import type { EventSink } from '../events/sink.js';
 
@@ -36,7 +37,7 @@ export class KafkaSink implements EventSink {
     const child = log?.child({ sink: 'kafka' });
     return new Kafka({
       clientId: options.clientId,
-      brokers: options.brokers.split(',').map((b) => b.trim()).filter(Boolean),
+      brokers: kafkaBrokers(options.brokers),
       connectionTimeout: 3000,
       requestTimeout: options.timeoutMs,
       retry: { retries: options.retries, initialRetryTime: 300, maxRetryTime: 5000 },

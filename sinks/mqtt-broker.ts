@@ -4,7 +4,8 @@
  * service. Topics as in mqtt-topics.ts, all QoS 1. Who may connect, subscribe and publish:
  * mqtt-access.ts. Bounds: `mqtt.maxClients` connections, `mqtt.maxPacketBytes` per client
  * packet (mqtt-packet-limit.ts), `mqtt.maxSubscriptions` per client, `mqtt.maxRetained`
- * retained messages (oldest dropped); `dipper_mqtt_*` metrics.
+ * retained messages (oldest dropped), `mqtt.maxClientBufferBytes` held for a client that does
+ * not read (then it is disconnected: mqtt-client-output.ts); `dipper_mqtt_*` metrics.
  */
 import { createServer } from 'node:net';
 import type { AddressInfo, Server, Socket } from 'node:net';
@@ -17,7 +18,8 @@ import type { Registry } from 'prom-client';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import { MQTT_REFUSALS, applyMqttAccess } from './mqtt-access.js';
 import type { MqttRefusal } from './mqtt-access.js';
-import { MqttPacketLimit } from './mqtt-packet-limit.js';
+import { ClientOutput } from './mqtt-client-output.js';
+import { MqttPacketLimit, PacketTooLarge } from './mqtt-packet-limit.js';
 import { topicOf } from './mqtt-topics.js';
 import { jsonOf } from '../events/records.js';
 import type { SinksConfig } from './settings.js';
@@ -25,12 +27,11 @@ import type { GatewayEvent } from '../events/model.js';
 import type { TokenTable } from '../events/tokens.js';
 import type { EventSink } from '../events/sink.js';
 
-export type BrokerOptions = Pick<SinksConfig['mqtt'], 'host' | 'port' | 'wsPort' | 'topicPrefix' | 'maxClients' | 'maxPacketBytes' | 'maxSubscriptions' | 'maxRetained'>;
+export type BrokerOptions = Pick<SinksConfig['mqtt'], 'host' | 'port' | 'wsPort' | 'topicPrefix' | 'maxClients' | 'maxPacketBytes' | 'maxSubscriptions' | 'maxRetained' | 'maxClientBufferBytes'>;
 
 export interface BrokerAccess {
   tokens: TokenTable;
   orgOfTerminal: (terminal: string) => string | undefined;
-  orgOfCase: (id: string) => string | undefined;
   /** where the broker's metrics are registered */
   registry: Registry;
 }
@@ -87,13 +88,19 @@ export class MqttBrokerSink implements EventSink {
         metrics.clients.set(clients);
       };
       const limit = new MqttPacketLimit(options.maxPacketBytes);
-      limit.on('error', () => {
-        refused('packet-too-large');
+      limit.on('error', (e) => {
+        // also a connection closed under it (premature close): only an oversized packet is a refusal
+        if (e instanceof PacketTooLarge) refused('packet-too-large');
         destroy();
       });
       stream.on('error', () => destroy());
       stream.on('close', release);
-      broker.handle(Duplex.from({ readable: stream.pipe(limit), writable: stream }));
+      // aedes never waits on one client's socket: a stalled reader is cut off, not waited for
+      const output = new ClientOutput(stream, options.maxClientBufferBytes, () => {
+        refused('slow-client');
+        destroy();
+      });
+      broker.handle(Duplex.from({ readable: stream.pipe(limit), writable: output }));
     };
     const server = createServer((socket: Socket) => accept(socket, () => socket.destroy()));
     const httpServer = createHttpServer();

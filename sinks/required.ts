@@ -9,6 +9,7 @@ import type { GatewayEvent } from '../events/model.js';
 import type { SinkMetrics } from './metrics.js';
 import { isPermanent } from '../events/records.js';
 import type { EventSink } from '../events/sink.js';
+import { Retry } from './retry.js';
 
 export interface RetryOptions {
   firstMs: number;
@@ -21,7 +22,7 @@ export class RequiredSink implements EventSink {
   private abandoned = false;
   /** Abandoned and failed since: the sink is down at shutdown, later batches fail at once. */
   private dead: unknown;
-  private wake: (() => void) | undefined;
+  private readonly retry: Retry;
 
   constructor(
     readonly inner: EventSink,
@@ -29,21 +30,18 @@ export class RequiredSink implements EventSink {
     private readonly metrics?: SinkMetrics,
   ) {
     this.name = inner.name;
+    this.retry = new Retry(options.firstMs, options.maxMs);
   }
 
   async publish(events: readonly GatewayEvent[]): Promise<void> {
     if (events.length === 0) return;
     if (this.dead !== undefined) throw this.dead;
     const stop = this.metrics?.latency.startTimer({ sink: this.name });
-    let wait = this.options.firstMs;
     let held = false;
     try {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          await this.inner.publish(events);
-          stop?.();
-          return;
-        } catch (error) {
+      await this.retry.run(
+        () => this.inner.publish(events),
+        (error, attempt) => {
           this.metrics?.failures.inc({ sink: this.name });
           this.options.onError?.(error, attempt);
           if (this.abandoned) throw (this.dead = error);
@@ -52,30 +50,18 @@ export class RequiredSink implements EventSink {
           if (!held) this.metrics?.held.inc({ sink: this.name }, events.length);
           held = true;
           this.metrics?.retries.inc({ sink: this.name });
-          await this.sleep(wait);
-          wait = Math.min(wait * 2, this.options.maxMs);
-        }
-      }
+        },
+      );
+      stop?.();
     } finally {
       if (held) this.metrics?.held.dec({ sink: this.name }, events.length);
     }
   }
 
-  private sleep(ms: number): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = done;
-    }).finally(() => (this.wake = undefined));
-  }
-
   /** Stop retrying: the batch in hand (and any later failure) is reported failed. */
   abandon(): void {
     this.abandoned = true;
-    this.wake?.();
+    this.retry.wake();
   }
 
   async close(): Promise<void> {

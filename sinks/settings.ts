@@ -18,6 +18,7 @@ export const SinkSections = {
     maxPacketBytes: Type.Integer({ minimum: 1024, maximum: 16 * 1024 * 1024, default: 16 * 1024, description: 'largest MQTT packet a client may send (clients only connect and subscribe: their packets are small); a larger one closes the connection before it is buffered' }),
     maxSubscriptions: Type.Integer({ minimum: 1, default: 100, description: 'topic filters one client may subscribe to' }),
     maxRetained: Type.Integer({ minimum: 1, default: 200_000, description: 'retained messages kept (one per terminal position and per case, ~1 KB each); past it the oldest retained topic is dropped' }),
+    maxClientBufferBytes: Type.Integer({ minimum: 16 * 1024, default: 1024 * 1024, description: 'bytes the broker holds for one client that is not reading (past what its socket takes); beyond, the client is disconnected, so a stalled subscriber never holds up the others or grows memory' }),
   }),
   kafka: Section({
     brokers: Type.String({ default: '', description: 'comma-separated host:port list; empty = no Kafka sink' }),

@@ -4,18 +4,19 @@
  * CSS (MapLibre's and ours), index.html, and MapLibre's worker, which MapLibre loads as a
  * module worker from next to the bundle.
  *
- * `npm run build:web` builds; the gateway calls `ensureWebBuilt()` at start, which builds
+ * `npm run build` (scripts/build.ts) builds it with the server; the server never does: it
+ * only serves what is there (api/routes/web.ts). Tests call `ensureWebBuilt()`, which builds
  * only when dist/ is missing or older than a source file. Builds go to a temporary folder
- * renamed into place, so gateways starting side by side (tests) never serve half a build.
+ * renamed into place, so a running server or a test beside it never sees half a build.
  */
-import { cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { PAGE_STAMP as STAMP, WEB_DIST, pageIsBuilt } from './page.js';
 
+export { WEB_DIST };
 const here = dirname(fileURLToPath(import.meta.url));
-export const WEB_DIST = join(here, 'dist');
-const STAMP = 'index.html';
 
 function newestSource(dir: string): number {
   let newest = 0;
@@ -29,8 +30,7 @@ function newestSource(dir: string): number {
 
 /** True when dist/ holds a build at least as new as every source file. */
 export function webIsBuilt(): boolean {
-  const stamp = join(WEB_DIST, STAMP);
-  return existsSync(stamp) && statSync(stamp).mtimeMs >= newestSource(here);
+  return pageIsBuilt() && statSync(join(WEB_DIST, STAMP)).mtimeMs >= newestSource(here);
 }
 
 /** `unlessCurrent`: give up the new build if a current one appeared in outDir meanwhile. */
@@ -53,8 +53,8 @@ export async function buildWeb(outDir = WEB_DIST, options: { unlessCurrent?: boo
     cpSync(join(maplibre, 'maplibre-gl-worker.mjs'), join(tmp, 'maplibre-gl-worker.mjs'));
     // index.html last: its presence marks a complete build
     cpSync(join(here, 'index.html'), join(tmp, STAMP));
-    // a gateway starting beside this one may have put a current build in place meanwhile:
-    // keep it rather than pull files from under its server
+    // a test building beside this one may have put a current build in place meanwhile:
+    // keep it rather than pull files from under a server that serves it
     if (options.unlessCurrent && outDir === WEB_DIST && webIsBuilt()) {
       rmSync(tmp, { recursive: true, force: true });
       return;

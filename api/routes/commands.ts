@@ -5,12 +5,14 @@
  *   400 bad input, with what is wrong (unknown command, a body the encoder refuses)
  *   404 the terminal is not online
  *   504 no answer within the timeout
- * Body: { "command": 0x8300 | "0x8300" | "text", "body": {...}, "timeoutMs"?: n }. A command
- * whose codec is not registered can be sent as { "body": { "raw": "<hex>" } }.
+ * Body: { "command": 0x8300 | "0x8300" | "textMessage", "body": {...}, "timeoutMs"?: n }. Names are
+ * the codec's (events/commands.ts); the route's older names still work, answered with a
+ * `Deprecation: true` header. A command whose codec is not registered can be sent as
+ * { "body": { "raw": "<hex>" } }.
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { Jt808Error, toJson } from '../../decoders/index.js';
-import { BadCommandError, COMMANDS, OfflineError, commandId, terminalId } from '../../events/commands.js';
+import { BadCommandError, COMMANDS, DEPRECATED_NAMES, OfflineError, commandId, terminalId } from '../../events/commands.js';
 import { hexId } from '../../gateway/metrics.js';
 import type { Gateway } from '../../gateway/gateway.js';
 import type { AppDeps } from '../deps.js';
@@ -26,7 +28,13 @@ const bodySchema = {
   required: ['command'],
   additionalProperties: false,
   properties: {
-    command: { anyOf: [{ type: 'integer', minimum: 0, maximum: 0xffff }, { type: 'string', minLength: 1, maxLength: 40 }], description: `one of ${[...COMMANDS].map(([id, k]) => `${hexId(id)} ${k.name}`).join(', ')}` },
+    command: {
+      anyOf: [{ type: 'integer', minimum: 0, maximum: 0xffff }, { type: 'string', minLength: 1, maxLength: 40 }],
+      description:
+        `the message ID (number or "0x..." string) or the codec's name: one of ${[...COMMANDS].map(([id, k]) => `${hexId(id)} ${k.name}`).join(', ')}. ` +
+        `Deprecated names, still accepted (answered with a Deprecation header): ${[...DEPRECATED_NAMES].map(([name, id]) => `${name} (now ${COMMANDS.get(id)!.name})`).join(', ')}; ` +
+        `the old queryParameters (0x8104) is now queryAllParameters, and queryParameters names 0x8106 as in the codec.`,
+    },
     body: { type: 'object', default: {} },
     timeoutMs: { type: 'integer', minimum: 1, maximum: 600_000 },
   },
@@ -52,6 +60,8 @@ export const commandRoutes: FastifyPluginAsync<AppDeps & { gateway: Gateway }> =
       if (msgId === undefined) {
         return reply.code(400).send({ error: 'Bad Request', message: `unknown command ${JSON.stringify(req.body.command)}: use one of ${[...COMMANDS].map(([id, k]) => `${hexId(id)} (${k.name})`).join(', ')}` });
       }
+      // RFC 9745: the old route names are on their way out
+      if (typeof req.body.command === 'string' && DEPRECATED_NAMES.has(req.body.command)) reply.header('deprecation', 'true');
       const terminal = terminalId(req.params.terminal);
       try {
         const message = await gateway.command(terminal, msgId, withBuffers(req.body.body ?? {}), req.body.timeoutMs);

@@ -4,16 +4,18 @@
  *   GET /app.js, /style.css, /maplibre-gl-worker.mjs   the build (web/dist/)
  *   GET /web/config.json           base map (tile URL, crs), outline URL, initial view
  *   GET /web/outline.geojson       the configured outline file, if any
- * The page is built at registration when dist/ is missing or stale (esbuild, about a second),
- * so `npm install && npm start` serves it. These routes are public (`config.public`): the page
- * must load to ask for a token; the data it then asks for is what the token scopes.
+ * `npm run build` builds the page (`npm start` runs it first); the server never builds and never
+ * writes into its own tree. Without a build it starts anyway, logs an error naming the command,
+ * and answers the page's files 503 until a build appears (no restart needed). These routes are
+ * public (`config.public`): the page must load to ask for a token; the data it then asks for is
+ * what the token scopes.
  */
 import { existsSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import compress from '@fastify/compress';
 import fastifyStatic from '@fastify/static';
 import type { FastifyPluginAsync } from 'fastify';
-import { WEB_DIST, ensureWebBuilt } from '../../web/build.js';
+import { WEB_DIST, pageIsBuilt } from '../../web/page.js';
 import type { AppDeps } from '../deps.js';
 
 const FILES: Record<string, string> = {
@@ -26,15 +28,20 @@ const FILES: Record<string, string> = {
 export const webRoutes: FastifyPluginAsync<AppDeps> = async (app, { config }) => {
   const web = config.web;
   if (!web.enabled) return;
-  await ensureWebBuilt();
+  const missing = 'the command map page is not built: run `npm run build`';
+  // the folder goes to the log only, not to the network
+  if (!pageIsBuilt()) app.log.error({ dir: WEB_DIST }, `${missing}; its files answer 503 until then`);
   // gzip here too (the map API's compression is encapsulated in its own plugin): 1.6 MB of script becomes 0.45 MB
   await app.register(compress, { global: true, threshold: 1024, encodings: ['gzip'] });
-  await app.register(fastifyStatic, { root: WEB_DIST, serve: false });
+  // suppressWarning: a missing folder is the error above, said once in our words
+  await app.register(fastifyStatic, { root: WEB_DIST, serve: false, suppressWarning: true });
   const open = { public: true };
 
   for (const [path, file] of Object.entries(FILES)) {
     // no-cache + ETag: a rebuilt page is picked up at once, an unchanged one costs a 304
-    app.get(path, { config: open, schema: { hide: true } }, (_req, reply) => reply.header('cache-control', 'no-cache').sendFile(file));
+    app.get(path, { config: open, schema: { hide: true } }, (_req, reply) =>
+      pageIsBuilt() ? reply.header('cache-control', 'no-cache').sendFile(file) : reply.code(503).header('cache-control', 'no-cache').type('text/plain').send(`${missing}\n`),
+    );
   }
 
   const outline = web.outline ? resolve(web.outline) : '';

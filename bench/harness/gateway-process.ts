@@ -1,5 +1,6 @@
 /**
- * A gateway as its own process (`server/main.ts`, exactly what `npm start` runs), on loopback
+ * A gateway as its own process (`server/main.ts` through tsx with `npm start`'s node flags, or with
+ * DIPPER_BENCH_COMPILED=1 `dist/server/main.js` as `npm start` runs it: `npm run build` first), on loopback
  * ports chosen by the system, for the benchmarks, floods, chaos and soak scripts: they need
  * its CPU and RSS apart from the load's, and the chaos scripts SIGKILL it. Ports are read from
  * the gateway's own "listening" log line.
@@ -76,7 +77,9 @@ export async function startGatewayProcess(options: GatewayProcessOptions = {}): 
   // DIPPER_BENCH_NODE_FLAGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles any benchmark's gateway
   const extraFlags = process.env.DIPPER_BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
   // the flags `npm start` runs the gateway with (package.json), then the benchmark's own
-  const child = spawn(process.execPath, [...START_FLAGS, ...(options.nodeFlags ?? []), ...extraFlags, '--import', 'tsx', 'server/main.ts', '--config', configFile], {
+  // tsx applies esbuild's keepNames (a wrapper per function created per call); production's build does not
+  const entry = process.env.DIPPER_BENCH_COMPILED === '1' ? ['dist/server/main.js'] : ['--import', 'tsx', 'server/main.ts'];
+  const child = spawn(process.execPath, [...START_FLAGS, ...(options.nodeFlags ?? []), ...extraFlags, ...entry, '--config', configFile], {
     cwd: ROOT,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],

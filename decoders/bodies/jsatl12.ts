@@ -39,7 +39,6 @@
  * - Terminal IDs, alarm numbers and file names are text (GBK, NUL/space padding trimmed);
  *   the 0x9208 reserved bytes stay raw.
  */
-import { isoOrNull } from '../bcd.js';
 import type { Field } from '../fields.js';
 import { bytes, gbk, gbk8, list, struct, u16, u32, u8 } from '../fields.js';
 import { Reader } from '../reader.js';
@@ -100,19 +99,30 @@ export interface BsdAlarm extends SuBiaoCommon {
   type: number;
 }
 
-// ---------------------------------------------------------------- 0x0200 alarm items
+// ---------------------------------------------------------------- the alarm identifier, one layout
 
-/** The alarm identifier inside a 0x0200 item: 16 or 40 bytes, by what the item leaves for it. */
+/**
+ * terminalId BYTE[idLength], time BCD[6] (GMT+8), seq BYTE, attachments BYTE, reserved BYTE:
+ * with T/JSATL12's 7-byte terminal ID (16 bytes) or the Guangdong/2019 variant's 30.
+ */
+function alarmIdentifier(idLength: 7 | 30): Field<SuBiaoAlarmIdentifier> {
+  return {
+    read: (r) => ({ terminalId: r.gbk(idLength, 'alarm identifier terminal ID'), time: r.timeIso('alarm identifier time'), seq: r.u8(), attachments: r.u8(), reserved: r.u8() }),
+    write: (w, v) => void w.gbk(v.terminalId, idLength, 'alarm identifier terminal ID').timeIso(v.time).u8(v.seq).u8(v.attachments).u8(v.reserved),
+  };
+}
+
+/** The 16-byte identifier (7-byte terminal ID): T/JSATL12, and always in the attachment messages. */
+export const alarmIdentifier16 = alarmIdentifier(7);
+const alarmIdentifier30 = alarmIdentifier(30);
+
+/** Inside a 0x0200 item the width is told by what the item leaves for it (read) or by the ID (write). */
 const identifier: Field<SuBiaoAlarmIdentifier> = {
-  read(r) {
-    const idLength = r.remaining >= 40 ? 30 : 7;
-    return { terminalId: r.gbk(idLength), time: r.timeIso(), seq: r.u8(), attachments: r.u8(), reserved: r.u8() };
-  },
-  write(w, v) {
-    const idLength = Buffer.byteLength(v.terminalId, 'latin1') > 7 ? 30 : 7;
-    w.gbk(v.terminalId, idLength).timeIso(v.time).u8(v.seq).u8(v.attachments).u8(v.reserved);
-  },
+  read: (r, ctx, parent) => (r.remaining >= 40 ? alarmIdentifier30 : alarmIdentifier16).read(r, ctx, parent),
+  write: (w, v, ctx, parent) => (Buffer.byteLength(v.terminalId, 'latin1') > 7 ? alarmIdentifier30 : alarmIdentifier16).write(w, v, ctx, parent),
 };
+
+// ---------------------------------------------------------------- 0x0200 alarm items
 
 /** speed BYTE, altitude WORD, lat DWORD, lng DWORD, time BCD[6], vehicle status WORD */
 function readTail(r: Reader) {
@@ -208,11 +218,6 @@ export const bsd: Field<BsdAlarm> = {
 
 // ---------------------------------------------------------------- attachment messages
 
-/** The 16-byte alarm identifier (7-byte terminal ID), as the attachment messages carry it. */
-export const alarmIdentifier16: Field<SuBiaoAlarmIdentifier> = {
-  read: (r) => ({ terminalId: r.gbk(7, 'alarm identifier terminal ID'), time: isoOrNull(r.time()), seq: r.u8(), attachments: r.u8(), reserved: r.u8() }),
-  write: (w, v) => void w.gbk(v.terminalId, 7, 'alarm identifier terminal ID').timeIso(v.time).u8(v.seq).u8(v.attachments).u8(v.reserved),
-};
 
 export interface AttachmentUploadCommand {
   ip: string;

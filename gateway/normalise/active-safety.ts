@@ -4,20 +4,10 @@
  * position and time and a flag (0 instantaneous, 1 start, 2 end), so each becomes an Alarm
  * event with a Position built from the alarm's own fix (status bits from the report).
  */
+import type { LocationExtras } from '../../decoders/index.js';
 import type { Device } from '../registry/devices.js';
 import type { Alarm, Position } from '../../events/model.js';
 import type { LocationLike } from './position.js';
-
-interface SuBiaoItem {
-  alarmId: number;
-  flag: number;
-  speed: number;
-  altitude: number;
-  lat: number;
-  lng: number;
-  time: string | null;
-  type?: number;
-}
 
 /** Alarm type names per table (codes not listed become "adas.type7" etc.). */
 const NAMES: Record<'adas' | 'dsm' | 'tpms' | 'bsd', Record<number, string>> = {
@@ -33,10 +23,11 @@ export function activeSafetyAlarms(extras: object | undefined, report: LocationL
   if (!extras) return [];
   const out: Alarm[] = [];
   for (const source of ['adas', 'dsm', 'tpms', 'bsd'] as const) {
-    const item = (extras as Record<string, SuBiaoItem | undefined>)[source];
+    // the codec's layouts (decoders/bodies/location-items.ts); TPMS has no alarm type
+    const item = (extras as LocationExtras)[source];
     if (!item) continue;
     const position = makePosition({ ...report, lat: item.lat, lng: item.lng, speed: item.speed, altitude: item.altitude, time: item.time, extras: {} });
-    const type = item.type ?? null;
+    const type = 'type' in item ? item.type : null;
     out.push({
       terminal: device.terminal,
       category: device.category,

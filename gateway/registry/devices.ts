@@ -22,7 +22,8 @@ import { readFileSync, watch } from 'node:fs';
 import type { FSWatcher } from 'node:fs';
 import type { Logger } from '../log.js';
 import { normaliseTerminalId } from '../session/auth-code.js';
-import type { Category } from '../../events/model.js';
+import { CATEGORIES, isCategory } from '../../events/categories.js';
+import type { Category } from '../../events/categories.js';
 
 export interface Device {
   terminal: string;
@@ -39,8 +40,6 @@ export interface Device {
 import type { StaticResource } from '../../events/resource.js';
 
 export type { StaticResource };
-
-const CATEGORIES = new Set(['vehicle', 'bodycam', 'handheld', 'fixedcam', 'unknown']);
 
 /**
  * Terminal identity: the phone's digits without leading zeros (2013 pads to 12, 2019 to 20),
@@ -81,8 +80,8 @@ function device(raw: Record<string, unknown>, where: string): Device {
   const terminal = String(raw.terminal ?? raw.id ?? '').trim();
   if (!/^[0-9a-fA-F]{1,20}$/.test(terminal)) throw new Error(`${where}: terminal "${terminal}" is not 1-20 digits (or hex digits)`);
   const category = String(raw.category ?? 'unknown').trim();
-  if (!CATEGORIES.has(category)) throw new Error(`${where}: category "${category}" is not one of ${[...CATEGORIES].join(', ')}`);
-  const d: Device = { terminal: terminalId(terminal), category: category as Category, org: String(raw.org ?? '').trim() };
+  if (!isCategory(category)) throw new Error(`${where}: category "${category}" is not one of ${CATEGORIES.join(', ')}`);
+  const d: Device = { terminal: terminalId(terminal), category, org: String(raw.org ?? '').trim() };
   if (raw.plate) d.plate = String(raw.plate).trim();
   if (raw.officer) d.officer = String(raw.officer).trim();
   if (raw.terminalId !== undefined && String(raw.terminalId).trim() !== '') {

@@ -13,6 +13,7 @@ import type { GatewayEvent } from '../../events/model.js';
 import type { NormaliseContext } from '../normalise/index.js';
 import type { DeviceRegistry } from '../registry/devices.js';
 import type { RegistrationStore } from '../registry/registrations.js';
+import type { CloseReason } from './close-reason.js';
 import type { RegistrationLimiter } from './registration-limiter.js';
 import type { Session } from './session.js';
 
@@ -36,7 +37,7 @@ export interface GatewayContext {
   /** Makes `session` the one session of its terminal, closing an older one. */
   attach(session: Session): void;
   /** The session is closing. */
-  detach(session: Session, reason: string): void;
+  detach(session: Session, reason: CloseReason): void;
   /** Resolves once every sink has the events; pauses `session` when the queue is full. */
   publish(session: Session, events: readonly GatewayEvent[]): Promise<void>;
 }

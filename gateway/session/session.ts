@@ -17,6 +17,8 @@ import type { DecodeOptions, DecodeResult, Edition, Header, Incomplete, Jt808Err
 import { hexId } from '../metrics.js';
 import { terminalId } from '../registry/devices.js';
 import type { Device } from '../registry/devices.js';
+import { ABUSE } from './close-reason.js';
+import type { CloseReason } from './close-reason.js';
 import type { Connection } from './connection.js';
 import type { GatewayContext } from './context.js';
 import { dispatch } from './handlers/index.js';
@@ -33,8 +35,6 @@ const BAD_BEFORE_FIRST_FRAME = 8;
  * frame yet, or bad input since its last): a login frame, or about one frame of random bytes.
  */
 const SUSPECT_SLICE = 256;
-/** Close reasons that mean abuse: the connection is reset at once, not ended politely. */
-const ABUSE = new Set(['junk', 'malformed']);
 /** Other protocols knocking on the port: HTTP methods, TLS handshake, SSH banner. */
 const FOREIGN = ['GET ', 'POST', 'HEAD', 'PUT ', 'OPTI', 'DELE', 'PATC', 'CONN', '\u0016\u0003', 'SSH-'];
 
@@ -68,8 +68,10 @@ export class Session {
   edition: Edition = '2013';
   protocolVersion: number | undefined;
   closed = false;
-  closeReason = '';
+  closeReason: CloseReason | undefined;
   readonly pending = new Map<number, PendingCommand>();
+  /** auth.allowAnonymous, read once: frames of a session that has not logged in ask it. */
+  readonly allowAnonymous: boolean;
 
   private serial = 0;
   private readonly splitter: FrameSplitter;
@@ -82,12 +84,22 @@ export class Session {
   private readonly handshakeTimer: NodeJS.Timeout | undefined;
   private readonly idleTimer: NodeJS.Timeout;
   private reassemblyTimer: NodeJS.Timeout | undefined;
+  /** The thresholds the per-chunk and per-frame paths compare with, read once per session. */
+  private readonly limits: { junk: number; junkFirst: number; malformed: number; malformedFirst: number; reassemblyTimeoutMs: number };
 
   constructor(
     readonly gateway: GatewayContext,
     readonly connection: Connection,
   ) {
     const { jt808, auth, reassembly } = gateway.config;
+    this.allowAnonymous = auth.allowAnonymous;
+    this.limits = {
+      junk: jt808.junkThreshold,
+      junkFirst: Math.min(JUNK_BEFORE_FIRST_FRAME, jt808.junkThreshold),
+      malformed: jt808.malformedThreshold,
+      malformedFirst: Math.min(BAD_BEFORE_FIRST_FRAME, jt808.malformedThreshold),
+      reassemblyTimeoutMs: reassembly.timeoutMs,
+    };
     this.splitter = new FrameSplitter({ maxEscaped: jt808.maxFrameBytes });
     this.reassembler = new Reassembler({
       timeoutMs: reassembly.timeoutMs,
@@ -151,7 +163,7 @@ export class Session {
       this.junkSeen = this.splitter.junkBytes;
       this.junkSinceFrame += junk;
       this.gateway.metrics.junkBytes.inc(junk);
-      const limit = this.goodFrames === 0 ? Math.min(JUNK_BEFORE_FIRST_FRAME, this.gateway.config.jt808.junkThreshold) : this.gateway.config.jt808.junkThreshold;
+      const limit = this.goodFrames === 0 ? this.limits.junkFirst : this.limits.junk;
       if (this.junkSinceFrame > limit) {
         this.logBad(`${this.junkSinceFrame} bytes outside frames`, chunk);
         this.close('junk');
@@ -192,7 +204,7 @@ export class Session {
     }
     if (!('part' in message)) this.dispatch(message);
     // parts are only held for terminals that logged in: a stranger cannot fill our memory
-    else if (this.authenticated || this.gateway.config.auth.allowAnonymous) this.addPart(message);
+    else if (this.authenticated || this.allowAnonymous) this.addPart(message);
     else this.ack(message, RESULT.fail, 'unauthenticated');
   }
 
@@ -200,7 +212,7 @@ export class Session {
   private rejectFrame(error: Jt808Error, raw: Buffer, bodyOf?: number): void {
     this.gateway.metrics.decodeErrors.inc({ reason: error.code });
     this.logBad(error.message, raw, bodyOf !== undefined && carriesAuthCode(bodyOf));
-    const limit = this.goodFrames === 0 ? Math.min(BAD_BEFORE_FIRST_FRAME, this.gateway.config.jt808.malformedThreshold) : this.gateway.config.jt808.malformedThreshold;
+    const limit = this.goodFrames === 0 ? this.limits.malformedFirst : this.limits.malformed;
     if (++this.badSinceFrame > limit) this.close('malformed');
   }
 
@@ -286,7 +298,7 @@ export class Session {
         for (const inc of this.reassembler.expire(Date.now())) this.requestMissing(inc);
         if (this.reassembler.pending > 0) this.armReassembly();
       }),
-      this.gateway.config.reassembly.timeoutMs,
+      this.limits.reassemblyTimeoutMs,
     ).unref();
   }
 
@@ -423,7 +435,7 @@ export class Session {
   }
 
   /** Idempotent: clears every timer, pending command and partial message, closes the transport. */
-  close(reason: string): void {
+  close(reason: CloseReason): void {
     if (this.closed) return;
     this.closed = true;
     this.closeReason = reason;

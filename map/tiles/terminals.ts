@@ -6,11 +6,12 @@
  */
 import { filterQuery, tileFilter } from '../api-schemas.js';
 import type { FilterQuery } from '../api-schemas.js';
-import { thin } from '../cluster-tile.js';
+import { thin } from '../thin.js';
 import type { MapFeature } from '../cluster-tile.js';
 import { shifter } from '../crs.js';
 import { EXTENT } from '../encode.js';
-import { BUCKET_LEVEL, CATEGORIES } from '../live-index.js';
+import { CATEGORIES } from '../../events/categories.js';
+import { BUCKET_LEVEL } from '../live-index.js';
 import { tileBounds } from '../mercator.js';
 import { filterKey } from './layer.js';
 import type { TileFilter, TileLayer, TileSource } from './layer.js';

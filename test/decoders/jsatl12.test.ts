@@ -99,3 +99,33 @@ t.test('negative: cut bodies and bad identifier times', async (t) => {
   t.equal(failure(0x9208, `01 41 0000 0000 34343434343434 1912101831ff 030201 ${ALARM_NO} ${'00'.repeat(16)}`), 'malformed', 'identifier time not BCD');
   t.throws(() => bytesOf(0x1210, { terminalId: '12345678', identifier, alarmNo: '', infoType: 0, files: [] }), /encode/, 'terminal ID over 7 bytes');
 });
+
+t.test('one alarm identifier layout: the attachment messages and the 0x0200 items read it alike', async (t) => {
+  // Hand-built from T/JSATL12-2017 §4.5.2 table 10 (BSD item 0x67) on a JT/T 808-2013 0x0200 body
+  const basic = '00000000 00000002 01c9c380 06bdd2a0 0010 0064 005a 261124120000'; // 28 bytes
+  const bsdHead = `
+    00000007 01 02        // alarm 7, start, rear approach (type 2)
+    3c 0000               // 60 km/h, altitude 0
+    01c9c380 06bdd2a0     // 30.0, 113.10352
+    261124120000 0001     // 2026-11-24 12:00:00 +8, vehicle status 1
+  `; // 25 bytes
+  const tail = { speed: 60, altitude: 0, lat: 30, lng: 113.10352, time: '2026-11-24T04:00:00.000Z', vehicleStatus: 1 };
+
+  // 16-byte identifier: 25 + 16 = 41 = 0x29, the same bytes and value as in 0x9208 above
+  const short = body(0x0200, `${basic} 67 29 ${bsdHead} ${identifierHex}`) as { extras: { bsd: unknown } };
+  t.same(short.extras.bsd, { alarmId: 7, flag: 1, type: 2, ...tail, identifier });
+
+  const shortHex = `${basic} 67 29 ${bsdHead} ${identifierHex}`;
+  t.same(bytesOf(0x0200, short), hex(shortHex), 'and writes it back the same');
+});
+
+// The layout reads 30 + 6 + 3 = 39 bytes but picks the 30-byte ID only when 40 remain, so the
+// item never fits and is kept raw under extras.unknown (as before the layouts were merged).
+t.test('the 40-byte identifier of the Guangdong/2019 variant', { todo: 'needs the variant\'s layout from its standard (a 2-byte reserved field?)' }, async (t) => {
+  const basic = '00000000 00000002 01c9c380 06bdd2a0 0010 0064 005a 261124120000';
+  // BSD item: alarm 7, start, type 2, 60 km/h, altitude 0, 30.0, 113.10352, 2026-11-24 12:00:00 +8, status 1;
+  // 30-byte terminal ID "GD12345678" NUL-padded, the time, seq, attachments, reserved, one byte more: 25 + 40 = 0x41
+  const longHex = `${basic} 67 41 00000007 01 02 3c 0000 01c9c380 06bdd2a0 261124120000 0001 47443132333435363738 ${'00'.repeat(20)} 191210183100 03 02 01 00`;
+  const long = body(0x0200, longHex) as { extras: { bsd?: { identifier: unknown } } };
+  t.same(long.extras.bsd?.identifier, { ...identifier, terminalId: 'GD12345678' });
+});

@@ -9,13 +9,13 @@ import { startTestServer } from './helpers/server.js';
 import { TestTerminal, locationBody } from './helpers/terminal.js';
 import type { Downlink } from './helpers/terminal.js';
 
-async function post(port: number, phone: string, payload: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+async function post(port: number, phone: string, payload: unknown): Promise<{ status: number; json: Record<string, unknown>; deprecation: string | null }> {
   const res = await fetch(`http://127.0.0.1:${port}/api/terminals/${phone}/commands`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(payload),
   });
-  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+  return { status: res.status, json: (await res.json()) as Record<string, unknown>, deprecation: res.headers.get('deprecation') };
 }
 
 const isDown = (id: number) => (m: Downlink) => m.msgId === id;
@@ -27,8 +27,8 @@ t.test('command round trips', async (t) => {
   await term.login();
   const http = server.ports.http;
 
-  t.test('0x8300 text -> 0x0001', async (t) => {
-    const pending = post(http, '13912345678', { command: 'text', body: { flag: 0x08, text: '请靠边停车' } });
+  t.test('0x8300 textMessage -> 0x0001', async (t) => {
+    const pending = post(http, '13912345678', { command: 'textMessage', body: { flag: 0x08, text: '请靠边停车' } });
     const cmd = (await term.next(isDown(0x8300))) as Message<{ flag: number; text: string }>;
     t.same(cmd.body, { flag: 0x08, text: '请靠边停车' }, 'the terminal got the text');
     term.send(0x0001, { ackSerial: cmd.serial, ackMsgId: 0x8300, result: 0 });
@@ -36,6 +36,17 @@ t.test('command round trips', async (t) => {
     t.equal(res.status, 200);
     t.equal(res.json.msgId, 0x8300);
     t.same((res.json.reply as Message).body, { ackSerial: cmd.serial, ackMsgId: 0x8300, result: 0 });
+    t.equal(res.deprecation, null, 'the codec name is not deprecated');
+  });
+
+  t.test('the route\'s old name "text" still sends 0x8300, flagged deprecated', async (t) => {
+    const pending = post(http, '13912345678', { command: 'text', body: { flag: 0, text: 'old name' } });
+    const cmd = (await term.next(isDown(0x8300))) as Message<{ flag: number; text: string }>;
+    t.equal(cmd.body.text, 'old name');
+    term.send(0x0001, { ackSerial: cmd.serial, ackMsgId: 0x8300, result: 0 });
+    const res = await pending;
+    t.equal(res.status, 200);
+    t.equal(res.deprecation, 'true');
   });
 
   t.test('0x8201 position query -> 0x0201, which is also published', async (t) => {
@@ -61,7 +72,7 @@ t.test('command round trips', async (t) => {
   });
 
   t.test('a terminal refusing with 0x0001 result 3 is an answer too', async (t) => {
-    const pending = post(http, '13912345678', { command: 'takePhoto', body: { channel: 1, command: 1, intervalS: 0, save: 0, resolution: 1, quality: 5, brightness: 128, contrast: 64, saturation: 64, chroma: 128 } });
+    const pending = post(http, '13912345678', { command: 'cameraShootCommand', body: { channel: 1, command: 1, intervalS: 0, save: 0, resolution: 1, quality: 5, brightness: 128, contrast: 64, saturation: 64, chroma: 128 } });
     const cmd = await term.next(isDown(0x8801));
     term.send(0x0001, { ackSerial: cmd.serial, ackMsgId: 0x8801, result: 3 });
     const res = await pending;
@@ -92,19 +103,19 @@ t.test('command round trips', async (t) => {
     t.equal(unknown.status, 400);
     t.match(unknown.json.message, /unknown command "selfDestruct"/);
 
-    const badBody = await post(http, '13912345678', { command: 'text', body: { flag: 1 } });
+    const badBody = await post(http, '13912345678', { command: 'textMessage', body: { flag: 1 } });
     t.equal(badBody.status, 400);
-    t.match(badBody.json.message, /cannot encode 0x8300 \(text\)/);
+    t.match(badBody.json.message, /cannot encode 0x8300 \(textMessage\)/);
 
     const noCommand = await post(http, '13912345678', { body: {} });
     t.equal(noCommand.status, 400);
     t.match(noCommand.json.message, /command/);
 
-    const offline = await post(http, '13900000000', { command: 'text', body: { flag: 0, text: 'x' } });
+    const offline = await post(http, '13900000000', { command: 'textMessage', body: { flag: 0, text: 'x' } });
     t.equal(offline.status, 404);
     t.match(offline.json.message, /not online/);
 
-    const silent = post(http, '13912345678', { command: 'text', body: { flag: 0, text: 'anyone?' }, timeoutMs: 50 });
+    const silent = post(http, '13912345678', { command: 'textMessage', body: { flag: 0, text: 'anyone?' }, timeoutMs: 50 });
     await term.next(isDown(0x8300)); // received, never answered
     const timeout = await silent;
     t.equal(timeout.status, 504);

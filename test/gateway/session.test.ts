@@ -155,7 +155,7 @@ t.test('a device with a hex ID in the phone field is served and addressable', as
   const res = fetch(`http://127.0.0.1:${server.ports.http}/api/terminals/4E5DE66FBA22/commands`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ command: 'text', body: { flag: 0, text: 'hi' }, timeoutMs: 5000 }),
+    body: JSON.stringify({ command: 'textMessage', body: { flag: 0, text: 'hi' }, timeoutMs: 5000 }),
   });
   const cmd = await term.next(0x8300);
   term.send(0x0001, { ackSerial: cmd.serial, ackMsgId: 0x8300, result: 0 });

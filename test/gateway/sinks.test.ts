@@ -32,7 +32,7 @@ sinkContract(t, 'MapService', async () => {
 
 sinkContract(t, 'MqttBrokerSink', async () => {
   const { mqtt: limits } = validate({});
-  const sink = await MqttBrokerSink.start({ ...limits, host: '127.0.0.1', port: 0, wsPort: 0 }, { tokens: new TokenTable([]), orgOfTerminal: () => undefined, orgOfCase: () => undefined, registry: new Registry() });
+  const sink = await MqttBrokerSink.start({ ...limits, host: '127.0.0.1', port: 0, wsPort: 0 }, { tokens: new TokenTable([]), orgOfTerminal: () => undefined, registry: new Registry() });
   const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${sink.port}`, { reconnectPeriod: 0 });
   const got: Position[] = [];
   let wake = () => undefined as void;

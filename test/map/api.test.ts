@@ -193,7 +193,7 @@ t.test('scope isolation on every endpoint; tokens; open health', async (t) => {
   t.equal((await get(base, `/api/terminals/${wc}`, jhToken)).status, 404, 'detail: 404 outside the scope');
   t.equal((await get(base, `/api/terminals/${wc}`, TOKENS.wuchang.token)).status, 200, 'detail: 200 inside it');
   t.equal((await get(base, `/api/terminals/${wc}/track`, jhToken)).status, 404, 'track: 404 outside the scope');
-  const cmd = await fetch(`${base}/api/terminals/${wc}/commands`, { method: 'POST', headers: { authorization: `Bearer ${jhToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ command: 'text', body: { flag: 0, text: 'x' } }) });
+  const cmd = await fetch(`${base}/api/terminals/${wc}/commands`, { method: 'POST', headers: { authorization: `Bearer ${jhToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ command: 'textMessage', body: { flag: 0, text: 'x' } }) });
   t.equal(cmd.status, 404, 'commands: 404 outside the scope');
   const live = (await (await get(base, '/api/live', jhToken)).json()) as { positions: { org: string }[]; resources: { org: string }[] };
   t.ok(live.positions.length > 0 && live.positions.every((p) => p.org.startsWith('wuhan/jianghan')), '/api/live: only Jianghan');
@@ -301,6 +301,11 @@ t.test('OpenAPI document at /docs matches the routes', async (t) => {
   // every documented route exists (no stale entries)
   const routes = server.http.printRoutes({ commonPrefix: false });
   for (const path of Object.keys(doc.paths)) t.ok(routes.includes(path.split('/{')[0]!.split('/').pop()!), `${path} is routed`);
+  // command names are the codec's; the route's old ones are documented as deprecated
+  const commands = doc.paths['/api/terminals/{terminal}/commands']?.post as { requestBody: { content: Record<string, { schema: { properties: { command: { description: string } } } }> } } | undefined;
+  const described = commands?.requestBody.content['application/json']?.schema.properties.command.description ?? '';
+  t.match(described, /0x8300 textMessage/, 'the codec name');
+  t.match(described, /Deprecated names.*text \(now textMessage\)/, 'the old name, deprecated');
   const yaml = await fetch(`${base}/docs/yaml`);
   t.match(await yaml.text(), /openapi: 3\./, 'YAML too');
 });

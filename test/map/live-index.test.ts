@@ -5,7 +5,8 @@
  */
 import fc from 'fast-check';
 import t from 'tap';
-import { CATEGORIES, GRID_BITS, LiveIndex, categoryIndex } from '../../map/live-index.js';
+import { CATEGORIES } from '../../events/categories.js';
+import { GRID_BITS, LiveIndex, categoryIndex } from '../../map/live-index.js';
 import { worldX, worldY } from '../../map/mercator.js';
 import { orgMatcher } from '../../events/scope.js';
 

@@ -1,6 +1,9 @@
 /** Small pieces of the map API: CRS shifts, the zoom -> H3 rule, abbreviations, scopes, the track ring. */
 import t from 'tap';
-import { abbreviate, thin } from '../../map/cluster-tile.js';
+import { abbreviate } from '../../map/cluster-tile.js';
+import type { MapFeature } from '../../map/cluster-tile.js';
+import { place } from '../../map/encode.js';
+import { thin } from '../../map/thin.js';
 import { gcj02ToBd09, shifter, wgs84ToGcj02 } from '../../map/crs.js';
 import { HeatIndex, resolutionForZoom } from '../../map/heat.js';
 import { latOf, lngOf, tileBounds, worldX, worldY } from '../../map/mercator.js';
@@ -39,6 +42,16 @@ t.test('abbreviations, thinning, scopes', async (t) => {
   t.notOk(within('wuhan', 'wuhanxi/a'), 'a prefix is a path, not a string prefix');
   t.ok(orgMatcher('wuhan', ['wuhan/a', 'wuhan/b'])('wuhan/b/c'));
   t.notOk(orgMatcher('wuhan/a', ['wuhan'])('wuhan/b'), 'a filter never widens the scope');
+});
+
+t.test('the encoder caps a tile with the same thinning: alarms first, then an even stride', async (t) => {
+  // 8 points inside tile 0/0/0: ids 1 and 5 in alarm (one a terminal, one a cluster); cap 4
+  const props = (id: number): MapFeature['props'] => (id === 1 ? { alarm: true } : id === 5 ? { cluster: true, n_alarm: 2 } : { alarm: false });
+  const features: MapFeature[] = [1, 2, 3, 4, 5, 6, 7, 8].map((id) => ({ id, lng: id, lat: id, props: props(id) }));
+  const kept = place(features, 0, 0, 0, { buffer: 64, maxFeatures: 4 }).map((p) => p.feature.id);
+  // alarms 1, 5; room 2 in the other six (2 3 4 6 7 8), stride 3: the 0th and 3rd, i.e. 2 and 6
+  t.same(kept, [1, 5, 2, 6]);
+  t.same(place(features, 0, 0, 0, { buffer: 64, maxFeatures: 8 }).map((p) => p.feature.id), [1, 2, 3, 4, 5, 6, 7, 8], 'under the cap: all, in order');
 });
 
 t.test('track ring: bounded, ordered, recent; Douglas-Peucker', async (t) => {

@@ -159,10 +159,12 @@ t.test('references resolve: services, volumes, files', async (t) => {
     }
     for (const p of s.ports ?? []) t.match(p, /^(127\.0\.0\.1:)?\d+:\d+(\/(tcp|udp))?$/, `${name}: port ${p}`);
     if (s.build) t.ok(existsSync(resolve('docker', s.build.context, s.build.dockerfile)), `${name}: build file exists`);
-    if (s.command?.[0]?.endsWith('.ts')) {
-      const entry = s.command[0];
-      if (existsSync(entry)) t.pass(`${name}: ${entry} exists`);
-      else t.fail(`${name}: ${entry} does not exist`);
+    if (s.command) {
+      // the image runs compiled JavaScript: dist/<path>.js is built from <path>.ts
+      const entry = s.command[0]!;
+      t.match(entry, /^dist\/.+\.js$/, `${name}: runs a compiled module (${entry})`);
+      const source = entry.replace(/^dist\//, '').replace(/\.js$/, '.ts');
+      t.ok(existsSync(source), `${name}: ${entry} is built from ${source}, which exists`);
     }
   }
 });
@@ -201,7 +203,20 @@ t.test('Dockerfile: multi-stage, non-root, healthcheck, and a context that has w
   t.ok(users.length > 0 && !/root|^USER 0/.test(users.at(-1)!), `runs as ${users.at(-1)}`);
   t.match(dockerfile, /^HEALTHCHECK .*\n?.*readyz/m, 'healthcheck on /readyz');
   t.match(dockerfile, /npm ci --omit=dev/, 'production dependencies from the lockfile');
-  t.ok(dockerfile.indexOf('build:web') < dockerfile.indexOf('USER node'), 'the map page is built while the image is root, not at start by a user who cannot write /app');
+  // issue 15: built in a build stage; the runtime stage runs compiled JavaScript, never tsx or a build
+  const runtime = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+  const build = dockerfile.slice(0, dockerfile.lastIndexOf('\nFROM '));
+  t.match(build, /^RUN npm ci --no-audit/m, 'the build stage installs the dev dependencies (esbuild, tsx)');
+  t.match(build, /^RUN npm run --silent build$/m, 'the build stage runs npm run build (server and page)');
+  t.match(runtime, /COPY --from=build .*\/app\/dist \.\/dist/, 'the runtime takes dist/ from the build stage');
+  t.match(runtime, /COPY --from=build .*\/app\/web\/dist \.\/web\/dist/, 'and the built page');
+  t.notMatch(runtime, /^COPY [^\n]* \. \.$/m, 'not the sources');
+  t.notMatch(runtime, /tsx|npm run|\.ts\b/, 'no tsx, no build, no TypeScript in the runtime stage');
+  const entrypoint = JSON.parse(/^ENTRYPOINT (.+)$/m.exec(runtime)?.[1] ?? '[]') as string[];
+  const cmd = JSON.parse(/^CMD (.+)$/m.exec(runtime)?.[1] ?? '[]') as string[];
+  t.same([...entrypoint, ...cmd], ['node', '--max-semi-space-size=32', 'dist/server/main.js'], 'node runs the compiled entry point with npm start\'s flags');
+  const start = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts.start;
+  t.equal(start, [...entrypoint, ...cmd].join(' '), 'the same command as npm start');
   for (const f of ['package.json', 'package-lock.json']) t.ok(existsSync(f), `${f} in the context`);
   const ignore = readFileSync('docker/Dockerfile.dockerignore', 'utf8');
   t.match(ignore, /node_modules/, 'the host node_modules stays out of the context');

@@ -235,3 +235,108 @@ t.test('connections, subscriptions and retained messages are bounded', async (t)
   await until('the second retained position', async () => (await countRetained(server)) === 1 && (await metric(server, 'dipper_mqtt_retained_messages')) === 1);
   t.pass('one retained message kept: the newest');
 });
+
+/** A case event with a 16 KB description, ids cycling over 50 (so retained copies stay few). */
+function bulkyCase(i: number) {
+  const now = new Date().toISOString();
+  return { kind: 'case' as const, case: { id: `bulk-${i % 50}`, type: 'fire', status: 'open' as const, location: { lat: 30.58, lng: 114.27 }, time: now, org: 'wuhan/jianghan', createdAt: now, updatedAt: now, description: 'x'.repeat(16_000) } };
+}
+
+/** A raw MQTT 3.1.1 client that subscribes to `filter` and then never reads again. */
+async function stalledSubscriber(server: Server, token: string, filter: string): Promise<import('node:net').Socket> {
+  const socket = connect(server.ports.mqtt!, '127.0.0.1');
+  socket.on('error', () => undefined);
+  await new Promise((r) => socket.once('connect', r));
+  const utf8 = (s: string) => {
+    const b = Buffer.from(s);
+    return Buffer.concat([Buffer.from([b.length >> 8, b.length & 0xff]), b]);
+  };
+  const packet = (type: number, body: Buffer) => Buffer.concat([Buffer.from([type, body.length]), body]);
+  // CONNECT: "MQTT", level 4, flags user+password+clean, keep-alive 0; client id, user, password
+  socket.write(packet(0x10, Buffer.concat([utf8('MQTT'), Buffer.from([4, 0xc2, 0, 0]), utf8('stalled'), utf8('duty'), utf8(token)])));
+  // SUBSCRIBE id 1, QoS 1
+  socket.write(packet(0x82, Buffer.concat([Buffer.from([0, 1]), utf8(filter), Buffer.from([1])])));
+  await new Promise((r) => setTimeout(r, 300));
+  socket.pause();
+  return socket;
+}
+
+t.test('a subscriber that stops reading is disconnected; the others keep receiving, nothing piles up', async (t) => {
+  const server = await start(t, { maxClientBufferBytes: 64 * 1024 });
+  const stalled = await stalledSubscriber(server, CITY, 'dipper/#');
+  const stalledClosed = new Promise((r) => stalled.once('close', r));
+  const healthy = await client(t, server, 'tcp', { password: CITY });
+  let got = 0;
+  healthy.on('message', () => got++);
+  await healthy.subscribeAsync('dipper/cases/#', { qos: 1 });
+  const n = 3000; // 48 MB: more than the stalled socket's kernel buffers take
+  for (let i = 0; i < n; i++) {
+    await server.broker!.publish([bulkyCase(i)]);
+    if (i % 50 === 49) await new Promise((r) => setTimeout(r, 5));
+  }
+  // before: the stalled reader held every delivery after the first hundred, for every client,
+  // in an unbounded queue (and draining it when the reader left overflowed the stack)
+  await until('every message to the healthy subscriber', () => got >= n, 30_000);
+  t.equal(got, n, 'the healthy subscriber got everything');
+  t.equal((server.broker!.broker as unknown as { mq: { length: number } }).mq.length, 0, "nothing left in the broker's emit queue");
+  t.equal(await metric(server, 'dipper_mqtt_refused_total', '{reason="slow-client"}'), 1, 'the stalled one was cut off and counted');
+  t.equal(await metric(server, 'dipper_mqtt_refused_total', '{reason="packet-too-large"}'), 0, 'and not counted as anything else');
+  stalled.resume(); // it reads again, and finds its connection closed
+  await stalledClosed;
+  t.equal(await metric(server, 'dipper_mqtt_clients'), 1);
+});
+
+t.test('a persistent session (clean session 0) is refused: nothing queues for a client that went away', async (t) => {
+  const server = await start(t);
+  // before: accepted, and every later QoS 1 message was kept in memory for it, without end
+  let code = 0;
+  try {
+    const ghost = await mqtt.connectAsync(url(server, 'tcp'), { reconnectPeriod: 0, username: 'duty', password: CITY, clean: false, clientId: 'ghost' });
+    await ghost.subscribeAsync('dipper/#', { qos: 1 });
+    await ghost.endAsync(true);
+  } catch (e) {
+    code = (e as { code?: number }).code ?? -1;
+  }
+  t.equal(code, 2, 'CONNACK 2');
+  for (let i = 0; i < 200; i++) await server.broker!.publish([bulkyCase(i)]);
+  await new Promise((r) => setTimeout(r, 200));
+  const persistence = (server.broker!.broker as unknown as { persistence: { outgoingStream(c: { id: string }): AsyncIterable<unknown> } }).persistence;
+  let queued = 0;
+  for await (const _ of persistence.outgoingStream({ id: 'ghost' })) queued++;
+  t.equal(queued, 0, 'nothing queued for it');
+  t.equal(await metric(server, 'dipper_mqtt_refused_total', '{reason="persistent-session"}'), 1);
+  t.equal(await connack(server, 'tcp', { username: 'duty', password: CITY, clean: true }), 0, 'a clean session connects');
+});
+
+t.test("a case topic shared by two districts: a scoped subscriber never gets the other district's retained copy", async (t) => {
+  const HONGSHAN = 'hongshan-token-0123456789a';
+  const server = await startTestServer(t, { devices: registryFile(), map: { maxCases: 2 }, api: { tokens: [{ token: HONGSHAN, org: 'wuhan/hongshan' }] } });
+  const at = { type: 'fire', location: { lat: 30.58, lng: 114.27 }, time: new Date().toISOString() };
+  const publish = async (c: import('../../events/case.js').Case) => server.gateway.queue.push([{ kind: 'case', case: c }]);
+  // hongshan has case X open; jianghan has its own X (ids are unique per org unit), closed last:
+  // the retained copy of dipper/cases/X is jianghan's, with its description
+  await publish(server.map.cases.create({ id: 'X', ...at }, 'wuhan/hongshan')!);
+  await publish(server.map.cases.create({ id: 'X', ...at, status: 'closed', description: 'jianghan only' }, 'wuhan/jianghan')!);
+  // a new hongshan case fills the store: jianghan's closed X is dropped, hongshan's X is the only one
+  t.ok(server.map.cases.room('wuhan/hongshan', 'Y'));
+  await publish(server.map.cases.create({ id: 'Y', ...at }, 'wuhan/hongshan')!);
+  const c = await client(t, server, 'tcp', { password: HONGSHAN });
+  const got: { topic: string; org: string }[] = [];
+  c.on('message', (topic, payload) => got.push({ topic, org: (JSON.parse(payload.toString()) as { org: string }).org }));
+  await c.subscribeAsync('dipper/cases/#', { qos: 1 });
+  await until('its own case Y', () => got.some((m) => m.topic === 'dipper/cases/Y'));
+  await new Promise((r) => setTimeout(r, 300));
+  t.same(got.filter((m) => m.org !== 'wuhan/hongshan'), [], "nothing of jianghan's (before: the retained jianghan X, description included)");
+});
+
+t.test("a client id connected with one token cannot be taken over with another (a dashboard knocked off by anyone who learnt its id)", async (t) => {
+  const server = await start(t);
+  const dashboard = await client(t, server, 'tcp', { password: CITY, clientId: 'city-dashboard' });
+  let dashboardClosed = false;
+  dashboard.on('close', () => (dashboardClosed = true));
+  t.equal(await connack(server, 'tcp', { username: 'x', password: JIANGHAN, clientId: 'city-dashboard' }), 2, 'another token: identifier rejected');
+  t.equal(await metric(server, 'dipper_mqtt_refused_total', '{reason="client-id-taken"}'), 1);
+  t.ok(dashboard.connected && !dashboardClosed, 'the dashboard stays connected');
+  // the same token may take its own id over (a dashboard reconnecting before its old socket timed out)
+  t.equal(await connack(server, 'tcp', { username: 'x', password: CITY, clientId: 'city-dashboard' }), 0, 'the same token: accepted');
+});

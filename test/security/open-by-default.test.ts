@@ -261,7 +261,7 @@ t.test('a read token gets 403 on every command and on every route that changes s
     }
   }
   t.ok(writes >= 3, `${writes} changing routes checked (commands, case create, case patch)`);
-  await receivesOnly(t, jh, call(base, 'POST', `/api/terminals/${JH.terminal}/commands`, JH_COMMANDER.token, { command: 'text', body: { flag: 0, text: 'allowed' } }), 'allowed');
+  await receivesOnly(t, jh, call(base, 'POST', `/api/terminals/${JH.terminal}/commands`, JH_COMMANDER.token, { command: 'textMessage', body: { flag: 0, text: 'allowed' } }), 'allowed');
 });
 
 t.test('a command token commands only the terminals of its scope, and cannot create cases', async (t) => {
@@ -270,8 +270,8 @@ t.test('a command token commands only the terminals of its scope, and cannot cre
     const res = await call(base, 'POST', `/api/terminals/${WC.terminal}/commands`, JH_COMMANDER.token, a);
     t.equal(res.status, 404, `0x${a.command.toString(16)} to another district's terminal: 404, as if unknown`);
   }
-  await receivesOnly(t, wc, call(base, 'POST', `/api/terminals/${WC.terminal}/commands`, CITY_COMMANDER.token, { command: 'text', body: { flag: 0, text: 'from the city' } }), 'from the city');
-  await receivesOnly(t, jh, call(base, 'POST', `/api/terminals/${JH.terminal}/commands`, JH_COMMANDER.token, { command: 'text', body: { flag: 0, text: 'in scope' } }), 'in scope');
+  await receivesOnly(t, wc, call(base, 'POST', `/api/terminals/${WC.terminal}/commands`, CITY_COMMANDER.token, { command: 'textMessage', body: { flag: 0, text: 'from the city' } }), 'from the city');
+  await receivesOnly(t, jh, call(base, 'POST', `/api/terminals/${JH.terminal}/commands`, JH_COMMANDER.token, { command: 'textMessage', body: { flag: 0, text: 'in scope' } }), 'in scope');
   const kase = { id: 'c-1', type: 'theft', location: { lat: 30.58, lng: 114.27 }, time: new Date().toISOString() };
   t.equal((await call(base, 'POST', '/api/cases', JH_COMMANDER.token, kase)).status, 403, 'command token: no case creation');
   t.equal((await call(base, 'GET', '/api/terminals', CITY_COMMANDER.token)).status, 403, 'command without read: no reading');

@@ -5,7 +5,7 @@ import type { GatewayEvent } from '../../events/model.js';
 import { position } from '../gateway/helpers/sink-contract.js';
 
 t.test('topics per kind, and which are retained', async (t) => {
-  const p = { ...position('13600000011', 1), category: 'vehicle' };
+  const p = { ...position('13600000011', 1), category: 'vehicle' as const };
   t.same(topicOf('dipper', { kind: 'position', position: p }), { topic: 'dipper/vehicle/13600000011/position', retain: true });
   t.same(topicOf('dipper', { kind: 'position', position: { ...p, backfill: true } }), { topic: 'dipper/vehicle/13600000011/position', retain: false }, 'backfill not retained');
   t.same(topicOf('dipper', { kind: 'position', position: { ...p, valid: false } }).retain, false, 'invalid fix not retained');
@@ -16,7 +16,7 @@ t.test('topics per kind, and which are retained', async (t) => {
 });
 
 t.test('the same string each time; a new one when the category or prefix changes', async (t) => {
-  const p = { ...position('13600000012', 1), category: 'bodycam' };
+  const p = { ...position('13600000012', 1), category: 'bodycam' as const };
   const a = topicOf('dipper', { kind: 'position', position: p }).topic;
   const b = topicOf('dipper', { kind: 'position', position: { ...p, lat: p.lat + 0.01 } }).topic;
   t.equal(a, b);

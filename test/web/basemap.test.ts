@@ -9,6 +9,7 @@ import { createServer } from 'node:http';
 import { crc32, deflateSync } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 import t from 'tap';
+import { ensureWebBuilt } from '../../web/build.js';
 import { startTestServer } from '../gateway/helpers/server.js';
 import { TestTerminal, locationBody } from '../gateway/helpers/terminal.js';
 import { chromiumPath, openBrowser, screenshot, waitForState } from './helpers/browser.js';
@@ -48,6 +49,7 @@ t.test('a configured GCJ-02 base map', async (t) => {
   t.teardown(() => new Promise<void>((r) => tiles.close(() => r())));
   const tilePort = (tiles.address() as AddressInfo).port;
 
+  await ensureWebBuilt(); // npm run build's job; the server only serves it
   const server = await startTestServer(t, {
     web: { baseMap: { tiles: `http://127.0.0.1:${tilePort}/gaode/{z}/{x}/{y}.png`, crs: 'gcj02', tileSize: 256, attribution: 'test tiles', maxZoom: 18 } },
   } as never);

@@ -15,6 +15,7 @@ import t from 'tap';
 import type { Page } from 'playwright-core';
 import { Fleet } from '../../simulators/fleet.js';
 import { buildScenario } from '../../simulators/scenario.js';
+import { ensureWebBuilt } from '../../web/build.js';
 import { startTestServer } from '../gateway/helpers/server.js';
 import { TestTerminal, locationBody } from '../gateway/helpers/terminal.js';
 import { chromiumPath, openBrowser, readState, screenshot, waitForState } from './helpers/browser.js';
@@ -68,6 +69,7 @@ t.test('the command map in headless Chromium', async (t) => {
   // the offline base map draws this outline over its graticule
   const outline = join(dir, 'outline.geojson');
   writeFileSync(outline, JSON.stringify({ type: 'FeatureCollection', features: [{ type: 'Feature', properties: { name: 'centre' }, geometry: { type: 'Polygon', coordinates: [[[114.2, 30.5], [114.4, 30.5], [114.4, 30.7], [114.2, 30.7], [114.2, 30.5]]] } }] }));
+  await ensureWebBuilt(); // npm run build's job; the server only serves it
   const server = await startTestServer(t, {
     devices,
     web: { outline },

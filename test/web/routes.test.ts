@@ -1,6 +1,6 @@
 /**
- * The page's routes without a browser: served at / with its bundle (built at start when
- * missing), public while the API asks for tokens, /web/config.json carries the `web` settings,
+ * The page's routes without a browser: served at / with its bundle (built here first, as
+ * `npm run build` does: the server never builds it), public while the API asks for tokens, /web/config.json carries the `web` settings,
  * the outline file is served, and `web.enabled: false` leaves / unrouted.
  */
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -8,10 +8,11 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { buildWeb, webIsBuilt } from '../../web/build.js';
+import { buildWeb, ensureWebBuilt, webIsBuilt } from '../../web/build.js';
 import { startTestServer } from '../gateway/helpers/server.js';
 
 const TOKEN = 'route-test-token-0123456789';
+await ensureWebBuilt();
 
 t.test('the page and its settings are public; the data is not', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'dipper-web-routes-'));
@@ -80,6 +81,6 @@ t.test('the build: bundle, styles, page and MapLibre worker, nothing half-writte
   t.same(readdirSync(out).sort(), ['app.js', 'index.html', 'maplibre-gl-worker.mjs', 'style.css']);
   t.notOk(readdirSync(dir).some((f) => f.includes('.tmp-')), 'the temporary folder was renamed into place');
   t.ok(existsSync(join(out, 'index.html')));
-  // the gateway started above built the real dist/, and it is current
+  // built above (ensureWebBuilt), and current
   t.ok(webIsBuilt(), 'web/dist is as new as its sources');
 });

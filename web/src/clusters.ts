@@ -11,8 +11,8 @@
  * the features of their buffer), and published on #state for tests and on the toggles.
  */
 import { Marker } from 'maplibre-gl';
-import type { FilterSpecification, GeoJSONFeature, Map as MapLibreMap } from 'maplibre-gl';
-import { CATEGORIES, COLOURS } from './config.js';
+import type { ExpressionSpecification, FilterSpecification, GeoJSONFeature, Map as MapLibreMap } from 'maplibre-gl';
+import { CATEGORIES, COLOURS, zeroByCategory } from './config.js';
 import type { Category } from './config.js';
 
 export interface Counts {
@@ -103,7 +103,8 @@ export class ClusterLayer {
       filter: single,
       paint: {
         'circle-radius': 7,
-        'circle-color': ['match', ['get', 'category'], 'vehicle', COLOURS.vehicle, 'bodycam', COLOURS.bodycam, 'handheld', COLOURS.handheld, 'fixedcam', COLOURS.fixedcam, COLOURS.unknown],
+        // one label/colour pair per category (MapLibre's type wants a literal first pair)
+        'circle-color': ['match', ['get', 'category'], ...CATEGORIES.flatMap((c) => [c, COLOURS[c]]), COLOURS.unknown] as unknown as ExpressionSpecification,
         'circle-stroke-color': '#ffffff',
         'circle-stroke-width': 1.5,
       },
@@ -142,7 +143,7 @@ export class ClusterLayer {
   /** Reconciles the markers with the loaded tiles and returns the counts in view. */
   update(): Counts {
     const map = this.map;
-    const counts: Counts = { total: 0, clusters: 0, terminals: 0, alarms: 0, byCategory: { vehicle: 0, bodycam: 0, handheld: 0, fixedcam: 0 } };
+    const counts: Counts = { total: 0, clusters: 0, terminals: 0, alarms: 0, byCategory: zeroByCategory() };
     if (!map.getSource(SOURCE)) return counts;
     const features = map.querySourceFeatures(SOURCE, { sourceLayer: this.sourceLayer });
     const bounds = map.getBounds();

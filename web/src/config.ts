@@ -1,3 +1,6 @@
+import { CATEGORIES as ALL_CATEGORIES } from '../../events/categories.js';
+import type { Category as AnyCategory } from '../../events/categories.js';
+
 /** What the gateway tells the page at /web/config.json (api/routes/web.ts). */
 export interface WebConfig {
   baseMap: { tiles: string; crs: 'wgs84' | 'gcj02' | 'bd09'; tileSize: number; attribution: string; maxZoom: number };
@@ -7,8 +10,14 @@ export interface WebConfig {
   zoom: number;
 }
 
-export const CATEGORIES = ['vehicle', 'bodycam', 'handheld', 'fixedcam'] as const;
-export type Category = (typeof CATEGORIES)[number];
+/** The categories the page toggles and counts: every one but `unknown` (grey, never toggled). */
+export type Category = Exclude<AnyCategory, 'unknown'>;
+export const CATEGORIES: readonly Category[] = ALL_CATEGORIES.filter((c): c is Category => c !== 'unknown');
+
+/** A count of zero for each category. */
+export function zeroByCategory(): Record<Category, number> {
+  return Object.fromEntries(CATEGORIES.map((c) => [c, 0])) as Record<Category, number>;
+}
 
 export const COLOURS: Record<Category | 'unknown' | 'online' | 'offline' | 'alarm' | 'case', string> = {
   vehicle: '#2f6fde',

@@ -8,7 +8,7 @@ import type { GeoJSONSource } from 'maplibre-gl';
 import { Api, ApiError } from './api.js';
 import { baseStyle, keepGraticule } from './basemap.js';
 import { ClusterLayer } from './clusters.js';
-import { CATEGORIES, COLOURS } from './config.js';
+import { CATEGORIES, COLOURS, zeroByCategory } from './config.js';
 import type { Category, WebConfig } from './config.js';
 import { HeatLayer } from './heat.js';
 import type { HeatKind } from './heat.js';
@@ -103,7 +103,7 @@ async function start(): Promise<void> {
     countQueued = true;
     requestAnimationFrame(() => {
       countQueued = false;
-      const counts = enabled.size > 0 ? clusters.update() : (clusters.clear(), { total: 0, clusters: 0, terminals: 0, alarms: 0, byCategory: { vehicle: 0, bodycam: 0, handheld: 0, fixedcam: 0 } });
+      const counts = enabled.size > 0 ? clusters.update() : (clusters.clear(), { total: 0, clusters: 0, terminals: 0, alarms: 0, byCategory: zeroByCategory() });
       for (const c of CATEGORIES) if (enabled.has(c)) outputs.get(c)!.value = String(counts.byCategory[c]);
       (document.getElementById('total') as HTMLElement).textContent = `${counts.total} in view`;
       const cases = map.getLayer('cases') ? new Set(map.querySourceFeatures('clusters', { sourceLayer: 'cases' }).map((f) => String(f.properties.id))).size : 0;

@@ -44,7 +44,7 @@ const BEFORE_AUTH = new Set([0x0100, 0x0102]);
 
 export function dispatch(session: Session, message: Message): void | Promise<void> {
   if (!session.authenticated && !BEFORE_AUTH.has(message.msgId)) {
-    if (!session.gateway.config.auth.allowAnonymous) {
+    if (!session.allowAnonymous) {
       session.ack(message, RESULT.fail, 'unauthenticated');
       return;
     }
