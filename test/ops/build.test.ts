@@ -25,7 +25,10 @@ async function startBuilt(t: Test, entry: string, log: string[] = []) {
   t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
   // no tsx loader and no coverage hooks inherited from tap: exactly node and the built file
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_OPTIONS' && !k.startsWith('NODE_V8_COVERAGE') && !k.startsWith('_TAPJS')));
-  const child = spawn(process.execPath, [...flags, entry], {
+  // tap's process tracking re-adds its hooks to a spawned child's environment; env -u takes them
+  // off for node itself: coverage of compiled files, source-mapped onto the .ts sources, would be
+  // merged with the tests' coverage of the same sources and garble the report
+  const child = spawn('/usr/bin/env', ['-u', 'NODE_OPTIONS', '-u', 'NODE_V8_COVERAGE', process.execPath, ...flags, entry], {
     env: {
       ...env,
       DIPPER_JT808_PORT: '0',
