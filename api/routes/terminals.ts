@@ -13,7 +13,7 @@ import { bboxQuery, crsQuery, errorSchema, filterQuery, parseBbox, tileFilter, t
 import type { FilterQuery } from '../../map/api-schemas.js';
 import { shifter } from '../../map/crs.js';
 import { within } from '../../events/scope.js';
-import { terminalId } from '../../gateway/registry/devices.js';
+import { terminalId } from '../../events/commands.js';
 import type { AppDeps } from '../deps.js';
 
 type ListQuery = FilterQuery & { limit: number; offset: number; q?: string };

@@ -12,7 +12,7 @@ import type { Crs } from '../../map/crs.js';
 import { shifter } from '../../map/crs.js';
 import { within } from '../../events/scope.js';
 import { simplify } from '../../map/track-ring.js';
-import { terminalId } from '../../gateway/registry/devices.js';
+import { terminalId } from '../../events/commands.js';
 import type { AppDeps } from '../deps.js';
 
 interface TrackQuery {

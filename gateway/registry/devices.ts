@@ -39,15 +39,11 @@ export interface Device {
 
 import type { StaticResource } from '../../events/resource.js';
 
-export type { StaticResource };
-
 /**
  * Terminal identity: the phone's digits without leading zeros (2013 pads to 12, 2019 to 20),
  * lower case (some devices put hex IDs in the BCD phone field; the codec reads them as hex).
  */
 import { terminalId } from '../../events/commands.js';
-
-export { terminalId };
 
 export interface RegistryData {
   devices: Map<string, Device>;

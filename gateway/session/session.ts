@@ -15,7 +15,7 @@
 import { FrameSplitter, Reassembler, RESULT, UPLOAD_ANSWER_MAX_IDS, decodeFrame, encodeParts, retransmitIdsPerMessage } from '../../decoders/index.js';
 import type { DecodeOptions, DecodeResult, Edition, Header, Incomplete, Jt808Error, Message, MessagePart } from '../../decoders/index.js';
 import { hexId } from '../metrics.js';
-import { terminalId } from '../registry/devices.js';
+import { OfflineError, terminalId } from '../../events/commands.js';
 import type { Device } from '../registry/devices.js';
 import { ABUSE } from './close-reason.js';
 import type { CloseReason } from './close-reason.js';
@@ -50,10 +50,6 @@ export interface PendingCommand {
   reject: (error: Error) => void;
   timer: NodeJS.Timeout;
 }
-
-import { OfflineError } from '../../events/commands.js';
-
-export { OfflineError };
 
 let nextId = 1;
 

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { silentLogger } from '../../gateway/log.js';
-import { DeviceRegistry, parseCsv, parseRegistry, terminalId } from '../../gateway/registry/devices.js';
+import { terminalId } from '../../events/commands.js';
+import { DeviceRegistry, parseCsv, parseRegistry } from '../../gateway/registry/devices.js';
 import { startTestServer } from './helpers/server.js';
 import { TestTerminal, locationBody } from './helpers/terminal.js';
 
