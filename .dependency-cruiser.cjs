@@ -11,8 +11,9 @@ const ROOMS = {
   gateway: ['decoders', 'events'],
   sinks: ['decoders', 'events'],
   map: ['decoders', 'events'],
-  api: ['decoders', 'events', 'gateway', 'map', 'web'],
-  server: ['decoders', 'events', 'gateway', 'sinks', 'map', 'api'],
+  store: ['decoders', 'events'],
+  api: ['decoders', 'events', 'gateway', 'map', 'store', 'web'],
+  server: ['decoders', 'events', 'gateway', 'sinks', 'map', 'store', 'api'],
   web: ['events'],
   simulators: ['decoders'],
 };

@@ -21,7 +21,7 @@ import { buildWeb, WEB_DIST } from '../web/build.js';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const DIST = join(ROOT, 'dist');
 /** The server's rooms (.dependency-cruiser.cjs: what server/ may import, and itself). */
-const ROOMS = ['decoders', 'events', 'gateway', 'sinks', 'map', 'api', 'server'];
+const ROOMS = ['decoders', 'events', 'gateway', 'sinks', 'map', 'store', 'api', 'server'];
 /** Of web/, only where the page lies: web/build.ts and web/src are build-time and browser code. */
 const EXTRA = ['web/page.ts'];
 

@@ -1,0 +1,120 @@
+/**
+ * The schema, as one ordered list of migrations: applied at start in order, each once, each in
+ * its own transaction (migrate.ts). Never edit a migration that has shipped; add the next one.
+ * Plain SQL in PostgreSQL's dialect, which PGlite runs unchanged.
+ */
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+// Org units are paths (wuhan/jianghan/squad-3), as tokens' scopes are (events/scope.ts): a scope
+// query is `org = $1 OR org LIKE $1 || '/%'`, served by the text_pattern_ops indexes.
+const registry = `
+CREATE TABLE org_units (
+  path       text PRIMARY KEY CHECK (path ~ '^[A-Za-z0-9._-]{1,64}(/[A-Za-z0-9._-]{1,64}){0,7}$'),
+  parent     text REFERENCES org_units (path),
+  kind       text NOT NULL CHECK (kind IN ('city', 'district', 'squad', 'unit')),
+  name       text NOT NULL CHECK (length(name) BETWEEN 1 AND 200),
+  created_at timestamptz NOT NULL DEFAULT now(),
+  updated_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX org_units_parent ON org_units (parent);
+
+CREATE TABLE devices (
+  terminal    text PRIMARY KEY,
+  category    text NOT NULL,
+  org         text NOT NULL,
+  plate       text,
+  terminal_id text,
+  channels    smallint[] NOT NULL DEFAULT '{}',
+  created_at  timestamptz NOT NULL DEFAULT now(),
+  updated_at  timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX devices_org ON devices (org text_pattern_ops);
+
+CREATE TABLE people (
+  id         text PRIMARY KEY,
+  name       text NOT NULL,
+  role       text NOT NULL CHECK (role IN ('officer', 'auxiliary')),
+  org        text NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  updated_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX people_org ON people (org text_pattern_ops);
+
+-- the devices a person carries; a device is carried by one person at most
+CREATE TABLE person_devices (
+  terminal  text PRIMARY KEY REFERENCES devices (terminal) ON DELETE CASCADE,
+  person_id text NOT NULL REFERENCES people (id) ON DELETE CASCADE
+);
+CREATE INDEX person_devices_person ON person_devices (person_id);
+`;
+
+// One case, one file (一案一档): the case row is its present state, case_events every change to it.
+const cases = `
+CREATE TABLE cases (
+  id          text PRIMARY KEY,
+  type        text NOT NULL,
+  status      text NOT NULL CHECK (status IN ('open', 'dispatched', 'onscene', 'closed', 'cancelled')),
+  lat         double precision NOT NULL,
+  lng         double precision NOT NULL,
+  time        timestamptz NOT NULL,
+  org         text NOT NULL,
+  description text,
+  created_at  timestamptz NOT NULL DEFAULT now(),
+  updated_at  timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX cases_org ON cases (org text_pattern_ops);
+CREATE INDEX cases_status_time ON cases (status, time DESC);
+
+CREATE TABLE case_events (
+  seq     bigserial PRIMARY KEY,
+  case_id text NOT NULL REFERENCES cases (id) ON DELETE CASCADE,
+  at      timestamptz NOT NULL DEFAULT now(),
+  actor   text NOT NULL,
+  action  text NOT NULL,
+  changes jsonb NOT NULL DEFAULT '{}',
+  note    text
+);
+CREATE INDEX case_events_case ON case_events (case_id, seq);
+`;
+
+// An alarm episode is one incident: at most one not-closed incident per terminal and alarm kind.
+const incidents = `
+CREATE TABLE incidents (
+  id             text PRIMARY KEY,
+  terminal       text NOT NULL,
+  kind           text NOT NULL,
+  status         text NOT NULL CHECK (status IN ('open', 'acknowledged', 'assigned', 'resolved', 'closed')),
+  org            text NOT NULL,
+  lat            double precision,
+  lng            double precision,
+  opened_at      timestamptz NOT NULL,
+  last_alarm_at  timestamptz NOT NULL,
+  alarm_count    integer NOT NULL DEFAULT 1,
+  assignee       text,
+  updated_at     timestamptz NOT NULL DEFAULT now()
+);
+CREATE UNIQUE INDEX incidents_one_episode ON incidents (terminal, kind) WHERE status <> 'closed';
+CREATE INDEX incidents_org ON incidents (org text_pattern_ops);
+CREATE INDEX incidents_status_opened ON incidents (status, opened_at DESC);
+
+CREATE TABLE incident_events (
+  seq         bigserial PRIMARY KEY,
+  incident_id text NOT NULL REFERENCES incidents (id) ON DELETE CASCADE,
+  at          timestamptz NOT NULL DEFAULT now(),
+  actor       text NOT NULL,
+  action      text NOT NULL,
+  changes     jsonb NOT NULL DEFAULT '{}',
+  note        text
+);
+CREATE INDEX incident_events_incident ON incident_events (incident_id, seq);
+`;
+
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: 'registry: org units, devices, people', sql: registry },
+  { version: 2, name: 'cases and their history', sql: cases },
+  { version: 3, name: 'incidents and their history', sql: incidents },
+];
