@@ -6,6 +6,20 @@ import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
 
 export const CASE_STATUSES = ['open', 'dispatched', 'onscene', 'closed', 'cancelled'] as const;
+export type CaseStatus = (typeof CASE_STATUSES)[number];
+
+/**
+ * The lifecycle: where a case may go from each status. A unit may reach a scene it was not sent
+ * to (open -> onscene), and be called back (dispatched -> open); closed and cancelled are final
+ * (one case, one file: a case that must be looked at again is a new case that names it).
+ */
+export const CASE_TRANSITIONS: Readonly<Record<CaseStatus, readonly CaseStatus[]>> = {
+  open: ['dispatched', 'onscene', 'closed', 'cancelled'],
+  dispatched: ['open', 'onscene', 'closed', 'cancelled'],
+  onscene: ['closed', 'cancelled'],
+  closed: [],
+  cancelled: [],
+};
 
 const Location = Type.Object(
   {

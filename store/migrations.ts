@@ -53,32 +53,38 @@ CREATE INDEX person_devices_person ON person_devices (person_id);
 `;
 
 // One case, one file (一案一档): the case row is its present state, case_events every change to it.
+// An id is unique within an org unit, not across them (as map/cases.ts keys them): another
+// district's case never makes a creation fail.
 const cases = `
 CREATE TABLE cases (
-  id          text PRIMARY KEY,
+  org         text NOT NULL,
+  id          text NOT NULL,
   type        text NOT NULL,
   status      text NOT NULL CHECK (status IN ('open', 'dispatched', 'onscene', 'closed', 'cancelled')),
   lat         double precision NOT NULL,
   lng         double precision NOT NULL,
   time        timestamptz NOT NULL,
-  org         text NOT NULL,
   description text,
-  created_at  timestamptz NOT NULL DEFAULT now(),
-  updated_at  timestamptz NOT NULL DEFAULT now()
+  created_at  timestamptz NOT NULL,
+  updated_at  timestamptz NOT NULL,
+  PRIMARY KEY (org, id)
 );
 CREATE INDEX cases_org ON cases (org text_pattern_ops);
 CREATE INDEX cases_status_time ON cases (status, time DESC);
+CREATE INDEX cases_id ON cases (id);
 
 CREATE TABLE case_events (
-  seq     bigserial PRIMARY KEY,
-  case_id text NOT NULL REFERENCES cases (id) ON DELETE CASCADE,
-  at      timestamptz NOT NULL DEFAULT now(),
-  actor   text NOT NULL,
-  action  text NOT NULL,
-  changes jsonb NOT NULL DEFAULT '{}',
-  note    text
+  seq      bigserial PRIMARY KEY,
+  case_org text NOT NULL,
+  case_id  text NOT NULL,
+  at       timestamptz NOT NULL,
+  actor    text NOT NULL,
+  action   text NOT NULL,
+  changes  jsonb NOT NULL DEFAULT '{}',
+  note     text,
+  FOREIGN KEY (case_org, case_id) REFERENCES cases (org, id) ON DELETE CASCADE
 );
-CREATE INDEX case_events_case ON case_events (case_id, seq);
+CREATE INDEX case_events_case ON case_events (case_org, case_id, seq);
 `;
 
 // An alarm episode is one incident: at most one not-closed incident per terminal and alarm kind.
