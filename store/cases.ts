@@ -6,6 +6,10 @@
 import { CASE_TRANSITIONS } from '../events/case.js';
 import type { Case, CaseStatus } from '../events/case.js';
 import type { Database, Queryable } from './database.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+import { scopeCondition } from './scope.js';
+
+export { BadCursor } from './cursor.js';
 
 export interface CaseInput {
   id: string;
@@ -89,9 +93,6 @@ function toCase(r: CaseRow): Case {
   if (r.description !== null) c.description = r.description;
   return c;
 }
-
-/** `org LIKE scope || '/%'` with the scope's own % and _ taken literally */
-const likeBelow = (scope: string) => `${scope.replace(/[\\%_]/g, (ch) => `\\${ch}`)}/%`;
 
 export class CaseRepository {
   constructor(private readonly db: Database) {}
@@ -179,7 +180,8 @@ export class CaseRepository {
     const where: string[] = [];
     const params: unknown[] = [];
     const p = (v: unknown) => `$${params.push(v)}`;
-    if (q.scope !== '') where.push(`(org = ${p(q.scope)} OR org LIKE ${p(likeBelow(q.scope))})`);
+    const scoped = scopeCondition('org', q.scope, p);
+    if (scoped) where.push(scoped);
     if (q.status?.length) where.push(`status = ANY(${p(q.status)}::text[])`);
     if (q.type?.length) where.push(`type = ANY(${p(q.type)}::text[])`);
     if (q.from) where.push(`time >= ${p(new Date(q.from))}`);
@@ -190,8 +192,10 @@ export class CaseRepository {
       // a box across the antimeridian (west > east) is two ranges
       where.push(w <= e ? `lng BETWEEN ${p(w)} AND ${p(e)}` : `(lng >= ${p(w)} OR lng <= ${p(e)})`);
     }
-    const cursor = q.after ? decodeCursor(q.after) : undefined;
-    if (cursor) where.push(`(time, org, id) < (${p(new Date(cursor.time))}, ${p(cursor.org)}, ${p(cursor.id)})`);
+    if (q.after) {
+      const [time, org, id] = decodeCursor(q.after, 3);
+      where.push(`(time, org, id) < (${p(new Date(time!))}, ${p(org)}, ${p(id)})`);
+    }
     const rows = await this.db.query<CaseRow>(
       `SELECT ${COLUMNS} FROM cases ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
        ORDER BY time DESC, org DESC, id DESC LIMIT ${p(q.limit + 1)}`,
@@ -201,7 +205,7 @@ export class CaseRepository {
     const page: CasePage = { items };
     if (rows.length > q.limit) {
       const last = items[items.length - 1]!;
-      page.next = encodeCursor({ time: last.time, org: last.org, id: last.id });
+      page.next = encodeCursor([last.time, last.org, last.id]);
     }
     return page;
   }
@@ -217,31 +221,4 @@ async function record(tx: Queryable, c: Case, at: Date, actor: string, action: C
     JSON.stringify(changes),
     note ?? null,
   ]);
-}
-
-interface Cursor {
-  time: string;
-  org: string;
-  id: string;
-}
-
-/** opaque to callers; a cursor that does not parse is an error the route answers 400 */
-export class BadCursor extends Error {
-  override name = 'BadCursor';
-}
-
-function encodeCursor(c: Cursor): string {
-  return Buffer.from(JSON.stringify([c.time, c.org, c.id])).toString('base64url');
-}
-
-function decodeCursor(s: string): Cursor {
-  try {
-    const v: unknown = JSON.parse(Buffer.from(s, 'base64url').toString('utf8'));
-    if (Array.isArray(v) && v.length === 3 && v.every((x) => typeof x === 'string') && !Number.isNaN(Date.parse(v[0] as string))) {
-      return { time: v[0] as string, org: v[1] as string, id: v[2] as string };
-    }
-  } catch {
-    // falls through to the error
-  }
-  throw new BadCursor('`after` is not a cursor this API gave');
 }
