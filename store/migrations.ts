@@ -27,12 +27,26 @@ CREATE TABLE devices (
   category    text NOT NULL,
   org         text NOT NULL,
   plate       text,
+  officer     text,
   terminal_id text,
+  epoch       integer NOT NULL DEFAULT 0,
   channels    smallint[] NOT NULL DEFAULT '{}',
   created_at  timestamptz NOT NULL DEFAULT now(),
   updated_at  timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX devices_org ON devices (org text_pattern_ops);
+
+-- what sends no frames but stands on the map: fixed cameras, posts
+CREATE TABLE resources (
+  id         text PRIMARY KEY,
+  kind       text NOT NULL,
+  org        text NOT NULL,
+  lat        double precision NOT NULL,
+  lng        double precision NOT NULL,
+  name       text,
+  updated_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX resources_org ON resources (org text_pattern_ops);
 
 CREATE TABLE people (
   id         text PRIMARY KEY,

@@ -8,7 +8,7 @@ export async function openPglite(dir: string | undefined): Promise<Database> {
   if (dir) mkdirSync(dir, { recursive: true });
   const db = await PGlite.create(dir);
   const wrap = (q: Pick<PGlite, 'query'>): Queryable => ({
-    query: async <R extends Row>(sql: string, params?: readonly unknown[]) => (await q.query<R>(sql, params as unknown[] | undefined)).rows,
+    query: async <R extends object>(sql: string, params?: readonly unknown[]) => (await q.query(sql, params as unknown[] | undefined)).rows as R[],
   });
   return {
     kind: 'pglite',

@@ -10,7 +10,7 @@ export async function openPostgres(url: string, poolSize: number, onIdleError: (
   // fail at start, with the server's own message, rather than at the first request
   (await pool.connect()).release();
   const wrap = (q: { query: pg.Pool['query'] }): Queryable => ({
-    query: async <R extends Row>(sql: string, params?: readonly unknown[]) => (await q.query<R>(sql, params as unknown[] | undefined)).rows,
+    query: async <R extends object>(sql: string, params?: readonly unknown[]) => (await q.query(sql, params as unknown[] | undefined)).rows as R[],
   });
   return {
     kind: 'postgres',

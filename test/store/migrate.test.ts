@@ -20,7 +20,7 @@ for (const kind of ENGINES) {
     t.same(await migrate(db), { applied: [1, 2, 3], version: 3 });
     t.same(await migrate(db), { applied: [], version: 3 }, 'a second start applies nothing');
     const tables = (await db.query<{ t: string }>(`SELECT table_name AS t FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`)).map((r) => r.t);
-    t.same(tables, ['case_events', 'cases', 'devices', 'incident_events', 'incidents', 'org_units', 'people', 'person_devices', 'schema_migrations']);
+    t.same(tables, ['case_events', 'cases', 'devices', 'incident_events', 'incidents', 'org_units', 'people', 'person_devices', 'resources', 'schema_migrations']);
   });
 
   t.test(`${kind}: a schema newer than the code is refused`, async (t) => {
