@@ -1,7 +1,7 @@
 /** The embedded default: PGlite (PostgreSQL compiled to WebAssembly) in a directory, no server. */
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
-import type { Database, Queryable, Row } from './database.js';
+import type { Database, Queryable } from './database.js';
 
 export async function openPglite(dir: string | undefined): Promise<Database> {
   // undefined: in memory (tests); a directory: its data files (made on first open)

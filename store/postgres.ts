@@ -1,6 +1,6 @@
 /** Production: a PostgreSQL server through node-postgres's pool. */
 import pg from 'pg';
-import type { Database, Queryable, Row } from './database.js';
+import type { Database, Queryable } from './database.js';
 
 export async function openPostgres(url: string, poolSize: number, onIdleError: (err: Error) => void): Promise<Database> {
   const pool = new pg.Pool({ connectionString: url, max: poolSize });

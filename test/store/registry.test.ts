@@ -8,10 +8,7 @@ import { RegistryRepository } from '../../store/registry.js';
 import type { DeviceRecord } from '../../store/registry.js';
 import { ENGINES, freshDatabase } from './engines.js';
 
-interface Tap {
-  teardown(fn: () => unknown): void;
-  ok(v: unknown, message?: string): void;
-}
+type Tap = Pick<typeof t, 'teardown' | 'ok'>;
 
 const car = (terminal: string, org: string, extra: Partial<DeviceRecord> = {}): Omit<DeviceRecord, 'person'> => ({ terminal, category: 'vehicle', org, epoch: 0, channels: [], ...extra });
 
