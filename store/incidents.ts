@@ -17,7 +17,10 @@ export interface AlarmRaised {
   kind: string;
   org: string;
   location: { lat: number; lng: number } | null;
+  /** the last alarm's time */
   at: Date;
+  /** alarms this stands for (a writer coalesces repeats while the database is away); default 1 */
+  count?: number;
 }
 
 export interface IncidentEvent {
@@ -92,20 +95,22 @@ export class IncidentRepository {
 
   /** the incident the alarm opened (opened: true) or joined */
   async raise(alarm: AlarmRaised): Promise<{ incident: Incident; opened: boolean }> {
+    const count = alarm.count ?? 1;
     return this.db.transaction(async (tx) => {
       const rows = await tx.query<IncidentRow>(
         `INSERT INTO incidents (id, terminal, kind, status, org, lat, lng, opened_at, last_alarm_at, alarm_count, updated_at)
-         VALUES ($1, $2, $3, 'open', $4, $5, $6, $7, $7, 1, $7)
+         VALUES ($1, $2, $3, 'open', $4, $5, $6, $7, $7, $8, $7)
          ON CONFLICT (terminal, kind) WHERE status <> 'closed' DO UPDATE SET
            last_alarm_at = GREATEST(incidents.last_alarm_at, EXCLUDED.last_alarm_at),
-           alarm_count = incidents.alarm_count + 1,
+           alarm_count = incidents.alarm_count + EXCLUDED.alarm_count,
            lat = COALESCE(EXCLUDED.lat, incidents.lat),
            lng = COALESCE(EXCLUDED.lng, incidents.lng)
          RETURNING ${COLUMNS}`,
-        [randomUUID(), alarm.terminal, alarm.kind, alarm.org, alarm.location?.lat ?? null, alarm.location?.lng ?? null, alarm.at],
+        [randomUUID(), alarm.terminal, alarm.kind, alarm.org, alarm.location?.lat ?? null, alarm.location?.lng ?? null, alarm.at, count],
       );
       const incident = toIncident(rows[0]!);
-      const opened = incident.alarmCount === 1;
+      // inserted: the count is this call's own; joined: it is more
+      const opened = incident.alarmCount === count;
       if (opened) await record(tx, incident.id, alarm.at, `terminal:${alarm.terminal}`, 'opened', { kind: alarm.kind, location: alarm.location }, undefined);
       return { incident, opened };
     });

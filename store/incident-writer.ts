@@ -1,0 +1,123 @@
+/**
+ * Alarms into incidents off the ingest path: `raise` returns at once (a report is never answered
+ * later because the database is slow); a loop writes what is pending, and while the database is
+ * away it retries with backoff, coalescing repeats of one terminal's alarm kind into one pending
+ * entry with a count, so an SOS held through an outage is one entry, not thousands.
+ *
+ * Bound: at most `maxPending` distinct (terminal, kind) entries wait; past it a new one is
+ * refused, counted (`dipper_incident_alarms_total{outcome="refused"}`) and logged once per
+ * outage: said, never silent. Nothing is dropped once accepted: `close` drains what it can.
+ */
+import type { Incident } from '../events/incident.js';
+import type { AlarmRaised, IncidentRepository } from './incidents.js';
+
+export type WriterOutcome = 'opened' | 'joined' | 'refused';
+
+export interface IncidentWriterHooks {
+  /** an incident opened or joined, as written (for the stream, Kafka and the map) */
+  written(incident: Incident, opened: boolean): void;
+  counted(outcome: WriterOutcome, n: number): void;
+  /** the database failed a write (retrying) or came back (err undefined) */
+  health(err: Error | undefined): void;
+}
+
+export interface IncidentWriterOptions {
+  maxPending: number;
+  /** first retry delay; doubles up to maxRetryMs */
+  retryMs: number;
+  maxRetryMs: number;
+}
+
+export class IncidentWriter {
+  private readonly pending = new Map<string, AlarmRaised & { count: number }>();
+  private running: Promise<void> | undefined;
+  private delay: number;
+  private timer: NodeJS.Timeout | undefined;
+  private failing = false;
+  private closed = false;
+
+  constructor(
+    private readonly repo: IncidentRepository,
+    private readonly options: IncidentWriterOptions,
+    private readonly hooks: IncidentWriterHooks,
+  ) {
+    this.delay = options.retryMs;
+  }
+
+  get depth(): number {
+    return this.pending.size;
+  }
+
+  /** true when accepted (written soon); false when refused at the bound */
+  raise(alarm: AlarmRaised): boolean {
+    const key = `${alarm.terminal}\u0000${alarm.kind}`;
+    const held = this.pending.get(key);
+    if (held) {
+      held.count += alarm.count ?? 1;
+      if (alarm.at >= held.at) Object.assign(held, { at: alarm.at, location: alarm.location ?? held.location, org: alarm.org });
+    } else {
+      if (this.pending.size >= this.options.maxPending) {
+        this.hooks.counted('refused', alarm.count ?? 1);
+        return false;
+      }
+      this.pending.set(key, { ...alarm, count: alarm.count ?? 1 });
+    }
+    this.kick();
+    return true;
+  }
+
+  /** waits until nothing is pending or the database fails; then stops retrying */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.running;
+    if (this.pending.size > 0 && !this.failing) await this.drain();
+  }
+
+  private kick(): void {
+    if (this.running || this.timer || this.closed) return;
+    this.running = this.drain().finally(() => {
+      this.running = undefined;
+      if (this.pending.size > 0 && !this.closed) {
+        // failed: back off; otherwise more arrived while writing
+        const wait = this.failing ? this.delay : 0;
+        if (this.failing) this.delay = Math.min(this.delay * 2, this.options.maxRetryMs);
+        this.timer = setTimeout(() => {
+          this.timer = undefined;
+          this.kick();
+        }, wait);
+        this.timer.unref?.();
+      }
+    });
+  }
+
+  private async drain(): Promise<void> {
+    for (const [key, alarm] of this.pending) {
+      // taken out before the write: a repeat arriving meanwhile starts a new entry
+      this.pending.delete(key);
+      try {
+        const { incident, opened } = await this.repo.raise(alarm);
+        if (this.failing) {
+          this.failing = false;
+          this.delay = this.options.retryMs;
+          this.hooks.health(undefined);
+        }
+        this.hooks.counted(opened ? 'opened' : 'joined', alarm.count);
+        this.hooks.written(incident, opened);
+      } catch (e) {
+        // put back (merged with any repeat that came in meanwhile) and stop this pass
+        const again = this.pending.get(key);
+        if (again) {
+          again.count += alarm.count;
+          if (alarm.at > again.at) again.at = alarm.at;
+        } else this.pending.set(key, alarm);
+        if (!this.failing) {
+          this.failing = true;
+          this.hooks.health(e instanceof Error ? e : new Error(String(e)));
+        }
+        return;
+      }
+    }
+  }
+}
