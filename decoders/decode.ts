@@ -78,6 +78,7 @@ export function decodeBody(header: Header, buf: Buffer, start = 0, end = buf.len
 export function decodeWire(wire: Buffer, options?: DecodeOptions): DecodeResult {
   if (wire.length < 2 || wire[0] !== FLAG) return { ok: false, error: new Jt808Error('truncated', 'a frame starts with 0x7e') };
   if (wire[wire.length - 1] !== FLAG) return { ok: false, error: new Jt808Error('truncated', 'no closing 0x7e') };
+  if (wire.length === 2) return { ok: false, error: new Jt808Error('empty', 'two flags with nothing between them') };
   const content = wire.subarray(1, wire.length - 1);
   const inner = content.indexOf(FLAG);
   if (inner !== -1) return { ok: false, error: new Jt808Error('malformed', `0x7e inside the frame at offset ${inner + 1}: more than one frame?`) };

@@ -1,7 +1,7 @@
 import { Jt808Error, fail } from './errors.js';
 import type { BodyContext } from './fields.js';
 import { enframe } from './frame.js';
-import { MAX_BODY, writeHeader } from './header.js';
+import { MAX_BODY, hasShortSerial, writeHeader } from './header.js';
 import type { OutgoingMessage, RawBody } from './message.js';
 import { codecFor } from './registry.js';
 import { Writer } from './writer.js';
@@ -48,6 +48,7 @@ export function encodeParts(msg: OutgoingMessage, maxBody = MAX_BODY): Buffer[] 
   if (maxBody < 1 || maxBody > MAX_BODY) fail('encode', `maxBody ${maxBody} outside 1..${MAX_BODY}`);
   const body = encodeBody(msg);
   if (body.length <= maxBody) return [frameOf(msg, body)];
+  if (hasShortSerial(msg.msgId)) fail('encode', `0x${msg.msgId.toString(16).padStart(4, '0')} has no subpackage form: body of ${body.length} bytes`);
   const total = Math.ceil(body.length / maxBody);
   if (total > 0xffff) fail('encode', `body of ${body.length} bytes needs ${total} packets`);
   const frames: Buffer[] = [];

@@ -16,12 +16,28 @@ import type { Writer } from './writer.js';
  *   14        19        packet index          WORD   (subpackaged only, from 1)
  *
  * 2011 and 2013 headers are identical; the edition is refined from the 0x0100 body.
+ *
+ * Vendor messages outside the standard with a one-byte serial (Traccar's HuabaoProtocolDecoder
+ * reads `index` as one byte for 0x5501/0x5502 and writes one in its 0x4401 answer):
+ *
+ *   0  message ID WORD, 2 attributes WORD (bits 0-9 body length, bits 10-15 kept as
+ *   `vendorFlags`: bit 15 asks for a 0x4401 answer, bit 10 is set in the captures and is not
+ *   RSA), 4 terminal phone BCD[6], 10 serial BYTE. Never subpackaged, no 2019 form.
  */
 export const BODY_LENGTH_MASK = 0x03ff;
 export const ENCRYPTION_SHIFT = 10;
 export const SUBPACKAGE_BIT = 1 << 13;
 export const VERSION_BIT = 1 << 14;
 export const MAX_BODY = 1023;
+/** The attribute bits a one-byte-serial vendor message keeps as `vendorFlags`. */
+export const VENDOR_FLAGS_MASK = 0xfc00;
+/** Bit 15 of a vendor message's attributes: the terminal wants a 0x4401 answer. */
+export const VENDOR_ANSWER_BIT = 0x8000;
+
+/** The vendor messages whose header carries a one-byte serial (11 bytes in all). */
+export function hasShortSerial(msgId: number): boolean {
+  return msgId === 0x5501 || msgId === 0x5502 || msgId === 0x4401;
+}
 
 /** Where the body sits in the frame; filled in by parseHeader (one reused object: no allocation per frame). */
 export interface BodyBounds {
@@ -53,8 +69,9 @@ function phone6(data: Buffer, at: number): string {
 }
 
 export function parseHeader(data: Buffer, bounds: BodyBounds, defaultEdition: Edition = '2013'): Header | Jt808Error {
+  const msgId = data.length >= 2 ? (data[0]! << 8) | data[1]! : -1;
+  if (hasShortSerial(msgId)) return parseShortHeader(data, msgId, bounds, defaultEdition);
   if (data.length < 12) return new Jt808Error('truncated', `header needs 12 bytes, frame has ${data.length}`);
-  const msgId = (data[0]! << 8) | data[1]!;
   const attrs = (data[2]! << 8) | data[3]!;
   const is2019 = (attrs & VERSION_BIT) !== 0;
   const sub = (attrs & SUBPACKAGE_BIT) !== 0;
@@ -81,6 +98,20 @@ export function parseHeader(data: Buffer, bounds: BodyBounds, defaultEdition: Ed
   return header;
 }
 
+/** msgId WORD, attributes WORD, phone BCD[6], serial BYTE (see the top of this file). */
+function parseShortHeader(data: Buffer, msgId: number, bounds: BodyBounds, defaultEdition: Edition): Header | Jt808Error {
+  if (data.length < 11) return new Jt808Error('truncated', `header needs 11 bytes, frame has ${data.length}`);
+  const attrs = (data[2]! << 8) | data[3]!;
+  const bodyLength = attrs & BODY_LENGTH_MASK;
+  if (data.length - 11 !== bodyLength) return new Jt808Error('length', `body-length field says ${bodyLength}, frame carries ${data.length - 11}`);
+  bounds.offset = 11;
+  bounds.length = bodyLength;
+  const header: Header = { msgId, version: defaultEdition === '2019' ? '2013' : defaultEdition, phone: phone6(data, 4), serial: data[10]! };
+  const flags = attrs & VENDOR_FLAGS_MASK;
+  if (flags !== 0) header.vendorFlags = flags;
+  return header;
+}
+
 const phoneBuffers = new Map<string, Buffer>();
 
 /** The phone's BCD bytes (hex digits accepted, see phoneOf), cached: every frame to a terminal repeats them. */
@@ -99,6 +130,13 @@ function phoneBytes(phone: string, width: number): Buffer {
 /** Writes a header for a body of `bodyLength` bytes. */
 export function writeHeader(w: Writer, h: Header, bodyLength: number): void {
   if (bodyLength > MAX_BODY) fail('encode', `body of ${bodyLength} bytes exceeds ${MAX_BODY}: use encodeParts`);
+  if (hasShortSerial(h.msgId)) {
+    // the platform's serial counter is a WORD: its low byte is what fits
+    w.u16(h.msgId, 'message ID').u16(bodyLength | ((h.vendorFlags ?? 0) & VENDOR_FLAGS_MASK));
+    w.bytes(phoneBytes(h.phone, 6));
+    w.u8(h.serial & 0xff, 'serial');
+    return;
+  }
   const is2019 = h.version === '2019';
   let attrs = bodyLength | ((h.encryption ?? 0) << ENCRYPTION_SHIFT);
   if (h.packet) attrs |= SUBPACKAGE_BIT;

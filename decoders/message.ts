@@ -21,6 +21,11 @@ export interface Header {
   encryption?: number;
   /** Present when the subpackage bit is set. */
   packet?: PacketInfo;
+  /**
+   * Bits 10-15 of the attribute word of a vendor message with a one-byte serial (0x5501,
+   * 0x5502, 0x4401: header.ts), as sent; absent when 0. Bit 15 (0x8000) asks for a 0x4401 answer.
+   */
+  vendorFlags?: number;
 }
 
 /** Filled in by bodies/*.ts through module augmentation: msgId -> body type. */
@@ -53,6 +58,7 @@ export interface OutgoingMessage<B = unknown> {
   protocolVersion?: number;
   encryption?: number;
   packet?: PacketInfo;
+  vendorFlags?: number;
   body: B;
 }
 

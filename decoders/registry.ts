@@ -1,4 +1,4 @@
-import type { BodyContext, Field } from './fields.js';
+import type { BodyContext, Field, JsonSchema } from './fields.js';
 import type { Reader } from './reader.js';
 import type { Writer } from './writer.js';
 
@@ -15,6 +15,8 @@ export interface BodyCodec<B = unknown> {
   readonly direction: 'up' | 'down';
   decode(r: Reader, ctx: BodyContext): B;
   encode(w: Writer, body: B, ctx: BodyContext): void;
+  /** The body as JSON, for whoever builds one (the API's commands): from the layout, or written beside a hand-written codec. */
+  readonly schema?: JsonSchema;
 }
 
 /** A body whose whole layout is one Field (usually a struct). */
@@ -25,12 +27,13 @@ export function defineBody<B>(msgId: number, name: string, direction: 'up' | 'do
     direction,
     decode: (r, ctx) => layout.read(r, ctx, {}),
     encode: (w, body, ctx) => layout.write(w, body, ctx, {}),
+    ...(layout.schema ? { schema: layout.schema } : {}),
   };
 }
 
 /** An empty body (heartbeat, logout, queries). */
 export function emptyBody(msgId: number, name: string, direction: 'up' | 'down'): BodyCodec<Record<string, never>> {
-  return { msgId, name, direction, decode: () => ({}), encode: () => undefined };
+  return { msgId, name, direction, decode: () => ({}), encode: () => undefined, schema: { type: 'object', additionalProperties: false, properties: {} } };
 }
 
 const table: (BodyCodec | undefined)[] = new Array(0x10000);

@@ -20,9 +20,13 @@
  *   of the list therefore swallows the items after it, and re-encoding writes a smaller
  *   count: the honest reading of bytes we cannot delimit.
  * - 2011 has the same 0x8500 layout as 2013.
+ * - 0x8500 across editions: a body written for the other edition is translated, since both
+ *   say the same about the doors (2013 flag bit 0: 1 lock, 0 unlock; 2019 id 0x0001: 0 lock,
+ *   1 open): `flag` to a 2019 terminal is controls [{ id: 1, value }], controls with a door
+ *   item to a 2013 terminal is its flag. Anything else needs the edition's own field.
  */
 import { fail } from '../errors.js';
-import { struct, u16, u32 } from '../fields.js';
+import { described, struct, u16, u32, u8 } from '../fields.js';
 import type { Reader } from '../reader.js';
 import { defineBody, emptyBody } from '../registry.js';
 import type { BodyCodec } from '../registry.js';
@@ -90,6 +94,10 @@ function writeControls(w: Writer, items: VehicleControlItem[]): void {
   });
 }
 
+/** The door's 2019 control value for a 2013 flag, and back (see Decisions). */
+const doorOfFlag = (flag: number): number => ((flag & 1) === 1 ? 0 : 1);
+const flagOfDoor = (value: number): number => (value === 0 ? 1 : 0);
+
 const vehicleControl: BodyCodec<VehicleControl> = {
   msgId: 0x8500,
   name: 'vehicleControl',
@@ -97,18 +105,42 @@ const vehicleControl: BodyCodec<VehicleControl> = {
   decode: (r, ctx) => (ctx.version === '2019' ? { controls: readControls(r) } : { flag: r.u8('control flag') }),
   encode(w, body, ctx) {
     if (ctx.version === '2019') {
-      if (!('controls' in body)) fail('encode', '2019 vehicle control needs `controls`');
-      writeControls(w, body.controls);
+      if ('controls' in body) return writeControls(w, body.controls);
+      if ('flag' in body && typeof body.flag === 'number') return writeControls(w, [{ id: CONTROL_DOOR, value: doorOfFlag(body.flag) }]);
+      fail('encode', 'controls: required (2019), or flag');
     } else {
-      if (!('flag' in body)) fail('encode', '2013 vehicle control needs `flag`');
-      w.u8(body.flag, 'control flag');
+      if ('flag' in body) return void w.u8(body.flag, 'flag');
+      const door = 'controls' in body && Array.isArray(body.controls) ? body.controls.find((c) => c.id === CONTROL_DOOR && 'value' in c) : undefined;
+      if (door && 'value' in door) return void w.u8(flagOfDoor(door.value), 'flag');
+      fail('encode', 'flag: required (2011/2013), or controls with the door (id 1)');
     }
+  },
+  schema: {
+    type: 'object',
+    additionalProperties: false,
+    description: 'one of flag (2011/2013) and controls (2019); either is translated for the other edition when it is about the doors',
+    properties: {
+      flag: described(u8, '2011/2013: bit 0 = 1 lock the doors, 0 unlock; bits 1-7 reserved').schema,
+      controls: {
+        type: 'array',
+        maxItems: 0xffff,
+        description: '2019: control items; id 1 is the door (value 0 lock, 1 open), 0xF001-0xFFFF vendor-defined',
+        items: { type: 'object', additionalProperties: false, required: ['id', 'value'], properties: { id: u16.schema, value: u8.schema } },
+      },
+    },
+    minProperties: 1,
+    maxProperties: 1,
   },
 };
 
 export const control = [
   emptyBody(0x8201, 'positionQuery', 'down'),
-  defineBody(0x8202, 'temporaryTracking', 'down', struct({ intervalS: u16, validityS: u32 })),
-  defineBody(0x8203, 'manualAlarmConfirmation', 'down', struct({ alarmSerial: u16, alarmType: u32 })),
+  defineBody(0x8202, 'temporaryTracking', 'down', struct({ intervalS: described(u16, 'seconds between reports; 0 stops temporary tracking'), validityS: described(u32, 'seconds the tracking lasts') })),
+  defineBody(
+    0x8203,
+    'manualAlarmConfirmation',
+    'down',
+    struct({ alarmSerial: described(u16, 'serial of the alarm message to confirm; 0 = every alarm of alarmType'), alarmType: described(u32, 'the alarm bits to confirm (0x0200 alarm word)') }),
+  ),
   vehicleControl,
 ];

@@ -12,6 +12,7 @@ import { messaging } from './messaging.js';
 import { multimedia } from './multimedia.js';
 import { parameters } from './parameters.js';
 import { registration } from './registration.js';
+import { vendor } from './vendor.js';
 import { video } from './video.js';
 
 register(general);
@@ -24,3 +25,4 @@ register(areas);
 register(multimedia);
 register(video);
 register(jsatl12);
+register(vendor);

@@ -27,30 +27,45 @@
  *                                     (0 done, 1 resend), count BYTE, count x {offset DWORD,
  *                                     length DWORD}
  *
- *   alarm identifier (16 bytes): terminalId BYTE[7], time BCD[6] (GMT+8), seq BYTE,
- *   attachments BYTE, reserved BYTE
+ *   alarm identifier: terminalId, time BCD[6] (GMT+8), seq BYTE, attachments BYTE, reserved
+ *     T/JSATL12 (Jiangsu)   16 bytes: terminalId BYTE[7],  reserved BYTE
+ *     Guangdong             40 bytes: terminalId BYTE[30], reserved BYTE[2] (read as a WORD)
+ *     Heilongjiang          38 bytes: terminalId BYTE[30], no reserved byte
+ *   0x1210 by region: Jiangsu terminalId BYTE[7] + identifier[16]; Guangdong terminalId BYTE[30]
+ *   + identifier[40]; Heilongjiang no terminalId, identifier[38]; the rest as above.
+ *   (cuteLittleDevil/go-jt808 protocol/model/t_0x1210.go and p_0x9208.go, commit 2d00e6c4:
+ *   "苏标-16 黑标-38 广东标-40", reserved "苏标1 黑标0 广东标2", and its parse_test.go vectors)
  *
  * Decisions:
- * - Inside 0x0200 items the alarm identifier is 16 bytes (7-byte terminal ID) in T/JSATL12
- *   and 40 bytes (30-byte ID) in the Guangdong/2019 variant, told apart by the item's length
- *   (TPMS: by what remains after the event list).
- * - The attachment messages always carry the 16-byte identifier (7-byte terminal ID) of T/JSATL12;
- *   the 40-byte Guangdong variant is only told apart inside 0x0200 items (by item length).
+ * - Nothing in these messages names the region, so it is told from the structure: inside a
+ *   0x0200 item the identifier is the last field and its width is what the item leaves for it
+ *   (16, 40 or 38; TPMS: what remains before an event list that ends the item); a 0x1210 is
+ *   read with the first layout (Jiangsu, Guangdong, Heilongjiang) whose file list ends exactly
+ *   at the body's end; a 0x9208 by what its fixed tail leaves for the identifier. A decoded
+ *   identifier carries `region` (absent: T/JSATL12), which the encoder follows.
+ * - Hunan's and Sichuan's layouts (go-jt808 lists 16/32 and 39 bytes) are not read: no public
+ *   vector, and Hunan's two figures disagree.
  * - Terminal IDs, alarm numbers and file names are text (GBK, NUL/space padding trimmed);
  *   the 0x9208 reserved bytes stay raw.
  */
 import type { Field } from '../fields.js';
-import { bytes, gbk, gbk8, list, struct, u16, u32, u8 } from '../fields.js';
+import { gbk, gbk8, list, struct, u32, u8 } from '../fields.js';
 import { Reader } from '../reader.js';
 import { defineBody } from '../registry.js';
+import type { BodyCodec } from '../registry.js';
 import type { Writer } from '../writer.js';
+
+/** A regional layout of the alarm identifier; absent: T/JSATL12's (Jiangsu, 16 bytes). */
+export type SuBiaoRegion = 'guangdong' | 'heilongjiang';
 
 export interface SuBiaoAlarmIdentifier {
   terminalId: string;
   time: string | null;
   seq: number;
   attachments: number;
-  reserved: number;
+  /** The reserved byte (T/JSATL12) or two (Guangdong, as a WORD); absent in Heilongjiang's layout. */
+  reserved?: number;
+  region?: SuBiaoRegion;
 }
 
 interface SuBiaoCommon {
@@ -99,27 +114,41 @@ export interface BsdAlarm extends SuBiaoCommon {
   type: number;
 }
 
-// ---------------------------------------------------------------- the alarm identifier, one layout
+// ---------------------------------------------------------------- the alarm identifier, three layouts
 
-/**
- * terminalId BYTE[idLength], time BCD[6] (GMT+8), seq BYTE, attachments BYTE, reserved BYTE:
- * with T/JSATL12's 7-byte terminal ID (16 bytes) or the Guangdong/2019 variant's 30.
- */
-function alarmIdentifier(idLength: 7 | 30): Field<SuBiaoAlarmIdentifier> {
-  return {
-    read: (r) => ({ terminalId: r.gbk(idLength, 'alarm identifier terminal ID'), time: r.timeIso('alarm identifier time'), seq: r.u8(), attachments: r.u8(), reserved: r.u8() }),
-    write: (w, v) => void w.gbk(v.terminalId, idLength, 'alarm identifier terminal ID').timeIso(v.time).u8(v.seq).u8(v.attachments).u8(v.reserved),
-  };
+/** Identifier bytes per layout (the region key '' is T/JSATL12's). */
+export const IDENTIFIER_SIZE = { '': 16, guangdong: 40, heilongjiang: 38 } as const satisfies Record<SuBiaoRegion | '', number>;
+
+const terminalIdWidth = (region: SuBiaoRegion | undefined): 7 | 30 => (region ? 30 : 7);
+
+function readIdentifier(r: Reader, region: SuBiaoRegion | undefined): SuBiaoAlarmIdentifier {
+  const terminalId = r.gbk(terminalIdWidth(region), 'alarm identifier terminal ID');
+  const time = r.timeIso('alarm identifier time');
+  const seq = r.u8('alarm identifier seq');
+  const attachments = r.u8('alarm identifier attachments');
+  if (region === 'heilongjiang') return { terminalId, time, seq, attachments, region };
+  if (region === 'guangdong') return { terminalId, time, seq, attachments, reserved: r.u16('alarm identifier reserved'), region };
+  return { terminalId, time, seq, attachments, reserved: r.u8('alarm identifier reserved') };
 }
 
-/** The 16-byte identifier (7-byte terminal ID): T/JSATL12, and always in the attachment messages. */
-export const alarmIdentifier16 = alarmIdentifier(7);
-const alarmIdentifier30 = alarmIdentifier(30);
+function writeIdentifier(w: Writer, v: SuBiaoAlarmIdentifier): void {
+  w.gbk(v.terminalId, terminalIdWidth(v.region), 'alarm identifier terminal ID').timeIso(v.time).u8(v.seq).u8(v.attachments);
+  if (v.region === 'guangdong') w.u16(v.reserved ?? 0, 'alarm identifier reserved');
+  else if (v.region !== 'heilongjiang') w.u8(v.reserved ?? 0, 'alarm identifier reserved');
+}
 
-/** Inside a 0x0200 item the width is told by what the item leaves for it (read) or by the ID (write). */
+/** The region whose identifier is `size` bytes, or null for none of them. */
+function regionOfSize(size: number): SuBiaoRegion | undefined | null {
+  if (size === IDENTIFIER_SIZE['']) return undefined;
+  if (size === IDENTIFIER_SIZE.guangdong) return 'guangdong';
+  if (size === IDENTIFIER_SIZE.heilongjiang) return 'heilongjiang';
+  return null;
+}
+
+/** Inside a 0x0200 item the identifier ends the item: its width is what the item leaves for it. */
 const identifier: Field<SuBiaoAlarmIdentifier> = {
-  read: (r, ctx, parent) => (r.remaining >= 40 ? alarmIdentifier30 : alarmIdentifier16).read(r, ctx, parent),
-  write: (w, v, ctx, parent) => (Buffer.byteLength(v.terminalId, 'latin1') > 7 ? alarmIdentifier30 : alarmIdentifier16).write(w, v, ctx, parent),
+  read: (r) => readIdentifier(r, regionOfSize(r.remaining) ?? undefined),
+  write: (w, v) => writeIdentifier(w, v),
 };
 
 // ---------------------------------------------------------------- 0x0200 alarm items
@@ -176,17 +205,22 @@ export const tpms: Field<TpmsAlarm> = {
     const alarmId = r.u32();
     const flag = r.u8();
     const tail = readTail(r);
-    // the identifier's width is known only from what remains after the event list, so
-    // read the count first from the end: identifier = remaining - 1 - 9 * count
+    // the identifier's width is known only from what remains after the event list: the layout
+    // whose count byte, read after it, makes the list end at the item's end
     const rest = r.remaining;
-    const id7 = 16;
-    const id30 = 40;
-    let idLength = id7;
-    const countAt7 = r.buf[r.pos + id7];
-    if (countAt7 === undefined || rest !== id7 + 1 + 9 * countAt7) idLength = id30;
-    const idReader = new Reader(r.buf, r.pos, r.pos + idLength);
-    r.need(idLength, 'alarm identifier');
-    const ident = identifier.read(idReader, undefined as never, {});
+    let region: SuBiaoRegion | undefined;
+    for (const candidate of [undefined, 'guangdong', 'heilongjiang'] as const) {
+      const size = IDENTIFIER_SIZE[candidate ?? ''];
+      const count = r.buf[r.pos + size];
+      if (r.pos + size < r.end && count !== undefined && rest === size + 1 + 9 * count) {
+        region = candidate;
+        break;
+      }
+    }
+    const size = IDENTIFIER_SIZE[region ?? ''];
+    const idReader = new Reader(r.buf, r.pos, r.pos + size);
+    r.need(size, 'alarm identifier');
+    const ident = readIdentifier(idReader, region);
     const events: TpmsEvent[] = [];
     const n = r.u8('TPMS event count');
     for (let i = 0; i < n; i++) events.push({ position: r.u8(), type: r.u16(), pressure: r.u16(), temperature: r.u16(), battery: r.u16() });
@@ -234,7 +268,8 @@ export interface AttachmentFile {
 }
 
 export interface AttachmentList {
-  terminalId: string;
+  /** BYTE[7] (T/JSATL12) or BYTE[30] (Guangdong); Heilongjiang's layout has none (the identifier carries it). */
+  terminalId?: string;
   identifier: SuBiaoAlarmIdentifier;
   alarmNo: string;
   /** 0 normal, 1 list sent again (resend) */
@@ -273,25 +308,68 @@ declare module '../message.js' {
 
 const fileInfo: Field<AttachmentFileInfo> = struct({ name: gbk8, fileType: u8, size: u32 });
 
+const alarmNo = gbk(32);
+const fileList = list(u8, struct({ name: gbk8, size: u32 }));
+
+/** Bytes before infoType in a 0x1210 of each layout: terminal ID, identifier, alarm number. */
+const LIST_PREFIX = { '': 7 + 16 + 32, guangdong: 30 + 40 + 32, heilongjiang: 38 + 32 } as const satisfies Record<SuBiaoRegion | '', number>;
+
+/** Whether the 0x1210 file list after a prefix of `prefix` bytes ends exactly at the body's end. */
+function listFits(r: Reader, prefix: number): boolean {
+  let at = r.pos + prefix + 2;
+  if (at > r.end) return false;
+  const count = r.buf[at - 1]!;
+  for (let i = 0; i < count; i++) {
+    if (at >= r.end) return false;
+    at += 1 + r.buf[at]! + 4;
+  }
+  return at === r.end;
+}
+
+const attachmentList: BodyCodec<AttachmentList> = {
+  msgId: 0x1210,
+  name: 'attachmentList',
+  direction: 'up',
+  decode(r, ctx) {
+    // the first layout whose file list ends at the body's end; none: T/JSATL12's (and its error)
+    const region = listFits(r, LIST_PREFIX['']) ? undefined : (['guangdong', 'heilongjiang'] as const).find((g) => listFits(r, LIST_PREFIX[g]));
+    const terminalId = region === 'heilongjiang' ? undefined : r.gbk(terminalIdWidth(region), 'terminal ID');
+    const ident = readIdentifier(r, region);
+    const out: AttachmentList = { identifier: ident, alarmNo: alarmNo.read(r, ctx, {}), infoType: r.u8('info type'), files: fileList.read(r, ctx, {}) };
+    return terminalId === undefined ? out : { terminalId, ...out };
+  },
+  encode(w, v, ctx) {
+    const region = v.identifier.region;
+    if (region !== 'heilongjiang') w.gbk(v.terminalId ?? '', terminalIdWidth(region), 'terminal ID');
+    writeIdentifier(w, v.identifier);
+    alarmNo.write(w, v.alarmNo, ctx, {});
+    w.u8(v.infoType, 'info type');
+    fileList.write(w, v.files, ctx, {});
+  },
+};
+
+/** 0x9208: the identifier's width is what the fixed tail (alarm number 32, reserved 16) leaves. */
+const uploadCommand: BodyCodec<AttachmentUploadCommand> = {
+  msgId: 0x9208,
+  name: 'attachmentUploadCommand',
+  direction: 'down',
+  decode(r) {
+    const ip = r.gbk8('attachment server');
+    const tcpPort = r.u16('TCP port');
+    const udpPort = r.u16('UDP port');
+    const region = regionOfSize(r.remaining - 32 - 16) ?? undefined;
+    return { ip, tcpPort, udpPort, identifier: readIdentifier(r, region), alarmNo: r.gbk(32, 'alarm number'), reserved: Buffer.from(r.bytes(16, 'reserved')) };
+  },
+  encode(w, v) {
+    w.gbk8(v.ip, 'attachment server').u16(v.tcpPort, 'TCP port').u16(v.udpPort, 'UDP port');
+    writeIdentifier(w, v.identifier);
+    w.gbk(v.alarmNo, 32, 'alarm number').fixed(v.reserved, 16, 'reserved');
+  },
+};
+
 export const jsatl12 = [
-  defineBody(
-    0x9208,
-    'attachmentUploadCommand',
-    'down',
-    struct({ ip: gbk8, tcpPort: u16, udpPort: u16, identifier: alarmIdentifier16, alarmNo: gbk(32), reserved: bytes(16) }),
-  ),
-  defineBody(
-    0x1210,
-    'attachmentList',
-    'up',
-    struct({
-      terminalId: gbk(7),
-      identifier: alarmIdentifier16,
-      alarmNo: gbk(32),
-      infoType: u8,
-      files: list(u8, struct({ name: gbk8, size: u32 })),
-    }),
-  ),
+  uploadCommand,
+  attachmentList,
   defineBody(0x1211, 'attachmentFileInfo', 'up', fileInfo),
   defineBody(0x1212, 'attachmentFileDone', 'up', fileInfo),
   defineBody(

@@ -4,7 +4,11 @@
  * encoder both walk this table (mqtt-packet's propertiesTypes pattern).
  *
  * Wire form of each item: id BYTE, length BYTE, value[length]. Decisions:
- * - An item whose length runs past the body fails the frame ('truncated').
+ * - Bytes after the basic block that do not tile into items (an item header or value runs past
+ *   the body) are not items: some terminals send a fixed vendor block there instead (Traccar's
+ *   HuabaoProtocolDecoder reads one 18-byte layout by length alone). No item is read from them;
+ *   they are kept as sent in `extras.vendorBlock` and the frame decodes (the basic block is
+ *   unambiguous). Which vendor's block it is, the length does not tell, so it is not parsed.
  * - A known item whose declared length does not fit its layout is kept raw under
  *   `extras.unknown` (a vendor's variant loses nothing and does not fail the frame).
  * - 0x07 (satellite status, 2019) is kept as raw bytes: the public layouts disagree.
@@ -35,7 +39,7 @@ export interface LocationExtras {
   abnormalDriving?: { type: number; fatigueLevel?: number }; // 0x18
   vehicleSignals?: number; // 0x25 DWORD
   ioStatus?: number; // 0x2A WORD
-  analog?: { ad0: number; ad1: number }; // 0x2B DWORD
+  analog?: { ad0: number; ad1: number }; // 0x2B DWORD: AD0 bits 0-15 (second WORD), AD1 bits 16-31
   rssi?: number; // 0x30 BYTE
   satellites?: number; // 0x31 BYTE
   adas?: AdasAlarm; // 0x64
@@ -44,6 +48,8 @@ export interface LocationExtras {
   bsd?: BsdAlarm; // 0x67
   /** Items without a layout here (vendor 0xE1-0xFF, reserved IDs), keyed "0xNN", value bytes. */
   unknown?: Record<string, Buffer>;
+  /** The bytes after the basic block when they are not additional items (a vendor's fixed block), as sent; alone. */
+  vendorBlock?: Buffer;
 }
 
 /** Item fields are read from a Reader bounded to the item's declared length. */
@@ -126,9 +132,17 @@ const ITEMS: Item<any>[] = [
   { id: 0x25, key: 'vehicleSignals', field: u32f },
   { id: 0x2a, key: 'ioStatus', field: u16f },
   {
+    // a DWORD whose bits 0-15 are AD0 and bits 16-31 AD1 (2013 table 27): AD1 is the first WORD
+    // on the wire, AD0 the second (EMQX's emqx_jt808_frame.erl reads <<AD1:WORD, AD0:WORD>> too)
     id: 0x2b,
     key: 'analog',
-    field: { read: (r) => ({ ad0: r.u16(), ad1: r.u16() }), write: (w, v) => void w.u16(v.ad0).u16(v.ad1) } as Field<{ ad0: number; ad1: number }>,
+    field: {
+      read: (r) => {
+        const ad1 = r.u16();
+        return { ad0: r.u16(), ad1 };
+      },
+      write: (w, v) => void w.u16(v.ad1).u16(v.ad0),
+    } as Field<{ ad0: number; ad1: number }>,
   },
   { id: 0x30, key: 'rssi', field: u8f },
   { id: 0x31, key: 'satellites', field: u8f },
@@ -148,19 +162,28 @@ const NO_CTX = { version: '2013', msgId: 0x0200 } as const;
 /** One cursor reused for every item (items never nest into readItems). */
 const sub = new Reader(Buffer.alloc(0));
 
-/** Reads items from r.pos to r.end into a fresh extras object. */
+/** The bytes from `from` to the end, which are not items: kept whole, nothing read from them. */
+function vendorBlock(r: Reader, from: number): LocationExtras {
+  const end = r.end;
+  r.pos = end;
+  return { vendorBlock: Buffer.from(r.buf.subarray(from, end)) };
+}
+
+/** Reads items from r.pos to r.end into a fresh extras object (or keeps them as a vendor block). */
 export function readItems(r: Reader): LocationExtras {
   const extras: Record<string, unknown> = {};
   const buf = r.buf;
-  let pos = r.pos;
+  const from = r.pos;
+  let pos = from;
   const end = r.end;
   while (pos < end) {
-    if (pos + 2 > end) fail('truncated', `additional item header at body offset ${pos}: ${end - pos} byte(s) left`);
+    // an item header or value past the body: these bytes were never items
+    if (pos + 2 > end) return vendorBlock(r, from);
     const id = buf[pos]!;
     const len = buf[pos + 1]!;
     const start = pos + 2;
     pos = start + len;
-    if (pos > end) fail('truncated', `additional item 0x${id.toString(16).padStart(2, '0')} (length ${len}) runs ${pos - end} byte(s) past the body`);
+    if (pos > end) return vendorBlock(r, from);
     // the items every terminal sends, read in place (one switch instead of a field call)
     switch (id) {
       case 0x01:
@@ -229,7 +252,7 @@ export function writeItems(w: import('../writer.js').Writer, extras: LocationExt
   const e = extras as Record<string, unknown>;
   for (const key in e) {
     const v = e[key];
-    if (v === undefined) continue;
+    if (v === undefined || key === 'vendorBlock') continue;
     if (key === 'unknown') {
       for (const [hexId, bytes] of Object.entries(v as Record<string, Buffer>)) {
         const id = Number(hexId);
@@ -247,6 +270,11 @@ export function writeItems(w: import('../writer.js').Writer, extras: LocationExt
     const len = w.length - before;
     if (len > 0xff) fail('encode', `additional item ${item.key} is ${len} bytes`);
     w.setU8(at, len);
+  }
+  // after any items (a decoded vendor block comes alone)
+  if (extras.vendorBlock !== undefined) {
+    if (!Buffer.isBuffer(extras.vendorBlock)) fail('encode', 'extras.vendorBlock must be bytes');
+    w.bytes(extras.vendorBlock);
   }
 }
 

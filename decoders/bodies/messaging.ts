@@ -38,20 +38,25 @@
  * - 0x0702: SmallChi's 2019 test frames pad the fixed STRING[20] fields on the left with
  *   0x00 while the standard pads on the right; both paddings are trimmed. The encoder pads
  *   on the right.
- * - 0x0702 edition: a 2013-flagged header cannot tell 2011 from 2013. As SmallChi does, a
- *   body whose first byte is 0x01, or is 0x02 in a 7-byte body, is 2013; anything else is the
- *   2011 layout and the message's version becomes '2011'. A session that knows the terminal
- *   is 2011 passes edition '2011' and always gets the 2011 layout.
+ * - 0x0702 edition: a 2013-flagged header cannot tell 2011 from 2013, and a session's edition
+ *   (learnt from the 0x0100 length) is not proof either: terminals that register with a short
+ *   0x0100 send 2013 driver reports. So the body tells, by length, as 0x0100 does: the 2011
+ *   layout (name, ID number[20], certificate[40], issuer) and the 2013 one (status, time, then
+ *   for a card read the IC result and the driver fields) each end at a computable offset, and
+ *   the layout that ends exactly at the body's end is read; the message's version follows it.
+ *   When both or neither fit, the session's edition decides ('2011' -> 2011), else the first
+ *   byte does (0x01, or 0x02 in a 7-byte body, is 2013, as SmallChi reads it).
  * - 0x0702 2019: SmallChi also reads a trailing faceMatch BYTE and uid STRING[20] (a later
  *   amendment); read when present, written when given.
- * - 0x0702 status 2 (card out): the fields after the time are absent; a terminal that adds
- *   an icResult anyway has it ignored.
+ * - 0x0702 status 2 (card out): the fields after the time are only "valid and filled" for
+ *   status 1 (2013 table 80); a terminal that sends an IC result, or the whole driver block,
+ *   after a card-out has them ignored (the body still fits the 2013 layout).
  * - 0x0901: SmallChi gunzips the data; this codec keeps the bytes the terminal sent.
  */
 import { decodeGbk } from '../gbk.js';
 import { fail } from '../errors.js';
-import { bytes, gbk16, gbk8, gbkRest, listRest, rest, struct, time, u16, u32, u8, when } from '../fields.js';
-import type { BodyContext, Field } from '../fields.js';
+import { bytes, described, gbk16, gbk8, gbkRest, listRest, rest, struct, time, u16, u32, u8, when } from '../fields.js';
+import type { BodyContext, Field, Parent } from '../fields.js';
 import type { Reader } from '../reader.js';
 import { defineBody, emptyBody } from '../registry.js';
 import type { BodyCodec } from '../registry.js';
@@ -183,16 +188,52 @@ function gbkPadded(n: number): Field<string> {
 
 const is2019 = (_: unknown, ctx: BodyContext): boolean => ctx.version === '2019';
 
-const textMessage = struct({ flag: u8, textType: when(is2019, u8), text: gbkRest });
+/** 2019 flag bits 0-1 = 01 (service) -> textType 2 (service); any other kind is a notice (1). */
+const textTypeOfFlag = (parent: Parent): number => ((Number(parent.flag) & 0b11) === 0b01 ? 2 : 1);
+
+const textMessage = struct({
+  flag: described(u8, '2013: bit 0 emergency, 2 display, 3 TTS, 4 advert screen, 5 CAN fault code; 2019: bits 0-1 01 service, 10 emergency, 11 notice; 2 display, 3 TTS, 5 CAN fault code'),
+  textType: when(is2019, u8, { note: '2019 only: 1 notice, 2 service; when left out, 2 if flag says service (bits 0-1 = 01), else 1', default: textTypeOfFlag }),
+  text: described(gbkRest, 'GBK; over 1023 bytes of body the message goes in subpackages'),
+});
 
 const string20 = gbkPadded(20);
 const string40 = gbkPadded(40);
 
+/** Where the 2011 layout starting at `at` ends (name, ID number[20], certificate[40], issuer), or -1. */
+function end2011(b: Buffer, at: number, end: number): number {
+  if (at >= end) return -1;
+  at += 1 + b[at]! + 20 + 40;
+  return at < end ? at + 1 + b[at]! : -1;
+}
+
+/**
+ * Where the 2013 layout starting at `at` ends, or -1: status, time, and after a card read
+ * (or a card-out that carries them anyway) the IC result and, when it is 0, name,
+ * certificate[20], issuer and expiry BCD[4].
+ */
+function end2013(b: Buffer, at: number, end: number): number {
+  const cardRead = b[at] === 1;
+  let p = at + 7;
+  if (p > end) return -1;
+  if (p === end) return cardRead ? -1 : p; // a card read needs its IC result
+  const ok = b[p++] === 0;
+  if (p === end) return cardRead && ok ? -1 : p; // a successful read needs the driver fields
+  if (!ok) return p;
+  p += 1 + b[p]! + 20;
+  return p < end ? p + 1 + b[p]! + 4 : -1;
+}
+
 function readDriverIdentity(r: Reader, ctx: BodyContext): DriverIdentity {
   const first = r.remaining > 0 ? r.buf[r.pos] : undefined;
-  const looks2013 = first === 0x01 || (first === 0x02 && r.remaining === 7);
-  if (ctx.version === '2011' || (ctx.version === '2013' && !looks2013)) {
-    ctx.version = '2011';
+  if (ctx.version !== '2019') {
+    const fits2011 = end2011(r.buf, r.pos, r.end) === r.end;
+    const fits2013 = end2013(r.buf, r.pos, r.end) === r.end;
+    const looks2013 = first === 0x01 || (first === 0x02 && r.remaining === 7);
+    const is2011 = fits2011 !== fits2013 ? fits2011 : ctx.version === '2011' || !looks2013;
+    ctx.version = is2011 ? '2011' : '2013';
+  }
+  if (ctx.version === '2011') {
     return {
       driverName: r.gbk8('driver name'),
       driverIdNumber: string20.read(r, ctx, {}),

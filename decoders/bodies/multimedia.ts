@@ -41,7 +41,7 @@
  *   name them for consumers.
  */
 import type { BodyContext, Field } from '../fields.js';
-import { list, struct, time, u16, u32, u8 } from '../fields.js';
+import { described, list, struct, time, u16, u32, u8 } from '../fields.js';
 import type { Reader } from '../reader.js';
 import type { BodyCodec } from '../registry.js';
 import { defineBody } from '../registry.js';
@@ -261,17 +261,18 @@ export const multimedia = [
     0x8801,
     'cameraShootCommand',
     'down',
+    // ranges and meanings: the standard's camera shoot command table (2019 keeps it, adding resolutions 0x00 lowest and 0xFF highest)
     struct({
-      channel: u8,
-      command: u16,
-      intervalS: u16,
-      save: u8,
-      resolution: u8,
-      quality: u8,
-      brightness: u8,
-      contrast: u8,
-      saturation: u8,
-      chroma: u8,
+      channel: described(u8, 'camera channel, from 1', { minimum: 1 }),
+      command: described(u16, '0 stop, 0xFFFF record video, otherwise the number of photos'),
+      intervalS: described(u16, 'seconds between photos, or of recording; 0 = the shortest interval, or record until stopped'),
+      save: described(u8, '1 save on the terminal, 0 upload at once', { maximum: 1 }),
+      resolution: described(u8, '1 320x240, 2 640x480, 3 800x600, 4 1024x768, 5 176x144 (QCIF), 6 352x288 (CIF), 7 704x288 (half D1), 8 704x576 (D1); 2019: 0 lowest, 0xFF highest'),
+      quality: described(u8, '1 (least loss) .. 10 (most compressed)', { minimum: 1, maximum: 10 }),
+      brightness: described(u8, '0..255'),
+      contrast: described(u8, '0..127', { maximum: 127 }),
+      saturation: described(u8, '0..127', { maximum: 127 }),
+      chroma: described(u8, '0..255'),
     }),
   ),
   shootAnswer,

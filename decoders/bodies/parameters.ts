@@ -25,7 +25,7 @@
  */
 import { fail } from '../errors.js';
 import { emptyBody, defineBody } from '../registry.js';
-import { list, struct, u16, u32, u8 } from '../fields.js';
+import { described, list, struct, u16, u32, u8 } from '../fields.js';
 import type { Field } from '../fields.js';
 import { encodeGbk } from '../gbk.js';
 import { NUMERIC_SIZE, paramDef } from './parameter-table.js';
@@ -114,7 +114,18 @@ export const paramItem: Field<TerminalParam> = {
   },
 };
 
-const paramList = list(u8, paramItem);
+const paramItemSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['id', 'value'],
+  properties: {
+    id: { ...u32.schema, description: 'parameter ID (2013 table 12, 2019 table 14)' },
+    name: { type: 'string', description: 'as a 0x0104 answer names it; not sent' },
+    value: { anyOf: [u32.schema, { type: 'string' }], description: "a number for a BYTE/WORD/DWORD parameter (its size from the table), a string for a STRING one" },
+  },
+};
+
+const paramList: Field<TerminalParam[]> = { ...list(u8, paramItem), schema: { type: 'array', maxItems: 0xff, items: paramItemSchema } };
 
 /** The ';'-separated 0x8105 parameters, absent when the body ends after the command. */
 const controlParams: Field<string[] | undefined> = {
@@ -125,12 +136,19 @@ const controlParams: Field<string[] | undefined> = {
   write(w, v) {
     if (v !== undefined) w.gbkRest(v.join(';'));
   },
+  optional: true,
+  schema: { type: 'array', items: { type: 'string' }, description: "the command's parameters (1 wireless upgrade, 2 connect to a server), sent ';'-separated" },
 };
 
 export const parameters = [
   defineBody<SetParams>(0x8103, 'setParameters', 'down', struct({ params: paramList })),
   emptyBody(0x8104, 'queryAllParameters', 'down'),
-  defineBody<QueryParams>(0x8106, 'queryParameters', 'down', struct({ ids: list(u8, u32) })),
+  defineBody<QueryParams>(0x8106, 'queryParameters', 'down', struct({ ids: described(list(u8, u32), 'the parameter IDs to read') })),
   defineBody<ParamsAnswer>(0x0104, 'parametersAnswer', 'up', struct({ ackSerial: u16, params: paramList })),
-  defineBody<TerminalControl>(0x8105, 'terminalControl', 'down', struct({ command: u8, params: controlParams })),
+  defineBody<TerminalControl>(
+    0x8105,
+    'terminalControl',
+    'down',
+    struct({ command: described(u8, '1 wireless upgrade, 2 connect to a server, 3 power off, 4 reset, 5 factory reset, 6 close the data link, 7 close all wireless links'), params: controlParams }),
+  ),
 ];

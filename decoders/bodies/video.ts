@@ -46,7 +46,7 @@
  * - Times of all zeros ("no condition", "play to the end") decode as null.
  */
 import type { Field } from '../fields.js';
-import { gbk8, list, struct, time, u16, u32, u8 } from '../fields.js';
+import { described, gbk8, list, struct, time, u16, u32, u8 } from '../fields.js';
 import { defineBody, emptyBody } from '../registry.js';
 
 /** 64 BITS alarm condition, high DWORD first. */
@@ -215,9 +215,26 @@ export const video = [
     0x9101,
     'liveAvRequest',
     'down',
-    struct({ ip: gbk8, tcpPort: u16, udpPort: u16, channel: u8, dataType: u8, streamType: u8 }),
+    struct({
+      ip: described(gbk8, 'the media server address the terminal streams to'),
+      tcpPort: described(u16, '0 = no TCP'),
+      udpPort: described(u16, '0 = no UDP'),
+      channel: described(u8, 'logical channel'),
+      dataType: described(u8, '0 audio and video, 1 video, 2 two-way talk, 3 listen, 4 broadcast, 5 passthrough'),
+      streamType: described(u8, '0 main stream, 1 sub stream'),
+    }),
   ),
-  defineBody(0x9102, 'liveAvControl', 'down', struct({ channel: u8, command: u8, closeType: u8, streamType: u8 })),
+  defineBody(
+    0x9102,
+    'liveAvControl',
+    'down',
+    struct({
+      channel: described(u8, 'logical channel'),
+      command: described(u8, '0 close, 1 switch stream, 2 pause, 3 resume, 4 close talk'),
+      closeType: described(u8, 'with command 0: 0 close audio and video, 1 audio only, 2 video only'),
+      streamType: described(u8, 'with command 1: 0 main stream, 1 sub stream'),
+    }),
+  ),
   defineBody(0x9105, 'liveAvStatus', 'down', struct({ channel: u8, lossRate: u8 })),
   defineBody(0x9205, 'resourceQuery', 'down', struct(resourceSpec)),
   defineBody(0x1205, 'resourceList', 'up', struct({ ackSerial: u16, items: list(u32, resource) })),

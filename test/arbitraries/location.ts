@@ -5,7 +5,12 @@ import type { BodyArbitraries } from './common.js';
 
 const micro = (max: number) => fc.integer({ min: 0, max }).map((n) => n / 1e6);
 
-const identifier = fc.record({ terminalId: fc.constantFrom('1234567', 'ABC0001'), time: isoTime, seq: byte, attachments: byte, reserved: byte });
+// T/JSATL12's, Guangdong's and Heilongjiang's alarm identifiers (told apart by what the item leaves)
+const identifier = fc.oneof(
+  fc.record({ terminalId: fc.constantFrom('1234567', 'ABC0001'), time: isoTime, seq: byte, attachments: byte, reserved: byte }),
+  fc.record({ terminalId: fc.constantFrom('GD12345678', '粤B00001'), time: isoTime, seq: byte, attachments: byte, reserved: word, region: fc.constant<'guangdong'>('guangdong') }),
+  fc.record({ terminalId: fc.constantFrom('HLJ0000001', '黑A00001'), time: isoTime, seq: byte, attachments: byte, region: fc.constant<'heilongjiang'>('heilongjiang') }),
+);
 const tail = { speed: byte, altitude: word, lat: micro(90e6), lng: micro(180e6), time: isoTime, vehicleStatus: word };
 
 const extras = fc.record(

@@ -31,6 +31,8 @@ const input = [
   '7e 0801 2003 013912345678 0001 0002 0001 010203 18 7e',
   '',
   'GET / HTTP/1.1',
+  // two flags with nothing between them (decoders/errors.ts: 'empty')
+  '7e7e',
 ];
 
 t.test('one JSON line per input line, matching the contract and the schema', async (t) => {
@@ -55,4 +57,16 @@ t.test('one JSON line per input line, matching the contract and the schema', asy
   t.equal(out[6].message.part, '010203');
   t.same([out[7].ok, out[7].error], [false, 'hex']);
   t.same([out[8].ok, out[8].error], [false, 'hex']);
+  t.same([out[9].ok, out[9].error], [false, 'empty'], 'the README lists empty among the error codes: the CLI says it');
+});
+
+t.test("the README's list of the CLI's error codes is the schema's, less the encoder's own", async (t) => {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const section = readme.slice(readme.indexOf('## Decode CLI'), readme.indexOf('## Tests'));
+  const listed = (/Error codes: ([^.]*)/.exec(section)?.[1] ?? '').match(/`[a-z_]+`/g)?.map((c) => c.slice(1, -1)) ?? [];
+  // the schema's enum of `error` (the one holding checksum); `encode` is the encoder's, never the CLI's
+  const enums: string[][] = [];
+  JSON.stringify(schema, (k, v) => (k === 'enum' && Array.isArray(v) && v.includes('checksum') && enums.push(v as string[]), v));
+  t.equal(enums.length, 1);
+  t.same([...listed].sort(), enums[0]!.filter((c) => c !== 'encode').sort());
 });

@@ -78,8 +78,16 @@ t.test('0x8500 encoder refuses what it cannot delimit', async (t) => {
   const enc = (body: unknown, version: Edition = '2019') => () => encodeBody({ msgId: 0x8500, version, phone: '1', serial: 0, body });
   t.throws(enc({ controls: [{ id: 0xf001, raw: Buffer.from([1]) }, { id: 1, value: 0 }] }), { code: 'encode' });
   t.throws(enc({ controls: [{ id: 0x0002, value: 0 }] }), { code: 'encode' });
-  t.throws(enc({ flag: 1 }), { code: 'encode' });
-  t.throws(enc({ controls: [] }, '2013'), { code: 'encode' });
+  t.throws(enc({}), { code: 'encode' }, 'neither controls nor flag');
+  t.throws(enc({ controls: [] }, '2013'), { code: 'encode' }, 'no door item to make a 2013 flag of');
+});
+
+t.test("0x8500 in the other edition's words: the door translated (2013 flag bit 0 = 1 lock; 2019 door 0 lock, 1 open)", async (t) => {
+  const wire = (body: unknown, version: Edition) => encodeBody({ msgId: 0x8500, version, phone: '1', serial: 0, body });
+  t.same(wire({ flag: 1 }, '2019'), hex('0001 // one item\n 0001 00 // door: lock'));
+  t.same(wire({ flag: 0 }, '2019'), hex('0001 // one item\n 0001 01 // door: open'));
+  t.same(wire({ controls: [{ id: 1, value: 0 }] }, '2013'), hex('01 // bit 0: lock'));
+  t.same(wire({ controls: [{ id: 1, value: 1 }] }, '2013'), hex('00 // unlock'));
 });
 
 t.test('truncated control bodies fail alone', async (t) => {

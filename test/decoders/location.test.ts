@@ -188,18 +188,47 @@ t.test('0x0201 and 0x0500 carry an ack serial before the location', async (t) =>
   }
 });
 
-t.test('an additional item that overruns the body fails that frame only', async (t) => {
-  const body = '00000000' + '00000002' + '01c9c380' + '06bdd2a0' + '0010' + '0064' + '005a' + '261124120000' + '01 04 0000'; // says 4, has 2
+t.test('bytes after the basic block that are not items: the location decodes, the bytes are kept raw', async (t) => {
+  // traccar/traccar src/test/java/org/traccar/protocol/HuabaoProtocolDecoderTest.java (verifyPosition):
+  // a real terminal (phone 202000129707) whose 18 bytes after the basic block are a fixed vendor block,
+  // which Traccar's HuabaoProtocolDecoder reads by length alone (readableBytes() == 20: 4 skipped,
+  // odometer DWORD, battery WORD, area DWORD, rssi BYTE, 3 reserved). As items they run past the body:
+  // 00 00 | 00 00 | 00 00 | 00 00 | 00 len 0x78.
+  const m = decodeOk(`
+    7e 0200 002e          // 0x0200, body 46 = 28 + 18
+    202000129707 001c     // phone, serial 28
+    00000000              // no alarm
+    00001c06              // status: bit 1 fix, bit 2 south, bits 10-12 (oil cut, circuit cut, doors locked)
+    01a2f0a8              // 27455656 -> 27.455656 S
+    091f0bf0              // 153029616 -> 153.029616 E (Brisbane)
+    0000 0000 00ed        // altitude 0, speed 0, heading 237
+    201103031733          // 2020-11-03 03:17:33 GMT+8 = 2020-11-02 19:17:33Z
+    000000000000000000780000000018000000 // the vendor block
+    26 7e`);
+  const b = m.body as Record<string, unknown>;
+  t.match(b, { alarm: 0, status: 0x1c06, lat: -27.455656, lng: 153.029616, altitude: 0, speed: 0, heading: 237, time: '2020-11-02T19:17:33.000Z' });
+  t.same(b.extras, { vendorBlock: hex('000000000000000000780000000018000000') }, 'no item read from it: the block is kept whole');
+  t.same(encode({ msgId: 0x0200, version: '2013', phone: '202000129707', serial: 0x1c, body: b }), hex('7e0200002e202000129707001c0000000000001c0601a2f0a8091f0bf00000000000ed201103031733000000000000000000780000000018000000267e'), 'written back as it came');
+
+  // the other 46-byte 0x0200 of the same test file: its 18 bytes do tile into items (Traccar reads
+  // them with the fixed layout too): items win, there is no vendor block
+  const items = decodeOk('7e0200002e094027587492000a000000010000000a03083db7001329f3000000140000130412164952010400000012360a0002341502cb0c20085c107e');
+  t.same((items.body as { extras: unknown }).extras, { mileageKm: 1.8, unknown: { '0x36': hex('0002341502cb0c20085c') } });
+});
+
+t.test('items that run past the body: no item is kept, all of it is the vendor block', async (t) => {
+  const body = '00000000' + '00000002' + '01c9c380' + '06bdd2a0' + '0010' + '0064' + '005a' + '261124120000' + '30 01 17 01 04 0000'; // rssi, then mileage says 4, has 2
   const data = hex(`0200 ${(hex(body).length).toString(16).padStart(4, '0')} 013912345678 0009 ${body}`);
   let sum = 0;
   for (const byte of data) sum ^= byte;
   const r = decodeWire(Buffer.concat([Buffer.from([0x7e]), data, Buffer.from([sum, 0x7e])]));
-  t.equal(r.ok, false);
-  if (!r.ok) {
-    t.equal(r.error.code, 'truncated');
-    t.match(r.error.detail, /additional item 0x01/);
-    t.equal(r.header?.serial, 9, 'header kept so the session can answer 0x8001 result 2');
-  }
+  t.ok(r.ok, 'the location is not refused');
+  if (r.ok) t.same((r.message as { body: { extras: unknown } }).body.extras, { vendorBlock: hex('30 01 17 01 04 0000') }, 'the rssi that parsed is not trusted either: the tail is one block');
+  const odd = hex(`0200 001d 013912345678 0009 ${'00000000 00000002 01c9c380 06bdd2a0 0010 0064 005a 261124120000'} 30`);
+  let x = 0;
+  for (const byte of odd) x ^= byte;
+  const one = decodeWire(Buffer.concat([Buffer.from([0x7e]), odd, Buffer.from([x, 0x7e])]));
+  t.same(one.ok && (one.message as { body: { extras: unknown } }).body.extras, { vendorBlock: hex('30') }, 'one byte after the block: no room for an item header');
 });
 
 t.test('a short basic block is truncated, not a crash', async (t) => {
@@ -237,4 +266,18 @@ t.test('encoder writes the sign bits and scaled values the standard specifies', 
   let sum = 0;
   for (const byte of data) sum ^= byte;
   t.same(wire, Buffer.concat([Buffer.from([0x7e]), data, Buffer.from([sum, 0x7e])]));
+});
+
+t.test('0x2B analog: AD0 is bits 0-15 of the DWORD (the second WORD), AD1 bits 16-31 (the first)', async (t) => {
+  // JT/T 808-2013 table 27: "0x2B 4 模拟量，bit0-15，AD0；bit16-31，AD1" (/work/shared/reference/jt808-protocol.md
+  // §5.7); EMQX reads the same bytes as <<AD1:WORD, AD0:WORD>> (emqx/emqx
+  // apps/emqx_gateway_jt808/src/emqx_jt808_frame.erl). Hand-built: DWORD 0x0001 0002 -> AD1 = 1, AD0 = 2.
+  const body = '00000000 00000002 01c9c380 06bdd2a0 0010 0064 005a 261124120000 2b 04 0001 0002';
+  const data = hex(`0200 0022 013912345678 0009 ${body}`);
+  let sum = 0;
+  for (const byte of data) sum ^= byte;
+  const frame = Buffer.concat([Buffer.from([0x7e]), data, Buffer.from([sum, 0x7e])]);
+  const m = decodeOk(frame);
+  t.same((m.body as { extras: unknown }).extras, { analog: { ad0: 2, ad1: 1 } });
+  t.same(encode({ msgId: 0x0200, version: '2013', phone: '013912345678', serial: 9, body: m.body }), frame, 'written back in the same order');
 });

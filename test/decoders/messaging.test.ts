@@ -204,6 +204,54 @@ t.test('0x0702 driver identity 2011 (SmallChi JT808_0x0702Test.cs Test2011_2)', 
     00`));
 });
 
+t.test('0x0702 told apart by length: a 2013 report from a terminal that registered with a 2011 0x0100', async (t) => {
+  // hylexus/xtream-codec ext/jt/jt-808-server-spring-boot-starter-reactive/src/test/java/io/github/hylexus/
+  // xtream/codec/ext/jt808/builtin/messages/request/BuiltinMessage0702V2013Test.java, its body
+  const v2013 = `
+    01 241029213903 00   // card in 2024-10-29 21:39:03 GMT+8 = 13:39:03Z, read ok
+    06 d5c5cedebcc9      // name "张无忌" (GBK)
+    3131333335353737393932323434363638383030 // certificate STRING[20] "11335577992244668800"
+    08 c3bbd3d0c3fbd7d6  // issuer "没有名字"
+    30241029             // expiry 3024-10-29`;
+  const body = {
+    status: 1,
+    time: '2024-10-29T13:39:03.000Z',
+    icResult: 0,
+    driverName: '张无忌',
+    certificate: '11335577992244668800',
+    issuer: '没有名字',
+    certificateExpiry: '30241029',
+  };
+  // the session learnt '2011' from the 0x0100 length; the 2011 layout (1 + 6 + 20 + 40 + ...) runs
+  // past these 48 bytes, the 2013 one ends exactly at them
+  const m = decoded(0x0702, '2011', v2013);
+  t.equal(m.version, '2013', 'read with the 2013 layout, and the message says so');
+  t.same(m.body, body);
+  t.same(bodyOf(0x0702, '2013', v2013), body, 'as a 2013 session reads it');
+
+  // hylexus BuiltinMessage0702V2011Test.java (commit 6fc81989): a 2011 body still reads as 2011 in either session
+  const v2011 = `
+    06 d5c5cedebcc9      // name "张无忌"
+    3131323233333434353536363737383839393030 // ID number STRING[20]
+    39383736353433323130393837363534333231303938373635343332313039383736353433323130 // certificate STRING[40]
+    08 c3bbd3d0c3fbd7d6  // issuer "没有名字"`;
+  const old = { driverName: '张无忌', driverIdNumber: '11223344556677889900', certificate: '9876543210987654321098765432109876543210', issuer: '没有名字' };
+  for (const session of ['2011', '2013'] as const) {
+    const r = decoded(0x0702, session, v2011);
+    t.equal(r.version, '2011', `a ${session} session reads the 2011 layout`);
+    t.same(r.body, old);
+  }
+});
+
+t.test('0x0702 card out followed by what only a card read carries: still the 2013 layout', async (t) => {
+  // 2013 table 80: the fields after the time are "valid and filled" only for status 0x01; a card-out
+  // (0x02) that carries an IC result anyway used to be read as a 2011 body (first byte 2, not 7 bytes)
+  // and fail. Hand-built from the table.
+  const m = decoded(0x0702, '2013', '02 180816091616 00 // card out 2018-08-16 09:16:16 GMT+8, IC result 0');
+  t.equal(m.version, '2013');
+  t.same(m.body, { status: 2, time: '2018-08-16T01:16:16.000Z' });
+});
+
 t.test('0x8702 driver identity request: hand-built empty frame', async (t) => {
   const frame = `
     7e 8702 0000      // empty body
