@@ -21,6 +21,10 @@ export const CASE_TRANSITIONS: Readonly<Record<CaseStatus, readonly CaseStatus[]
   cancelled: [],
 };
 
+/** What a line of a case's history records: its creation, a change, and a dispatch order's steps. */
+export const CASE_EVENT_ACTIONS = ['created', 'changed', 'dispatched', 'terminal-answer', 'arrived'] as const;
+export type CaseEventAction = (typeof CASE_EVENT_ACTIONS)[number];
+
 const Location = Type.Object(
   {
     lat: Type.Number({ minimum: -90, maximum: 90, description: 'WGS-84 degrees' }),

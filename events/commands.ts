@@ -5,7 +5,7 @@
  * as their first field.
  */
 import { codecFor } from '../decoders/index.js';
-import type { Message } from '../decoders/index.js';
+import type { Edition, Message } from '../decoders/index.js';
 
 export interface CommandKind {
   /** The codec's name for the message (decoders/bodies), the one vocabulary. */
@@ -82,6 +82,8 @@ export class BadCommandError extends Error {
  */
 export interface CommandPort {
   command(terminal: string, msgId: number, body: object, timeoutMs?: number): Promise<Message>;
+  /** How the terminal's session here speaks: its phone as its header carries it, its edition; undefined without one. */
+  speakerOf?(terminal: string): { phone: string; version: Edition; protocolVersion?: number | undefined } | undefined;
 }
 
 /** A phone number (BCD, leading zeros) as a terminal ID: "013912345678" -> "13912345678". */

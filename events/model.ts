@@ -6,6 +6,8 @@
 import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
 import type { Case } from './case.js';
+import type { DutyChange } from './duty.js';
+import type { Incident } from './incident.js';
 import { CATEGORIES } from './categories.js';
 import type { Category } from './categories.js';
 
@@ -79,5 +81,14 @@ export type Position = Static<typeof PositionSchema>;
 export type Alarm = Static<typeof AlarmSchema>;
 export type Media = Static<typeof MediaSchema>;
 
-/** `case`: an enforcement case created or changed through the map API (map/cases.ts), for dipper.cases */
-export type GatewayEvent = { kind: 'position'; position: Position } | { kind: 'alarm'; alarm: Alarm } | { kind: 'media'; media: Media } | { kind: 'case'; case: Case };
+/**
+ * `case`: an enforcement case created or changed through the map API (map/cases.ts), for dipper.cases;
+ * `incident`: an incident opened, joined or stepped; `duty`: a device entered or left its duty area
+ */
+export type GatewayEvent =
+  | { kind: 'position'; position: Position }
+  | { kind: 'alarm'; alarm: Alarm }
+  | { kind: 'media'; media: Media }
+  | { kind: 'case'; case: Case }
+  | { kind: 'incident'; incident: Incident }
+  | { kind: 'duty'; duty: DutyChange };

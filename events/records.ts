@@ -9,7 +9,7 @@ import type { GatewayEvent } from './model.js';
 
 export type EventKind = GatewayEvent['kind'];
 
-/** `key`: the terminal id (a case's id for cases, which belong to no terminal). */
+/** `key`: the terminal id (a case's id for cases, which belong to no terminal; an incident's terminal; a duty change's terminal). */
 export function payloadOf(event: GatewayEvent): { key: string; payload: object } {
   switch (event.kind) {
     case 'position':
@@ -20,6 +20,10 @@ export function payloadOf(event: GatewayEvent): { key: string; payload: object }
       return { key: event.media.terminal, payload: event.media };
     case 'case':
       return { key: event.case.id, payload: event.case };
+    case 'incident':
+      return { key: event.incident.terminal, payload: event.incident };
+    case 'duty':
+      return { key: event.duty.terminal, payload: event.duty };
   }
 }
 
@@ -34,6 +38,11 @@ export function dedupKey(event: GatewayEvent): string {
       return `media/${event.media.terminal}/${event.media.mediaId}`;
     case 'case':
       return `case/${event.case.id}/${event.case.updatedAt}`;
+    // a join changes the count, not updatedAt (that is a person's step)
+    case 'incident':
+      return `incident/${event.incident.id}/${event.incident.updatedAt}/${event.incident.alarmCount}`;
+    case 'duty':
+      return `duty/${event.duty.terminal}/${event.duty.area}/${event.duty.at}/${event.duty.change}`;
   }
 }
 
