@@ -3,11 +3,15 @@
  * change (who, when, what changed, note), written in the same transaction, so a case never exists
  * without the record of how it came to be what it is.
  */
+import { StoreRefusal } from './refusal.js';
 import { CASE_TRANSITIONS } from '../events/case.js';
-import type { Case, CaseStatus } from '../events/case.js';
+import type { Case, CaseEventAction, CaseStatus } from '../events/case.js';
 import type { Database, Queryable } from './database.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { scopeCondition } from './scope.js';
+import { releaseOrders } from './dispatches.js';
+
+const RELEASING: readonly CaseStatus[] = ['open', 'closed', 'cancelled'];
 
 export { BadCursor } from './cursor.js';
 
@@ -26,13 +30,13 @@ export interface CaseEvent {
   seq: number;
   at: string;
   actor: string;
-  action: 'created' | 'changed';
+  action: CaseEventAction;
   changes: Record<string, { from?: unknown; to: unknown }>;
   note?: string;
 }
 
 /** A status change the lifecycle does not allow (HTTP 409 naming it). */
-export class TransitionRefused extends Error {
+export class TransitionRefused extends StoreRefusal {
   override name = 'TransitionRefused';
   constructor(
     readonly from: CaseStatus,
@@ -45,6 +49,8 @@ export class TransitionRefused extends Error {
 export interface CaseQuery {
   /** the caller's scope: an org path, "" = everything */
   scope: string;
+  /** narrower org units within the scope (each with its subtree) */
+  orgs?: readonly string[];
   status?: readonly CaseStatus[];
   type?: readonly string[];
   /** cases whose time is in [from, to) */
@@ -125,6 +131,18 @@ export class CaseRepository {
     return rows[0] && toCase(rows[0]);
   }
 
+  /** the cases with this id in the scope (ids are unique per org unit, so several org units may each have one) */
+  async find(scope: string, id: string, org?: string): Promise<Case[]> {
+    const params: unknown[] = [id];
+    const p = (v: unknown) => `$${params.push(v)}`;
+    const where = ['id = $1'];
+    const scoped = scopeCondition('org', scope, p);
+    if (scoped) where.push(scoped);
+    if (org !== undefined) where.push(`org = ${p(org)}`);
+    const rows = await this.db.query<CaseRow>(`SELECT ${COLUMNS} FROM cases WHERE ${where.join(' AND ')} ORDER BY org LIMIT 100`, params);
+    return rows.map(toCase);
+  }
+
   /**
    * undefined when there is no such case; TransitionRefused when the status change is not
    * allowed. A change that changes nothing is recorded only when it carries a note.
@@ -157,6 +175,8 @@ export class CaseRepository {
       );
       const c = toCase(saved[0]!);
       await record(tx, c, now, actor, 'changed', changes, note);
+      // closed, cancelled or called back: the units sent to it are free for another order
+      if (changes.status && RELEASING.includes(c.status)) await releaseOrders(tx, { type: 'case', org, id }, now);
       return c;
     });
   }
@@ -182,6 +202,7 @@ export class CaseRepository {
     const p = (v: unknown) => `$${params.push(v)}`;
     const scoped = scopeCondition('org', q.scope, p);
     if (scoped) where.push(scoped);
+    if (q.orgs?.length) where.push(`(${q.orgs.map((o) => scopeCondition('org', o, p) ?? 'TRUE').join(' OR ')})`);
     if (q.status?.length) where.push(`status = ANY(${p(q.status)}::text[])`);
     if (q.type?.length) where.push(`type = ANY(${p(q.type)}::text[])`);
     if (q.from) where.push(`time >= ${p(new Date(q.from))}`);

@@ -3,8 +3,9 @@
  * and taken back as `after`. Its first value is a time; one that does not parse is refused.
  */
 
+import { StoreRefusal } from './refusal.js';
 /** a cursor this API did not give (HTTP 400) */
-export class BadCursor extends Error {
+export class BadCursor extends StoreRefusal {
   override name = 'BadCursor';
 }
 

@@ -4,12 +4,15 @@
  * away it retries with backoff, coalescing repeats of one terminal's alarm kind into one pending
  * entry with a count, so an SOS held through an outage is one entry, not thousands.
  *
- * Bound: at most `maxPending` distinct (terminal, kind) entries wait; past it a new one is
+ * Bound: at most `maxPending` distinct (terminal, kind, org unit) entries wait; past it a new one is
  * refused, counted (`dipper_incident_alarms_total{outcome="refused"}`) and logged once per
  * outage: said, never silent. Nothing is dropped once accepted: `close` drains what it can.
  */
 import type { Incident } from '../events/incident.js';
 import type { AlarmRaised, IncidentRepository } from './incidents.js';
+
+/** alarm episodes written in one transaction at most: one statement for them all, so a burst costs a few round trips */
+const BATCH = 500;
 
 export type WriterOutcome = 'opened' | 'joined' | 'refused';
 
@@ -50,11 +53,12 @@ export class IncidentWriter {
 
   /** true when accepted (written soon); false when refused at the bound */
   raise(alarm: AlarmRaised): boolean {
-    const key = `${alarm.terminal}\u0000${alarm.kind}`;
+    // the org unit too: a unit moved while its alarm waited raises the rest in its new district
+    const key = `${alarm.terminal}\u0000${alarm.kind}\u0000${alarm.org}`;
     const held = this.pending.get(key);
     if (held) {
       held.count += alarm.count ?? 1;
-      if (alarm.at >= held.at) Object.assign(held, { at: alarm.at, location: alarm.location ?? held.location, org: alarm.org });
+      if (alarm.at >= held.at) Object.assign(held, { at: alarm.at, location: alarm.location ?? held.location });
     } else {
       if (this.pending.size >= this.options.maxPending) {
         this.hooks.counted('refused', alarm.count ?? 1);
@@ -93,30 +97,40 @@ export class IncidentWriter {
   }
 
   private async drain(): Promise<void> {
-    for (const [key, alarm] of this.pending) {
-      // taken out before the write: a repeat arriving meanwhile starts a new entry
-      this.pending.delete(key);
+    while (this.pending.size > 0) {
+      // a batch taken out before the write: a repeat arriving meanwhile starts a new entry
+      const batch: [string, AlarmRaised & { count: number }][] = [];
+      for (const entry of this.pending) {
+        batch.push(entry);
+        if (batch.length >= BATCH) break;
+      }
+      for (const [key] of batch) this.pending.delete(key);
+      let written: { incident: Incident; opened: boolean }[];
       try {
-        const { incident, opened } = await this.repo.raise(alarm);
-        if (this.failing) {
-          this.failing = false;
-          this.delay = this.options.retryMs;
-          this.hooks.health(undefined);
-        }
-        this.hooks.counted(opened ? 'opened' : 'joined', alarm.count);
-        this.hooks.written(incident, opened);
+        written = await this.repo.raiseMany(batch.map(([, alarm]) => alarm));
       } catch (e) {
         // put back (merged with any repeat that came in meanwhile) and stop this pass
-        const again = this.pending.get(key);
-        if (again) {
-          again.count += alarm.count;
-          if (alarm.at > again.at) again.at = alarm.at;
-        } else this.pending.set(key, alarm);
+        for (const [key, alarm] of batch) {
+          const again = this.pending.get(key);
+          if (again) {
+            again.count += alarm.count;
+            if (alarm.at > again.at) again.at = alarm.at;
+          } else this.pending.set(key, alarm);
+        }
         if (!this.failing) {
           this.failing = true;
           this.hooks.health(e instanceof Error ? e : new Error(String(e)));
         }
         return;
+      }
+      if (this.failing) {
+        this.failing = false;
+        this.delay = this.options.retryMs;
+        this.hooks.health(undefined);
+      }
+      for (const [i, { incident, opened }] of written.entries()) {
+        this.hooks.counted(opened ? 'opened' : 'joined', batch[i]![1].count);
+        this.hooks.written(incident, opened);
       }
     }
   }

@@ -1,16 +1,20 @@
 /**
  * Incidents and their history. An alarm opens an incident or joins the open one of the same
- * terminal and kind (one statement, settled by the unique index on not-closed incidents, so two
+ * terminal, kind and org unit (one statement, settled by the unique index on not-closed
+ * incidents, so two
  * gateways raising the same alarm at once still make one). Every step a person takes is recorded
  * in the same transaction as the change; alarms joining an episode only count (an SOS held for
  * five minutes is one incident with its count, not 300 history rows).
  */
+import { StoreRefusal } from './refusal.js';
 import { randomUUID } from 'node:crypto';
-import { INCIDENT_TRANSITIONS } from '../events/incident.js';
-import type { Incident, IncidentStatus } from '../events/incident.js';
+import type { Incident } from '../events/incident.js';
+import { INCIDENT_TRANSITIONS } from '../events/incident-lifecycle.js';
+import type { IncidentStatus } from '../events/incident-lifecycle.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import type { Database, Queryable } from './database.js';
 import { scopeCondition } from './scope.js';
+import { releaseOrders } from './dispatches.js';
 
 export interface AlarmRaised {
   terminal: string;
@@ -33,7 +37,7 @@ export interface IncidentEvent {
 }
 
 /** A step the lifecycle does not allow (HTTP 409 naming it). */
-export class IncidentTransitionRefused extends Error {
+export class IncidentTransitionRefused extends StoreRefusal {
   override name = 'IncidentTransitionRefused';
   constructor(
     readonly from: IncidentStatus,
@@ -72,6 +76,13 @@ interface IncidentRow extends Record<string, unknown> {
 }
 
 const COLUMNS = 'id, terminal, kind, status, org, lat, lng, opened_at, last_alarm_at, alarm_count, assignee, updated_at';
+/**
+ * alarm_count's greatest value (an integer column): the count stops there. A terminal's
+ * instantaneous active-safety events each count, so one terminal reaches 2^31 in hours; past it
+ * the batch's statement failed, the writer took that for an outage and retried the batch for
+ * ever, and no incident of any terminal was written again (test/security/dispatch).
+ */
+const MAX_ALARM_COUNT = 2_147_483_647;
 const iso = (d: Date) => new Date(d).toISOString();
 
 function toIncident(r: IncidentRow): Incident {
@@ -95,24 +106,56 @@ export class IncidentRepository {
 
   /** the incident the alarm opened (opened: true) or joined */
   async raise(alarm: AlarmRaised): Promise<{ incident: Incident; opened: boolean }> {
-    const count = alarm.count ?? 1;
+    return (await this.raiseMany([alarm]))[0]!;
+  }
+
+  /**
+   * Several alarms of distinct (terminal, kind, org unit) in one transaction of two statements (the incident
+   * writer's batch): each opens its incident or joins the open one; `inserted` (xmax = 0 on the
+   * returned row) tells which. Results in the alarms' order.
+   */
+  async raiseMany(alarms: readonly AlarmRaised[]): Promise<{ incident: Incident; opened: boolean }[]> {
+    if (alarms.length === 0) return [];
+    const col = <T>(f: (a: AlarmRaised) => T) => alarms.map(f);
     return this.db.transaction(async (tx) => {
-      const rows = await tx.query<IncidentRow>(
+      const rows = await tx.query<IncidentRow & { inserted: boolean; ord: number }>(
         `INSERT INTO incidents (id, terminal, kind, status, org, lat, lng, opened_at, last_alarm_at, alarm_count, updated_at)
-         VALUES ($1, $2, $3, 'open', $4, $5, $6, $7, $7, $8, $7)
-         ON CONFLICT (terminal, kind) WHERE status <> 'closed' DO UPDATE SET
+         SELECT id, terminal, kind, 'open', org, lat, lng, at, at, n, at
+           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::float8[], $6::float8[], $7::timestamptz[], $8::int[])
+             AS a(id, terminal, kind, org, lat, lng, at, n)
+         -- the org unit too: a unit moved elsewhere raises its alarms there, not in its old district's incident
+         ON CONFLICT (terminal, kind, org) WHERE status <> 'closed' DO UPDATE SET
            last_alarm_at = GREATEST(incidents.last_alarm_at, EXCLUDED.last_alarm_at),
-           alarm_count = incidents.alarm_count + EXCLUDED.alarm_count,
+           alarm_count = LEAST(incidents.alarm_count::bigint + EXCLUDED.alarm_count, $9::bigint)::int,
            lat = COALESCE(EXCLUDED.lat, incidents.lat),
            lng = COALESCE(EXCLUDED.lng, incidents.lng)
-         RETURNING ${COLUMNS}`,
-        [randomUUID(), alarm.terminal, alarm.kind, alarm.org, alarm.location?.lat ?? null, alarm.location?.lng ?? null, alarm.at, count],
+         RETURNING ${COLUMNS}, (xmax = 0) AS inserted`,
+        [
+          col(() => randomUUID()),
+          col((a) => a.terminal),
+          col((a) => a.kind),
+          col((a) => a.org),
+          col((a) => a.location?.lat ?? null),
+          col((a) => a.location?.lng ?? null),
+          col((a) => a.at),
+          col((a) => Math.min(a.count ?? 1, MAX_ALARM_COUNT)),
+          MAX_ALARM_COUNT,
+        ],
       );
-      const incident = toIncident(rows[0]!);
-      // inserted: the count is this call's own; joined: it is more
-      const opened = incident.alarmCount === count;
-      if (opened) await record(tx, incident.id, alarm.at, `terminal:${alarm.terminal}`, 'opened', { kind: alarm.kind, location: alarm.location }, undefined);
-      return { incident, opened };
+      const byKey = new Map(rows.map((r) => [`${r.terminal}\u0000${r.kind}\u0000${r.org}`, r]));
+      const out = alarms.map((a) => {
+        const r = byKey.get(`${a.terminal}\u0000${a.kind}\u0000${a.org}`)!;
+        return { incident: toIncident(r), opened: r.inserted === true, alarm: a };
+      });
+      const opened = out.filter((o) => o.opened);
+      if (opened.length > 0) {
+        await tx.query(
+          `INSERT INTO incident_events (incident_id, at, actor, action, changes)
+           SELECT id, at, actor, 'opened', changes FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::jsonb[]) AS e(id, at, actor, changes)`,
+          [opened.map((o) => o.incident.id), opened.map((o) => o.alarm.at), opened.map((o) => `terminal:${o.alarm.terminal}`), opened.map((o) => JSON.stringify({ kind: o.alarm.kind, location: o.alarm.location }))],
+        );
+      }
+      return out.map(({ incident, opened: o }) => ({ incident, opened: o }));
     });
   }
 
@@ -144,6 +187,8 @@ export class IncidentRepository {
       const changes: Record<string, unknown> = { status: { from: before.status, to } };
       if (nextAssignee !== before.assignee) changes.assignee = { from: before.assignee, to: nextAssignee };
       await record(tx, id, now, actor, to, changes, note);
+      // resolved or closed: the units sent to it are free for another order
+      if (to === 'resolved' || to === 'closed') await releaseOrders(tx, { type: 'incident', org: before.org, id }, now);
       return toIncident(saved[0]!);
     });
   }

@@ -101,7 +101,8 @@ CREATE TABLE case_events (
 CREATE INDEX case_events_case ON case_events (case_org, case_id, seq);
 `;
 
-// An alarm episode is one incident: at most one not-closed incident per terminal and alarm kind.
+// An alarm episode is one incident: at most one not-closed incident per terminal and alarm kind
+// (and org unit since version 5).
 const incidents = `
 CREATE TABLE incidents (
   id             text PRIMARY KEY,
@@ -133,8 +134,80 @@ CREATE TABLE incident_events (
 CREATE INDEX incident_events_incident ON incident_events (incident_id, seq);
 `;
 
+// A dispatch order: one unit sent to a case or an incident. A unit is engaged while an order of
+// its is not released; the partial unique index makes that one order at a time, whoever sends it.
+const dispatches = `
+CREATE TABLE dispatches (
+  id          text PRIMARY KEY,
+  target      text NOT NULL CHECK (target IN ('case', 'incident')),
+  target_org  text NOT NULL,
+  target_id   text NOT NULL,
+  terminal    text NOT NULL,
+  org         text NOT NULL,
+  code        text NOT NULL,
+  lat         double precision NOT NULL,
+  lng         double precision NOT NULL,
+  actor       text NOT NULL,
+  sent_at     timestamptz NOT NULL,
+  answer      smallint,
+  arrived_at  timestamptz,
+  released_at timestamptz
+);
+CREATE UNIQUE INDEX dispatches_engaged ON dispatches (terminal) WHERE released_at IS NULL;
+CREATE INDEX dispatches_target ON dispatches (target, target_org, target_id);
+CREATE INDEX dispatches_target_org_sent ON dispatches (target_org text_pattern_ops, sent_at);
+`;
+
+// An episode is one incident per terminal, alarm kind and org unit. Per terminal and kind, a
+// unit moved to another district while its incident stayed open had its alarms join the old
+// district's incident: its new district never saw them, its old one saw where it was.
+const incidentsPerOrg = `
+DROP INDEX incidents_one_episode;
+CREATE UNIQUE INDEX incidents_one_episode ON incidents (terminal, kind, org) WHERE status <> 'closed';
+`;
+
+// Duty areas: a beat's shape (GeoJSON, checked before it is written), its weekly shifts in the
+// command centre's zone as minutes of the day (end <= start: the shift ends the next day), and
+// who is assigned to it. An assignment goes with its device or person.
+const dutyAreas = `
+CREATE TABLE duty_areas (
+  id         text PRIMARY KEY CHECK (id ~ '^[A-Za-z0-9._:-]{1,64}$'),
+  org        text NOT NULL,
+  name       text NOT NULL CHECK (length(name) BETWEEN 1 AND 200),
+  geometry   jsonb NOT NULL CHECK (geometry->>'type' IN ('Polygon', 'MultiPolygon')),
+  created_at timestamptz NOT NULL DEFAULT now(),
+  updated_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX duty_areas_org ON duty_areas (org text_pattern_ops);
+
+CREATE TABLE duty_shifts (
+  area_id   text NOT NULL REFERENCES duty_areas (id) ON DELETE CASCADE,
+  day       smallint NOT NULL CHECK (day BETWEEN 1 AND 7),
+  start_min smallint NOT NULL CHECK (start_min BETWEEN 0 AND 1439),
+  end_min   smallint NOT NULL CHECK (end_min BETWEEN 0 AND 1440),
+  PRIMARY KEY (area_id, day, start_min)
+);
+
+CREATE TABLE duty_area_devices (
+  area_id  text NOT NULL REFERENCES duty_areas (id) ON DELETE CASCADE,
+  terminal text NOT NULL REFERENCES devices (terminal) ON DELETE CASCADE,
+  PRIMARY KEY (area_id, terminal)
+);
+CREATE INDEX duty_area_devices_terminal ON duty_area_devices (terminal);
+
+CREATE TABLE duty_area_people (
+  area_id   text NOT NULL REFERENCES duty_areas (id) ON DELETE CASCADE,
+  person_id text NOT NULL REFERENCES people (id) ON DELETE CASCADE,
+  PRIMARY KEY (area_id, person_id)
+);
+CREATE INDEX duty_area_people_person ON duty_area_people (person_id);
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'registry: org units, devices, people', sql: registry },
   { version: 2, name: 'cases and their history', sql: cases },
   { version: 3, name: 'incidents and their history', sql: incidents },
+  { version: 4, name: 'dispatch orders', sql: dispatches },
+  { version: 5, name: 'incidents: one episode per terminal, kind and org unit', sql: incidentsPerOrg },
+  { version: 6, name: 'duty areas, their shifts and assignments', sql: dutyAreas },
 ];

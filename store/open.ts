@@ -15,7 +15,7 @@ export interface OpenedDatabase {
   migration: MigrationResult;
 }
 
-export async function openDatabase(settings: DatabaseSettings, dataDir: string, onIdleError: (err: Error) => void): Promise<OpenedDatabase> {
+export async function openDatabase(settings: Pick<DatabaseSettings, 'url' | 'poolSize'>, dataDir: string, onIdleError: (err: Error) => void): Promise<OpenedDatabase> {
   const db = settings.url ? await openPostgres(settings.url, settings.poolSize, onIdleError) : await openPglite(join(dataDir, 'db'));
   try {
     return { db, migration: await migrate(db) };

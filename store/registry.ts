@@ -48,7 +48,7 @@ export type Refusal =
   | { refused: 'not-found' }
   | { refused: 'exists' }
   | { refused: 'no-parent'; parent: string }
-  | { refused: 'in-use'; by: 'org-units' | 'devices' | 'people' | 'resources' }
+  | { refused: 'in-use'; by: 'org-units' | 'devices' | 'people' | 'resources' | 'duty-areas' }
   | { refused: 'out-of-scope'; field: string }
   | { refused: 'unknown-device'; terminals: string[] };
 
@@ -103,7 +103,7 @@ export class RegistryRepository {
     return rows[0] ?? { refused: 'not-found' };
   }
 
-  /** Only an empty unit: no units, devices, people or resources under it. */
+  /** Only an empty unit: no units, devices, people, resources or duty areas under it. */
   async deleteOrg(scope: string, path: string): Promise<true | Refusal> {
     if (!within(scope, path) || path === scope) return { refused: 'not-found' };
     return this.db.transaction(async (tx) => {
@@ -113,6 +113,7 @@ export class RegistryRepository {
         ['devices', 'org', 'devices'],
         ['people', 'org', 'people'],
         ['resources', 'org', 'resources'],
+        ['duty_areas', 'org', 'duty-areas'],
       ] as const) {
         const params: unknown[] = [];
         const below = scopeCondition(column, path, (v) => `$${params.push(v)}`)!;
@@ -167,7 +168,11 @@ export class RegistryRepository {
    * of it or, when any row is refused, none of it. Rows replace what they name; nothing else is
    * touched.
    */
-  async importRegistry(scope: string, devices: readonly Omit<DeviceRecord, 'person'>[], resources: readonly StaticResource[]): Promise<{ devices: number; resources: number } | { refused: 'out-of-scope'; rows: number[] }> {
+  /**
+   * `replaceResources`: the resources listed are all there are in the scope (the DIPPER_DEVICES
+   * file, their one source besides imports); the others in the scope are removed.
+   */
+  async importRegistry(scope: string, devices: readonly Omit<DeviceRecord, 'person'>[], resources: readonly StaticResource[], replaceResources = false): Promise<{ devices: number; resources: number } | { refused: 'out-of-scope'; rows: number[] }> {
     const outside = [...devices.map((d) => d.org), ...resources.map((r) => r.org)].flatMap((org, i) => (within(scope, org) ? [] : [i]));
     if (outside.length > 0) return { refused: 'out-of-scope', rows: outside };
     const done = await this.db.transaction(async (tx) => {
@@ -185,6 +190,11 @@ export class RegistryRepository {
            ON CONFLICT (id) DO UPDATE SET kind = EXCLUDED.kind, org = EXCLUDED.org, lat = EXCLUDED.lat, lng = EXCLUDED.lng, name = EXCLUDED.name, updated_at = now()`,
           [r.id, r.kind, r.org, r.lat, r.lng, r.name ?? null],
         );
+      }
+      if (replaceResources) {
+        const params: unknown[] = [resources.map((r) => r.id)];
+        const scoped = scopeCondition('org', scope, (v) => `$${params.push(v)}`);
+        await tx.query(`DELETE FROM resources WHERE NOT (id = ANY($1::text[]))${scoped ? ` AND ${scoped}` : ''}`, params);
       }
       return { devices: devices.length, resources: resources.length };
     }).catch((e: unknown) => {

@@ -59,7 +59,7 @@ t.test('postgres: an outage delays, coalesces and bounds; it loses nothing accep
   const idleErrors: Error[] = [];
   const db = await openPostgres(url, 2, (e) => idleErrors.push(e));
   t.teardown(() => db.close());
-  await db.query('DROP TABLE IF EXISTS incident_events, incidents, case_events, cases, person_devices, people, resources, devices, org_units, schema_migrations CASCADE');
+  await db.query('DROP TABLE IF EXISTS duty_area_devices, duty_area_people, duty_shifts, duty_areas, dispatches, incident_events, incidents, case_events, cases, person_devices, people, resources, devices, org_units, schema_migrations CASCADE');
   await migrate(db);
   const repo = new IncidentRepository(db);
   const rec = recorder();
