@@ -6,7 +6,7 @@
  */
 import type { Duplex } from 'node:stream';
 import { Jt808Error, ReassemblyBudget } from '../decoders/index.js';
-import type { Message } from '../decoders/index.js';
+import type { Edition, Message } from '../decoders/index.js';
 import { BadCommandError, OfflineError, replyIds } from '../events/commands.js';
 import type { GatewayConfig } from './settings.js';
 import { Guard } from './guard.js';
@@ -141,6 +141,19 @@ export class Gateway implements GatewayContext, CommandPort {
     }
   }
 
+  /** CommandPort.speakerOf: the phone digits and edition of the terminal's session here (the EMQX-compatible topics). */
+  speakerOf(terminal: string): { phone: string; version: Edition; protocolVersion?: number | undefined } | undefined {
+    const session = this.sessions.get(terminal);
+    if (!session || session.phone === undefined) return undefined;
+    return { phone: session.phone, version: session.edition, protocolVersion: session.protocolVersion };
+  }
+
+  /** The registry changed this terminal's entry: its session, if any, reads it from now on. */
+  deviceChanged(terminal: string): void {
+    const session = this.sessions.get(terminal);
+    if (session?.device) session.device = this.registry.lookup(terminal) ?? { terminal, category: 'unknown', org: '' };
+  }
+
   /** Session states for the metrics, counted at scrape time. */
   private census(): SessionCensus {
     const total = this.streams.size + this.udp.size;
@@ -176,8 +189,9 @@ export class Gateway implements GatewayContext, CommandPort {
     this.metrics.connections.inc({ transport: 'tcp' });
     stream.on('data', this.guard.wrap('stream-data', (chunk: Buffer) => this.intake.push(session, chunk)));
     stream.on('error', this.guard.wrap('stream-event', () => session.close('socket-error')));
-    stream.on('close', this.guard.wrap('stream-event', () => session.close('socket-closed')));
-    stream.on('end', this.guard.wrap('stream-event', () => session.close('socket-ended')));
+    // the peer's end (or a clean close) comes after its data: what the intake still holds of it is read first
+    stream.on('close', this.guard.wrap('stream-event', (hadError?: boolean) => (hadError ? session.close('socket-closed') : this.intake.whenFed(session, () => session.close('socket-closed')))));
+    stream.on('end', this.guard.wrap('stream-event', () => this.intake.whenFed(session, () => session.close('socket-ended'))));
     return session;
   }
 

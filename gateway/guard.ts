@@ -9,18 +9,8 @@ import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
 
 /** Which callback threw: a closed set, so the metric's labels stay bounded. */
-export type Where =
-  | 'tcp-accept'
-  | 'stream-data'
-  | 'stream-event'
-  | 'session-input'
-  | 'session-timer'
-  | 'reassembly-timer'
-  | 'udp-message'
-  | 'sink-queue'
-  | 'map-sweep'
-  | 'sse-tick'
-  | 'process';
+export const WHERE = ['tcp-accept', 'stream-data', 'stream-event', 'session-input', 'session-timer', 'reassembly-timer', 'udp-message', 'sink-queue', 'map-sweep', 'sse-tick', 'process'] as const;
+export type Where = (typeof WHERE)[number];
 
 /** Between two logged errors of one `where`. */
 const LOG_EVERY_MS = 60_000;

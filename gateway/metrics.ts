@@ -4,7 +4,15 @@
  * hex strings of a u16, reasons are codec error codes or our own short words).
  */
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import { codecFor } from '../decoders/index.js';
+import { codecFor, knownMessageIds, JT808_ERROR_CODES } from '../decoders/index.js';
+import { ALARM_BIT } from '../decoders/index.js';
+import { CATEGORIES } from '../events/categories.js';
+import type { GatewayEvent } from '../events/model.js';
+import { WHERE } from './guard.js';
+import { MEDIA_REFUSALS } from './media/store.js';
+import { ACTIVE_SAFETY_ALARMS } from './normalise/active-safety.js';
+import { INVALID_REASONS } from './normalise/position.js';
+import { REFUSED } from './session/close-reason.js';
 
 export class Metrics {
   readonly registry = new Registry();
@@ -19,6 +27,7 @@ export class Metrics {
   readonly refusals = new Counter({ name: 'dipper_refusals_total', help: 'Messages answered with a refusal, by reason', labelNames: ['reason'], registers: [this.registry] });
   readonly events: Counter = new Counter({ name: 'dipper_events_total', help: 'Normalised events handed to the sinks, by kind', labelNames: ['kind'], registers: [this.registry], collect: () => exportNamed(this.events, 'kind', this.eventCounts) });
   readonly invalidFixes = new Counter({ name: 'dipper_invalid_fixes_total', help: 'Positions flagged valid:false, by reason', labelNames: ['reason'], registers: [this.registry] });
+  readonly vendorBlocks = new Counter({ name: 'dipper_location_vendor_blocks_total', help: 'Locations whose bytes after the 28-byte basic block are not additional items (a vendor\'s fixed block): published with those bytes raw in extras.vendorBlock', registers: [this.registry] });
   readonly queueDepth = new Gauge({ name: 'dipper_queue_depth', help: 'Events waiting for the sinks', registers: [this.registry] });
   readonly pausedSockets = new Gauge({ name: 'dipper_paused_sockets', help: 'Sockets paused because the sink queue is full', registers: [this.registry] });
   readonly pauses = new Counter({ name: 'dipper_backpressure_pauses_total', help: 'Times a socket was paused for backpressure', registers: [this.registry] });
@@ -72,6 +81,8 @@ export class Metrics {
     registers: [this.registry],
     collect: () => {
       this.online.reset();
+      // every category at 0 under the root org (that of unregistered terminals) when none is online
+      for (const category of CATEGORIES) this.online.set({ category, org: '' }, 0);
       for (const g of this.census().online) this.online.set({ category: g.category, org: g.org }, g.count);
     },
   });
@@ -119,6 +130,7 @@ export class Metrics {
 
   constructor(options: { defaults?: boolean } = {}) {
     for (const result of REGISTRATION_RESULTS) this.registrations.inc({ result }, 0);
+    this.initialiseSeries();
     if (options.defaults) {
       collectDefaultMetrics({ register: this.registry, prefix: 'dipper_' });
       // gauges named *_total fail `promtool check metrics`; their by-type siblings (summed) say the same
@@ -127,7 +139,93 @@ export class Metrics {
       new Gauge({ name: 'dipper_process_pid', help: 'Process ID of the gateway (worker) that answered', registers: [this.registry] }).set(process.pid);
     }
   }
+
+  /**
+   * Every series whose label values are a closed set starts at 0, so a dashboard shows 0, not
+   * "No data", and rate() sees the first increment (Prometheus' instrumentation practice).
+   * Open sets (msg_id of IDs the codec does not know, an alarm type a vendor invented, org) get
+   * their series when they happen.
+   */
+  private initialiseSeries(): void {
+    for (const transport of TRANSPORTS) {
+      this.connections.set({ transport }, 0);
+      this.bytesReceived.inc({ transport }, 0);
+      this.bytesSent.inc({ transport }, 0);
+    }
+    for (const reason of CONNECTION_REFUSALS) this.connectionsRefused.inc({ reason }, 0);
+    // what the splitter and decoder refuse: every code but the encoder's
+    for (const reason of JT808_ERROR_CODES) if (reason !== 'encode') this.decodeErrors.inc({ reason }, 0);
+    for (const reason of REFUSALS) this.refusals.inc({ reason }, 0);
+    for (const kind of EVENT_KINDS) this.events.inc({ kind }, 0);
+    for (const reason of INVALID_REASONS) this.invalidFixes.inc({ reason }, 0);
+    for (const where of WHERE) this.internalErrors.inc({ where }, 0);
+    for (const outcome of REASSEMBLY_OUTCOMES) this.reassembly.inc({ outcome }, 0);
+    for (const outcome of COMMAND_OUTCOMES) this.commands.inc({ outcome }, 0);
+    for (const outcome of MEDIA_OUTCOMES) this.media.inc({ outcome }, 0);
+    for (const id of knownMessageIds()) {
+      if (codecFor(id)!.direction === 'up') this.framesIn.inc({ msg_id: hexId(id) }, 0);
+      else this.replies.inc({ kind: hexId(id) }, 0);
+    }
+    this.framesIn.inc({ msg_id: 'other' }, 0);
+    for (const category of CATEGORIES) for (const alarm of ALARM_NAMES) this.alarms.inc({ alarm, category }, 0);
+  }
 }
+
+/** Label values of `transport`: dipper_connections, dipper_received_bytes_total, dipper_sent_bytes_total. */
+export const TRANSPORTS = ['tcp', 'udp'] as const;
+
+/**
+ * Label values of `dipper_connections_refused_total`: refused at accept (TCP) or at a new source's
+ * first datagram (UDP), a stranger's UDP session given up for a new one, and the closes counted as
+ * refusals (session/close-reason.ts REFUSED).
+ */
+export const CONNECTION_REFUSALS = ['shutting-down', 'penalty-box', 'max-connections', 'per-ip', 'udp-per-ip', 'udp-max-sessions', 'udp-evicted', ...REFUSED] as const;
+
+/** Label values of `dipper_refusals_total`: why a message was answered with a refusal (0x8001 or 0x8100 result > 0). */
+export const REFUSALS = [
+  // 0x8001 (session.ack)
+  'unauthenticated',
+  'bad-auth-code',
+  'phone-mismatch',
+  'terminal-online',
+  'unknown-terminal',
+  'unsupported',
+  'encrypted',
+  'malformed',
+  'handler-error',
+  'sink-failed',
+  'bad-packet',
+  'too-many-packets',
+  'no-room',
+  ...MEDIA_REFUSALS.map((r) => `media-${r}` as const),
+  // 0x8100 (handlers/register.ts)
+  'registration-rate',
+  'registration-store-full',
+  'terminal-taken',
+  'vehicle-taken',
+  'no-vehicle',
+] as const;
+export type Refusal = (typeof REFUSALS)[number];
+
+/** Label values of `dipper_events_total`: what a terminal's messages become (cases come from the API). */
+export const EVENT_KINDS = ['position', 'alarm', 'media'] as const satisfies readonly GatewayEvent['kind'][];
+
+/** Label values of `dipper_reassembly_total`. */
+export const REASSEMBLY_OUTCOMES = ['complete', 'invalid', 'requested', 'dropped', 'too-many-packets', 'evicted', 'no-room'] as const;
+export type ReassemblyOutcome = (typeof REASSEMBLY_OUTCOMES)[number];
+
+/** Label values of `dipper_commands_total`. */
+export const COMMAND_OUTCOMES = ['answered', 'offline', 'timeout', 'bad-request'] as const;
+
+/** Label values of `dipper_media_total`. */
+export const MEDIA_OUTCOMES = ['stored', 'refused'] as const;
+
+/**
+ * The alarm names of `dipper_alarms_total` known in advance: the 0x0200 alarm word's named bits
+ * (both editions) and the named T/JSATL12 active-safety types. A reserved bit ("bit15") or a
+ * vendor's type ("adas.type9") gets its series when it is first raised.
+ */
+export const ALARM_NAMES: readonly string[] = [...Object.keys(ALARM_BIT), ...ACTIVE_SAFETY_ALARMS];
 
 /** Label values of `dipper_http_refused_total`: the HTTP bound that refused a request. */
 

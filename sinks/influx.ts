@@ -92,6 +92,17 @@ export class InfluxSink implements EventSink {
           .floatField('lng', c.location.lng)
           .timestamp(Date.parse(c.time));
       }
+      case 'incident': {
+        // each change of an alarm episode: how many alarms so far, in which state of handling
+        const i = event.incident;
+        const p = new Point('incident').tag('id', i.id).tag('terminal', i.terminal).tag('kind', i.kind).tag('status', i.status).tag('org', i.org).intField('alarmCount', i.alarmCount);
+        if (i.location) p.floatField('lat', i.location.lat).floatField('lng', i.location.lng);
+        return p.timestamp(Date.parse(i.updatedAt));
+      }
+      case 'duty': {
+        const d = event.duty;
+        return this.identity(new Point('duty'), d).tag('area', d.area).tag('change', d.change).booleanField('onShift', d.onShift).floatField('lat', d.lat).floatField('lng', d.lng).timestamp(Date.parse(d.at));
+      }
     }
   }
 

@@ -5,9 +5,18 @@
  * for all in-sync replicas (acks -1), gzips, keeps one request in flight (order), and retries
  * with backoff; publishes within `lingerMs` are sent as one request. Missing topics are created
  * at start with the configured partitions. `publish` resolves once Kafka has acknowledged.
+ *
+ * kafkajs logs through pino, at the level it chose, except two lines every healthy start had
+ * (kafkaLogLevel): a retriable protocol error answered while starting (a fresh KRaft broker
+ * answers the first InitProducerId with COORDINATOR_LOAD_IN_PROGRESS until its block of
+ * producer ids arrives from the controller; kafkajs retries it) is debug, since a start that
+ * succeeds got past it and one that fails throws KafkaStartError with the last error; and
+ * kafkajs' caution about bounded retries on an idempotent producer is info: `kafka.retries`
+ * bounds them on purpose (see the producer below), so it describes the configuration.
  */
 import { CompressionTypes, Kafka, Partitioners, logLevel } from 'kafkajs';
-import type { Admin, Message, Producer, TopicMessages } from 'kafkajs';
+import type { Admin, LogEntry, Message, Producer, TopicMessages } from 'kafkajs';
+import { errorCodes } from 'kafkajs/src/protocol/error.js';
 import type { SinksConfig } from './settings.js';
 import type { Logger } from 'pino';
 import type { GatewayEvent } from '../events/model.js';
@@ -22,6 +31,21 @@ export class KafkaStartError extends Error {
   override name = 'KafkaStartError';
 }
 
+/** The messages of the protocol errors kafkajs marks retriable (its own table: one source). */
+const RETRIABLE = new Set(errorCodes.filter((e) => e.retriable).map((e) => e.message));
+/** kafkajs' warning for an idempotent producer whose retries are bounded (kafkajs/src/producer/index.js). */
+const BOUNDED_RETRIES = 'Limiting retries for the idempotent producer may invalidate EoS guarantees';
+
+export type KafkaLogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+/** The pino level of a kafkajs log line (`logLevel.WARN` and above reach here); `starting` until the producer is connected. */
+export function kafkaLogLevel(level: logLevel, log: LogEntry['log'], namespace: string, starting: boolean): KafkaLogLevel {
+  if (namespace === 'Producer' && log.message === BOUNDED_RETRIES) return 'info';
+  const error = (log as { error?: unknown }).error;
+  if (starting && typeof error === 'string' && RETRIABLE.has(error)) return 'debug';
+  return level <= logLevel.ERROR ? 'error' : 'warn';
+}
+
 export class KafkaSink implements EventSink {
   readonly name = 'kafka';
   private readonly batcher: Batcher<GatewayEvent>;
@@ -33,7 +57,8 @@ export class KafkaSink implements EventSink {
     this.batcher = new Batcher((events) => this.send(events), options.batchSize, options.lingerMs);
   }
 
-  static client(options: KafkaOptions, log?: Logger): Kafka {
+  /** `starting()`: whether the client is still starting (its retriable answers are then debug). */
+  static client(options: KafkaOptions, log?: Logger, starting: () => boolean = () => false): Kafka {
     const child = log?.child({ sink: 'kafka' });
     return new Kafka({
       clientId: options.clientId,
@@ -42,19 +67,19 @@ export class KafkaSink implements EventSink {
       requestTimeout: options.timeoutMs,
       retry: { retries: options.retries, initialRetryTime: 300, maxRetryTime: 5000 },
       logLevel: logLevel.WARN,
-      // kafkajs logs through pino (warnings and errors only)
+      // kafkajs logs through pino (warnings and errors, but for kafkaLogLevel's two)
       logCreator: () => (entry) => {
         if (!child) return;
         const { message, ...rest } = entry.log;
-        if (entry.level <= logLevel.ERROR) child.error({ kafka: rest, namespace: entry.namespace }, message);
-        else child.warn({ kafka: rest, namespace: entry.namespace }, message);
+        child[kafkaLogLevel(entry.level, entry.log, entry.namespace, starting())]({ kafka: rest, namespace: entry.namespace }, message);
       },
     });
   }
 
   /** Connects, creates missing topics, readies the producer. Throws KafkaStartError naming the brokers. */
   static async start(options: KafkaOptions, log?: Logger): Promise<KafkaSink> {
-    const kafka = KafkaSink.client(options, log);
+    let starting = true;
+    const kafka = KafkaSink.client(options, log, () => starting);
     const admin = kafka.admin();
     try {
       await admin.connect();
@@ -71,12 +96,15 @@ export class KafkaSink implements EventSink {
       createPartitioner: Partitioners.DefaultPartitioner,
       // kafkajs' default for an idempotent producer is to retry forever; bound it so a long
       // outage surfaces to RequiredSink/BacklogSink, which retry the batch (same sequence numbers)
+      // and can give it up at shutdown. kafkajs warns of this at every start: kafkaLogLevel says it at info
       retry: { retries: options.retries, initialRetryTime: 300, maxRetryTime: 5000 },
     });
     try {
       await producer.connect();
     } catch (e) {
       throw new KafkaStartError(`kafka: cannot connect the producer to ${options.brokers}: ${(e as Error).message}`);
+    } finally {
+      starting = false;
     }
     return new KafkaSink(producer, options);
   }
@@ -105,7 +133,7 @@ export class KafkaSink implements EventSink {
 
   private topicOf(event: GatewayEvent): string {
     const t = this.options.topics;
-    return event.kind === 'position' ? t.positions : event.kind === 'alarm' ? t.alarms : event.kind === 'media' ? t.media : t.cases;
+    return event.kind === 'position' ? t.positions : event.kind === 'alarm' ? t.alarms : event.kind === 'media' ? t.media : event.kind === 'case' ? t.cases : event.kind === 'incident' ? t.incidents : t.duty;
   }
 
   async close(): Promise<void> {

@@ -4,6 +4,7 @@
  */
 import { Counter, Gauge, Histogram } from 'prom-client';
 import type { Registry } from 'prom-client';
+import { SINK_NAMES } from './settings.js';
 
 export class SinkMetrics {
   readonly latency: Histogram<'sink'>;
@@ -21,5 +22,15 @@ export class SinkMetrics {
     this.backlog = new Gauge({ name: 'dipper_sink_backlog_events', help: 'Events held for a sink that is not required for acknowledgement', labelNames: ['sink'], registers });
     this.dropped = new Counter({ name: 'dipper_sink_dropped_events_total', help: 'Events dropped from a full backlog (not required sinks only)', labelNames: ['sink'], registers });
     this.held = new Gauge({ name: 'dipper_sink_held_events', help: 'Events whose acknowledgement waits on a required sink that is failing', labelNames: ['sink'], registers });
+    // every external sink's series from the start (0 for one not configured), so the sinks
+    // dashboard shows 0, not "No data"
+    for (const sink of SINK_NAMES) {
+      this.latency.zero({ sink });
+      this.retries.inc({ sink }, 0);
+      this.failures.inc({ sink }, 0);
+      this.backlog.set({ sink }, 0);
+      this.dropped.inc({ sink }, 0);
+      this.held.set({ sink }, 0);
+    }
   }
 }

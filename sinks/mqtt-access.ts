@@ -47,6 +47,7 @@ export function applyMqttAccess(broker: Hooks, options: MqttAccessOptions): void
   const { tokens, prefix } = options;
   const under = `${prefix}/`;
   const casesUnder = `${prefix}/cases/`;
+  const incidentsUnder = `${prefix}/incidents/`;
   const states = new WeakMap<Client, ClientState>();
   /** connected clients by id, with the grant they connected with (as many as mqtt.maxClients) */
   const byId = new Map<string, { client: Client; grant: Grant | undefined }>();
@@ -116,16 +117,17 @@ export function applyMqttAccess(broker: Hooks, options: MqttAccessOptions): void
    * the org the message itself names. Case ids are unique per org unit only, so two districts'
    * cases share a topic and its retained copy, which is whichever was published last; the org
    * of "the" case with that id (the store's, at forwarding time) can be another district's.
+ * `{prefix}/incidents/{id}`: likewise the org its message names.
    */
   function orgOfTopic(topic: string, payload: string | Buffer): string | undefined {
-    if (topic.startsWith(casesUnder)) return orgOfCase(payload);
+    if (topic.startsWith(casesUnder) || topic.startsWith(incidentsUnder)) return orgOfCase(payload);
     const category = topic.indexOf('/', under.length);
     const terminal = category < 0 ? -1 : topic.indexOf('/', category + 1);
     return terminal < 0 ? undefined : options.orgOfTerminal(topic.slice(category + 1, terminal));
   }
 }
 
-/** The org of a Case event's JSON (events/case.ts); undefined when it names none (withheld). */
+/** The org of a Case or Incident event's JSON (events/case.ts, events/incident.ts); undefined when it names none (withheld). */
 function orgOfCase(payload: string | Buffer): string | undefined {
   try {
     const org = (JSON.parse(typeof payload === 'string' ? payload : payload.toString('utf8')) as { org?: unknown } | null)?.org;

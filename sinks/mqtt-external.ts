@@ -7,6 +7,8 @@
  * EMQX-compatible mode (`emqx`): positions are also published as EMQX's JT/T 808 uplinks
  * (emqx.ts), and commands published on jt808/{phone}/{phone}/dn are sent to the terminal
  * through the same path as the HTTP commands API; the terminal's answer comes back on .../up.
+ * Topic and header carry the phone as the terminal's header does (12 digits for 2013, 20 for
+ * 2019, with proto_ver), learnt from its session through the CommandPort.
  */
 import mqtt from 'mqtt';
 import type { MqttClient } from 'mqtt';
@@ -16,7 +18,7 @@ import { jsonOf } from '../events/records.js';
 import type { GatewayEvent } from '../events/model.js';
 import { terminalId } from '../events/commands.js';
 import type { CommandPort } from '../events/commands.js';
-import { emqxLocation, emqxMessage, emqxPhone, parseDownlink, phoneOfDownlink, upTopic } from './emqx.js';
+import { emqxLocation, emqxMessage, parseDownlink, phoneOfDownlink, speakerOf, upTopic } from './emqx.js';
 import { topicOf } from './mqtt-topics.js';
 import type { EventSink } from '../events/sink.js';
 
@@ -81,7 +83,9 @@ export class ExternalMqttSink implements EventSink {
       const { topic, retain } = topicOf(this.options.topicPrefix, e);
       sends.push(this.client.publishAsync(topic, jsonOf(e), { qos: 1, retain }));
       if (this.options.emqx && e.kind === 'position') {
-        sends.push(this.client.publishAsync(upTopic(emqxPhone(e.position.terminal)), JSON.stringify(emqxLocation(e.position)), { qos: 1 }));
+        // the terminal's own phone digits and edition, as EMQX's topic and header carry them
+        const who = this.target?.speakerOf?.(e.position.terminal) ?? speakerOf(e.position.terminal);
+        sends.push(this.client.publishAsync(upTopic(who.phone), JSON.stringify(emqxLocation(e.position, who)), { qos: 1 }));
       }
     }
     let timer: NodeJS.Timeout | undefined;
@@ -108,7 +112,8 @@ export class ExternalMqttSink implements EventSink {
     }
     try {
       const answer = await this.target.command(terminalId(phone), command.msgId, command.body);
-      await this.client.publishAsync(upTopic(phone), JSON.stringify(emqxMessage(answer)), { qos: 1 });
+      // the topic names the phone of the answer's own header, as EMQX's does
+      await this.client.publishAsync(upTopic(answer.phone), JSON.stringify(emqxMessage(answer)), { qos: 1 });
     } catch (err) {
       log?.warn({ err, msgId: command.msgId }, 'emqx downlink failed');
     }

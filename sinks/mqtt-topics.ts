@@ -3,7 +3,9 @@
  *   {prefix}/{category}/{terminal}/position   retained (the last valid live position)
  *   {prefix}/{category}/{terminal}/alarm
  *   {prefix}/{category}/{terminal}/media
+ *   {prefix}/{category}/{terminal}/duty       entered or left its duty area
  *   {prefix}/cases/{id}                       retained
+ *   {prefix}/incidents/{id}                   retained (an alarm episode and its handling)
  */
 import type { GatewayEvent } from '../events/model.js';
 
@@ -13,6 +15,7 @@ interface TerminalTopics {
   position: string;
   alarm: string;
   media: string;
+  duty: string;
 }
 
 /** A terminal's topics, made once: flat strings whose hashes V8 keeps for aedes' retained map and topic trie. */
@@ -25,7 +28,7 @@ function terminalTopics(prefix: string, category: string, terminal: string): Ter
   if (t === undefined || t.prefix !== prefix || t.category !== category) {
     if (byTerminal.size >= CACHE_LIMIT) byTerminal.clear();
     const base = `${prefix}/${category}/${terminal}`;
-    t = { prefix, category, position: `${base}/position`, alarm: `${base}/alarm`, media: `${base}/media` };
+    t = { prefix, category, position: `${base}/position`, alarm: `${base}/alarm`, media: `${base}/media`, duty: `${base}/duty` };
     byTerminal.set(terminal, t);
   }
   return t;
@@ -43,5 +46,9 @@ export function topicOf(prefix: string, event: GatewayEvent): { topic: string; r
       return { topic: terminalTopics(prefix, event.media.category, event.media.terminal).media, retain: false };
     case 'case':
       return { topic: `${prefix}/cases/${event.case.id}`, retain: true };
+    case 'incident':
+      return { topic: `${prefix}/incidents/${event.incident.id}`, retain: true };
+    case 'duty':
+      return { topic: terminalTopics(prefix, event.duty.category, event.duty.terminal).duty, retain: false };
   }
 }

@@ -3,6 +3,9 @@ import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
 import { Section, Port, Ms } from '../events/settings.js';
 
+/** The external sinks, by the names `delivery.required` and the `sink` label use. */
+export const SINK_NAMES = ['kafka', 'mqtt', 'influx'] as const;
+
 export const SinkSections = {
   queue: Section({
     highWater: Type.Integer({ minimum: 1, default: 10_000, description: 'events queued before sockets pause' }),
@@ -28,6 +31,8 @@ export const SinkSections = {
       alarms: Type.String({ default: 'dipper.alarms' }),
       media: Type.String({ default: 'dipper.media' }),
       cases: Type.String({ default: 'dipper.cases' }),
+      incidents: Type.String({ default: 'dipper.incidents' }),
+      duty: Type.String({ default: 'dipper.duty', description: 'devices entering and leaving their duty areas' }),
     }),
     partitions: Type.Integer({ minimum: 1, default: 12, description: 'for topics the gateway creates' }),
     replicationFactor: Type.Integer({ minimum: -1, default: -1, description: '-1 = the broker default' }),
@@ -59,7 +64,7 @@ export const SinkSections = {
       default: 'auto',
       description: 'durable: acknowledge a location only once every required sink has it; fast: once the in-process sinks have it; auto: durable when Kafka is configured',
     }),
-    required: Type.Array(Type.Union([Type.Literal('kafka'), Type.Literal('mqtt'), Type.Literal('influx')]), { default: ['kafka'], description: 'sinks a durable acknowledgement waits for (those configured)' }),
+    required: Type.Array(Type.Union(SINK_NAMES.map((s) => Type.Literal(s))), { default: ['kafka'], description: 'sinks a durable acknowledgement waits for (those configured)' }),
     backlog: Type.Integer({ minimum: 1, default: 100_000, description: 'events held per non-required sink while it is down; the oldest are dropped past it' }),
     retryMs: { ...Ms, default: 1000, description: 'first wait before a failed batch is retried (doubles, up to 30 s)' },
   }),

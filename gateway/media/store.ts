@@ -35,7 +35,8 @@ export interface MediaQuota {
 }
 
 /** Why an upload was not stored. */
-export type MediaRefusal = 'terminal-quota' | 'total-quota' | 'too-large';
+export const MEDIA_REFUSALS = ['terminal-quota', 'total-quota', 'too-large'] as const;
+export type MediaRefusal = (typeof MEDIA_REFUSALS)[number];
 
 export type SaveResult = { path: string } | { refused: MediaRefusal };
 

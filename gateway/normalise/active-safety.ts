@@ -17,6 +17,11 @@ const NAMES: Record<'adas' | 'dsm' | 'tpms' | 'bsd', Record<number, string>> = {
   bsd: { 1: 'rearApproach', 2: 'leftRearApproach', 3: 'rightRearApproach' },
 };
 
+/** Every named active-safety alarm ("adas.forwardCollision", "tpms.alarm", ...), for the metrics' series. */
+export const ACTIVE_SAFETY_ALARMS: readonly string[] = (Object.keys(NAMES) as (keyof typeof NAMES)[]).flatMap((source) =>
+  source === 'tpms' ? [`${source}.alarm`] : Object.values(NAMES[source]).map((name) => `${source}.${name}`),
+);
+
 const STATE = ['event', 'start', 'end'] as const;
 
 export function activeSafetyAlarms(extras: object | undefined, report: LocationLike, device: Device, makePosition: (loc: LocationLike) => Position): Alarm[] {

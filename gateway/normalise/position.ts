@@ -23,7 +23,8 @@ export interface NormaliseOptions {
   maxFutureMs: number;
 }
 
-export type InvalidReason = 'no-fix' | 'out-of-range' | 'zero' | 'future';
+export const INVALID_REASONS = ['no-fix', 'out-of-range', 'zero', 'future'] as const;
+export type InvalidReason = (typeof INVALID_REASONS)[number];
 
 const FIX_BIT = 0x2;
 

@@ -106,8 +106,13 @@ function resource(raw: Record<string, unknown>, where: string): StaticResource {
 
 /** Minimal CSV: comma separated, optional double quotes ("" inside quotes is a quote). */
 export function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  for (const line of text.split(/\r?\n/)) {
+  return parseCsvLines(text).map((r) => r.cells);
+}
+
+/** The rows with the line each came from (1-based), for errors that name it. */
+export function parseCsvLines(text: string): { line: number; cells: string[] }[] {
+  const rows: { line: number; cells: string[] }[] = [];
+  for (const [n, line] of text.split(/\r?\n/).entries()) {
     if (line.trim() === '' || line.startsWith('#')) continue;
     const cells: string[] = [];
     let cell = '';
@@ -128,35 +133,76 @@ export function parseCsv(text: string): string[][] {
       else cell += c;
     }
     cells.push(cell);
-    rows.push(cells);
+    rows.push({ line: n + 1, cells });
   }
   return rows;
 }
 
+/** Throws the first error (a registry file at start: it must be right whole). */
 export function parseRegistry(text: string, format: 'json' | 'csv'): RegistryData {
+  const { data, errors } = checkRegistry(text, format);
+  if (errors.length > 0) throw new Error(errors[0]!);
+  return data;
+}
+
+/**
+ * Every entry checked, every bad one reported ("line 7: category ..." for CSV, "terminals[3]:
+ * ..." for JSON), at most `maxErrors` of them: an import with any error imports nothing, and
+ * its caller is told all that is wrong at once.
+ */
+export function checkRegistry(text: string, format: 'json' | 'csv', maxErrors = 1000): { data: RegistryData; errors: string[] } {
   const devices = new Map<string, Device>();
   const resources: StaticResource[] = [];
-  const data = () => ({ devices, resources, plates: indexPlates(devices) });
+  const errors: string[] = [];
+  const attempt = (fn: () => void) => {
+    try {
+      fn();
+    } catch (e) {
+      if (errors.length < maxErrors) errors.push((e as Error).message);
+    }
+  };
+  const data = () => ({ data: { devices, resources, plates: indexPlates(devices) }, errors });
   if (format === 'json') {
-    const doc = JSON.parse(text) as { terminals?: Record<string, unknown>[]; resources?: Record<string, unknown>[] };
-    (doc.terminals ?? []).forEach((t, i) => {
-      const d = device(t, `terminals[${i}]`);
-      devices.set(d.terminal, d);
-    });
-    (doc.resources ?? []).forEach((r, i) => resources.push(resource(r, `resources[${i}]`)));
-  } else {
-    const [head, ...rows] = parseCsv(text);
-    if (!head) return data();
-    const names = head.map((h) => h.trim());
-    rows.forEach((cells, i) => {
-      const row = Object.fromEntries(names.map((n, j) => [n, cells[j] ?? '']));
-      const where = `row ${i + 2}`;
-      if (row.type === 'resource') resources.push(resource({ ...row, kind: row.category }, where));
-      else {
-        const d = device({ ...row, terminal: row.id ?? row.terminal }, where);
+    let doc: { terminals?: unknown; resources?: unknown };
+    try {
+      doc = JSON.parse(text) as typeof doc;
+      if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new Error('not a JSON object with "terminals" and "resources"');
+    } catch (e) {
+      errors.push(`not a registry: ${(e as Error).message}`);
+      return data();
+    }
+    for (const key of ['terminals', 'resources'] as const) {
+      if (doc[key] !== undefined && !Array.isArray(doc[key])) errors.push(`${key}: not a list`);
+    }
+    if (errors.length > 0) return data();
+    ((doc.terminals ?? []) as Record<string, unknown>[]).forEach((t, i) =>
+      attempt(() => {
+        if (typeof t !== 'object' || t === null) throw new Error(`terminals[${i}]: not an object`);
+        const d = device(t, `terminals[${i}]`);
         devices.set(d.terminal, d);
-      }
-    });
+      }),
+    );
+    ((doc.resources ?? []) as Record<string, unknown>[]).forEach((r, i) =>
+      attempt(() => {
+        if (typeof r !== 'object' || r === null) throw new Error(`resources[${i}]: not an object`);
+        resources.push(resource(r, `resources[${i}]`));
+      }),
+    );
+  } else {
+    const [head, ...rows] = parseCsvLines(text);
+    if (!head) return data();
+    const names = head.cells.map((h) => h.trim());
+    for (const { line, cells } of rows) {
+      const row = Object.fromEntries(names.map((n, j) => [n, cells[j] ?? '']));
+      const where = `line ${line}`;
+      attempt(() => {
+        if (row.type === 'resource') resources.push(resource({ ...row, kind: row.category }, where));
+        else {
+          const d = device({ ...row, terminal: row.id ?? row.terminal }, where);
+          devices.set(d.terminal, d);
+        }
+      });
+    }
   }
   return data();
 }
@@ -167,18 +213,41 @@ export class DeviceRegistry {
   private reloadTimer: NodeJS.Timeout | undefined;
   reloads = 0;
   private closed = false;
+  private imported: ((data: RegistryData) => void) | undefined;
 
   constructor(
     private readonly file: string,
     private readonly log: Logger,
   ) {}
 
-  /** Loads the file (throws on a bad file at start) and watches it. */
-  start(): this {
+  /**
+   * Loads the file (throws on a bad file at start) and watches it. With `imported` (the
+   * database holds the registry: server/registry-sync.ts), the file's contents are handed to it,
+   * at start and on each change, and the registry is what the database then says.
+   */
+  start(imported?: (data: RegistryData) => void): this {
+    this.imported = imported;
     if (!this.file) return this;
-    this.data = this.read();
+    const data = this.read();
+    if (imported) imported(data);
+    else this.data = data;
     this.watch();
     return this;
+  }
+
+  /** The whole registry anew (from the database). */
+  replace(devices: readonly Device[], resources: readonly StaticResource[]): void {
+    const map = new Map(devices.map((d) => [d.terminal, d]));
+    this.data = { devices: map, resources: [...resources], plates: indexPlates(map) };
+  }
+
+  /** One device added, changed (put) or removed (undefined), from the database. */
+  set(terminal: string, device: Device | undefined): void {
+    const devices = new Map(this.data.devices);
+    if (device) devices.set(terminal, device);
+    else devices.delete(terminal);
+    // a new map, not a change in place: readers holding the old data see it whole
+    this.data = { devices, resources: this.data.resources, plates: indexPlates(devices) };
   }
 
   private watch(): void {
@@ -219,7 +288,9 @@ export class DeviceRegistry {
   /** Re-reads the file now; keeps the previous data when it does not parse. */
   reload(): boolean {
     try {
-      this.data = this.read();
+      const data = this.read();
+      if (this.imported) this.imported(data);
+      else this.data = data;
       this.reloads++;
       this.log.info({ file: this.file, terminals: this.data.devices.size, resources: this.data.resources.length }, 'device registry reloaded');
       return true;

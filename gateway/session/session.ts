@@ -15,6 +15,7 @@
 import { FrameSplitter, Reassembler, RESULT, UPLOAD_ANSWER_MAX_IDS, decodeFrame, encodeParts, retransmitIdsPerMessage } from '../../decoders/index.js';
 import type { DecodeOptions, DecodeResult, Edition, Header, Incomplete, Jt808Error, Message, MessagePart } from '../../decoders/index.js';
 import { hexId } from '../metrics.js';
+import type { Refusal } from '../metrics.js';
 import { OfflineError, terminalId } from '../../events/commands.js';
 import type { Device } from '../registry/devices.js';
 import { ABUSE } from './close-reason.js';
@@ -350,7 +351,7 @@ export class Session {
   }
 
   /** 0x8001 platform general response (2013 §8.2) to `message`. */
-  ack(message: Header, result: number, refusal?: string): void {
+  ack(message: Header, result: number, refusal?: Refusal): void {
     if (this.closed) return;
     if (refusal) this.gateway.metrics.refusals.inc({ reason: refusal });
     this.send(0x8001, { ackSerial: message.serial, ackMsgId: message.msgId, result }, message);

@@ -48,6 +48,8 @@ export class Intake {
   private turnStart = -1;
   private turnEndScheduled = false;
   private readonly aheadBytes = new WeakMap<IntakeReader, number>();
+  /** What to do once a connection's held data has been fed (its peer ended or closed meanwhile). */
+  private readonly afterFed = new Map<IntakeReader, () => void>();
 
   constructor(
     private readonly budgetMs: number,
@@ -62,6 +64,16 @@ export class Intake {
   /** Connections with data waiting. */
   get waiting(): number {
     return this.held.size;
+  }
+
+  /**
+   * Runs `then` once everything held for `reader` has been fed, at once when nothing is held: a
+   * peer's end or close comes after its data, and what it sent before is still read (a terminal
+   * that writes a report and closes at once, on a busy gateway, had that report dropped).
+   */
+  whenFed(reader: IntakeReader, then: () => void): void {
+    if (!this.held.has(reader)) return then();
+    if (!this.afterFed.has(reader)) this.afterFed.set(reader, then);
   }
 
   push(reader: IntakeReader, chunk: Buffer): void {
@@ -131,6 +143,11 @@ export class Intake {
       this.heldBytes -= h.bytes; // a closed connection's leftovers
       this.held.delete(reader);
       if (h.paused && !reader.closed) reader.holdReading(false);
+      const then = this.afterFed.get(reader);
+      if (then) {
+        this.afterFed.delete(reader);
+        then();
+      }
     }
     this.turnStart = -1;
     // set from within an immediate, this runs in the next loop turn, after its reads

@@ -29,6 +29,8 @@ const HANDLERS = new Map<number, Handler>([
   [0x0201, location],
   [0x0500, location],
   [0x0704, location],
+  [0x5501, location], // vendor location report (one-byte serial: decoders/bodies/vendor.ts)
+  [0x5502, location], // vendor blind-area location report
   [0x0801, media],
   [0x0001, terminalAck],
   [0x0104, terminalAck], // parameters (answers 0x8104/0x8106)

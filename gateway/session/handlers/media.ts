@@ -3,7 +3,10 @@
  * format BYTE (0 JPEG, 1 TIF, 2 MP3, 3 WAV, 4 WMV), event BYTE, channel BYTE, location
  * BYTE[28] (the 0x0200 basic block), data. Arrives subpackaged; the session reassembles it
  * and, on timeout, lists the missing packet IDs in 0x8800. Once whole: stored under the data
- * directory, announced as a Media event (with its Position), answered 0x8800 without a list.
+ * directory, announced as a Media event, answered 0x8800 without a list. The location block is
+ * where the photo was taken and stays inside the Media event (`media.position`): it is not a
+ * position report, so no Position event is published for it (the terminal's 0x0200 was; a second
+ * one had the same dedup key and replaced the report's extras with none: issue 16).
  *
  * Past the media quota (media.policy "refuse-new", store.ts) it is answered 0x8001 result 1
  * (failure) for the 0x0801: 0x8800 has no result field, and one without a list would tell the
@@ -11,7 +14,7 @@
  */
 import { RESULT, isMessage } from '../../../decoders/index.js';
 import type { Message } from '../../../decoders/index.js';
-import type { GatewayEvent, Media } from '../../../events/model.js';
+import type { Media } from '../../../events/model.js';
 import { positionOf } from '../../normalise/index.js';
 import type { Session } from '../session.js';
 
@@ -43,9 +46,7 @@ export async function media(session: Session, message: Message): Promise<void> {
     receivedAt: new Date(receivedAt).toISOString(),
     position,
   };
-  const events: GatewayEvent[] = [{ kind: 'media', media: event }];
-  if (position) events.push({ kind: 'position', position });
   gateway.metrics.media.inc({ outcome: 'stored' });
-  await session.publish(events);
+  await session.publish([{ kind: 'media', media: event }]);
   session.send(0x8800, { mediaId: upload.mediaId }, message);
 }

@@ -17,7 +17,7 @@
  * the terminal's only once it authenticates (auth.ts).
  */
 import type { TypedMessage } from '../../../decoders/index.js';
-import type { RegistrationResult } from '../../metrics.js';
+import type { Refusal, RegistrationResult } from '../../metrics.js';
 import { plateKey } from '../../registry/devices.js';
 import { authCodeFor, normaliseTerminalId } from '../auth-code.js';
 import type { Session } from '../session.js';
@@ -31,7 +31,7 @@ export function register(session: Session, message: TypedMessage<0x0100>): void 
   // edition learnt here (2011 vs 2013 is invisible in the header)
   if (message.version !== '2019') session.edition = message.version;
   const { gateway } = session;
-  const refuse = (result: number, reason: string): void => {
+  const refuse = (result: number, reason: Refusal): void => {
     gateway.metrics.registrations.inc({ result: RESULT_LABEL[result]! });
     gateway.metrics.refusals.inc({ reason });
     session.send(0x8100, { ackSerial: message.serial, result }, message);
