@@ -28,6 +28,7 @@ export const CaseCreateSchema = Type.Object(
     time: CaseSchema.properties.time,
     org: Type.Optional(CaseSchema.properties.org),
     description: CaseSchema.properties.description,
+    note: Type.Optional(Type.String({ maxLength: 2000, description: "for the case's history: why" })),
   },
   { additionalProperties: false },
 );
@@ -40,6 +41,7 @@ export const CasePatchSchema = Type.Object(
     location: Type.Optional(Location),
     time: Type.Optional(CaseSchema.properties.time),
     description: CaseSchema.properties.description,
+    note: Type.Optional(Type.String({ maxLength: 2000, description: "for the case's history: why (alone, it is recorded without a change)" })),
   },
   { additionalProperties: false, minProperties: 1 },
 );

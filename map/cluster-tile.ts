@@ -39,6 +39,13 @@ export function abbreviate(n: number): string {
   return n >= 10000 ? `${Math.round(n / 1000)}k` : n >= 1000 ? `${Math.round(n / 100) / 10}k` : String(n);
 }
 
+/** `n_<category>` for every category, `n_unknown` included: together they sum to point_count. */
+function nByCategory(byCategory: Int32Array): Props {
+  const out: Props = {};
+  for (const [i, c] of CATEGORIES.entries()) out[`n_${c}`] = byCategory[i]!;
+  return out;
+}
+
 function terminalProps(index: LiveIndex, slot: number): Props {
   const v = index.view(slot);
   return { id: v.id, category: v.category, heading: v.heading, speed: v.speed, online: v.online, alarm: v.alarm };
@@ -65,10 +72,7 @@ export function clusterFeatures(index: LiveIndex, z: number, x: number, y: numbe
         cluster_id: clusterId,
         point_count: cell.count,
         point_count_abbreviated: abbreviate(cell.count),
-        n_vehicle: cell.byCategory[0]!,
-        n_bodycam: cell.byCategory[1]!,
-        n_handheld: cell.byCategory[2]!,
-        n_fixedcam: cell.byCategory[3]!,
+        ...nByCategory(cell.byCategory),
         n_alarm: cell.alarms,
         expansion_zoom: index.expansionZoom(cell.level, cell.cx, cell.cy, sel),
       };
@@ -103,6 +107,7 @@ export const CLUSTER_FIELDS: Record<string, string> = {
   n_bodycam: 'body-worn cameras',
   n_handheld: 'handheld terminals',
   n_fixedcam: 'fixed cameras (registry resources)',
+  n_unknown: 'terminals of no known category (not in the registry, or listed without one)',
   n_alarm: 'terminals in alarm',
   expansion_zoom: 'zoom at which the cluster splits',
   id: 'terminal id (single terminals)',

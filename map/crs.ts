@@ -59,3 +59,22 @@ export function shifter(crs: Crs): (lng: number, lat: number) => [number, number
   };
   return (lng, lat) => [lng, lat];
 }
+
+/** A GeoJSON object (WGS-84) with every position shifted into `crs`: a copy; WGS-84 is returned as is. */
+export function shiftGeoJson<T>(geojson: T, crs: Crs): T {
+  if (crs === 'wgs84') return geojson;
+  const shift = shifter(crs);
+  const walk = (v: unknown): unknown => {
+    if (!Array.isArray(v)) return v;
+    // a position: [lng, lat] or [lng, lat, alt]
+    if (typeof v[0] === 'number' && typeof v[1] === 'number') return [...shift(v[0], v[1]), ...v.slice(2)];
+    return v.map(walk);
+  };
+  const copy = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(copy);
+    if (v === null || typeof v !== 'object') return v;
+    // a bbox would no longer bound the shifted shapes: left out (it is optional)
+    return Object.fromEntries(Object.entries(v).filter(([k]) => k !== 'bbox').map(([k, x]) => [k, k === 'coordinates' ? walk(x) : copy(x)]));
+  };
+  return copy(geojson) as T;
+}

@@ -8,8 +8,12 @@
  *
  * Zoom -> resolution (the rule, documented in README): the screen-size rule of thumb
  * round(2/3·z + 1.3) (≈12 px hex edges on 512-px tiles), one step coarser because the client
- * smooths a heatmap: res(z) = clamp(round(2/3·z + 1.3) − 1, 0, finest stored). When that is
- * coarser than the coarsest stored resolution, counts are rolled up with cellToParent.
+ * smooths a heatmap: res(z) = clamp(round(2/3·z + 1.3) − 1, 0, finest stored). A resolution
+ * that is not stored (8 and 6 between the default 9, 7, 5; anything coarser than 5) is summed up
+ * with cellToParent from the next finer stored one. The normaliser's parents are cellToParent of
+ * its cell, so these sums are what storing that resolution would have given; serving the next
+ * coarser stored one instead gave 64-130 px hexagons at z 8-9 (res 5) where the rule wants
+ * ~25-50 px (res 6): 4 to 8 cells across a tile.
  */
 import { UNITS, cellToBoundary, cellToLatLng, cellToParent, getHexagonEdgeLengthAvg, getResolution, latLngToCell } from 'h3-js';
 import type { MapFeature } from './cluster-tile.js';
@@ -68,6 +72,7 @@ export class HeatIndex {
   private readonly orgIdOf = new Map<string, number>();
   private readonly shapes = new Map<string, CellShape>();
   private readonly centroids = new Map<string, [number, number]>();
+  private readonly parentMemo = new Map<number, Map<string, string>>();
   version = 0;
   /** (cell, org) keys held over all minutes and resolutions: the memory, ~100-250 B each */
   keys = 0;
@@ -127,7 +132,11 @@ export class HeatIndex {
 
   /** cell -> count over the last `windowMinutes` at resolution `res`, for the orgs allowed. */
   counts(layer: HeatLayer, res: number, windowMinutes: number, orgAllowed: (org: string) => boolean, now = Date.now()): Map<string, number> {
-    const stored = this.resolutions.find((r) => r <= res) ?? this.resolutions[this.resolutions.length - 1]!;
+    if (res > this.finest) throw new RangeError(`heat: res ${res} is finer than the finest stored resolution, ${this.finest}`);
+    // the coarsest stored resolution at least as fine as res, summed up to res with cellToParent:
+    // never a coarser one (res 6 answered with res-5 cells was issue 16)
+    const stored = this.storedFor(res);
+    const parentOf = stored > res ? this.parentsAt(res) : undefined;
     const allowed = this.orgs.map(orgAllowed);
     const newest = Math.floor(now / 60_000);
     const out = new Map<string, number>();
@@ -138,12 +147,33 @@ export class HeatIndex {
       for (const [orgId, byCell] of byOrg) {
         if (!allowed[orgId]) continue;
         for (const [cell, n] of byCell) {
-          const key = stored > res ? cellToParent(cell, res) : cell;
+          let key = cell;
+          if (parentOf) {
+            key = parentOf.get(cell) ?? '';
+            if (key === '') {
+              if (parentOf.size >= 500_000) parentOf.clear();
+              parentOf.set(cell, (key = cellToParent(cell, res)));
+            }
+          }
           out.set(key, (out.get(key) ?? 0) + n);
         }
       }
     }
     return out;
+  }
+
+  /** The stored resolution `res` is summed from: the coarsest one at least as fine (res <= finest). */
+  storedFor(res: number): number {
+    let stored = this.finest;
+    for (const r of this.resolutions) if (r >= res) stored = r; // finest first: the last one kept is the coarsest
+    return stored;
+  }
+
+  /** child cell -> its parent at `res`, remembered (cellToParent goes through WebAssembly and a string each call) */
+  private parentsAt(res: number): Map<string, string> {
+    let m = this.parentMemo.get(res);
+    if (!m) this.parentMemo.set(res, (m = new Map()));
+    return m;
   }
 
   /**

@@ -98,6 +98,8 @@ export class LiveIndex {
   readonly clusterMaxZoom: number;
   /** highest zoom with count rows; clusters above it (up to clusterMaxZoom) are summed from buckets */
   readonly countMaxZoom: number;
+  /** the coarsest grid level with count rows (8×8 cells on the world) */
+  readonly topLevel = GRID_BITS;
   readonly offlineAfterMs: number;
   /** bumped on every change: a cheap "has anything moved" check for caches */
   version = 0;
@@ -212,6 +214,26 @@ export class LiveIndex {
       this.bucketRemove(slot, oldBucket);
       this.bucketAdd(slot);
     }
+    return true;
+  }
+
+  /**
+   * The registry moved a terminal to another category or org unit: counted under the new ones
+   * at once (the next tile), not at its next report. Its kept position says so too.
+   */
+  reassign(id: string, category: number, categoryName: string, org: string): boolean {
+    const slot = this.slotOf.get(id);
+    if (slot === undefined) return false;
+    const orgId = this.internOrg(org);
+    const combo = category * 4 + (this.rec.combo(slot) & 3);
+    if (orgId === this.rec.org(slot) && combo === this.rec.combo(slot)) return false;
+    this.version++;
+    this.addAll(slot, -1);
+    this.rec.setOrg(slot, orgId);
+    this.rec.setCombo(slot, combo);
+    this.addAll(slot, 1);
+    const kept = this.last[slot];
+    if (kept) this.last[slot] = { ...kept, org, category: categoryName as Position['category'] };
     return true;
   }
 
@@ -481,6 +503,32 @@ export class LiveIndex {
         }
       }
     }
+  }
+
+  /**
+   * Any selected terminal in cell (cx, cy) of a grid level? From the count rows up to
+   * countMaxZoom + GRID_BITS, below that from the buckets under the cell (the nearest-unit
+   * search descends through these levels, map/nearest.ts).
+   */
+  hasSelected(level: number, cx: number, cy: number, sel: Selection): boolean {
+    if (level >= GRID_BITS && level <= this.countMaxZoom + GRID_BITS) return this.cellSelected(level, cx * (1 << level) + cy, sel);
+    return this.bucketCellSelected(level, cx, cy, sel);
+  }
+
+  /** Every slot in one level-15 bucket, selected or not. */
+  bucketSlots(bx: number, by: number, visit: (slot: number) => void): void {
+    let s = this.buckets.get(bx * (1 << BUCKET_LEVEL) + by);
+    if (s === undefined) return;
+    while (s !== NONE) {
+      visit(s);
+      s = this.rec.next(s);
+    }
+  }
+
+  /** The top count level's non-empty cells as [cx, cy] (at most 64: 8×8 at level GRID_BITS). */
+  topCells(): [number, number][] {
+    const n = 1 << GRID_BITS;
+    return [...this.cells[GRID_BITS]!.keys()].map((k) => [Math.floor(k / n), k % n]);
   }
 
   /** Every selected slot (API listing); optional bbox in degrees. */

@@ -5,6 +5,11 @@
  * cache hit | miss, index map.
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { TILE_LAYERS } from './tiles/index.js';
+
+/** Label values of dipper_tile_requests_total{status}: a tile (200), an empty one (204), not modified (304). */
+export const TILE_STATUSES = ['200', '204', '304'] as const;
+export const TILE_CACHE = ['hit', 'miss'] as const;
 
 export class MapMetrics {
   /** Sizes of the map service's bounded stores, read at scrape time (MapService.observe). */
@@ -41,5 +46,14 @@ export class MapMetrics {
     this.cases = new Gauge({ name: 'dipper_cases', help: 'Cases held in memory (at most map.maxCases)', registers: [registry], collect: () => this.cases.set(this.mapState().cases) });
     this.casesDropped = new Counter({ name: 'dipper_cases_dropped_total', help: 'Cases not kept at map.maxCases: evicted (the oldest closed or cancelled one, to make room) or refused (all open: HTTP 507)', labelNames: ['outcome'], registers: [registry] });
     this.liveEvictions = new Counter({ name: 'dipper_live_index_evictions_total', help: 'Unregistered terminals dropped from the live map index (index="map"): expired (not heard from for map.offlineAfterMs + map.unregisteredGraceMs) or cap (map.maxUnregistered reached)', labelNames: ['index', 'reason'], registers: [registry] });
+    // the closed label sets start at 0: dashboards show 0 before the first tile, not "No data"
+    for (const { name: layer } of TILE_LAYERS) {
+      for (const cache of TILE_CACHE) {
+        this.tileSeconds.zero({ layer, cache });
+        for (const status of TILE_STATUSES) this.tileRequests.inc({ layer, cache, status }, 0);
+      }
+    }
+    for (const outcome of ['evicted', 'refused']) this.casesDropped.inc({ outcome }, 0);
+    for (const reason of ['expired', 'cap']) this.liveEvictions.inc({ index: 'map', reason }, 0);
   }
 }

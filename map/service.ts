@@ -192,8 +192,29 @@ export class MapService implements EventSink, TileSource {
         const c = e.case;
         const before = this.cases.getIn(c.org, c.id);
         if (!before || before.updatedAt < c.updatedAt) this.cases.put(c);
+      } else if (e.kind === 'incident') {
+        // opened, joined or stepped: to the stream (an incident without a fix passes any bbox)
+        const i = e.incident;
+        this.hub.publish({ type: 'incident', org: i.org, category: i.kind, lng: i.location?.lng ?? Number.NaN, lat: i.location?.lat ?? Number.NaN, data: i });
+      } else if (e.kind === 'duty') {
+        // a device entered or left its duty area: to the stream, in the device's org
+        const d = e.duty;
+        this.hub.publish({ type: 'duty', org: d.org, category: d.category, lng: d.lng, lat: d.lat, data: d });
       }
     }
+  }
+
+  /** The registry changed a terminal's category or org unit: the map counts it there now. */
+  deviceChanged(terminal: string, category: string, org: string): void {
+    const c = isCategory(category) ? category : 'unknown';
+    this.index.reassign(terminal, categoryIndex(c), c, org);
+  }
+
+  /** A case from the record at start: on the map, not published again. */
+  restoreCase(c: Case): void {
+    if (this.cases.getIn(c.org, c.id)) return;
+    this.cases.put(c);
+    this.heat.add('cases', Date.parse(c.time), c.org, c.location.lat, c.location.lng);
   }
 
   /** A new or changed case: on the map now, out to the sinks through the queue. */

@@ -1,9 +1,9 @@
 /**
- * Fan-out of live updates (positions, alarms, cases) to the SSE clients. Each subscriber
+ * Fan-out of live updates (positions, alarms, cases, incidents, duty changes) to the SSE clients. Each subscriber
  * brings its own filter (scope, types, category, bbox); the hub does no per-client work for
  * events nobody asked for (no subscribers: one length check).
  */
-export type StreamType = 'position' | 'alarm' | 'case';
+export type StreamType = 'position' | 'alarm' | 'case' | 'incident' | 'duty';
 
 export interface StreamEvent {
   type: StreamType;

@@ -12,7 +12,7 @@ import { orgMatcher } from '../../events/scope.js';
 import { filterKey } from './layer.js';
 import type { TileFilter, TileLayer, TileSource } from './layer.js';
 
-export const CASE_FIELDS = { id: 'case id', type: 'case type', status: 'case status', time: 'when it happened' };
+export const CASE_FIELDS = { id: 'case id', type: 'case type', status: 'case status', time: 'when it happened', org: 'org unit in charge (ids are unique within one)' };
 
 export const clusters: TileLayer<'clusters', TileFilter> = {
   name: 'clusters',
@@ -42,6 +42,6 @@ function openCases(source: TileSource, scope: string, filter: TileFilter, shift:
     .list((c) => c.status !== 'closed' && c.status !== 'cancelled' && match(c.org))
     .map((c) => {
       const [lng, lat] = shift(c.location.lng, c.location.lat);
-      return { lng, lat, props: { id: c.id, type: c.type, status: c.status, time: c.time } };
+      return { lng, lat, props: { id: c.id, type: c.type, status: c.status, time: c.time, org: c.org } };
     });
 }

@@ -46,7 +46,7 @@ export const heat: TileLayer<'heat', HeatParams> = {
     const q = query as unknown as HeatQuery;
     const windowMinutes = Number(q.window.slice(0, -1)) * (q.window.endsWith('h') ? 60 : 1);
     if (windowMinutes < 1 || windowMinutes > source.config.heatWindowMaxMinutes) return `window: must be between 1m and ${source.config.heatWindowMaxMinutes}m`;
-    if (q.res !== undefined && q.res > source.heat.finest) return `res: the finest stored resolution is ${source.heat.finest}`;
+    if (q.res !== undefined && q.res > source.heat.finest) return `res: ${q.res} cannot be served: the finest stored resolution is ${source.heat.finest} (h3.resolution)`;
     const org = q.org ? q.org.split(',').map((o) => o.trim()).filter((o) => o !== '') : undefined;
     const layers = (q.layers ? [...new Set(q.layers.split(','))] : [...HEAT_LAYERS]) as HeatLayer[];
     return { layers, windowMinutes, res: q.res, hex: q.geom === 'hex', org };

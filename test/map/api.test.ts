@@ -3,6 +3,7 @@
  * sink API, tiles decoded with @mapbox/vector-tile and counted against what was sent, scope
  * isolation on every endpoint, validators, cases, SSE, tracks and CRS shifts.
  */
+import { cellToParent, getResolution, latLngToCell } from 'h3-js';
 import t from 'tap';
 import type { Test } from 'tap';
 import { TestTerminal, locationBody } from '../gateway/helpers/terminal.js';
@@ -174,6 +175,43 @@ t.test('heat tiles: absolute counts per H3 cell, scoped, edge cells in both tile
   t.ok(neighbours.some((n) => [...here].some((c) => n.has(c))), 'a res-7 cell (5 km² hexes, larger than a z14 tile) appears in neighbouring tiles');
 });
 
+t.test('heat resolution by zoom is the README table, ?res= is served as asked, a res finer than stored is a 400 naming it', async (t) => {
+  const { server, base } = await startMapServer(t);
+  await feed(t, server);
+  const points: [number, number][] = [...JIANGHAN.map((_, i) => [jhLng(i), jhLat(i)] as [number, number]), ...WUCHANG.map((_, i) => [wcLng(i), wcLat(i)] as [number, number])];
+  /** every cell of the positions layer over the tiles at zoom z that hold the points: h3 -> count */
+  const cellsAt = async (z: number, query = '') => {
+    const out = new Map<string, number>();
+    for (const tile of new Set(points.map(([lng, lat]) => tileOf(lng, lat, z).join('/')))) {
+      const res = await get(base, `/tiles/heat/${z}/${tile}.geojson?layers=positions${query}`, TOKENS.city.token);
+      if (res.status === 204) continue;
+      for (const f of ((await res.json()) as { features: { properties: { h3: string; count: number } }[] }).features) out.set(f.properties.h3, f.properties.count);
+    }
+    return out;
+  };
+  /** what h3-js says the cells are: each point's res-9 cell (the normaliser's) and its parent at res */
+  const expected = (res: number) => {
+    const m = new Map<string, number>();
+    for (const [lng, lat] of points) {
+      const cell = cellToParent(latLngToCell(lat, lng, 9), res);
+      m.set(cell, (m.get(cell) ?? 0) + 1);
+    }
+    return m;
+  };
+  // README "Heat": | z | 0 | 1 | 2–3 | 4 | 5–6 | 7 | 8–9 | 10 | 11–12 | ≥ 13 | -> | res | 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 |
+  const table: [number, number][] = [[7, 5], [8, 6], [9, 6], [10, 7], [11, 8], [12, 8], [13, 9]];
+  for (const [z, res] of table) {
+    const cells = await cellsAt(z);
+    t.ok(cells.size > 0 && [...cells.keys()].every((c) => getResolution(c) === res), `z${z}: every cell is res ${res} (h3-js getResolution)`);
+    t.same(Object.fromEntries(cells), Object.fromEntries(expected(res)), `z${z}: the cells and counts h3-js gives for the 30 positions`);
+  }
+  const asked = await cellsAt(9, '&res=8');
+  t.same(Object.fromEntries(asked), Object.fromEntries(expected(8)), '?res=8 at z9: res-8 cells, not res 7');
+  const refused = await get(base, '/tiles/heat/9/0/0.mvt?res=10', TOKENS.city.token);
+  t.equal(refused.status, 400, '?res=10: finer than stored (h3.resolution 9)');
+  t.match(await refused.text(), /res: 10 cannot be served/);
+});
+
 t.test('scope isolation on every endpoint; tokens; open health', async (t) => {
   const { server, base } = await startMapServer(t);
   await feed(t, server);
@@ -263,7 +301,7 @@ t.test('every input validated: 400 with a message, never 500', async (t) => {
     ['/tiles/clusters/2/0/0.mvt?nope=1', /must NOT have additional properties/],
     ['/tiles/heat/2/0/0.mvt?window=2d', /window/],
     ['/tiles/heat/2/0/0.mvt?window=900m', /window: must be between/],
-    ['/tiles/heat/2/0/0.mvt?res=12', /finest stored resolution is 9/],
+    ['/tiles/heat/2/0/0.mvt?res=12', /res: 12 cannot be served: the finest stored resolution is 9/],
     ['/tiles/heat/2/0/0.mvt?layers=fires', /layers/],
     ['/api/terminals?bbox=1,2,3', /bbox/],
     ['/api/terminals?bbox=10,0,5,1', /west must not exceed east/],
@@ -279,9 +317,9 @@ t.test('every input validated: 400 with a message, never 500', async (t) => {
   t.equal((await fetch(`${base}/api/terminals/13800000000/track?from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z`)).status, 400, 'from after to');
 });
 
-t.test('OpenAPI document at /docs matches the routes', async (t) => {
+t.test('OpenAPI document at /docs/json matches the routes', async (t) => {
   const { server, base } = await startMapServer(t);
-  const doc = (await (await fetch(`${base}/docs`)).json()) as { openapi: string; paths: Record<string, Record<string, unknown>> };
+  const doc = (await (await fetch(`${base}/docs/json`)).json()) as { openapi: string; paths: Record<string, Record<string, unknown>> };
   t.match(doc.openapi, /^3\./);
   for (const [path, method] of [
     ['/tiles/clusters/{z}/{x}/{y}', 'get'],
@@ -302,10 +340,11 @@ t.test('OpenAPI document at /docs matches the routes', async (t) => {
   const routes = server.http.printRoutes({ commonPrefix: false });
   for (const path of Object.keys(doc.paths)) t.ok(routes.includes(path.split('/{')[0]!.split('/').pop()!), `${path} is routed`);
   // command names are the codec's; the route's old ones are documented as deprecated
-  const commands = doc.paths['/api/terminals/{terminal}/commands']?.post as { requestBody: { content: Record<string, { schema: { properties: { command: { description: string } } } }> } } | undefined;
-  const described = commands?.requestBody.content['application/json']?.schema.properties.command.description ?? '';
-  t.match(described, /0x8300 textMessage/, 'the codec name');
-  t.match(described, /Deprecated names.*text \(now textMessage\)/, 'the old name, deprecated');
+  // (one request schema per command: test/gateway/command-bodies.test.ts)
+  const commands = doc.paths['/api/terminals/{terminal}/commands']?.post as { requestBody: { content: Record<string, { schema: { oneOf: { title: string; properties: { command: { description: string } } }[] } }> } } | undefined;
+  const text = commands?.requestBody.content['application/json']?.schema.oneOf.find((a) => a.title === '0x8300 textMessage');
+  t.ok(text, 'the codec name');
+  t.match(text?.properties.command.description ?? '', /deprecated, still accepted: "text"/, 'the old name, deprecated');
   const yaml = await fetch(`${base}/docs/yaml`);
   t.match(await yaml.text(), /openapi: 3\./, 'YAML too');
 });
@@ -419,7 +458,9 @@ t.test('registry resources follow reloads; tiles shift with crs', async (t) => {
   const { writeFileSync } = await import('node:fs');
   writeFileSync(server.gateway.config.devices, JSON.stringify({ terminals: JIANGHAN, resources: [] }));
   server.gateway.registry.reload();
-  server.map.syncResources();
+  // the file is imported into the database, the copy read back, the map synced: off this call
+  const end = Date.now() + 60_000;
+  while (server.map.index.has(CAMERA.id) && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
   t.notOk(server.map.index.has(CAMERA.id), 'removed with the registry entry');
 });
 

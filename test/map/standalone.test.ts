@@ -44,11 +44,14 @@ t.test('positions from Kafka feed the index; cases go back to Kafka', async (t) 
   await consumer.connect();
   t.teardown(() => consumer.disconnect());
   await consumer.subscribe({ topic: topics.cases, fromBeginning: true });
-  const got: { key: string; value: Record<string, unknown> }[] = [];
-  await consumer.run({ eachMessage: async ({ message }) => void got.push({ key: message.key!.toString(), value: JSON.parse(message.value!.toString()) as Record<string, unknown> }) });
+  const got: { key: string; value: Record<string, unknown>; dedup: string | undefined }[] = [];
+  await consumer.run({ eachMessage: async ({ message }) => void got.push({ key: message.key!.toString(), value: JSON.parse(message.value!.toString()) as Record<string, unknown>, dedup: message.headers?.dedup?.toString() }) });
   const res = await fetch(`${base}/api/cases`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: 'hy-1', type: 'dispute', location: { lat: 30.55, lng: 114.25 }, time: new Date().toISOString(), org: 'wuhan/hanyang' }) });
   t.equal(res.status, 201);
   for (let i = 0; i < 100 && got.length === 0; i++) await new Promise((r) => setTimeout(r, 100));
   t.equal(got[0]?.key, 'hy-1', 'the case was produced, keyed by its id');
   t.match(got[0]?.value, { id: 'hy-1', status: 'open', org: 'wuhan/hanyang' });
+  // README "Recognising duplicates": every event carries its key as the Kafka header `dedup`; a
+  // case's is case/{id}/{updatedAt} (events/records.ts), built here from the value as consumed
+  t.equal(got[0]?.dedup, `case/hy-1/${String(got[0]?.value.updatedAt)}`, 'with the dedup header the README promises');
 });
