@@ -12,6 +12,10 @@ import { docsPlugin, mapApi } from './plugins/map-api.js';
 import type { AppDeps } from './deps.js';
 import { commandRoutes } from './routes/commands.js';
 import { healthRoutes } from './routes/health.js';
+import { incidentRoutes } from './routes/incidents.js';
+import { registryRoutes } from './routes/registry.js';
+import { dispatchRoutes } from './routes/dispatch.js';
+import { dutyAreaRoutes } from './routes/duty-areas.js';
 import { liveRoutes } from './routes/live.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { webRoutes } from './routes/web.js';
@@ -32,6 +36,13 @@ export function buildApp(deps: AppDeps, log: Logger): FastifyInstance {
   app.register(liveRoutes, deps);
   // commands reach terminals through the gateway: none in the standalone map API
   if (deps.gateway) app.register(commandRoutes, { ...deps, gateway: deps.gateway });
+  // the workflow on the database: none in the standalone map API
+  if (deps.store) app.register(incidentRoutes, { ...deps, store: deps.store });
+  // the command centre's zone: days of the response-time statistics
+  const timeZone = deps.config.web.timeZone;
+  if (deps.store && deps.dispatch) app.register(dispatchRoutes, { ...deps, store: deps.store, board: deps.dispatch, settings: deps.dispatch.settings, timeZone });
+  if (deps.store && deps.duty) app.register(dutyAreaRoutes, { ...deps, store: deps.store, duty: deps.duty });
+  if (deps.store && deps.devices) app.register(registryRoutes, { ...deps, store: deps.store, devices: deps.devices });
   app.register(mapApi, deps);
   app.register(webRoutes, deps);
   return app as unknown as FastifyInstance;

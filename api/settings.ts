@@ -46,9 +46,18 @@ export const ApiSections = {
       attribution: Type.String({ default: '' }),
       maxZoom: Type.Integer({ minimum: 0, maximum: 24, default: 18 }),
     }),
-    outline: Type.String({ default: '', description: 'GeoJSON file drawn over the background (district boundaries); empty = none' }),
+    outline: Type.String({
+      default: 'config/wuhan-districts.geojson',
+      description:
+        'GeoJSON file (WGS-84) drawn over the background: district boundaries, and the name of each Point feature with `label: true` (`name`, or `name_en` in English); the default is Wuhan\'s 13 districts (see README: Base map); empty = none',
+    }),
     center: Type.Tuple([Type.Number({ minimum: -180, maximum: 180 }), Type.Number({ minimum: -90, maximum: 90 })], { default: [114.3055, 30.5928], description: 'initial view [lng, lat] until the fleet is known' }),
     zoom: Type.Number({ minimum: 0, maximum: 22, default: 10 }),
+    timeZone: Type.String({
+      default: 'Asia/Shanghai',
+      minLength: 1,
+      description: "the command centre's time zone (IANA name): every time the page shows is in it, whatever the browser's zone",
+    }),
   }),
 };
 

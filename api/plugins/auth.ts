@@ -62,7 +62,8 @@ const authPluginImpl: FastifyPluginAsync<AuthOptions> = async (app, options) => 
   app.addHook('onRequest', async (req, reply) => {
     const path = req.url.split('?', 1)[0]!;
     const config = req.routeOptions.config;
-    if (OPEN.has(path) || config.public === true) return;
+    // /docs/* is the API page and its assets (static/...): as open as the document it shows
+    if (OPEN.has(path) || path.startsWith('/docs/') || config.public === true) return;
     const token = tokenOf(req);
     if (!token) return refuse(reply, 'an API token is required: Authorization: Bearer <token> (or ?access_token=)');
     const grant = tokens.find(token);

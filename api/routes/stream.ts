@@ -1,6 +1,6 @@
 /**
  * GET /api/stream: Server-Sent Events of live updates, for the map to refresh (and to follow
- * selected terminals). Events: `position`, `alarm`, `case` (data: the published JSON), plus a
+ * selected terminals). Events: `position`, `alarm`, `case`, `incident`, `duty` (data: the published JSON), plus a
  * `version` event every 2 s carrying the data version for TileJSON/tile refreshes.
  * Filters: types, category, org, bbox, crs; always within the token's scope.
  * A client that cannot keep up loses events (counted in dipper_sse_dropped_total) rather than
@@ -25,7 +25,7 @@ interface StreamQuery {
   crs?: Crs;
 }
 
-const TYPES = ['position', 'alarm', 'case'];
+const TYPES = ['position', 'alarm', 'case', 'incident', 'duty'];
 
 /** the bucket of requests made without a token (no tokens configured: loopback only) */
 const NO_TOKEN = Symbol('no token');
@@ -45,7 +45,7 @@ export const streamRoutes: FastifyPluginAsync<AppDeps> = async (app, { config, m
     {
       compress: false,
       schema: {
-        summary: 'Server-Sent Events: position, alarm and case updates',
+        summary: 'Server-Sent Events: position, alarm, case, incident and duty (entered or left a duty area) updates',
         tags: ['stream'],
         querystring: {
           type: 'object',
@@ -84,12 +84,14 @@ export const streamRoutes: FastifyPluginAsync<AppDeps> = async (app, { config, m
       };
       const unsubscribe = map.hub.subscribe((e: StreamEvent) => {
         if (!types.has(e.type) || !inOrg(e.org)) return;
-        if (categories && e.type !== 'case' && !categories.has(e.category)) return;
+        if (categories && (e.type === 'position' || e.type === 'alarm') && !categories.has(e.category)) return;
         if (bbox && (e.lng < bbox[0] || e.lat < bbox[1] || e.lng > bbox[2] || e.lat > bbox[3])) return;
         let data: object = e.data;
         if (crs !== 'wgs84') {
           const [lng, lat] = shift(e.lng, e.lat);
-          data = e.type === 'case' ? { ...data, location: { lat, lng } } : e.type === 'position' ? { ...data, lng, lat } : { ...data, position: { ...(data as { position: object }).position, lng, lat } };
+          // an incident without a fix has no place to shift (NaN in, NaN out): its location stays null
+          if (e.type === 'case' || e.type === 'incident') data = (data as { location: unknown }).location ? { ...data, location: { lat, lng } } : data;
+          else data = e.type === 'position' || e.type === 'duty' ? { ...data, lng, lat } : { ...data, position: { ...(data as { position: object }).position, lng, lat } };
         }
         write(`event: ${e.type}\ndata: ${toJson(data)}\n\n`);
       });

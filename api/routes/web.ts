@@ -2,8 +2,8 @@
  * The command map page (web/) at `/`:
  *   GET /                          index.html
  *   GET /app.js, /style.css, /maplibre-gl-worker.mjs   the build (web/dist/)
- *   GET /web/config.json           base map (tile URL, crs), outline URL, initial view
- *   GET /web/outline.geojson       the configured outline file, if any
+ *   GET /web/config.json           base map (tile URL, crs), outline URL, initial view, time zone
+ *   GET /web/outline.geojson       the configured outline file, if any (`?crs=gcj02|bd09`: shifted)
  * `npm run build` builds the page (`npm start` runs it first); the server never builds and never
  * writes into its own tree. Without a build it starts anyway, logs an error naming the command,
  * and answers the page's files 503 until a build appears (no restart needed). These routes are
@@ -11,10 +11,14 @@
  * what the token scopes.
  */
 import { existsSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import compress from '@fastify/compress';
 import fastifyStatic from '@fastify/static';
 import type { FastifyPluginAsync } from 'fastify';
+import { crsQuery } from '../../map/api-schemas.js';
+import { shiftGeoJson } from '../../map/crs.js';
+import type { Crs } from '../../map/crs.js';
 import { WEB_DIST, pageIsBuilt } from '../../web/page.js';
 import type { AppDeps } from '../deps.js';
 
@@ -52,9 +56,27 @@ export const webRoutes: FastifyPluginAsync<AppDeps> = async (app, { config }) =>
     outline: outline ? '/web/outline.geojson' : null,
     center: web.center,
     zoom: web.zoom,
+    timeZone: web.timeZone,
   }));
 
   if (outline) {
-    app.get('/web/outline.geojson', { config: open, schema: { hide: true } }, (_req, reply) => reply.type('application/geo+json').header('cache-control', 'no-cache').sendFile(basename(outline), dirname(outline)));
+    // the file is WGS-84; a base map in another datum gets it shifted as the positions are
+    const shifted = new Map<Crs, { mtimeMs: number; body: string }>();
+    app.get<{ Querystring: { crs?: Crs } }>(
+      '/web/outline.geojson',
+      { config: open, schema: { hide: true, querystring: { type: 'object', properties: { crs: crsQuery.crs }, additionalProperties: false } } },
+      async (req, reply) => {
+        const crs = req.query.crs ?? 'wgs84';
+        reply.type('application/geo+json').header('cache-control', 'no-cache');
+        if (crs === 'wgs84') return reply.sendFile(basename(outline), dirname(outline));
+        const { mtimeMs } = await stat(outline);
+        let hit = shifted.get(crs);
+        if (!hit || hit.mtimeMs !== mtimeMs) {
+          hit = { mtimeMs, body: JSON.stringify(shiftGeoJson(JSON.parse(await readFile(outline, 'utf8')), crs)) };
+          shifted.set(crs, hit);
+        }
+        return hit.body;
+      },
+    );
   }
 };
