@@ -7,6 +7,8 @@
 # Idempotent: an installed chromium is only located. Needs root for the first install
 # (apt-get update runs once, only when the package list does not know the package).
 set -euo pipefail
+# shellcheck source=scripts/apt.sh
+source "$(dirname "$0")/apt.sh"
 
 find_chromium() {
   local c
@@ -25,9 +27,9 @@ fi
 echo "chromium.sh: installing Debian's chromium package (first use)" >&2
 export DEBIAN_FRONTEND=noninteractive
 # an old or empty package list would not know the package: refresh once, then install
-if ! apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends chromium fonts-dejavu-core fonts-wqy-microhei >/dev/null 2>&1; then
-  apt-get -o DPkg::Lock::Timeout=600 update >/dev/null
-  apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends chromium fonts-dejavu-core fonts-wqy-microhei >/dev/null
+if ! apt_get install -y --no-install-recommends chromium fonts-dejavu-core fonts-wqy-microhei >/dev/null 2>&1; then
+  apt_get update >/dev/null
+  apt_get install -y --no-install-recommends chromium fonts-dejavu-core fonts-wqy-microhei >/dev/null
 fi
 path="$(find_chromium)" || { echo "chromium.sh: apt-get installed chromium but it is not on PATH" >&2; exit 1; }
 echo "$path"

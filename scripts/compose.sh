@@ -7,6 +7,8 @@
 # installed on first use), whose `config` validates a file against the compose schema without
 # an engine. Idempotent.
 set -euo pipefail
+# shellcheck source=scripts/apt.sh
+source "$(dirname "$0")/apt.sh"
 
 if docker compose version >/dev/null 2>&1; then exec docker compose "$@"; fi
 if ! command -v docker-compose >/dev/null; then
@@ -16,9 +18,9 @@ if ! command -v docker-compose >/dev/null; then
   fi
   echo "compose.sh: installing Debian's docker-compose (first use)" >&2
   export DEBIAN_FRONTEND=noninteractive
-  if ! apt-get install -y --no-install-recommends docker-compose >/dev/null 2>&1; then
-    apt-get update >/dev/null
-    apt-get install -y --no-install-recommends docker-compose >/dev/null
+  if ! apt_get install -y --no-install-recommends docker-compose >/dev/null 2>&1; then
+    apt_get update >/dev/null
+    apt_get install -y --no-install-recommends docker-compose >/dev/null
   fi
 fi
 exec docker-compose "$@"

@@ -37,8 +37,11 @@ stop_pid() {
   rm -f "$pidfile"
 }
 
+# shellcheck source=scripts/apt.sh
+source "$ROOT/scripts/apt.sh"
+
 apt_install() {
-  # apt-get update once per machine, then the package
-  if [ ! -f /var/lib/apt/lists/lock ] || ! apt-cache show "$1" >/dev/null 2>&1; then apt-get update -q >&2; fi
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$1" >&2
+  # apt-get update once per machine, then the package (each waiting for another apt-get's lock)
+  if [ ! -f /var/lib/apt/lists/lock ] || ! apt-cache show "$1" >/dev/null 2>&1; then apt_get update -q >&2; fi
+  DEBIAN_FRONTEND=noninteractive apt_get install -y -q "$1" >&2
 }

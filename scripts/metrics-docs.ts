@@ -26,6 +26,7 @@ const COMPONENT_FAMILIES: { file: string; exported: string }[] = [
   { file: 'sinks/mqtt-broker.ts', exported: 'BrokerMetrics' },
   { file: 'map/metrics.ts', exported: 'MapMetrics' },
   { file: 'api/metrics.ts', exported: 'ApiMetrics' },
+  { file: 'store/metrics.ts', exported: 'StoreMetrics' },
 ];
 
 /** The registry as a running gateway has it: core, process defaults and component families. */

@@ -12,6 +12,8 @@
 # refuses it in containers, and we never call systemctl).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
+# shellcheck source=scripts/apt.sh
+source "$root/scripts/apt.sh"
 
 install() {
   if command -v prometheus >/dev/null && command -v promtool >/dev/null; then return 0; fi
@@ -22,9 +24,9 @@ install() {
   echo "prometheus.sh: installing Debian's prometheus package (first use)" >&2
   export DEBIAN_FRONTEND=noninteractive
   # an old or empty package list would not know the package: refresh once, then install
-  if ! apt-get install -y --no-install-recommends prometheus >/dev/null 2>&1; then
-    apt-get update >/dev/null
-    apt-get install -y --no-install-recommends prometheus >/dev/null
+  if ! apt_get install -y --no-install-recommends prometheus >/dev/null 2>&1; then
+    apt_get update >/dev/null
+    apt_get install -y --no-install-recommends prometheus >/dev/null
   fi
 }
 

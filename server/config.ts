@@ -2,20 +2,22 @@
  * Every setting, assembled from the rooms' sections (each room's settings.ts describes what it
  * reads, once, as a TypeBox schema with its default; cluster and log are the process's own). Loading order,
  * later wins: schema defaults <- config/default.json <- `--config FILE` <- DIPPER_* variables.
- * The result is validated once at start; a bad value stops the process with an error naming
- * the key (e.g. "jt808.port: Expected integer"), never a half-configured gateway.
+ * The result is validated once at start; bad values stop the process with one error listing every
+ * one, each naming its key and what is allowed (e.g. "jt808.port: Expected integer"), never a
+ * half-configured gateway.
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Type } from '@sinclair/typebox';
 import type { Static, TSchema } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
+import { Value, ValueErrorType } from '@sinclair/typebox/value';
 import { ApiSections } from '../api/settings.js';
 import { ConfigError, H3Section, Section } from '../events/settings.js';
 import { GatewaySections, MIN_SECRET_BYTES } from '../gateway/settings.js';
 import { MapSections } from '../map/settings.js';
 import { badBroker } from '../sinks/kafka-brokers.js';
 import { SinkSections } from '../sinks/settings.js';
+import { StoreSections } from '../store/settings.js';
 import { unprotectedListener } from './exposure.js';
 
 
@@ -39,6 +41,10 @@ export const ConfigSchema = Section({
   influx: SinkSections.influx,
   delivery: SinkSections.delivery,
   web: ApiSections.web,
+  database: StoreSections.database,
+  incidents: StoreSections.incidents,
+  dispatch: StoreSections.dispatch,
+  duty: StoreSections.duty,
   cluster: Section({
     workers: Type.Integer({
       minimum: 0,
@@ -85,15 +91,27 @@ export const ENVIRONMENT: Record<string, string> = {
   DIPPER_INFLUX_BUCKET: 'influx.bucket',
   DIPPER_DELIVERY: 'delivery.mode',
   DIPPER_WORKERS: 'cluster.workers',
+  DIPPER_DATABASE_POOL_SIZE: 'database.poolSize',
   // secrets for containers: from the environment, never from a file in the image (docker/compose.yaml)
   DIPPER_API_TOKENS: 'api.tokens',
   DIPPER_MQTT_USERNAME: 'mqttExternal.username',
   DIPPER_MQTT_PASSWORD: 'mqttExternal.password',
+  // a URL with the database's password in it
+  DIPPER_DATABASE_URL: 'database.url',
 };
 
 export { ConfigError, MIN_SECRET_BYTES };
 
 type Json = Record<string, unknown>;
+
+function validTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return zone !== '';
+  } catch {
+    return false;
+  }
+}
 
 function isObject(v: unknown): v is Json {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -185,39 +203,156 @@ export function loadConfig(options: LoadOptions = {}): Config {
 }
 
 /** Keys whose values are credentials: api.tokens.0.token, auth.secret, mqttExternal.password, influx.token ... */
-const SECRET_KEY = /(^|\.)(token|tokens|secret|password)(\.|$)/i;
+const SECRET_KEY = /(^|\.)(token|tokens|secret|password)(\.|$)|^database\.url$/i;
 
-/** Fills defaults and checks every key; throws ConfigError naming the first bad key. */
+/** What a schema node accepts, for an error message: `one of "a", "b"`, the keys of an object. */
+function allowed(schema: TSchema): string | undefined {
+  const anyOf = schema.anyOf as TSchema[] | undefined;
+  if (anyOf) {
+    const literals = anyOf.map((a) => a.const as unknown);
+    if (literals.every((l) => l !== undefined)) return `one of ${literals.map((l) => JSON.stringify(l)).join(', ')}`;
+    const kinds = anyOf.map((a) => (typeof a.type === 'string' ? a.type : undefined));
+    if (kinds.every((k) => k !== undefined)) return `one of the types ${kinds.join(', ')}`;
+  }
+  return undefined;
+}
+
+/** The schema node of an object holding `path` (a JSON pointer, /a/b/0/c), for "Unexpected property". */
+function parentSchema(path: string): TSchema | undefined {
+  let node: TSchema | undefined = ConfigSchema;
+  for (const part of path.split('/').slice(1, -1)) {
+    if (node?.type === 'array') node = node.items as TSchema | undefined;
+    else node = (node?.properties as Record<string, TSchema> | undefined)?.[part];
+  }
+  return node;
+}
+
+/** Whether the runtime's time zone data knows `zone` (the browser's Intl reads the same IANA names). */
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+interface Check {
+  /** the keys it reads: skipped when one of them already failed the schema (its value may be of any type) */
+  keys: string[];
+  problem: (config: Config) => string | undefined;
+}
+
+/** Checks across keys, or of a string's form, beyond what the schema says. */
+const CHECKS: Check[] = [
+  {
+    keys: ['auth.secret'],
+    // a short or shared key lets anyone compute every terminal's code; empty = generated (auth-secret.ts)
+    problem: (c) =>
+      c.auth.secret !== '' && Buffer.byteLength(c.auth.secret) < MIN_SECRET_BYTES
+        ? `auth.secret: at least ${MIN_SECRET_BYTES} bytes (got ${Buffer.byteLength(c.auth.secret)}); leave it empty to have one generated in dataDir`
+        : undefined,
+  },
+  {
+    keys: ['api.tokens', 'api.insecure', 'http.host', 'mqtt.host', 'mqttExternal.url'],
+    // no tokens = no credential asked: only this machine may reach the API and the broker
+    problem: (c) => {
+      const open = unprotectedListener(c);
+      return open
+        ? `${open.setting}: "${open.host}" is not a loopback address and api.tokens is empty, so anyone reaching it could read every terminal and send commands; configure api.tokens, listen on 127.0.0.1, or set api.insecure: true to accept that`
+        : undefined;
+    },
+  },
+  {
+    keys: ['http.publicUrl'],
+    problem: (c) =>
+      c.http.publicUrl && !/^https?:\/\/[^/\s?#]+(?:\/[^\s?#]*)?$/.test(c.http.publicUrl)
+        ? `http.publicUrl: "${c.http.publicUrl}" is not an http(s):// URL without query or fragment`
+        : undefined,
+  },
+  {
+    keys: ['web.timeZone'],
+    problem: (c) => (isTimeZone(c.web.timeZone) ? undefined : `web.timeZone: "${c.web.timeZone}" is not an IANA time zone (e.g. "Asia/Shanghai", "UTC")`),
+  },
+  { keys: ['queue.lowWater', 'queue.highWater'], problem: (c) => (c.queue.lowWater >= c.queue.highWater ? 'queue.lowWater: must be below queue.highWater' : undefined) },
+  {
+    keys: ['kafka.brokers'],
+    problem: (c) => {
+      const bad = badBroker(c.kafka.brokers);
+      return bad !== undefined ? `kafka.brokers: "${bad}" is not host:port` : undefined;
+    },
+  },
+  {
+    keys: ['mqttExternal.url'],
+    problem: (c) =>
+      c.mqttExternal.url && !/^(mqtts?|wss?|tcp):\/\/[^/\s]+/.test(c.mqttExternal.url)
+        ? `mqttExternal.url: "${c.mqttExternal.url}" is not an mqtt://, mqtts://, ws:// or wss:// URL`
+        : undefined,
+  },
+  {
+    keys: ['database.url'],
+    // the value is not shown: it may hold a password
+    problem: (c) =>
+      c.database.url && !/^postgres(?:ql)?:\/\/[^/\s]+/.test(c.database.url)
+        ? 'database.url: not a postgres:// or postgresql:// URL (the value is not shown: it may hold a password); leave it empty for the embedded PGlite under dataDir/db'
+        : undefined,
+  },
+  {
+    keys: ['cluster.workers', 'database.url'],
+    // PGlite is one process's: two workers opening dataDir/db would corrupt it
+    problem: (c) =>
+      c.cluster.workers > 1 && !c.database.url
+        ? 'cluster.workers: more than one worker needs a PostgreSQL server (database.url, DIPPER_DATABASE_URL): the embedded PGlite belongs to one process'
+        : undefined,
+  },
+  {
+    keys: ['cluster.workers', 'mqttExternal.url'],
+    // each worker would run its own embedded broker on the shared port and see only its own terminals
+    problem: (c) =>
+      c.cluster.workers > 1 && !c.mqttExternal.url
+        ? "cluster.workers: more than one worker needs an external MQTT broker (mqttExternal.url): each worker's embedded broker would see only its own terminals"
+        : undefined,
+  },
+  {
+    keys: ['duty.timeZone'],
+    problem: (c) => (validTimeZone(c.duty.timeZone) ? undefined : `duty.timeZone: "${c.duty.timeZone}" is not an IANA time zone (e.g. Asia/Shanghai)`),
+  },
+  {
+    keys: ['influx.url'],
+    problem: (c) => (c.influx.url && !/^https?:\/\/[^/\s]+/.test(c.influx.url) ? `influx.url: "${c.influx.url}" is not an http(s):// URL` : undefined),
+  },
+];
+
+/**
+ * Fills defaults and checks every key; throws one ConfigError listing every problem, each naming
+ * its key and, where the schema's own message does not, what is allowed (an enum's values, a
+ * section's keys). Credentials are named, never echoed.
+ */
 export function validate(value: unknown): Config {
   const filled = Value.Default(ConfigSchema, Value.Clone(value));
-  const first = Value.Errors(ConfigSchema, filled).First();
-  if (first) {
-    const key = first.path.replace(/^\//, '').replace(/\//g, '.') || '(root)';
+  const problems: string[] = [];
+  const failed: string[] = [];
+  for (const error of Value.Errors(ConfigSchema, filled)) {
+    const key = error.path.replace(/^\//, '').replace(/\//g, '.') || '(root)';
+    failed.push(key);
     // credentials are named, never echoed: the message goes to logs and terminals
-    const got = SECRET_KEY.test(key) ? 'a value that is not shown' : JSON.stringify(first.value);
-    throw new ConfigError(`invalid configuration: ${key}: ${first.message} (got ${got})`);
+    const got = SECRET_KEY.test(key) ? 'a value that is not shown' : JSON.stringify(error.value);
+    let also = allowed(error.schema);
+    if (also) also = `allowed: ${also}`;
+    if (error.type === ValueErrorType.ObjectAdditionalProperties) {
+      const keys = Object.keys((parentSchema(error.path)?.properties as Record<string, TSchema> | undefined) ?? {});
+      if (keys.length > 0) also = `known keys here: ${keys.join(', ')}`;
+    }
+    problems.push(`${key}: ${error.message} (got ${got})${also ? `; ${also}` : ''}`);
   }
-  const config = filled as Config;
-  // a short or shared key lets anyone compute every terminal's code; empty = generated (auth-secret.ts)
-  if (config.auth.secret !== '' && Buffer.byteLength(config.auth.secret) < MIN_SECRET_BYTES) {
-    throw new ConfigError(`invalid configuration: auth.secret: at least ${MIN_SECRET_BYTES} bytes (got ${Buffer.byteLength(config.auth.secret)}); leave it empty to have one generated in dataDir`);
+  const overlaps = (a: string, b: string) => a === b || a.startsWith(`${b}.`) || b.startsWith(`${a}.`);
+  // a root that is not an object leaves nothing the checks could read
+  for (const check of failed.includes('(root)') ? [] : CHECKS) {
+    if (check.keys.some((k) => failed.some((f) => overlaps(f, k)))) continue;
+    const problem = check.problem(filled as Config);
+    if (problem) problems.push(problem);
   }
-  // no tokens = no credential asked: only this machine may reach the API and the broker
-  const open = unprotectedListener(config);
-  if (open) {
-    throw new ConfigError(
-      `invalid configuration: ${open.setting}: "${open.host}" is not a loopback address and api.tokens is empty, so anyone reaching it could read every terminal and send commands; configure api.tokens, listen on 127.0.0.1, or set api.insecure: true to accept that`,
-    );
-  }
-  if (config.http.publicUrl && !/^https?:\/\/[^/\s?#]+(?:\/[^\s?#]*)?$/.test(config.http.publicUrl)) {
-    throw new ConfigError(`invalid configuration: http.publicUrl: "${config.http.publicUrl}" is not an http(s):// URL without query or fragment`);
-  }
-  if (config.queue.lowWater >= config.queue.highWater) throw new ConfigError('invalid configuration: queue.lowWater: must be below queue.highWater');
-  const badKafka = badBroker(config.kafka.brokers);
-  if (badKafka !== undefined) throw new ConfigError(`invalid configuration: kafka.brokers: "${badKafka}" is not host:port`);
-  if (config.mqttExternal.url && !/^(mqtts?|wss?|tcp):\/\/[^/\s]+/.test(config.mqttExternal.url)) throw new ConfigError(`invalid configuration: mqttExternal.url: "${config.mqttExternal.url}" is not an mqtt://, mqtts://, ws:// or wss:// URL`);
-  // each worker would run its own embedded broker on the shared port and see only its own terminals
-  if (config.cluster.workers > 1 && !config.mqttExternal.url) throw new ConfigError('invalid configuration: cluster.workers: more than one worker needs an external MQTT broker (mqttExternal.url): each worker\'s embedded broker would see only its own terminals');
-  if (config.influx.url && !/^https?:\/\/[^/\s]+/.test(config.influx.url)) throw new ConfigError(`invalid configuration: influx.url: "${config.influx.url}" is not an http(s):// URL`);
-  return config;
+  if (problems.length === 1) throw new ConfigError(`invalid configuration: ${problems[0]}`);
+  if (problems.length > 1) throw new ConfigError(`invalid configuration, ${problems.length} problems:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  return filled as Config;
 }

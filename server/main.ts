@@ -1,13 +1,15 @@
 /**
  * `npm start`: the whole gateway on embedded defaults (JT/T 808 TCP+UDP 6808, HTTP 8080,
  * MQTT 1883 and WebSocket), no external service. Config: config/default.json, then
- * `--config FILE`, then DIPPER_* variables. SIGTERM/SIGINT: stop accepting, flush, close
+ * `--config FILE`, then DIPPER_* variables. `--help`, `--version`: printed, exit 0; any other
+ * argument: exit 2 naming it (cli.ts). SIGTERM/SIGINT: stop accepting, flush, close
  * sessions, exit 0. With `cluster.workers` >= 1 this process accepts and supervises, and its
  * workers (this same file, forked) run the gateway: cluster.ts.
  */
 import cluster from 'node:cluster';
 import { runPrimary } from './cluster.js';
-import { ConfigError, configArgument, loadConfig } from './config.js';
+import { helpText, parseArguments, version } from './cli.js';
+import { ConfigError, loadConfig } from './config.js';
 import { exposureNotice } from './exposure.js';
 import { createLogger } from '../gateway/log.js';
 import { withAuthSecret } from '../gateway/session/auth-secret.js';
@@ -16,7 +18,12 @@ import { startServer } from './server.js';
 async function main(): Promise<void> {
   let config;
   try {
-    config = loadConfig({ file: configArgument(process.argv.slice(2)), env: process.env });
+    const invocation = parseArguments(process.argv.slice(2));
+    if (invocation.action === 'help' || invocation.action === 'version') {
+      process.stdout.write(invocation.action === 'help' ? helpText() : `${version()}\n`);
+      return;
+    }
+    config = loadConfig({ file: invocation.configFile, env: process.env });
   } catch (e) {
     if (e instanceof ConfigError) {
       process.stderr.write(`dipper: ${e.message}\n`);

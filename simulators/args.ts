@@ -82,7 +82,7 @@ export const SCENARIO_HELP = `  --scenario FILE          scenario file (JSON or 
   --ticks N                stop after N reports per terminal
   --duration S             stop after S real seconds
   --ramp S                 connect the terminals over S seconds (default 10)
-  --start-time ISO         device clock at the first report (default now)
+  --start-time ISO         simulated device clock from this time (default: the wall clock at speedup 1)
   --edition-2019 SHARE     share of 2019 terminals, 0..1 (default 0.3)
   --local-addresses N      spread sources over 127.0.0.1..N (loopback targets only)
   --phone-offset N         shift every phone number (to run several simulators)

@@ -2,7 +2,12 @@
  * What a terminal does at each report ("tick"), decided from its seeded behaviour stream:
  * where it is, which alarms are on, whether a blind-area episode starts, whether it takes a
  * photo. No sockets and no timers: the same seed gives the same ticks, however fast the
- * gateway answers, because the device clock is the scenario's start plus tick x interval.
+ * gateway answers.
+ *
+ * The device clock: with no `startTime` and real time (`speedup` 1) it is the wall clock when the
+ * report was due (the terminal's own GNSS time), so a fix is as fresh as it is on a real road; a
+ * scenario that sets `startTime` or another `speedup` asks for simulated time instead, its start
+ * plus tick x interval, so that a seed replays byte-identical frames.
  */
 import type { Fix, Mover } from './movers.js';
 import type { Rng } from './rng.js';
@@ -27,7 +32,7 @@ export interface Report {
 }
 
 export interface Tick extends Report {
-  /** Length in ticks of a blind-area episode drawn at this tick, or 0 if none starts. */
+  /** Length in ticks of a blind-area episode that begins after this tick's report, or 0 if none starts. */
   blindTicks: number;
 }
 
@@ -37,6 +42,9 @@ export class Behaviour {
   private last: Fix;
   private lastBody: object | undefined;
   private readonly startMs: number;
+  /** Device time = the wall clock at each report (no startTime, speedup 1). */
+  private readonly wallClock: boolean;
+  private dueMs: number;
   private readonly hbTicks: number;
   private readonly p: { sos: number; speeding: number; blind: number; photo: number };
 
@@ -51,16 +59,19 @@ export class Behaviour {
   ) {
     const s = scenario;
     this.startMs = s.startTime ? Date.parse(s.startTime) : Math.floor(Date.now() / 1000) * 1000;
+    this.wallClock = s.startTime === null && s.speedup === 1;
+    this.dueMs = Date.now();
     this.hbTicks = Math.max(1, Math.round(s.heartbeatS / s.intervalS));
     const perTick = (perHour: number) => Math.min(1, (perHour * s.intervalS) / 3600);
     this.p = { sos: perTick(s.alarms.sosPerHour), speeding: kind === 'vehicle' ? perTick(s.alarms.speedingPerHour) : 0, blind: perTick(s.blindArea.perHour), photo: kind === 'vehicle' ? 0 : perTick(s.photos.perHour) };
     this.last = mover.step(0);
   }
 
-  /** Moves one interval on and draws this tick's decisions. */
-  next(): Tick {
+  /** Moves one interval on and draws this tick's decisions; `dueMs` is when the report was due on the wall clock. */
+  next(dueMs = Date.now()): Tick {
     const s = this.scenario;
     this.tick++;
+    this.dueMs = dueMs;
     this.last = this.mover.step(s.intervalS);
     // decisions, always drawn in this order so a seed replays them
     const r = this.rng;
@@ -103,7 +114,7 @@ export class Behaviour {
       altitude: fix.altitude,
       speed: fix.speedKmh,
       heading: fix.heading,
-      time: new Date(this.startMs + Math.round(this.tick * this.scenario.intervalS) * 1000).toISOString(),
+      time: new Date(this.wallClock ? Math.floor(this.dueMs / 1000) * 1000 : this.startMs + Math.round(this.tick * this.scenario.intervalS) * 1000).toISOString(),
       alarms: [],
       flags: [],
       extras,

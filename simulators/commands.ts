@@ -20,10 +20,22 @@ export interface CommandContext {
   params: Map<number, number | string>;
   /** The latest 0x0200 body. */
   location(): object;
+  /** A dispatch order's text: go there (simulators/movers.ts Responder). */
+  dispatched?(text: string): void;
 }
+
+/** The platform's answers: a terminal never answers them, whatever their body. */
+const ANSWERS = new Set([0x8001, 0x8004, 0x8800]);
 
 export function answerCommand(m: Message, c: CommandContext): void {
   const ok = (result = 0) => void c.client.send(0x0001, { ackSerial: m.serial, ackMsgId: m.msgId, result }, false);
+  // a body the codec handed over unread (RSA-encrypted: a simulated terminal holds no key) has
+  // none of the fields below: not followed, "unsupported" (reading `.text` of one threw in the
+  // socket's handler and took down every terminal of the process)
+  if ('raw' in (m.body as object)) {
+    if (!ANSWERS.has(m.msgId)) ok(RESULT_UNSUPPORTED);
+    return;
+  }
   switch (m.msgId) {
     case 0x8001:
     case 0x8004:
@@ -44,6 +56,9 @@ export function answerCommand(m: Message, c: CommandContext): void {
       return;
     }
     case 0x8300:
+      c.dispatched?.((m.body as { text: string }).text);
+      ok();
+      return;
     case 0x8202:
     case 0x8203:
     case 0x8105:

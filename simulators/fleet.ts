@@ -8,7 +8,7 @@ import type { Edition } from '../decoders/index.js';
 import { generateCity } from './city.js';
 import type { City } from './city.js';
 import type { LinkTarget } from './link.js';
-import { Vehicle, Walker } from './movers.js';
+import { Responder, Vehicle, Walker } from './movers.js';
 import { Rng } from './rng.js';
 import type { Scenario } from './scenario.js';
 import { Stats } from './stats.js';
@@ -73,7 +73,8 @@ export class Fleet {
     this.finished = new Promise((resolve) => (this.allDone = resolve));
     for (const spec of fleetSpecs(scenario)) {
       const moverRng = root.fork('move', spec.index);
-      const mover = spec.kind === 'vehicle' ? new Vehicle(this.city, moverRng) : new Walker(this.city, moverRng);
+      // every unit answers a dispatch order by going to the place (a car faster than a walker)
+      const mover = spec.kind === 'vehicle' ? new Responder(new Vehicle(this.city, moverRng), 40) : new Responder(new Walker(this.city, moverRng), 6);
       const target: LinkTarget = { ...scenario.target };
       if (scenario.localAddresses > 0 && scenario.target.host.startsWith('127.')) target.localAddress = `127.0.0.${scenario.firstLocalAddress + (spec.index % scenario.localAddresses)}`;
       this.terminals.push(

@@ -169,3 +169,73 @@ export class Walker implements Mover {
 function round1(v: number): number {
   return Math.round(v * 10) / 10;
 }
+
+/**
+ * A unit that answers a dispatch order: goes in a straight line to the place it was sent at
+ * its response speed (a car 40 km/h, on foot 6 km/h), stays there `stayS`, and goes back to
+ * where it left its round, which it then takes up again. Otherwise it is the mover it wraps
+ * (which does not move meanwhile).
+ */
+export class Responder implements Mover {
+  /** where it is going: the scene, then back */
+  private legs: Point[] = [];
+  private stayLeftS = 0;
+  /** the last fix given (none before the first step: the wrapped mover's draws stay as they were) */
+  private here: Fix | undefined;
+  private odometerKm = 0;
+
+  constructor(
+    private readonly inner: Mover,
+    private readonly kmh: number,
+    private readonly stayS = 600,
+  ) {}
+
+  /** Sent to `goal` (a dispatch text's place). */
+  sendTo(goal: Point): void {
+    if (!this.here) return;
+    const home = this.legs.length > 0 ? this.legs[this.legs.length - 1]! : { lat: this.here.lat, lng: this.here.lng };
+    this.legs = [goal, home];
+    this.stayLeftS = this.stayS;
+  }
+
+  /** going to a scene or back from one */
+  get responding(): boolean {
+    return this.legs.length > 0;
+  }
+
+  speed(seconds: number): void {
+    this.inner.speed(seconds);
+  }
+
+  step(dtS: number): Fix {
+    if (this.legs.length === 0 || !this.here) {
+      this.here = this.inner.step(dtS);
+      this.odometerKm = this.here.odometerKm;
+      return this.here;
+    }
+    const goal = this.legs[0]!;
+    const proj = projector(this.here);
+    const [gx, gy] = proj.toXY(goal);
+    const dist = Math.hypot(gx, gy);
+    const travel = Math.min(dist, (this.kmh / 3.6) * dtS);
+    const f = dist > 0 ? travel / dist : 0;
+    const p = proj.toPoint(gx * f, gy * f);
+    this.odometerKm += travel / 1000;
+    this.here = { lat: p.lat, lng: p.lng, speedKmh: dtS > 0 ? round1((travel / dtS) * 3.6) : 0, heading: travel > 0 ? bearing(0, 0, gx, gy) : this.here.heading, altitude: this.here.altitude, odometerKm: round1(this.odometerKm) };
+    if (travel >= dist) {
+      // at the scene: stay; back home: the round again
+      if (this.legs.length === 2 && this.stayLeftS > 0) this.stayLeftS -= dtS;
+      else this.legs.shift();
+    }
+    return this.here;
+  }
+}
+
+/** The place in a dispatch order's text (`... 30.58000,114.28000 ...`, README "Command and dispatch"). */
+export function dispatchPlace(text: string): Point | undefined {
+  const m = /(-?\d{1,2}\.\d{3,}),(-?\d{1,3}\.\d{3,})/.exec(text);
+  if (!m) return undefined;
+  const lat = Number(m[1]);
+  const lng = Number(m[2]);
+  return Math.abs(lat) <= 90 && Math.abs(lng) <= 180 ? { lat, lng } : undefined;
+}

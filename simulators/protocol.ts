@@ -175,7 +175,13 @@ export class ProtocolClient {
         const r = decodeFrame(frame, this.spec.edition === '2019' ? {} : { edition: this.spec.edition });
         if (!r.ok) return stats.error(`downlink-${r.error.code}`);
         if ('part' in r.message) return stats.error('downlink-subpackaged');
-        this.onDownlink(r.message);
+        // a command the answering code did not expect must not throw out of the socket's handler:
+        // one process runs thousands of terminals, and an uncaught throw ends them all
+        try {
+          this.onDownlink(r.message);
+        } catch {
+          stats.error(`downlink-0x${r.message.msgId.toString(16).padStart(4, '0')}-unreadable`);
+        }
       },
       (e) => stats.error(`downlink-${e.code}`),
     );
@@ -185,13 +191,15 @@ export class ProtocolClient {
     const { stats } = this.options;
     stats.reply(m.msgId);
     if (m.msgId === 0x8001) {
-      const { ackSerial, result } = m.body as { ackSerial: number; result: number };
+      const { ackSerial, ackMsgId, result } = m.body as { ackSerial: number; ackMsgId: number; result: number };
       const sentAt = this.inflight.get(ackSerial);
       if (sentAt !== undefined) {
         this.inflight.delete(ackSerial);
         stats.latency.record((performance.now() - sentAt) * 1000);
       }
-      if (result !== 0 && result !== 4) stats.error(`nack:${result}`);
+      // 0 accepted, 4 alarm confirmed (an acceptance too); anything else refused
+      if (result === 0 || result === 4) stats.acked(ackMsgId);
+      else stats.error(`nack:${result}`);
     }
     const i = this.waiters.findIndex((w) => w.match(m));
     if (i >= 0) {

@@ -20,11 +20,19 @@ export interface RunReport {
   connects: number;
   reconnects: number;
   framesSent: number;
+  /** Frames the platform accepted (0x8001 result 0, or 4 alarm confirmed). */
+  framesAcked: number;
   repliesReceived: number;
+  /** Blind-area episodes simulated (the terminal dropped its link itself: not an error). */
+  blindAreas: number;
+  /** Dispatch orders the units set out on (0x8300 【派警】 with a place). */
+  dispatched: number;
   throughput: { framesPerS: number; repliesPerS: number; bytesOutPerS: number };
   /** Frame -> 0x8001 latency, milliseconds: location reports (0x0200, 0x0704), heartbeats and media events; not logins or the logouts of the stop. */
   latencyMs: { count: number; p50: number; p95: number; p99: number; max: number; mean: number };
   sent: Record<string, number>;
+  /** Accepted frames by the message ID answered. */
+  acked: Record<string, number>;
   replies: Record<string, number>;
   errors: Record<string, number>;
 }
@@ -48,10 +56,14 @@ export function buildReport(tool: string, snap: StatsSnapshot, histogram: Histog
     connects: snap.connects,
     reconnects: snap.reconnects,
     framesSent,
+    framesAcked: total(snap.acked),
     repliesReceived,
+    blindAreas: snap.blindAreas,
+    dispatched: snap.dispatched,
     throughput: { framesPerS: Math.round(framesSent / elapsedS), repliesPerS: Math.round(repliesReceived / elapsedS), bytesOutPerS: Math.round(snap.bytesOut / elapsedS) },
     latencyMs: { count: histogram.count, p50: ms(histogram.percentile(0.5)), p95: ms(histogram.percentile(0.95)), p99: ms(histogram.percentile(0.99)), max: ms(histogram.max), mean: ms(histogram.mean()) },
     sent: snap.sent,
+    acked: snap.acked,
     replies: snap.replies,
     errors: snap.errors,
   };
@@ -59,7 +71,7 @@ export function buildReport(tool: string, snap: StatsSnapshot, histogram: Histog
 
 /** One line, for a TTY's \r-rewritten status. */
 export function progressLine(elapsedS: number, snap: StatsSnapshot, histogram: Histogram, ratePerS: number): string {
-  return `${elapsedS.toFixed(0).padStart(4)}s  online ${snap.online}/${snap.terminals}  sent ${total(snap.sent)} (${Math.round(ratePerS)}/s)  replies ${total(snap.replies)}  p50 ${ms(histogram.percentile(0.5))} ms  p99 ${ms(histogram.percentile(0.99))} ms  reconnects ${snap.reconnects}  errors ${total(snap.errors)}`;
+  return `${elapsedS.toFixed(0).padStart(4)}s  online ${snap.online}/${snap.terminals}  sent ${total(snap.sent)} (${Math.round(ratePerS)}/s)  acked ${total(snap.acked)}  replies ${total(snap.replies)}  p50 ${ms(histogram.percentile(0.5))} ms  p99 ${ms(histogram.percentile(0.99))} ms  reconnects ${snap.reconnects}  blind areas ${snap.blindAreas}  errors ${total(snap.errors)}`;
 }
 
 export function summaryTable(r: RunReport): string {
@@ -69,9 +81,12 @@ export function summaryTable(r: RunReport): string {
     ['terminals', `${r.terminals} (online at end ${r.online})`],
     ['connects / reconnects', `${r.connects} / ${r.reconnects}`],
     ['frames sent', `${r.framesSent} (${r.throughput.framesPerS}/s)`],
+    ['frames acknowledged', `${r.framesAcked} (0x8001 result 0, or 4 alarm confirmed)`],
     ['replies received', `${r.repliesReceived} (${r.throughput.repliesPerS}/s)`],
+    ['blind-area episodes', String(r.blindAreas)],
+    ['dispatch orders answered', String(r.dispatched)],
     ['latency frame -> 0x8001', `p50 ${r.latencyMs.p50} ms, p95 ${r.latencyMs.p95} ms, p99 ${r.latencyMs.p99} ms, max ${r.latencyMs.max} ms (n=${r.latencyMs.count})`],
-    ...Object.entries(r.sent).map(([k, v]): [string, string] => [`  sent ${k}`, String(v)]),
+    ...Object.entries(r.sent).map(([k, v]): [string, string] => [`  sent ${k}`, r.acked[k] === undefined ? String(v) : `${v} (acknowledged ${r.acked[k]})`]),
     ...Object.entries(r.replies).map(([k, v]): [string, string] => [`  reply ${k}`, String(v)]),
     ...Object.entries(r.errors).map(([k, v]): [string, string] => [`  error ${k}`, String(v)]),
   ];

@@ -38,7 +38,10 @@ export interface Scenario {
   burst: number;
   /** Simulated seconds per real second (60 = an hour of patrol in a minute). */
   speedup: number;
-  /** Device clock at the first report, ISO-8601; null = now (rounded to the second). */
+  /**
+   * Simulated device clock: its time at tick 0, ISO-8601 (each report adds intervalS). null = the
+   * wall clock when each report is due, at speedup 1; at another speedup, now + tick x intervalS.
+   */
   startTime: string | null;
   /** Stop after this many reports per terminal (null = run until stopped / durationS). */
   ticks: number | null;

@@ -7,7 +7,8 @@
 export interface ClockHooks {
   /** True while a login is under way: the clock parks instead of ticking. */
   busy(): boolean;
-  tick(): void;
+  /** `dueMs`: when this tick was due on the wall clock (a burst's earlier ticks were due earlier). */
+  tick(dueMs: number): void;
 }
 
 export class ReportClock {
@@ -49,7 +50,8 @@ export class ReportClock {
         this.parked = true;
         return;
       }
-      for (let i = 0; i < this.burst && !this.stopped; i++) this.hooks.tick();
+      const now = Date.now();
+      for (let i = 0; i < this.burst && !this.stopped; i++) this.hooks.tick(now - (this.burst - 1 - i) * this.periodMs);
       this.schedule();
     }, this.periodMs * this.burst);
   }

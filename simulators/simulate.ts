@@ -2,12 +2,14 @@
  * `npm run simulate -- [options]`: a virtual fleet against a gateway, until stopped (Ctrl-C),
  * `--ticks` reports per terminal or `--duration` seconds; then a summary table and, with
  * `--report`, the same as JSON. `--record FILE` writes every uplink frame as JSON lines
- * ({"phone","hex"}), `--devices-out FILE` the gateway's registry CSV for this fleet.
+ * ({"phone","hex"}), `--devices-out FILE` the gateway's registry CSV for this fleet, `--register`
+ * imports that registry into the gateway through its API before the fleet connects.
  */
 import { createWriteStream, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { SCENARIO_HELP, SCENARIO_OPTIONS, overridesFrom } from './args.js';
 import { Fleet } from './fleet.js';
+import { registerFleet } from './register.js';
 import { buildReport, progressLine, summaryTable, writeReport } from './report.js';
 import { buildScenario, readScenarioFile } from './scenario.js';
 
@@ -17,10 +19,14 @@ ${SCENARIO_HELP}
   --record FILE            every uplink frame as JSON lines {"phone","hex"}
   --devices-out FILE       write the gateway's device registry (CSV) for this fleet and go on
   --dry                    with --devices-out: write the registry and exit
+  --register               import the fleet's registry into the gateway (POST /api/devices/import) before
+                           connecting, so the map shows its categories; needs the admin right: with
+                           api.tokens configured, set DIPPER_TOKEN to such a token (never on the command line)
+  --api URL                the gateway's API for --register (default http://HOST:8080, HOST from --host)
 `;
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { ...SCENARIO_OPTIONS, record: { type: 'string' }, 'devices-out': { type: 'string' }, dry: { type: 'boolean' } }, strict: true });
+  const { values } = parseArgs({ options: { ...SCENARIO_OPTIONS, record: { type: 'string' }, 'devices-out': { type: 'string' }, dry: { type: 'boolean' }, register: { type: 'boolean' }, api: { type: 'string' } }, strict: true });
   if (values.help) {
     process.stdout.write(HELP);
     return 0;
@@ -30,6 +36,12 @@ async function main(): Promise<number> {
   const fleet = new Fleet(scenario, recordStream ? { record: (phone, frame) => recordStream.write(`{"phone":"${phone}","hex":"${frame.toString('hex')}"}\n`) } : {});
   if (values['devices-out']) writeFileSync(values['devices-out'], fleet.devicesCsv());
   if (values.dry) return 0;
+  if (values.api !== undefined && !values.register) throw new Error('--api is for --register');
+  if (values.register) {
+    const api = values.api ?? `http://${scenario.target.host.includes(':') ? `[${scenario.target.host}]` : scenario.target.host}:8080`;
+    const done = await registerFleet(fleet.devicesCsv(), api, process.env.DIPPER_TOKEN || undefined);
+    process.stderr.write(`registered ${done.devices} devices at ${api}\n`);
+  }
 
   const startedAt = Date.now();
   const tty = process.stderr.isTTY;

@@ -1,14 +1,22 @@
 /**
- * What a simulator process counts: frames sent by message ID, downlinks received by kind,
- * frame -> 0x8001 latency, errors by reason, connects and reconnects. Plain counters (no
+ * What a simulator process counts: frames sent by message ID, frames the platform accepted
+ * (0x8001 result 0) by the message ID they answer, downlinks received by kind, frame -> 0x8001
+ * latency, errors by reason, blind-area episodes (simulated, so not errors), connects and
+ * reconnects. Plain counters (no
  * per-frame allocation); a snapshot is JSON that crosses the worker IPC and merges.
  */
 import { Histogram } from './histogram.js';
 
 export interface StatsSnapshot {
   sent: Record<string, number>;
+  /** 0x8001 with result 0, by the message ID it answers. */
+  acked: Record<string, number>;
   replies: Record<string, number>;
   errors: Record<string, number>;
+  /** Blind-area episodes the scenario drew (the terminal dropped its link on purpose). */
+  blindAreas: number;
+  /** Dispatch orders (0x8300 【派警】) the units set out on. */
+  dispatched: number;
   connects: number;
   reconnects: number;
   online: number;
@@ -25,7 +33,10 @@ export function hex(msgId: number): string {
 export class Stats {
   readonly sentById: number[] = [];
   readonly repliesById: number[] = [];
+  readonly ackedById: number[] = [];
   readonly errors = new Map<string, number>();
+  blindAreas = 0;
+  dispatched = 0;
   connects = 0;
   reconnects = 0;
   online = 0;
@@ -43,6 +54,11 @@ export class Stats {
     this.repliesById[msgId] = (this.repliesById[msgId] ?? 0) + 1;
   }
 
+  /** The platform accepted a frame of ours (0x8001 result 0). */
+  acked(msgId: number): void {
+    this.ackedById[msgId] = (this.ackedById[msgId] ?? 0) + 1;
+  }
+
   error(reason: string): void {
     this.errors.set(reason, (this.errors.get(reason) ?? 0) + 1);
   }
@@ -51,8 +67,11 @@ export class Stats {
     const byId = (a: number[]) => Object.fromEntries(a.flatMap((n, id) => (n ? [[hex(id), n]] : [])));
     return {
       sent: byId(this.sentById),
+      acked: byId(this.ackedById),
       replies: byId(this.repliesById),
       errors: Object.fromEntries(this.errors),
+      blindAreas: this.blindAreas,
+      dispatched: this.dispatched,
       connects: this.connects,
       reconnects: this.reconnects,
       online: this.online,
@@ -70,11 +89,14 @@ export function mergeSnapshots(parts: StatsSnapshot[]): StatsSnapshot & { histog
     for (const [k, v] of Object.entries(from)) into[k] = (into[k] ?? 0) + v;
   };
   const histogram = new Histogram();
-  const out = { sent: {}, replies: {}, errors: {}, connects: 0, reconnects: 0, online: 0, terminals: 0, bytesOut: 0, bytesIn: 0 } as Omit<StatsSnapshot, 'latency'>;
+  const out = { sent: {}, acked: {}, replies: {}, errors: {}, blindAreas: 0, dispatched: 0, connects: 0, reconnects: 0, online: 0, terminals: 0, bytesOut: 0, bytesIn: 0 } as Omit<StatsSnapshot, 'latency'>;
   for (const p of parts) {
     add(out.sent, p.sent);
+    add(out.acked, p.acked);
     add(out.replies, p.replies);
     add(out.errors, p.errors);
+    out.blindAreas += p.blindAreas;
+    out.dispatched += p.dispatched;
     out.connects += p.connects;
     out.reconnects += p.reconnects;
     out.online += p.online;

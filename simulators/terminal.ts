@@ -6,9 +6,9 @@
  * the report clock (scheduler.ts), what each tick sends (behaviour.ts), command answers
  * (commands.ts), photo uploads (media.ts), reconnect delays (backoff.ts).
  *
- * Determinism: everything a terminal sends is decided per tick from seeded streams, and its
- * device clock is the scenario's start time plus tick x interval, so a seed replays the same
- * frames. Only the network can differ between runs (a refused connection, a lost datagram);
+ * Determinism: everything a terminal sends is decided per tick from seeded streams, and with a
+ * `startTime` its device clock is that start plus tick x interval, so a seed replays the same
+ * frames (without one, at real speed, the device clock is the wall clock: behaviour.ts). Only the network can differ between runs (a refused connection, a lost datagram);
  * the backoff jitter has a stream of its own so that it never shifts the behaviour stream.
  */
 import { Backoff } from './backoff.js';
@@ -19,6 +19,7 @@ import type { LinkTarget } from './link.js';
 import { openLink } from './link.js';
 import { MediaUploads } from './media.js';
 import type { Mover } from './movers.js';
+import { Responder, dispatchPlace } from './movers.js';
 import { ProtocolClient } from './protocol.js';
 import type { Rng } from './rng.js';
 import type { Scenario } from './scenario.js';
@@ -44,7 +45,7 @@ export interface TerminalDeps {
 
 type State = 'idle' | 'connecting' | 'login' | 'online' | 'offline' | 'stopped';
 
-/** Why we closed a link ourselves; only a blind area counts as an error. */
+/** Why we closed a link ourselves; a blind area is counted as one (it is simulated, not an error). */
 type DropReason = 'blind-area' | 'login-failed' | 'stop';
 
 const BATCH = 10; // locations per 0x0704 frame: 10 x ~50 bytes stays under one 1023-byte body
@@ -80,14 +81,14 @@ export class SimTerminal {
       replyTimeoutMs: s.replyTimeoutMs,
       ...(deps.record ? { record: deps.record } : {}),
       downlink: (m) => {
-        if (this.state === 'online') answerCommand(m, { client: this.client, media: this.media, params: this.params, location: () => this.behaviour.current() });
+        if (this.state === 'online') answerCommand(m, { client: this.client, media: this.media, params: this.params, location: () => this.behaviour.current(), dispatched: (text) => this.dispatched(text) });
       },
     });
     this.behaviour = new Behaviour(spec.kind, s, deps.mover, deps.rng, this.params);
     this.media = new MediaUploads(this.client, deps.rng, spec.index, s.photos);
     this.clock = new ReportClock((s.intervalS * 1000) / s.speedup, s.burst, {
       busy: () => this.state === 'connecting' || this.state === 'login',
-      tick: () => this.onTick(),
+      tick: (dueMs) => this.onTick(dueMs),
     });
     this.backoff = new Backoff(s.reconnect.minMs, s.reconnect.maxMs, deps.netRng);
   }
@@ -108,23 +109,34 @@ export class SimTerminal {
 
   // ---------------------------------------------------------------- the report cycle
 
-  private onTick(): void {
-    const t = this.behaviour.next();
-    if (this.blindTicks === 0 && t.blindTicks > 0 && this.state === 'online') {
-      this.blindTicks = t.blindTicks;
-      this.dropLink('blind-area');
-    }
+  private onTick(dueMs: number): void {
+    const t = this.behaviour.next(dueMs);
     if (this.blindTicks > 0) {
       this.buffer(t.body);
       if (--this.blindTicks === 0) void this.connect();
     } else if (this.state === 'offline') {
       this.buffer(t.body); // offline for network reasons: keep positions for the backfill
+    } else if (this.state === 'online') {
+      this.report(t);
+      // a blind area begins after this report: the link was up for it, and a terminal whose first
+      // report drew one (seed 2026: 13700000021 of wuhan.yaml, 290 s) still shows on the map
+      if (t.blindTicks > 0) {
+        this.blindTicks = t.blindTicks;
+        this.dropLink('blind-area');
+      }
     } else {
       // still logging in: send it the moment we are online, so login speed never changes what is sent
-      if (this.state === 'online') this.report(t);
-      else this.pending.push(t);
+      this.pending.push(t);
     }
     if (this.behaviour.done()) void this.stop();
+  }
+
+  /** A dispatch order's text (【派警】... lat,lng ...): a responding unit goes there. */
+  private dispatched(text: string): void {
+    const place = text.startsWith('【派警】') ? dispatchPlace(text) : undefined;
+    if (!place || !(this.deps.mover instanceof Responder)) return;
+    this.deps.mover.sendTo(place);
+    this.deps.stats.dispatched++;
   }
 
   private buffer(body: object): void {
@@ -206,7 +218,7 @@ export class SimTerminal {
       this.clock.resume();
     }
     for (const r of this.pending.splice(0)) this.buffer(r.body); // the login failed: they join the backfill
-    if (reason === 'blind-area') this.deps.stats.error(reason);
+    if (reason === 'blind-area') this.deps.stats.blindAreas++;
   }
 
   private onClosed(gen: number, error?: Error): void {
