@@ -3,6 +3,7 @@
  * Authorization header, the base map's datum as ?crs=, and a 401 asks for a token once and
  * retries. The SSE stream is read with fetch (EventSource cannot send headers).
  */
+import { t } from './i18n.js';
 import { askToken } from './token.js';
 
 const TOKEN_KEY = 'dipper.token';
@@ -31,7 +32,7 @@ export class Api {
     for (let attempt = 0; ; attempt++) {
       const res = await fetch(this.url(path, init.params), { ...init, headers: { ...this.headers(), ...(init.headers as Record<string, string> | undefined) } });
       if (res.status !== 401 || attempt > 0) return res;
-      await this.requireToken(this.token ? 'That token was refused.' : '');
+      await this.requireToken(this.token ? t('token.refused') : '');
     }
   }
 

@@ -1,13 +1,15 @@
 /**
  * The base style: a configured raster tile server (Tianditu, Gaode, an internal server) or,
- * by default, a plain background with a graticule and the configured outline GeoJSON, so the
- * page is useful with no internet. No glyphs or sprites are referenced: labels the page needs
- * are HTML (cluster counts), so nothing is fetched from outside.
+ * by default, a plain background with a graticule and the configured outline GeoJSON (by
+ * default Wuhan's districts), so the page is useful with no internet. No glyphs or sprites are
+ * referenced: labels the page needs are HTML (cluster counts, district names: ./outline.ts),
+ * so nothing is fetched from outside.
  */
-import type { GeoJSONSource, Map as MapLibreMap, StyleSpecification } from 'maplibre-gl';
+import type { FilterSpecification, GeoJSONSource, Map as MapLibreMap, StyleSpecification } from 'maplibre-gl';
 import type { WebConfig } from './config.js';
 
-export function baseStyle(config: WebConfig): StyleSpecification {
+/** `outline`: the loaded web.outline (./outline.ts), in the base map's datum. */
+export function baseStyle(config: WebConfig, outline?: GeoJSON.FeatureCollection): StyleSpecification {
   const style: StyleSpecification = {
     version: 8,
     sources: {
@@ -33,11 +35,12 @@ export function baseStyle(config: WebConfig): StyleSpecification {
     source: 'graticule',
     paint: { 'line-color': '#9aa6b8', 'line-opacity': config.baseMap.tiles ? 0.25 : 0.6, 'line-width': ['case', ['get', 'major'], 1, 0.5] },
   });
-  if (config.outline) {
-    style.sources.outline = { type: 'geojson', data: config.outline };
+  if (outline) {
+    const areas: FilterSpecification = ['in', ['geometry-type'], ['literal', ['Polygon', 'MultiPolygon']]];
+    style.sources.outline = { type: 'geojson', data: outline };
     style.layers.push(
-      { id: 'outline-fill', type: 'fill', source: 'outline', filter: ['==', ['geometry-type'], 'Polygon'], paint: { 'fill-color': '#dfe6ef', 'fill-opacity': config.baseMap.tiles ? 0 : 0.6 } },
-      { id: 'outline', type: 'line', source: 'outline', paint: { 'line-color': '#56657a', 'line-width': 1.2 } },
+      { id: 'outline-fill', type: 'fill', source: 'outline', filter: areas, paint: { 'fill-color': '#dfe6ef', 'fill-opacity': config.baseMap.tiles ? 0 : 0.6 } },
+      { id: 'outline', type: 'line', source: 'outline', filter: ['!=', ['geometry-type'], 'Point'], paint: { 'line-color': '#56657a', 'line-width': 1.2 } },
     );
   }
   return style;

@@ -8,18 +8,20 @@ export interface WebConfig {
   outline: string | null;
   center: [number, number];
   zoom: number;
+  /** the command centre's time zone (IANA): every time shown is in it */
+  timeZone: string;
 }
 
-/** The categories the page toggles and counts: every one but `unknown` (grey, never toggled). */
-export type Category = Exclude<AnyCategory, 'unknown'>;
-export const CATEGORIES: readonly Category[] = ALL_CATEGORIES.filter((c): c is Category => c !== 'unknown');
+/** The categories the page toggles and counts: every one, `unknown` (not in the registry) included. */
+export type Category = AnyCategory;
+export const CATEGORIES: readonly Category[] = ALL_CATEGORIES;
 
 /** A count of zero for each category. */
 export function zeroByCategory(): Record<Category, number> {
   return Object.fromEntries(CATEGORIES.map((c) => [c, 0])) as Record<Category, number>;
 }
 
-export const COLOURS: Record<Category | 'unknown' | 'online' | 'offline' | 'alarm' | 'case', string> = {
+export const COLOURS: Record<Category | 'online' | 'offline' | 'alarm' | 'case', string> = {
   vehicle: '#2f6fde',
   bodycam: '#e07b00',
   handheld: '#1e9e6a',

@@ -12,8 +12,15 @@ import { CATEGORIES, COLOURS, zeroByCategory } from './config.js';
 import type { Category, WebConfig } from './config.js';
 import { HeatLayer } from './heat.js';
 import type { HeatKind } from './heat.js';
+import { DispatchPanel } from './dispatch.js';
+import { IncidentsPanel } from './incidents.js';
+import { Legend } from './legend.js';
+import { OutlineLabels, loadOutline } from './outline.js';
 import { Panel } from './panel.js';
 import { Search } from './search.js';
+import { language, onLanguage, setLanguage, t, translatePage } from './i18n.js';
+import type { Language } from './i18n.js';
+import { setTimeZone } from './time.js';
 import { TileFeed, transformRequestFor } from './tiles.js';
 
 const state = document.getElementById('state') as HTMLElement;
@@ -28,7 +35,7 @@ const REFRESH_MS = 2000;
 /** Without a live stream, tiles are refreshed this often anyway. */
 const POLL_MS = 15_000;
 /** Alarms and cases one by one; positions only as the `version` tick (every 2 s when data changed). */
-const STREAM = '/api/stream?types=alarm,case';
+const STREAM = '/api/stream?types=alarm,case,incident';
 
 async function loadFeeds(api: Api, feeds: TileFeed[]): Promise<void> {
   for (;;) {
@@ -37,7 +44,7 @@ async function loadFeeds(api: Api, feeds: TileFeed[]): Promise<void> {
       return;
     } catch (e) {
       if (e instanceof ApiError && e.status === 401) {
-        await api.requireToken(api.token ? 'That token was refused.' : '');
+        await api.requireToken(api.token ? t('token.refused') : '');
         continue;
       }
       throw e;
@@ -46,7 +53,13 @@ async function loadFeeds(api: Api, feeds: TileFeed[]): Promise<void> {
 }
 
 async function start(): Promise<void> {
+  translatePage();
+  const languageSwitch = document.getElementById('language') as HTMLSelectElement;
+  languageSwitch.value = language();
+  languageSwitch.addEventListener('change', () => setLanguage(languageSwitch.value as Language));
+  setState({ language: language() });
   const config = (await (await fetch('/web/config.json')).json()) as WebConfig;
+  setTimeZone(config.timeZone);
   const api = new Api();
   api.crs = config.baseMap.crs;
   const clusterFeed = new TileFeed('clusters', api, '/tiles/clusters.json');
@@ -54,10 +67,11 @@ async function start(): Promise<void> {
   heatFeed.params.window = '1h';
   await loadFeeds(api, [clusterFeed, heatFeed]);
 
+  const outline = await loadOutline(config);
   setWorkerUrl(new URL('maplibre-gl-worker.mjs', location.href).href);
   const map = new MapLibreMap({
     container: 'map',
-    style: baseStyle(config),
+    style: baseStyle(config, outline),
     center: config.center,
     zoom: config.zoom,
     transformRequest: transformRequestFor([clusterFeed, heatFeed], api),
@@ -67,13 +81,19 @@ async function start(): Promise<void> {
   });
   map.addControl(new NavigationControl({ showCompass: true }), 'top-right');
   map.addControl(new ScaleControl(), 'bottom-left');
+  const legend = new Legend();
+  map.addControl(legend, 'bottom-right');
   keepGraticule(map);
   (window as unknown as { dipperMap: MapLibreMap }).dipperMap = map;
 
+  // district names first: the cluster markers added later sit above them
+  const labels = new OutlineLabels(map, outline, language());
   const panel = new Panel(map, api);
   const clusters = new ClusterLayer(map, (id) => void panel.open(id));
   const heat = new HeatLayer(map, heatFeed);
   new Search(map, api, (id) => void panel.open(id));
+  const incidents = new IncidentsPanel(map, api, setState, (target) => void dispatch.open(target));
+  const dispatch = new DispatchPanel(map, api, setState, () => void incidents.refresh());
 
   await new Promise<void>((resolve) => map.once('load', () => resolve()));
   map.addSource('clusters', clusterFeed.source());
@@ -93,6 +113,9 @@ async function start(): Promise<void> {
   map.addLayer({ id: 'alarm-events', type: 'circle', source: 'alarm-events', paint: { 'circle-radius': 14, 'circle-color': COLOURS.alarm, 'circle-opacity': 0.4, 'circle-stroke-color': COLOURS.alarm, 'circle-stroke-width': 2 } });
   clusters.addLayers();
   panel.addLayers();
+  incidents.addLayers();
+  dispatch.addLayers();
+  void incidents.refresh();
 
   // --- counts in view
   const outputs = new Map<Category, HTMLOutputElement>(CATEGORIES.map((c) => [c, document.querySelector(`#categories [data-category="${c}"] output`) as HTMLOutputElement]));
@@ -103,9 +126,13 @@ async function start(): Promise<void> {
     countQueued = true;
     requestAnimationFrame(() => {
       countQueued = false;
+      // a refresh reloads the tiles one by one: until the last has landed, the set mixes two
+      // moments, and a terminal that crossed from a stale tile into a fresh one is in both.
+      // Counts and markers wait for a complete set (the last tile's sourcedata or idle recounts).
+      if (!map.isSourceLoaded('clusters')) return;
       const counts = enabled.size > 0 ? clusters.update() : (clusters.clear(), { total: 0, clusters: 0, terminals: 0, alarms: 0, byCategory: zeroByCategory() });
       for (const c of CATEGORIES) if (enabled.has(c)) outputs.get(c)!.value = String(counts.byCategory[c]);
-      (document.getElementById('total') as HTMLElement).textContent = `${counts.total} in view`;
+      (document.getElementById('total') as HTMLElement).textContent = t('total', { n: counts.total });
       const cases = map.getLayer('cases') ? new Set(map.querySourceFeatures('clusters', { sourceLayer: 'cases' }).map((f) => String(f.properties.id))).size : 0;
       setState({ cases, total: counts.total, clusters: counts.clusters, terminals: counts.terminals, alarms: counts.alarms, ...counts.byCategory, zoom: map.getZoom().toFixed(2), heatFeatures: heat.featureCount(), heat: heat.visible });
     });
@@ -209,6 +236,7 @@ async function start(): Promise<void> {
     const terminal = String(inner.terminal ?? d.terminal ?? d.id ?? '');
     // positions come as `version` events (the data changed): the open panel follows them
     if (panel.terminal && (type === 'version' || terminal === panel.terminal)) panelDirty = true;
+    if (type === 'incident') void incidents.refresh();
     if (type === 'alarm') {
       const pos = (inner.position ?? inner) as Record<string, unknown>;
       const lng = Number(d.lng ?? pos.lng);
@@ -225,20 +253,24 @@ async function start(): Promise<void> {
     streamLive = live;
     liveMark.classList.toggle('on', live);
     liveMark.textContent = live ? '●' : '○';
-    liveMark.title = live ? 'live updates' : 'live updates lost: polling';
+    liveMark.title = t(live ? 'live.on' : 'live.off');
     setState({ stream: live ? 'live' : 'down' });
   });
   let lastRefresh = Date.now();
   setInterval(() => {
     setState({ events });
     const due = dirty || (!streamLive && Date.now() - lastRefresh > POLL_MS);
-    if (!due) return;
+    // the previous round still loading: this one waits (a new round would restart its tiles,
+    // and on a slow link the counts would never see a complete set)
+    if (!due || !map.isSourceLoaded('clusters')) return;
     dirty = false;
     lastRefresh = Date.now();
     void (async () => {
       // the TileJSON names the data version; the tiles are reloaded in place (no blanking)
       await clusterFeed.load().catch(() => false);
       refreshClusters();
+      // without the stream no incident event comes: the panel is polled with the tiles
+      if (!streamLive) void incidents.refresh();
       if (heat.visible) heatFeed.refresh(map);
       if (panelDirty) {
         panelDirty = false;
@@ -254,6 +286,7 @@ async function start(): Promise<void> {
     clusters.clear();
     stopStream();
     stopStream = api.stream(STREAM, onEvent, (live) => setState({ stream: live ? 'live' : 'down' }));
+    void incidents.refresh();
     void loadFeeds(api, [clusterFeed, heatFeed]).then(() => {
       refreshClusters();
       heatFeed.refresh(map);
@@ -261,6 +294,17 @@ async function start(): Promise<void> {
     });
   };
   document.getElementById('token-button')!.addEventListener('click', () => void api.requireToken());
+
+  // --- another language: the text drawn by code is drawn again
+  onLanguage((l) => {
+    setState({ language: l });
+    labels.setLanguage(l);
+    legend.render();
+    liveMark.title = t(streamLive ? 'live.on' : 'live.off');
+    recount();
+    void panel.refresh();
+    void incidents.refresh();
+  });
 
   // --- first view: the fleet the token sees (a sample is enough for the bounds)
   const fitToFleet = async () => {

@@ -2,12 +2,18 @@
  * The terminal side panel: registry data, latest fix, speed, last seen and active alarms
  * from GET /api/terminals/{id}; track playback over the last hours from .../track (a line and
  * a point moved along it by a slider or the play button); "Locate now" sends 0x8201 through
- * the commands API and shows the answer. State for tests is on #panel's data attributes.
+ * the commands API and shows the answer as a fix (./locate-answer.ts). State for tests is on #panel's data attributes.
  */
 import type { GeoJSONSource, Map as MapLibreMap } from 'maplibre-gl';
 import type { Api } from './api.js';
 import { ApiError } from './api.js';
 import { COLOURS } from './config.js';
+import { isMessage, onLanguage, t } from './i18n.js';
+import type { MessageKey } from './i18n.js';
+import { showLocateAnswer } from './locate-answer.js';
+import { formatTime } from './time.js';
+
+type FactKey = 'terminal' | 'category' | 'org' | 'plate' | 'officer' | 'name' | 'state' | 'latest fix' | 'fix time' | 'speed' | 'heading' | 'last seen' | 'connection';
 
 interface TrackFix {
   t: number;
@@ -41,12 +47,6 @@ export function trackFixes(body: unknown): TrackFix[] {
   return [];
 }
 
-function fmtTime(v: unknown): string {
-  if (v === undefined || v === null || v === '') return '—';
-  const d = new Date(typeof v === 'number' ? v : String(v));
-  return Number.isNaN(d.getTime()) ? String(v) : d.toLocaleString();
-}
-
 export class Panel {
   terminal: string | undefined;
   private fixes: TrackFix[] = [];
@@ -62,6 +62,16 @@ export class Panel {
     $('track-slider').addEventListener('input', () => this.showFix(Number(($('track-slider') as HTMLInputElement).value)));
     $('track-play').addEventListener('click', () => this.togglePlay());
     $('locate').addEventListener('click', () => void this.locate());
+    this.labelHours();
+    onLanguage(() => {
+      this.labelHours();
+      this.showFix(Number(($('track-slider') as HTMLInputElement).value));
+      $('track-play').textContent = t(this.playing === undefined ? 'track.play' : 'track.pause');
+    });
+  }
+
+  private labelHours(): void {
+    for (const o of ($('track-hours') as HTMLSelectElement).options) o.textContent = t('track.hours', { n: o.value });
   }
 
   addLayers(): void {
@@ -105,7 +115,7 @@ export class Panel {
     } catch (e) {
       if (seq !== this.loadSeq) return;
       panel.dataset.state = e instanceof ApiError && e.status === 404 ? 'not-found' : 'error';
-      $('panel-facts').innerHTML = `<dt>error</dt><dd>${escapeHtml((e as Error).message)}</dd>`;
+      $('panel-facts').innerHTML = `<dt>${escapeHtml(t('fact.error'))}</dt><dd>${escapeHtml((e as Error).message)}</dd>`;
       return;
     }
     if (seq !== this.loadSeq || terminal !== this.terminal) return;
@@ -115,27 +125,31 @@ export class Panel {
     const alarms = Array.isArray(position.alarms) ? (position.alarms as unknown[]).map(String) : [];
     const lat = live.lat ?? position.lat;
     const lng = live.lng ?? position.lng;
-    const facts: [string, unknown][] = [
+    const category = String(device.category ?? live.category ?? position.category ?? '');
+    const state = live.alarm === true || alarms.length > 0 ? 'alarm' : body.online === true ? 'online' : 'offline';
+    const speed = live.speed ?? position.speed;
+    // keys name the facts for tests (data-fact); the labels and values shown are translated
+    const facts: [FactKey, unknown][] = [
       ['terminal', body.terminal],
-      ['category', device.category ?? live.category ?? position.category],
+      ['category', isMessage(`type.${category}`) ? t(`type.${category}` as MessageKey) : category || undefined],
       ['org', device.org ?? live.org ?? position.org],
       ['plate', device.plate],
       ['officer', device.officer],
       ['name', device.name],
-      ['state', live.alarm === true || alarms.length > 0 ? 'alarm' : body.online === true ? 'online' : 'offline'],
+      ['state', t(`state.${state}`)],
       ['latest fix', lat !== undefined ? `${Number(lat).toFixed(6)}, ${Number(lng).toFixed(6)}` : undefined],
-      ['fix time', fmtTime(position.time)],
-      ['speed', (live.speed ?? position.speed) !== undefined ? `${String(live.speed ?? position.speed)} km/h` : undefined],
+      ['fix time', formatTime(position.time)],
+      ['speed', speed !== undefined ? t('kmh', { n: String(speed) }) : undefined],
       ['heading', live.heading ?? position.heading],
-      ['last seen', fmtTime(live.lastSeen ?? position.receivedAt)],
+      ['last seen', formatTime(live.lastSeen ?? position.receivedAt)],
       ['connection', (body.session as Json | null)?.remote],
     ];
     $('panel-title').textContent = String(device.plate || device.officer || device.name || terminal);
     $('panel-facts').innerHTML = facts
       .filter(([, v]) => v !== undefined && v !== null && v !== '')
-      .map(([k, v]) => `<dt>${k}</dt><dd data-fact="${k}">${escapeHtml(String(v))}</dd>`)
+      .map(([k, v]) => `<dt>${escapeHtml(t(`fact.${k}`))}</dt><dd data-fact="${k}">${escapeHtml(String(v))}</dd>`)
       .join('');
-    $('panel-alarms').innerHTML = alarms.length ? `<h3>Active alarms</h3>${alarms.map((a) => `<div class="alarm">${escapeHtml(a)}</div>`).join('')}` : '';
+    $('panel-alarms').innerHTML = alarms.length ? `<h3>${escapeHtml(t('alarms.active'))}</h3>${alarms.map((a) => `<div class="alarm">${escapeHtml(a)}</div>`).join('')}` : '';
     panel.dataset.state = 'ready';
     panel.dataset.alarms = String(alarms.length);
   }
@@ -175,7 +189,7 @@ export class Panel {
       type: 'FeatureCollection',
       features: f ? [{ type: 'Feature', properties: {}, geometry: { type: 'Point', coordinates: [f.lng, f.lat] } }] : [],
     });
-    $('track-time').textContent = f ? `${fmtTime(f.t)}${f.speed !== undefined ? ` · ${f.speed} km/h` : ''} (${i + 1}/${this.fixes.length})` : 'no track in this period';
+    $('track-time').textContent = f ? `${formatTime(f.t)}${f.speed !== undefined ? ` · ${t('kmh', { n: f.speed })}` : ''} (${i + 1}/${this.fixes.length})` : t('track.none');
   }
 
   private togglePlay(): void {
@@ -186,7 +200,7 @@ export class Panel {
       slider.value = '0';
       this.showFix(0);
     }
-    $('track-play').textContent = '❚❚ pause';
+    $('track-play').textContent = t('track.pause');
     // the whole track in about 20 s, whatever its length
     const stride = Math.max(1, Math.ceil(this.fixes.length / 200));
     this.playing = window.setInterval(() => {
@@ -200,7 +214,7 @@ export class Panel {
   private stop(): void {
     if (this.playing !== undefined) window.clearInterval(this.playing);
     this.playing = undefined;
-    $('track-play').textContent = '▶ play';
+    $('track-play').textContent = t('track.play');
   }
 
   /** 0x8201 position query through POST /api/terminals/{id}/commands; the answer is shown. */
@@ -208,7 +222,7 @@ export class Panel {
     const terminal = this.terminal;
     if (!terminal) return;
     const out = $('locate-answer');
-    out.textContent = 'asking the terminal…';
+    out.textContent = t('locate.asking');
     $('panel').dataset.locate = 'pending';
     try {
       const res = await this.api.fetch(`/api/terminals/${encodeURIComponent(terminal)}/commands`, {
@@ -217,21 +231,11 @@ export class Panel {
         body: JSON.stringify({ command: '0x8201', body: {} }),
       });
       const text = await res.text();
-      let shown = text;
-      try {
-        const answer = JSON.parse(text) as { reply?: { body?: Json } };
-        // 0x0201 answers with a location report: its fix first, the whole answer below
-        const fix = (answer.reply?.body?.location ?? answer.reply?.body) as Json | undefined;
-        const summary = fix && typeof fix.lat === 'number' ? `fix ${Number(fix.lat).toFixed(6)}, ${Number(fix.lng).toFixed(6)} · ${String(fix.speed ?? '?')} km/h · ${fmtTime(fix.time)}\n\n` : '';
-        shown = summary + JSON.stringify(answer, null, 1);
-      } catch {
-        // not JSON: shown as sent
-      }
       if (terminal !== this.terminal) return;
-      out.textContent = res.ok ? shown : `${res.status === 404 ? 'offline' : res.status === 504 ? 'no answer' : `HTTP ${res.status}`}: ${shown}`;
+      showLocateAnswer(out, res.status, text);
       $('panel').dataset.locate = res.ok ? 'answered' : `error-${res.status}`;
     } catch (e) {
-      out.textContent = `failed: ${(e as Error).message}`;
+      out.textContent = t('locate.failed', { error: (e as Error).message });
       $('panel').dataset.locate = 'failed';
     }
   }

@@ -7,6 +7,7 @@
 import type { Map as MapLibreMap } from 'maplibre-gl';
 import type { Api } from './api.js';
 import { ApiError } from './api.js';
+import { t } from './i18n.js';
 import { escapeHtml } from './panel.js';
 
 interface Item {
@@ -78,7 +79,7 @@ export class Search {
     list.dataset.count = String(items.length);
     list.innerHTML = items.length
       ? items.map((i, n) => `<li tabindex="0" data-n="${n}" data-id="${escapeHtml(i.id)}">${escapeHtml(i.plate || i.officer || i.id)}<small>${escapeHtml([i.id, i.category, i.org].filter(Boolean).join(' · '))}</small></li>`).join('')
-      : '<li>no match</li>';
+      : `<li>${escapeHtml(t('search.none'))}</li>`;
     list.hidden = false;
     const pick = (n: number) => {
       const item = items[n];
