@@ -48,7 +48,7 @@ export function kafkaBackend(port: number): Backend {
       await script('kafka', 'reset', env);
       await script('kafka', 'start', env);
     },
-    stop: () => script('kafka', 'stop', env),
+    stop: async () => void (await script('kafka', 'stop', env)),
     open: async () => undefined,
     async readBack(expected) {
       const kafka = new Kafka({ clientId: 'dipper-chaos-reader', brokers: [`127.0.0.1:${port}`], logLevel: logLevel.NOTHING });
@@ -77,7 +77,7 @@ export function mosquittoBackend(port: number): Backend {
     port,
     env: { DIPPER_MQTT_URL: `mqtt://127.0.0.1:${port}`, DIPPER_DELIVERY: 'durable' },
     config: { delivery: { required: ['mqtt'] } },
-    start: () => script('mosquitto', 'start', env),
+    start: async () => void (await script('mosquitto', 'start', env)),
     stop: async () => {
       client?.end(true);
       await script('mosquitto', 'stop', env);
@@ -107,8 +107,8 @@ export function influxBackend(port: number): Backend {
     port,
     env: { DIPPER_INFLUX_URL: `http://127.0.0.1:${port}`, DIPPER_INFLUX_ORG: 'dipper', DIPPER_INFLUX_BUCKET: 'dipper', DIPPER_DELIVERY: 'fast' },
     config: { influx: { flushMs: 200 } },
-    start: () => script('influx', 'start', env),
-    stop: () => script('influx', 'stop', env),
+    start: async () => void (await script('influx', 'start', env)),
+    stop: async () => void (await script('influx', 'stop', env)),
     open: async () => undefined,
     async readBack(expected) {
       let seen = new Set<string>();

@@ -21,6 +21,8 @@ export interface LoadRunOptions {
   phoneOffset?: number;
   /** Reports per write (the runner's --burst; default 1). */
   burst?: number;
+  /** More of the runner's options (e.g. --sos-per-hour 360). */
+  extraArgs?: string[];
   /** Called once the runner has started (e.g. to schedule samples). */
   onStart?: () => void;
 }
@@ -34,6 +36,7 @@ export async function runLoad(o: LoadRunOptions): Promise<RunReport> {
   if (o.workers) args.push('--workers', String(o.workers));
   if (o.burst && o.burst > 1) args.push('--burst', String(o.burst));
   if (o.phoneOffset) args.push('--phone-offset', String(o.phoneOffset));
+  if (o.extraArgs) args.push(...o.extraArgs);
   const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));

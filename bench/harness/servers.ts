@@ -5,8 +5,9 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 const ROOT = new URL('../..', import.meta.url).pathname;
 
-export async function script(name: 'kafka' | 'mosquitto' | 'influx', action: 'start' | 'stop' | 'reset', env: Record<string, string>): Promise<void> {
-  await run('bash', [`scripts/${name}.sh`, action], { cwd: ROOT, env: { ...process.env, ...env }, timeout: 20 * 60_000 });
+export async function script(name: 'kafka' | 'mosquitto' | 'influx' | 'postgres', action: 'start' | 'stop' | 'reset' | 'url', env: Record<string, string>): Promise<string> {
+  const { stdout } = await run('bash', [`scripts/${name}.sh`, action], { cwd: ROOT, env: { ...process.env, ...env }, timeout: 20 * 60_000 });
+  return stdout;
 }
 
 /** The pid a script recorded for its instance (to SIGKILL it in the chaos scripts). */

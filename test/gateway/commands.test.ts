@@ -105,7 +105,7 @@ t.test('command round trips', async (t) => {
 
     const badBody = await post(http, '13912345678', { command: 'textMessage', body: { flag: 1 } });
     t.equal(badBody.status, 400);
-    t.match(badBody.json.message, /cannot encode 0x8300 \(textMessage\)/);
+    t.match(badBody.json.message, /0x8300 \(textMessage\): body\.text: required/);
 
     const noCommand = await post(http, '13912345678', { body: {} });
     t.equal(noCommand.status, 400);

@@ -58,3 +58,55 @@ t.test('containers pass API tokens and the broker login through the environment 
   t.throws(() => loadConfig({ defaultsFile: null, env: { DIPPER_API_TOKENS: bad } }), { name: 'ConfigError', message: /DIPPER_API_TOKENS: not valid JSON$/ }, 'named, without echoing the value');
   t.throws(() => loadConfig({ defaultsFile: null, env: { DIPPER_API_TOKENS: '[{"token":"short"}]' } }), /api\.tokens/, 'validated like a file');
 });
+
+t.test('every bad setting is reported at once, each with what is allowed', async (t) => {
+  // allowed values written from their sources, not from the schema: pino's level names
+  // (pino docs, "logger.level"), the README's delivery modes, the README's jt808.* keys
+  const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+  const bad = {
+    log: { level: 'bogus' },
+    delivery: { mode: 'exactly-once' },
+    jt808: { prot: 5, port: 'x' },
+    queue: { batch: 0 },
+    auth: { secret: 'short-secret' },
+    mqttExternal: { password: 'hunter2-the-password', url: 'http://x' },
+    influx: { url: 'influx:8086' },
+    web: { timeZone: 'Asia/Wuhan' }, // no such IANA zone: China is all Asia/Shanghai
+  };
+  let message = '';
+  try {
+    validate(bad);
+  } catch (e) {
+    t.type(e, ConfigError);
+    message = (e as Error).message;
+  }
+  const lines = message.split('\n');
+  t.match(lines[0], /^invalid configuration, 9 problems:$/);
+  const line = (key: string) => lines.find((l) => l.trimStart().startsWith(`${key}:`)) ?? `(no line for ${key})`;
+  t.equal(line('log.level').trim(), `log.level: Expected union value (got "bogus"); allowed: one of ${levels.map((l) => `"${l}"`).join(', ')}`);
+  t.equal(line('delivery.mode').trim(), 'delivery.mode: Expected union value (got "exactly-once"); allowed: one of "auto", "durable", "fast"');
+  t.match(line('jt808.prot'), /jt808\.prot: Unexpected property \(got 5\); known keys here: .*\bport\b/);
+  t.match(line('jt808.prot'), /\bhost, port, udp\b/, 'the section\'s keys');
+  t.match(line('jt808.port'), /jt808\.port: Expected integer \(got "x"\)/);
+  t.match(line('queue.batch'), /queue\.batch: Expected integer to be greater or equal to 1 \(got 0\)/);
+  t.match(line('auth.secret'), /auth\.secret: at least 32 bytes \(got 12\)/, 'the checks beyond the schema too');
+  t.match(line('mqttExternal.url'), /"http:\/\/x" is not an mqtt:\/\//);
+  t.match(line('influx.url'), /"influx:8086" is not an http\(s\):\/\/ URL/);
+  t.match(line('web.timeZone'), /"Asia\/Wuhan" is not an IANA time zone/);
+  t.notMatch(message, /hunter2|short-secret/, 'credentials never echoed');
+});
+
+t.test('under api.tokens values stay unshown, and what is allowed is still listed', async (t) => {
+  // rights per the README (Live command-map API): read, command, admin
+  t.throws(() => validate({ api: { tokens: [{ token: 'tok-0123456789abcdef', rights: ['write'] }] } }), {
+    message: /api\.tokens\.0\.rights\.0: Expected union value \(got a value that is not shown\); allowed: one of "read", "command", "admin"$/,
+  });
+  let message = '';
+  try {
+    validate({ api: { tokens: [{ token: 'tok-0123456789abcdef', secret: 'my-private-value' }] } });
+  } catch (e) {
+    message = (e as Error).message;
+  }
+  t.match(message, /api\.tokens\.0\.secret: Unexpected property \(got a value that is not shown\); known keys here: token, org, name, rights/);
+  t.notMatch(message, /my-private-value/);
+});

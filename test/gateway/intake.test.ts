@@ -133,6 +133,47 @@ t.test('a connection closed while data waits is dropped without being fed or res
   t.equal(intake.bytes, 0, 'its bytes no longer counted');
 });
 
+t.test('what waits is fed before the connection is let go (whenFed)', async (t) => {
+  const intake = new Intake(0);
+  const a = new Reader('a');
+  const b = new Reader('b');
+  const done: string[] = [];
+  intake.whenFed(b, () => done.push(`b after ${b.fed.length} fed`));
+  t.same(done, ['b after 0 fed'], 'nothing held: at once');
+  intake.push(a, Buffer.from('a1'));
+  intake.push(a, Buffer.from('a2'));
+  intake.whenFed(a, () => done.push(`a after ${a.fed.join('')}`));
+  intake.whenFed(a, () => done.push('a again'));
+  t.same(a.fed, [], 'held');
+  await turns(10);
+  t.same(done, ['b after 0 fed', 'a after a1a2'], 'once everything held was fed, once');
+});
+
+t.test('a terminal that writes its reports and closes at once has every report read', async (t) => {
+  // a tiny budget: most of the 3,000 reports (135 KB) wait in the intake when the terminal's FIN arrives
+  const server = await startTestServer(t, { jt808: { turnBudgetMs: 0.1 } });
+  const phone = '013912340078';
+  const s = connect(server.ports.jt808, '127.0.0.1');
+  t.teardown(() => s.destroy());
+  await new Promise((r) => s.once('connect', r));
+  const time = '2026-03-01T08:00:00.000Z';
+  const answered = new Promise<void>((resolve) => s.on('data', () => resolve()));
+  s.write(encode({ msgId: 0x0100, version: '2013', phone, serial: 0, body: registrationBody() }));
+  await answered;
+  const login = encode({ msgId: 0x0102, version: '2013', phone, serial: 1, body: { authCode: authCodeFor(TEST_SECRET, phone.replace(/^0+/, ''), { terminalId: 'T000001', epoch: 0 }) } });
+  const reports = Array.from({ length: 3000 }, (_, k) => encode({ msgId: 0x0200, version: '2013', phone, serial: 2 + k, body: { alarm: 0, status: 3, lat: 30.5, lng: 114.3 + k * 1e-5, altitude: 20, speed: 40, heading: 90, time, alarms: [], flags: [], extras: {} } }));
+  s.end(Buffer.concat([login, ...reports]));
+  const counted = async () => {
+    const text = await (await fetch(`http://127.0.0.1:${server.ports.http}/metrics`)).text();
+    const line = text.split('\n').find((l) => l.startsWith('dipper_frames_in_total{msg_id="0x0200"}'));
+    return line ? Number(line.split(' ').pop()) : 0;
+  };
+  // the session ends once what it was sent is read: then the count is final
+  await new Promise((r) => s.once('close', r));
+  while (!(await (await fetch(`http://127.0.0.1:${server.ports.http}/metrics`)).text()).includes('dipper_connections{transport="tcp"} 0')) await new Promise((r) => setTimeout(r, 20));
+  t.equal(await counted(), 3000, 'every report sent before the FIN was read');
+});
+
 t.test('a real gateway with a tiny budget answers 400 reports sent in one write, in order', async (t) => {
   const server = await startTestServer(t, { jt808: { turnBudgetMs: 0.1 } });
   const phone = '013912340077';

@@ -7,20 +7,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import type { Message } from '../../decoders/index.js';
-import type { GatewayEvent, Media } from '../../events/model.js';
-import type { EventSink } from '../../events/sink.js';
+import type { Media } from '../../events/model.js';
+import { MemorySink } from './helpers/memory-sink.js';
 import { startTestServer } from './helpers/server.js';
 import { TestTerminal, locationBody } from './helpers/terminal.js';
-
-/** A sink that remembers what it was given (a real implementation of the interface, in memory). */
-class MemorySink implements EventSink {
-  readonly name = 'memory';
-  readonly events: GatewayEvent[] = [];
-  async publish(events: readonly GatewayEvent[]): Promise<void> {
-    this.events.push(...events);
-  }
-  async close(): Promise<void> {}
-}
 
 t.test('0x0704 backfill batch with part 2 lost: 0x8003, resend, published', async (t) => {
   const sink = new MemorySink();

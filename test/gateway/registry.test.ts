@@ -26,7 +26,7 @@ t.test('parse CSV and JSON', async (t) => {
   t.equal(json.devices.get('13700000001')?.category, 'handheld');
   t.equal(json.resources[0]?.kind, 'post');
 
-  t.throws(() => parseRegistry('type,id,category\nterminal,123,spaceship', 'csv'), /row 2: category "spaceship"/);
+  t.throws(() => parseRegistry('type,id,category\nterminal,123,spaceship', 'csv'), /line 2: category "spaceship"/);
   t.throws(() => parseRegistry(JSON.stringify({ terminals: [{ terminal: 'xyz' }] }), 'json'), /terminals\[0\]: terminal "xyz"/);
   t.throws(() => parseRegistry(JSON.stringify({ resources: [{ id: 'x', lat: 95, lng: 0 }] }), 'json'), /bad coordinates/);
   t.equal(terminalId('00000000013912345678'), '13912345678');

@@ -32,6 +32,11 @@ interface Service {
   healthcheck?: { test: string[] };
 }
 
+// the first scripts/compose.sh may install docker-compose, waiting (up to 600 s: scripts/apt.sh) for
+// another apt-get or dpkg running beside it to finish: this file's time bound allows for that wait
+t.setTimeout(900_000);
+const INSTALL_BOUND_MS = 800_000;
+
 const COMPOSE = 'docker/compose.yaml';
 const TEXT = readFileSync(COMPOSE, 'utf8');
 const compose = load(TEXT) as { services: Record<string, Service>; volumes: Record<string, unknown> };
@@ -59,7 +64,7 @@ function composeEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 
 t.test('a compose implementation accepts the file (scripts/compose.sh ... config)', async (t) => {
   try {
-    const { stdout, stderr } = await run('scripts/compose.sh', ['-f', COMPOSE, 'config', '-q'], { timeout: 300_000, env: composeEnv(exampleEnv()) });
+    const { stdout, stderr } = await run('scripts/compose.sh', ['-f', COMPOSE, 'config', '-q'], { timeout: INSTALL_BOUND_MS, env: composeEnv(exampleEnv()) });
     t.equal(stdout.trim(), '', `compose config: valid ${stderr.trim()}`);
   } catch (e) {
     const err = e as { stdout?: string; stderr?: string; message: string };
@@ -72,7 +77,7 @@ t.test('without a secret, compose refuses to start and names the variable', asyn
     const env = exampleEnv();
     delete env[missing];
     try {
-      await run('scripts/compose.sh', ['-f', COMPOSE, 'config', '-q'], { timeout: 300_000, env: composeEnv(env) });
+      await run('scripts/compose.sh', ['-f', COMPOSE, 'config', '-q'], { timeout: INSTALL_BOUND_MS, env: composeEnv(env) });
       t.fail(`compose accepted the file without ${missing}`);
     } catch (e) {
       const err = e as { stderr?: string; stdout?: string };

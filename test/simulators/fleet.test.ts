@@ -5,8 +5,11 @@
  * same frames.
  */
 import t from 'tap';
+import type { EventSink } from '../../events/sink.js';
+import type { GatewayEvent } from '../../events/model.js';
 import { Fleet } from '../../simulators/fleet.js';
-import { buildScenario } from '../../simulators/scenario.js';
+import { buildReport, summaryTable } from '../../simulators/report.js';
+import { buildScenario, readScenarioFile } from '../../simulators/scenario.js';
 import type { ScenarioOverrides } from '../../simulators/scenario.js';
 import { startTestServer } from '../gateway/helpers/server.js';
 
@@ -25,12 +28,28 @@ async function metric(port: number, name: string, labels: string): Promise<numbe
   return line ? Number(line.split(' ').pop()) : 0;
 }
 
-async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 20_000): Promise<void> {
+async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 60_000): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > end) throw new Error(`gave up waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/**
+ * Waits until the gateway has counted every frame the fleet sent, by message ID: a terminal's last
+ * frames (those written just before it dropped its link for a blind area, or stopped) are still on
+ * their way when the fleet finishes, and a busy machine takes its time over them.
+ */
+async function caughtUp(port: number, sent: Record<string, number>): Promise<void> {
+  await until(
+    `the gateway to count ${JSON.stringify(sent)}`,
+    async () => {
+      for (const [id, n] of Object.entries(sent)) if ((await metric(port, 'dipper_frames_in_total', `msg_id="${id}"`)) !== n) return false;
+      return true;
+    },
+    90_000,
+  ).catch(() => undefined); // the assertions that follow show what is missing
 }
 
 t.test('a fleet reports positions, alarms, backfills and photos to the gateway', async (t) => {
@@ -47,6 +66,7 @@ t.test('a fleet reports positions, alarms, backfills and photos to the gateway',
   fleet.start();
   await fleet.finished;
   const stats = fleet.stats.snapshot();
+  await caughtUp(server.ports.http, stats.sent);
 
   const live = (await (await fetch(`http://127.0.0.1:${server.ports.http}/api/live`)).json()) as { positions: { terminal: string; lat: number; lng: number }[] };
   const terminals = new Set(live.positions.map((p) => p.terminal));
@@ -55,7 +75,7 @@ t.test('a fleet reports positions, alarms, backfills and photos to the gateway',
 
   const http = server.ports.http;
   for (const id of ['0x0100', '0x0102', '0x0200', '0x0704', '0x0800', '0x0801', '0x0003']) {
-    t.equal(await metric(http, 'dipper_frames_in_total', `msg_id="${id}"`), stats.sent[id] ?? 0, `gateway counted every ${id} sent`);
+    t.equal(await metric(http, 'dipper_frames_in_total', `msg_id="${id}"`), stats.sent[id] ?? 0, `gateway counted every ${id} sent (${stats.sent[id] ?? 0})`);
   }
   t.ok((stats.sent['0x0704'] ?? 0) > 0, 'blind-area episodes were backfilled with 0x0704');
   t.ok((stats.sent['0x0801'] ?? 0) > (stats.sent['0x0800'] ?? 0), 'photos went up in several subpackages');
@@ -67,6 +87,32 @@ t.test('a fleet reports positions, alarms, backfills and photos to the gateway',
   t.ok(acks >= stats.replies['0x8001']! && stats.replies['0x8001']! > 0, `0x8001 sent ${acks}, received ${stats.replies['0x8001']}`);
   t.equal(stats.errors['unanswered'] ?? 0, 0);
   t.equal(stats.latency.count > 0, true);
+});
+
+t.test('every terminal reports, even one whose first report draws a blind area', async (t) => {
+  // wuhan.yaml (seed 2026): terminal index 356 is handheld 13700000021, and its behaviour stream
+  // draws a blind area at tick 1 (probability 0.2/h x 10 s = 1/1800 a report), 29 ticks long. The
+  // fleet cut after index 356 gives it the same spec and streams (forked per index); fast and short.
+  const server = await startTestServer(t);
+  const wuhan = buildScenario(readScenarioFile('config/scenarios/wuhan.yaml'), { target: { port: server.ports.jt808 }, walkers: 57, speedup: 100, rampS: 0, ticks: 5, localAddresses: 1 });
+  const city = new Fleet(wuhan);
+  const one = city.terminals[356]!;
+  t.equal(one.phone, '13700000021', 'the terminal of the issue');
+  // and, the same cause for every terminal: a blind area drawn at every report (probability 1), longer than the run
+  const all = new Fleet(scenario(server.ports.jt808, { phoneOffset: 200, ticks: 3, blindArea: { perHour: 720, minS: 100, maxS: 100 }, photos: { perHour: 0 } }));
+  const terminals = [one, ...all.terminals];
+  t.teardown(() => Promise.all(terminals.map((x) => x.stop())));
+  one.start();
+  all.start();
+  await until('every terminal stopped (ticks reached)', () => terminals.every((x) => x.state === 'stopped'), 60_000);
+  const sent = city.stats.sentById[0x0200] ?? 0;
+  const allSent = all.stats.sentById[0x0200] ?? 0;
+  t.equal(allSent, 8, 'each of 8 terminals reported once before its blind area');
+  t.ok(sent >= 1, `13700000021 sent ${sent} 0x0200`);
+  await until('the gateway counted every report', async () => (await metric(server.ports.http, 'dipper_frames_in_total', 'msg_id="0x0200"')) === sent + allSent, 60_000);
+  const live = (await (await fetch(`http://127.0.0.1:${server.ports.http}/api/live`)).json()) as { positions: { terminal: string }[] };
+  const onMap = new Set(live.positions.map((p) => p.terminal));
+  for (const x of terminals) t.ok(onMap.has(x.phone), `${x.phone} is on the live map`);
 });
 
 t.test('platform commands are answered as a terminal would', async (t) => {
@@ -103,7 +149,53 @@ t.test('UDP terminals log in and report', async (t) => {
   fleet.start();
   await fleet.finished;
   t.equal(fleet.stats.snapshot().sent['0x0200'], 40);
+  await caughtUp(server.ports.http, { '0x0200': 40 });
   t.equal(await metric(server.ports.http, 'dipper_frames_in_total', 'msg_id="0x0200"'), 40);
+});
+
+t.test('the summary counts acknowledged reports, and blind areas apart from errors', async (t) => {
+  const server = await startTestServer(t);
+  // 8 terminals x 6 reports, no blind area: a graceful stop waits for every answer
+  const quiet = new Fleet(scenario(server.ports.jt808, { ticks: 6, blindArea: { perHour: 0 }, photos: { perHour: 0 } }));
+  t.teardown(() => quiet.stop());
+  quiet.start();
+  await quiet.finished;
+  const snap = quiet.stats.snapshot();
+  t.equal(snap.sent['0x0200'], 48);
+  t.equal(snap.acked['0x0200'], 48, 'every report acknowledged (0x8001 result 0)');
+  t.equal(snap.acked['0x0102'], 8, 'every authentication acknowledged');
+  const report = buildReport('test', snap, quiet.stats.latency, { startedAt: 0, endedAt: 1000, stoppedBy: 'ticks', settings: {}, workers: 1 });
+  t.equal(report.framesAcked, Object.values(snap.acked).reduce((a, b) => a + b, 0));
+  t.match(summaryTable(report), /\| +sent 0x0200 +\| 48 \(acknowledged 48\) +\|/, 'the summary says how many reports were acknowledged');
+
+  // a blind area at every report (probability 1): each is an episode, none an error
+  const blind = new Fleet(scenario(server.ports.jt808, { phoneOffset: 100, ticks: 4, blindArea: { perHour: 3600, minS: 5, maxS: 5 }, photos: { perHour: 0 } }));
+  t.teardown(() => blind.stop());
+  blind.start();
+  await blind.finished;
+  const b = blind.stats.snapshot();
+  t.ok(b.blindAreas >= 8, `blind-area episodes counted (${b.blindAreas})`);
+  t.same(b.errors, {}, 'a simulated blind area is not an error');
+  t.match(summaryTable(buildReport('test', b, blind.stats.latency, { startedAt: 0, endedAt: 1000, stoppedBy: 'ticks', settings: {}, workers: 1 })), /\| blind-area episodes +\| \d+ +\|/);
+});
+
+t.test('without startTime, at real speed, the device clock is the wall clock', async (t) => {
+  const positions: GatewayEvent[] = [];
+  const sink: EventSink = { name: 'memory', publish: async (e) => void positions.push(...e.filter((x) => x.kind === 'position')), close: async () => undefined };
+  const server = await startTestServer(t, {}, [sink]);
+  // real time (speedup 1), reports every second, terminals connecting over 4 s: a clock started
+  // with the fleet would trail by up to the ramp (3 s for the last one) plus the logins
+  const fleet = new Fleet(buildScenario({ target: { port: server.ports.jt808 }, vehicles: 2, walkers: 2, intervalS: 1, heartbeatS: 60, speedup: 1, rampS: 4, ticks: 3, localAddresses: 1, blindArea: { perHour: 0 }, photos: { perHour: 0 } }));
+  t.teardown(() => fleet.stop());
+  fleet.start();
+  await fleet.finished;
+  await until('every report published', () => positions.length === 12);
+  for (const e of positions) {
+    if (e.kind !== 'position') continue;
+    const behind = Date.parse(e.position.receivedAt) - Date.parse(e.position.time!);
+    // device time is whole seconds (BCD), so up to 1 s before the report was due, plus the way to the gateway
+    t.ok(behind >= 0 && behind < 2000, `${e.position.terminal}: device time ${e.position.time}, received ${e.position.receivedAt} (${behind} ms)`);
+  }
 });
 
 t.test('--seed: the same seed sends the same frames; another seed does not', async (t) => {
@@ -140,6 +232,7 @@ t.test('--burst: reports leave in groups, the same frames as one by one', async 
     });
     fleet.start();
     await fleet.finished;
+    await caughtUp(server.ports.http, { '0x0200': 32 });
     t.equal(await metric(server.ports.http, 'dipper_frames_in_total', 'msg_id="0x0200"'), 32, `burst ${burst}: the gateway counted every report`);
     return reports;
   };

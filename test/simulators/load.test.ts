@@ -23,6 +23,21 @@ function runTool(script: string, args: string[]) {
   return { child, exited, output: () => out };
 }
 
+/**
+ * Waits until `check` holds, polling the gateway; a child that exits first fails the wait (no time
+ * limit of its own: on a busy machine the runner's workers start late, and tap's timeout bounds the file).
+ */
+async function until(what: string, exited: Promise<unknown>, check: () => Promise<boolean>): Promise<void> {
+  let gone = false;
+  void exited.then(() => (gone = true));
+  while (!(await check())) {
+    if (gone) throw new Error(`the tool exited before ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const counted = async (port: number, id: string) => (await metrics(port)).get(`dipper_frames_in_total{msg_id="${id}"}`) ?? 0;
+
 async function metrics(port: number): Promise<Map<string, number>> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
   const m = new Map<string, number>();
@@ -60,8 +75,8 @@ t.test('SIGINT stops a run gracefully with a final report', async (t) => {
   // no --messages: it would run for the default 60 s
   const run = runTool('simulators/load.ts', ['--port', String(server.ports.jt808), '--connections', '20', '--rate', '100', '--ramp', '0.2', '--workers', '2', '--report', report]);
   t.teardown(() => run.child.kill('SIGKILL'));
-  const end = Date.now() + 30_000;
-  while (((await metrics(server.ports.http)).get('dipper_frames_in_total{msg_id="0x0200"}') ?? 0) < 40 && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+  // every terminal logged in (a terminal not yet connected has nothing to log out of), and reporting
+  await until('20 logins and 40 reports', run.exited, async () => (await counted(server.ports.http, '0x0102')) >= 20 && (await counted(server.ports.http, '0x0200')) >= 40);
   run.child.kill('SIGINT');
   t.equal(await run.exited, 0, run.output());
   const r = JSON.parse(readFileSync(report, 'utf8')) as RunReport;
@@ -81,8 +96,7 @@ t.test('simulate: SIGINT ends a fleet run with its summary and report', async (t
   const devices = join(dir, 'devices.csv');
   const run = runTool('simulators/simulate.ts', ['--scenario', 'config/scenarios/smoke.json', '--ticks', '100000', '--port', String(server.ports.jt808), '--report', report, '--devices-out', devices]);
   t.teardown(() => run.child.kill('SIGKILL'));
-  const end = Date.now() + 30_000;
-  while (((await metrics(server.ports.http)).get('dipper_frames_in_total{msg_id="0x0200"}') ?? 0) < 20 && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+  await until('20 reports', run.exited, async () => (await counted(server.ports.http, '0x0200')) >= 20);
   run.child.kill('SIGINT');
   t.equal(await run.exited, 0, run.output());
   const r = JSON.parse(readFileSync(report, 'utf8')) as RunReport;

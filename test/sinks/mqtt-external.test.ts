@@ -127,7 +127,34 @@ t.test('Mosquitto restarted: the sink reconnects and resumes, nothing lost', asy
   t.same(speeds, Array.from({ length: 60 }, (_, i) => i), 'all 60 positions, in order (duplicates, if any, recognised by the dedup key)');
 });
 
-t.test('EMQX mode through the gateway: jt808/{phone}/{phone}/up and a command on .../dn', async (t) => {
+/*
+ * Expected payloads worked out by hand from EMQX's "JT/T 808 Gateway Data Exchange Format"
+ * (docs.emqx.com/en/emqx/latest/gateway/jt808_data_exchange.html) and, where the page is silent,
+ * from how its parser reads the bytes (emqx/emqx apps/emqx_gateway_jt808/src/emqx_jt808_frame.erl):
+ * header msg_id, encrypt, len (body bytes), phone (the BCD digits: 12 for 2013, 20 for 2019),
+ * msg_sn, and proto_ver for 2019; 0x0001 body {seq, id, result}; 0x0201 body {seq, params}, params
+ * the 0x0200 body {alarm, status, latitude, longitude (1e-6 degrees), altitude, speed (0.1 km/h),
+ * direction, time (BCD YYMMDDhhmmss, GMT+8), extra}; the topic jt808/{clientid}/{phone}/up with
+ * clientid = phone (emqx_jt808_channel.erl enrich_clientinfo).
+ */
+const EXTRAS = { mileageKm: 75.7, fuelL: 12.5, ioStatus: 1, analog: { ad0: 1, ad1: 2 }, rssi: 23, satellites: 9 };
+/** what EMQX reads from those items' bytes: 01 04 000002f5, 02 02 007d, 2a 02 0001, 2b 04 0002 0001, 30 01 17, 31 01 09 */
+const EMQX_EXTRA = {
+  mileage: 757,
+  fuel_meter: 125,
+  // <<DeepSleep:1, Sleep:1, _:14>>: EMQX reads the WORD's two top bits (the standard's bit 0 is set here)
+  io_status: { deep_sleep: 0, sleep: 0 },
+  // <<AD1:WORD, AD0:WORD>>: AD0 is bits 0-15 of the DWORD, the second WORD on the wire, where the
+  // codec writes it (2013 table 27), so both read AD0 = 1
+  analog: { ad0: 1, ad1: 2 },
+  rssi: 23,
+  gnss_sat_num: 9,
+};
+/** 28-byte basic block + the six items above (6 + 4 + 4 + 6 + 3 + 3 bytes) */
+const LEN = 28 + 26;
+const BASIC = { alarm: 0, status: 3, latitude: 30583000, longitude: 114271000, altitude: 23, speed: 365, direction: 90, time: '260301163015' };
+
+t.test('EMQX mode through the gateway: jt808/{phone}/{phone}/up and a command on .../dn, in EMQX\'s documented format', async (t) => {
   const server = await startTestServer(t, { mqttExternal: { url: broker.url, emqx: true, topicPrefix: 'dipper' } } as never);
   t.equal(server.ports.mqtt, null, 'the external broker replaces the embedded one');
   const up = await Subscriber.start('jt808/+/+/up');
@@ -135,17 +162,14 @@ t.test('EMQX mode through the gateway: jt808/{phone}/{phone}/up and a command on
   const term = await TestTerminal.tcp(server.ports.jt808, { phone: '013912340077' });
   t.teardown(() => term.close());
   await term.login();
-  const serial = term.send(0x0200, locationBody({ time: '2026-03-01T08:30:15.000Z', speed: 36.5, lat: 30.583, lng: 114.271 }));
+  const serial = term.send(0x0200, { ...locationBody({ time: '2026-03-01T08:30:15.000Z', speed: 36.5, lat: 30.583, lng: 114.271 }), extras: EXTRAS });
   t.equal((await term.ackOf(serial)).result, 0, 'acknowledged');
   const [first] = await up.wait(1);
   t.equal(first!.topic, 'jt808/013912340077/013912340077/up');
   t.same(
     first!.value,
-    {
-      header: { msg_id: 512, encrypt: 0, len: 28, phone: '013912340077', msg_sn: 0 },
-      body: { alarm: 0, status: 3, latitude: 30583000, longitude: 114271000, altitude: 23, speed: 365, direction: 90, time: '260301163015' },
-    },
-    "EMQX's envelope and raw units (1e-6 degrees, 0.1 km/h, GMT+8 BCD time)",
+    { header: { msg_id: 512, encrypt: 0, len: LEN, phone: '013912340077', msg_sn: 0 }, body: { ...BASIC, extra: EMQX_EXTRA } },
+    "EMQX's envelope, raw units and extra names",
   );
 
   await up.client.publishAsync('jt808/013912340077/013912340077/dn', JSON.stringify({ header: { msg_id: 33536 }, body: { flag: 4, text: 'return to base' } }), { qos: 1 });
@@ -153,7 +177,39 @@ t.test('EMQX mode through the gateway: jt808/{phone}/{phone}/up and a command on
   t.same(cmd.body, { flag: 4, text: 'return to base' }, 'the terminal got the 0x8300 text from .../dn');
   term.send(0x0001, { ackSerial: cmd.serial, ackMsgId: 0x8300, result: 0 });
   const answers = await up.wait(2);
-  t.same(answers[1]!.value, { header: { msg_id: 1, encrypt: 0, phone: '013912340077', msg_sn: term.serial - 1 }, body: { ack_serial: cmd.serial, ack_msg_id: 0x8300, result: 0 } }, "the terminal's answer goes up");
+  t.equal(answers[1]!.topic, 'jt808/013912340077/013912340077/up');
+  t.same(answers[1]!.value, { header: { msg_id: 1, encrypt: 0, len: 5, phone: '013912340077', msg_sn: term.serial - 1 }, body: { seq: cmd.serial, id: 0x8300, result: 0 } }, "0x0001 as EMQX's terminal general response: seq, id, result");
+
+  await up.client.publishAsync('jt808/013912340077/013912340077/dn', JSON.stringify({ header: { msg_id: 33281 }, body: {} }), { qos: 1 });
+  const query = await term.next(0x8201, 10_000);
+  term.send(0x0201, { ackSerial: query.serial, ...locationBody({ time: '2026-03-01T08:30:15.000Z', speed: 36.5, lat: 30.583, lng: 114.271 }), extras: EXTRAS });
+  const located = (await up.wait(4)).find((g) => (g.value as { header: { msg_id: number } }).header.msg_id === 0x0201);
+  t.same(
+    located?.value,
+    { header: { msg_id: 513, encrypt: 0, len: 2 + LEN, phone: '013912340077', msg_sn: term.serial - 1 }, body: { seq: query.serial, params: { ...BASIC, extra: EMQX_EXTRA } } },
+    "0x0201 as EMQX's position query answer: seq and params in 0x0200's units and names",
+  );
+});
+
+t.test('EMQX mode, a 2019 terminal: 20-digit phone in topic and header, proto_ver', async (t) => {
+  const server = await startTestServer(t, { mqttExternal: { url: broker.url, emqx: true, topicPrefix: 'dipper' } } as never);
+  const phone = '00000000013912340078'; // BCD[10] of 13912340078
+  const up = await Subscriber.start(`jt808/${phone}/${phone}/up`);
+  t.teardown(() => up.close());
+  const term = await TestTerminal.tcp(server.ports.jt808, { phone: '013912340078', version: '2019' });
+  t.teardown(() => term.close());
+  await term.login();
+  const serial = term.send(0x0200, { ...locationBody({ time: '2026-03-01T08:30:15.000Z', speed: 36.5, lat: 30.583, lng: 114.271 }), extras: EXTRAS });
+  t.equal((await term.ackOf(serial)).result, 0);
+  const [first] = await up.wait(1);
+  t.same(first!.value, { header: { msg_id: 512, encrypt: 0, len: LEN, proto_ver: 1, phone, msg_sn: 0 }, body: { ...BASIC, extra: EMQX_EXTRA } }, 'the position: proto_ver 1, the 20 digits');
+
+  await up.client.publishAsync(`jt808/${phone}/${phone}/dn`, JSON.stringify({ header: { msg_id: 33536 }, body: { flag: 4, text_type: 1, text: 'return to base' } }), { qos: 1 });
+  const cmd = (await term.next(0x8300, 10_000)) as Message<{ flag: number; text: string }>;
+  term.send(0x0001, { ackSerial: cmd.serial, ackMsgId: 0x8300, result: 0 });
+  const answers = await up.wait(2);
+  t.equal(answers[1]!.topic, `jt808/${phone}/${phone}/up`, 'the answer on the topic of its own header');
+  t.same(answers[1]!.value, { header: { msg_id: 1, encrypt: 0, len: 5, proto_ver: 1, phone, msg_sn: term.serial - 1 }, body: { seq: cmd.serial, id: 0x8300, result: 0 } });
 });
 
 t.test('misconfiguration: clear errors at start-up', async (t) => {

@@ -1,4 +1,5 @@
 /** MQTT topic names: the documented layout, made once per terminal, following a category change. */
+import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { topicOf } from '../../sinks/mqtt-topics.js';
 import type { GatewayEvent } from '../../events/model.js';
@@ -23,4 +24,22 @@ t.test('the same string each time; a new one when the category or prefix changes
   t.equal(topicOf('dipper', { kind: 'position', position: { ...p, category: 'handheld' } }).topic, 'dipper/handheld/13600000012/position', 'recategorised');
   t.equal(topicOf('other', { kind: 'position', position: p }).topic, 'other/bodycam/13600000012/position', 'another prefix');
   t.equal(topicOf('dipper', { kind: 'position', position: p }).topic, 'dipper/bodycam/13600000012/position', 'and back');
+});
+
+t.test("sinks/README.md's MQTT topic table lists every topic an event goes to", async (t) => {
+  const readme = readFileSync(new URL('../../sinks/README.md', import.meta.url), 'utf8');
+  const table = readme.slice(readme.indexOf('## MQTT topics'), readme.indexOf('## Kafka topics'));
+  const listed = new Set([...table.matchAll(/^\| `([^`]+)` \|/gm)].map((m) => m[1]!));
+  const p = { ...position('13600000013', 1), category: 'vehicle' as const };
+  const events: GatewayEvent[] = [
+    { kind: 'position', position: p },
+    { kind: 'alarm', alarm: { terminal: p.terminal, category: p.category, org: p.org, source: 'alarmWord', alarm: 'sos', bit: 0, type: null, state: 'start', time: p.time, position: p } } as GatewayEvent,
+    { kind: 'media', media: { terminal: p.terminal, category: p.category, org: p.org } } as unknown as GatewayEvent,
+    { kind: 'case', case: { id: 'c-9' } } as unknown as GatewayEvent,
+    { kind: 'incident', incident: { id: 'i-9', terminal: p.terminal } } as unknown as GatewayEvent,
+  ];
+  for (const e of events) {
+    const generic = topicOf('dipper', e).topic.replace('/vehicle/', '/{category}/').replace('/13600000013/', '/{terminal}/').replace('/c-9', '/{id}').replace('/i-9', '/{id}');
+    t.ok(listed.has(generic), `${generic} (${e.kind}) is in the table`);
+  }
 });

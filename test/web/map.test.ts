@@ -90,7 +90,8 @@ t.test('the command map in headless Chromium', async (t) => {
     await signIn(page, base, CITY);
     const s = await waitForState(page, `total ${all}`, (s) => s.ready === 'true' && Number(s.total) === all);
     t.equal(Number(s.total), all, 'terminals in view = terminals sent + fixed cameras');
-    for (const c of ['vehicle', 'bodycam', 'handheld', 'fixedcam']) t.equal(Number(s[c]), byCategory(c), `${c}: ${byCategory(c)}`);
+    for (const c of ['vehicle', 'bodycam', 'handheld', 'fixedcam', 'unknown']) t.equal(Number(s[c]), byCategory(c), `${c}: ${byCategory(c)}`);
+    t.equal(await page.locator('#categories [data-category="unknown"] output').textContent(), '0', 'unknown has its own count and toggle');
     t.ok(Number(s.clusters) > 0, `drawn as ${s.clusters} clusters and ${s.terminals} single terminals`);
     const markers = await page.$$eval('.cluster', (els) => els.map((e) => Number(e.getAttribute('data-count'))));
     t.ok(markers.length > 0, 'cluster markers are on the map');
@@ -103,7 +104,7 @@ t.test('the command map in headless Chromium', async (t) => {
   await t.test('toggling a category changes the counts', async (t) => {
     const vehicles = byCategory('vehicle');
     await page.click('#categories [data-category="vehicle"] input');
-    const s = await waitForState(page, 'vehicles hidden', (s) => s.categories === 'bodycam,handheld,fixedcam' && Number(s.total) === all - vehicles);
+    const s = await waitForState(page, 'vehicles hidden', (s) => s.categories === 'bodycam,handheld,fixedcam,unknown' && Number(s.total) === all - vehicles);
     t.equal(Number(s.total), all - vehicles, 'the vehicles left the total');
     t.equal(Number(s.vehicle), 0, 'no vehicle is drawn');
     // the toggle keeps showing how many there are, from the list API
@@ -172,7 +173,8 @@ t.test('the command map in headless Chromium', async (t) => {
     t.match(seen.at(-1) ?? '', new RegExp(`\\(${n}/${n}\\)$`), `and ended at the last: ${seen.at(-1)}`);
     await page.click('#locate');
     await page.waitForSelector('#panel[data-locate="answered"]', { timeout: 20_000 });
-    t.match(await page.textContent('#locate-answer'), /lat/, 'the 0x8201 answer (a position) is shown');
+    t.match(await page.textContent('#locate-answer [data-fix="place"]'), /^30\.\d{6}, 114\.\d{6}$/, 'the 0x8201 answer is shown as a fix: its place');
+    t.match(await page.textContent('#locate-answer [data-fix="time"]'), /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/, 'its time');
     await screenshot(page, '3-panel');
 
     // a single terminal clicked on the map opens its panel
@@ -211,6 +213,7 @@ t.test('the command map in headless Chromium', async (t) => {
     terminal.send(0x0200, locationBody({ alarm: 1, lat: 30.6, lng: 114.31 })); // bit 0: SOS
     const s = await waitForState(page, 'the new terminal and its alarm', (s) => Number(s.total) === all + 1 && Number(s.alarmEvents) >= 1 && Number(s.alarms) >= 1);
     t.equal(Number(s.total), all + 1, 'the new terminal is counted');
+    t.equal(Number(s.unknown), 1, 'an unregistered terminal counts as unknown');
     t.ok(Number(s.alarms) >= 1, `terminals in alarm in view: ${s.alarms}`);
     t.ok(Number(s.alarmEvents) >= 1, 'the alarm from the stream flashes on the map');
     await page.waitForTimeout(4000); // two more refresh rounds
@@ -246,7 +249,7 @@ t.test('the command map in headless Chromium', async (t) => {
     await signIn(district, base, DISTRICT);
     const s = await waitForState(district, `district total ${inDistrict.length}`, (s) => s.ready === 'true' && s.idle === 'true' && Number(s.total) === inDistrict.length);
     t.equal(Number(s.total), inDistrict.length, `${DISTRICT_ORG}: ${inDistrict.length} of ${all}`);
-    for (const c of ['vehicle', 'bodycam', 'handheld', 'fixedcam']) t.equal(Number(s[c]), byCategory(c, inDistrict), `${c} in the district`);
+    for (const c of ['vehicle', 'bodycam', 'handheld', 'fixedcam', 'unknown']) t.equal(Number(s[c]), byCategory(c, inDistrict), `${c} in the district`);
     // zoomed out to the whole city, still only the district
     await district.evaluate(() => (globalThis as unknown as InPage).dipperMap.jumpTo({ zoom: 9 }));
     const wide = await waitForState(district, 'city view', (s) => s.idle === 'true' && Number(s.zoom) === 9);

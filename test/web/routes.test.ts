@@ -48,7 +48,7 @@ t.test('the page and its settings are public; the data is not', async (t) => {
   t.notMatch(bundle, /https?:\/\/(unpkg|cdn|api\.maptiler|demotiles)/, 'no CDN or hosted style in the bundle');
 
   const config = (await (await fetch(`${base}/web/config.json`)).json()) as Record<string, unknown>;
-  t.same(config, { baseMap: { tiles: 'https://tiles.example/{z}/{x}/{y}.png', crs: 'gcj02', tileSize: 256, attribution: 'example', maxZoom: 18 }, outline: '/web/outline.geojson', center: [114.3, 30.6], zoom: 11 });
+  t.same(config, { baseMap: { tiles: 'https://tiles.example/{z}/{x}/{y}.png', crs: 'gcj02', tileSize: 256, attribution: 'example', maxZoom: 18 }, outline: '/web/outline.geojson', center: [114.3, 30.6], zoom: 11, timeZone: 'Asia/Shanghai' });
   const served = await fetch(`${base}/web/outline.geojson`);
   t.equal(served.status, 200);
   t.same(await served.json(), geojson, 'the outline file as configured');
@@ -64,13 +64,32 @@ t.test('web.enabled false: no page', async (t) => {
   t.equal((await fetch(`http://127.0.0.1:${server.ports.http}/web/config.json`)).status, 404);
 });
 
-t.test('no outline configured: config says null', async (t) => {
+t.test('by default the outline is Wuhan\'s districts; an empty web.outline means none', async (t) => {
   const server = await startTestServer(t);
-  const config = (await (await fetch(`http://127.0.0.1:${server.ports.http}/web/config.json`)).json()) as { outline: unknown; baseMap: { tiles: string; crs: string } };
-  t.equal(config.outline, null);
+  const base = `http://127.0.0.1:${server.ports.http}`;
+  const config = (await (await fetch(`${base}/web/config.json`)).json()) as { outline: unknown; baseMap: { tiles: string; crs: string } };
+  t.equal(config.outline, '/web/outline.geojson', 'an outline by default');
   t.equal(config.baseMap.tiles, '', 'plain background by default');
   t.equal(config.baseMap.crs, 'wgs84');
-  t.equal((await fetch(`http://127.0.0.1:${server.ports.http}/web/outline.geojson`)).status, 404);
+  const wgs = (await (await fetch(`${base}/web/outline.geojson`)).json()) as GeoJSON.FeatureCollection;
+  const names = wgs.features.filter((f) => f.properties?.label === true).map((f) => f.properties!.name as string);
+  t.equal(names.length, 13, 'thirteen district names');
+  t.ok(names.includes('江汉区') && names.includes('武昌区'), 'Jianghan and Wuchang among them');
+
+  // for a GCJ-02 base map the same file comes shifted, as positions are: a few hundred metres
+  const gcj = (await (await fetch(`${base}/web/outline.geojson?crs=gcj02`)).json()) as GeoJSON.FeatureCollection;
+  t.equal(gcj.features.length, wgs.features.length, 'the same features');
+  const at = (fc: GeoJSON.FeatureCollection) => (fc.features.find((f) => f.properties?.label === true && f.properties.name === '江汉区')!.geometry as GeoJSON.Point).coordinates as [number, number];
+  const [[x0, y0], [x1, y1]] = [at(wgs), at(gcj)];
+  const metres = Math.hypot((x1 - x0) * 96_000, (y1 - y0) * 111_000);
+  t.ok(metres > 200 && metres < 1000 && x1 > x0, `shifted ${Math.round(metres)} m east for GCJ-02`);
+  t.same(gcj.features.map((f) => f.properties), wgs.features.map((f) => f.properties), 'names kept');
+  t.equal((await fetch(`${base}/web/outline.geojson?crs=mars`)).status, 400, 'an unknown datum is refused');
+
+  const none = await startTestServer(t, { web: { outline: '' } } as never);
+  const noneBase = `http://127.0.0.1:${none.ports.http}`;
+  t.equal(((await (await fetch(`${noneBase}/web/config.json`)).json()) as { outline: unknown }).outline, null, 'web.outline "" draws none');
+  t.equal((await fetch(`${noneBase}/web/outline.geojson`)).status, 404);
 });
 
 t.test('the build: bundle, styles, page and MapLibre worker, nothing half-written', async (t) => {

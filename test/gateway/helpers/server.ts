@@ -6,8 +6,9 @@ import { validate } from '../../../server/config.js';
 import type { Config } from '../../../server/config.js';
 import { createLogger, silentLogger } from '../../../gateway/log.js';
 import { startServer } from '../../../server/server.js';
-import type { Server } from '../../../server/server.js';
+import type { Server, StartOptions } from '../../../server/server.js';
 import type { EventSink } from '../../../events/sink.js';
+import { pgliteTemplate, seedDatabase } from '../../helpers/pglite-template.js';
 
 /** The test gateways' auth.secret: 32+ bytes, as the gateway requires (never a real deployment's). */
 export const TEST_SECRET = 'dipper-test-secret-not-for-production';
@@ -33,12 +34,17 @@ export function testConfig(overrides: Overrides = {}): Config {
     const b = (base as Record<string, unknown>)[k];
     merged[k] = typeof v === 'object' && v !== null && !Array.isArray(v) && typeof b === 'object' ? { ...b, ...v } : v;
   }
-  return validate(merged);
+  const config = validate(merged);
+  // the embedded database from a migrated copy (the template), unless the test names a server
+  if (!config.database.url) seedDatabase(config.dataDir);
+  return config;
 }
 
-export async function startTestServer(t: Teardown, overrides: Overrides = {}, sinks: EventSink[] = []): Promise<Server> {
+/** `options.processMetrics`: the process's default metrics, as `npm start` has them (off by default). */
+export async function startTestServer(t: Teardown, overrides: Overrides = {}, sinks: EventSink[] = [], options: Omit<StartOptions, 'sinks'> = {}): Promise<Server> {
+  await pgliteTemplate();
   const config = testConfig(overrides);
-  const server = await startServer(config, process.env.DEBUG_GW ? createLogger('debug', false) : silentLogger(), { sinks });
+  const server = await startServer(config, process.env.DEBUG_GW ? createLogger('debug', false) : silentLogger(), { ...options, sinks });
   t.teardown(async () => {
     await server.close();
     rmSync(config.dataDir, { recursive: true, force: true });

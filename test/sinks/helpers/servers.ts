@@ -6,7 +6,7 @@
  * Ports in use (Kafka takes port+1 for its controller, InfluxDB port+2 for its RPC), so that files
  * running in parallel never share a server another one stops:
  *   Kafka 19292 sinks/kafka, 19492 sinks/gateway-sinks, 19592 map/standalone, 19692 bench:sinks,
- *         19792 sinks/kafka-outage (stops and starts its broker), 19392 bench:e2e
+ *         19792 sinks/kafka-outage (stops and starts its broker), 19392 bench:e2e, 19892 sinks/kafka-start-log (restarts it)
  *   Mosquitto 11893 sinks/mqtt-external (restarts it), 11903 sinks/gateway-sinks, 11913 bench:sinks
  *   InfluxDB 18096 sinks/influx (restarts it), 18106 sinks/gateway-sinks, 18116 bench:sinks
  */

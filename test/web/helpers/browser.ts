@@ -46,9 +46,14 @@ interface Teardown {
 }
 
 /** A fresh browser profile; the page's console errors are collected for the test to show. */
-export async function openBrowser(t: Teardown, viewport = { width: 1100, height: 700 }): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
+export async function openBrowser(
+  t: Teardown,
+  viewport = { width: 1100, height: 700 },
+  /** the browser's language (navigator.languages, Accept-Language) and time zone */
+  options: { locale?: string; timezoneId?: string } = {},
+): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
   const profile = mkdtempSync(join(tmpdir(), 'dipper-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, { executablePath: chromiumPath(), headless: true, args: LAUNCH_FLAGS, viewport });
+  const context = await chromium.launchPersistentContext(profile, { executablePath: chromiumPath(), headless: true, args: LAUNCH_FLAGS, viewport, ...options });
   t.teardown(async () => {
     await context.close();
     rmSync(profile, { recursive: true, force: true });
@@ -80,9 +85,12 @@ export interface InPage {
   dipperMap: {
     jumpTo(options: { zoom?: number; center?: [number, number] }): void;
     getLayoutProperty(layer: string, property: string): unknown;
+    getPaintProperty(layer: string, property: string): unknown;
+    getLayer(id: string): unknown;
     queryRenderedFeatures(options: { layers: string[] }): { properties: Record<string, unknown>; geometry: { coordinates: [number, number] } }[];
     project(lngLat: [number, number]): { x: number; y: number };
     querySourceFeatures(source: string): unknown[];
+    getSource(id: string): { getData(): Promise<unknown> } | undefined;
   };
 }
 
