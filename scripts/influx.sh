@@ -69,7 +69,7 @@ CONF
   fi
   echo $! >"$PIDFILE"
   echo "$which" >"$DIR/impl"
-  if ! wait_for 60 ping; then echo "influx: did not start; see $LOG" >&2; tail -20 "$LOG" >&2; stop_pid "$PIDFILE"; exit 1; fi
+  if ! wait_for 180 ping; then echo "influx: did not start; see $LOG" >&2; tail -20 "$LOG" >&2; stop_pid "$PIDFILE"; exit 1; fi
   if [ "$which" = influxd ]; then curl -sf -o /dev/null -XPOST "http://127.0.0.1:$PORT/query" --data-urlencode "q=CREATE DATABASE dipper"; fi
   echo "influx: $which running on 127.0.0.1:$PORT (pid $(cat "$PIDFILE"), log $LOG)"
 }

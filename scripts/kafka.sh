@@ -48,8 +48,8 @@ start() {
   nohup java -Xms128m -Xmx384m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Djava.awt.headless=true \
     -Dlog4j.configuration="file:$INFRA/log4j.properties" -cp "$cp" kafka.Kafka "$DIR/server.properties" >>"$LOG" 2>&1 8>&- 9>&- &
   echo $! >"$PIDFILE"
-  if ! wait_for 90 started || ! alive "$PIDFILE"; then
-    echo "kafka: did not start within 90 s; see $LOG" >&2; tail -20 "$LOG" >&2; stop_pid "$PIDFILE"; exit 1
+  if ! wait_for 240 started || ! alive "$PIDFILE"; then
+    echo "kafka: did not start within 240 s; see $LOG" >&2; tail -20 "$LOG" >&2; stop_pid "$PIDFILE"; exit 1
   fi
   echo "kafka: running on 127.0.0.1:$PORT (pid $(cat "$PIDFILE"), log $LOG)"
 }

@@ -13,7 +13,8 @@ alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-# wait_for SECONDS COMMAND...: polls every 0.2 s
+# wait_for SECONDS COMMAND...: polls every 0.2 s. SECONDS bounds a failed start, never a wait: on a
+# busy machine (tests beside stress-ng) a JVM takes minutes to start, so the bounds are generous.
 wait_for() {
   local limit=$(( $1 * 5 )); shift
   local rc

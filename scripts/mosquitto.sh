@@ -37,7 +37,7 @@ CONF
   nohup /usr/sbin/mosquitto -c "$DIR/mosquitto.conf" >>"$LOG" 2>&1 9>&- &
   echo $! >"$PIDFILE"
   up() { alive "$PIDFILE" || return 2; port_open "$PORT"; }
-  if ! wait_for 20 up; then echo "mosquitto: did not start; see $LOG" >&2; tail -20 "$LOG" >&2; stop_pid "$PIDFILE"; exit 1; fi
+  if ! wait_for 60 up; then echo "mosquitto: did not start; see $LOG" >&2; tail -20 "$LOG" >&2; stop_pid "$PIDFILE"; exit 1; fi
   echo "mosquitto: running on 127.0.0.1:$PORT (pid $(cat "$PIDFILE"), log $LOG)"
 }
 

@@ -72,7 +72,7 @@ HBA
     as_owner "$bin/psql" -h "$DIR" -p "$PORT" -U postgres -q -v ON_ERROR_STOP=1 \
       -c "CREATE ROLE dipper LOGIN CREATEDB PASSWORD '$pass'" -c "CREATE DATABASE dipper OWNER dipper" >/dev/null
   fi
-  wait_for 30 ready || { echo "postgres: not accepting connections; see $LOG" >&2; exit 1; }
+  wait_for 120 ready || { echo "postgres: not accepting connections; see $LOG" >&2; exit 1; }
   echo "postgres: running on 127.0.0.1:$PORT (data $DATA, log $LOG)"
 }
 
