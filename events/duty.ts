@@ -95,3 +95,22 @@ export const DutyChangeSchema = Type.Object(
   { $id: 'https://dipper.dev/schemas/duty.json', title: 'DutyChange', additionalProperties: false, description: 'a device assigned to a duty area entered or left it' },
 );
 export type DutyChange = Static<typeof DutyChangeSchema>;
+
+/** An area and how many of its units are on post now: the duty tile layer's feature (map/tiles/duty.ts). */
+export interface AreaCoverage {
+  area: DutyArea;
+  /** units assigned (devices, and the devices people carry) within the asker's scope */
+  assigned: number;
+  onPost: number;
+  offPost: number;
+  silent: number;
+  /** a shift of the area is running now */
+  onShift: boolean;
+}
+
+/** Where the map reads duty coverage (the gateway's duty watch); `version` moves when a count may have. */
+export interface DutyCoverageSource {
+  readonly coverageVersion: number;
+  /** `units`: which units to count, by their org unit (the asker's scope) */
+  coverage(now?: number, units?: (org: string) => boolean): readonly AreaCoverage[];
+}

@@ -13,6 +13,7 @@ import type { MapSettings } from './settings.js';
 import { MapMetrics } from './metrics.js';
 import type { GatewayEvent } from '../events/model.js';
 import { parseIso } from '../events/iso-time.js';
+import type { DutyCoverageSource } from '../events/duty.js';
 import type { StaticResource } from '../events/resource.js';
 import type { EventSink } from '../events/sink.js';
 import type { Case } from './cases.js';
@@ -71,6 +72,8 @@ export class MapService implements EventSink, TileSource {
   readonly unregistered: UnregisteredTerminals;
   /** where tracks come from: the ring by default, an InfluxDB store when one is set */
   tracks: TrackSource;
+  /** duty areas' coverage for the duty tiles: the duty watch, set by the server when the database is on */
+  duty: DutyCoverageSource | undefined;
   readonly hub = new StreamHub();
   private readonly cache = new Map<string, CacheEntry>();
   /** each tile layer's renderer, opened on first use */
@@ -165,7 +168,7 @@ export class MapService implements EventSink, TileSource {
 
   /** data version: changes whenever anything on the map changed */
   get version(): number {
-    return this.index.version + this.heat.version + this.cases.version;
+    return this.index.version + this.heat.version + this.cases.version + (this.duty?.coverageVersion ?? 0);
   }
 
   async publish(events: readonly GatewayEvent[]): Promise<void> {

@@ -127,6 +127,7 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
   if (duty) {
     storeMetrics.observeDuty(duty);
     await duty.reload();
+    map.duty = duty;
   }
   // one token table for the API and the broker: the same credential, scope and rights on both
   const tokens = new TokenTable(config.api.tokens);

@@ -22,7 +22,7 @@
  * whose updatedAt moved get a new cover. Building covers yields to the event loop every few
  * milliseconds, so a large import does not stall ingest.
  */
-import type { DutyArea, DutyChange, DutyIncidentKind } from '../events/duty.js';
+import type { AreaCoverage, DutyArea, DutyChange, DutyCoverageSource, DutyIncidentKind } from '../events/duty.js';
 import { WeekClock, weekInterval } from '../events/duty-shifts.js';
 import type { WeekInterval } from '../events/duty-shifts.js';
 import type { GatewayEvent } from '../events/model.js';
@@ -132,12 +132,19 @@ export interface AreaStatus {
 /** work between two yields to the event loop while covers are built */
 const SLICE_MS = 10;
 
-export class DutyWatch implements EventSink {
+export class DutyWatch implements EventSink, DutyCoverageSource {
   readonly name = 'duty';
   readonly stats: DutyStats = { interior: 0, outside: 0, exact: 0, entered: 0, left: 0, offPost: 0, noSignal: 0 };
   readonly clock: WeekClock;
   /** false: reports pass unjudged and nothing is swept (bench:duty's "checks off", side by side in one process) */
   checking = true;
+  /**
+   * Moves whenever a unit's post state may have changed (areas read, a first fix, entered, left,
+   * heard again after silence, fallen silent at a sweep, moved to another org unit): the map's duty tiles are cached by it.
+   */
+  coverageVersion = 0;
+  /** units silent at the last sweep: a change moves coverageVersion */
+  private silentAtSweep = 0;
   private areas = new Map<string, HeldArea>();
   private units = new Map<string, Unit>();
   private fingerprint: DutyFingerprint | undefined;
@@ -233,6 +240,7 @@ export class DutyWatch implements EventSink {
     }
     this.areas = areas;
     this.units = units;
+    this.coverageVersion++;
   }
 
   async publish(events: readonly GatewayEvent[]): Promise<void> {
@@ -246,8 +254,12 @@ export class DutyWatch implements EventSink {
       const p = e.position;
       const unit = this.units.get(p.terminal);
       if (unit === undefined) continue;
+      // heard again after silence: the area's counts changed
+      if (unit.heardAt === undefined || at - unit.heardAt >= this.settings.noSignalMs) this.coverageVersion++;
       unit.heardAt = at;
       unit.silentFor = undefined;
+      // moved to another org unit: counted in another scope
+      if (unit.org !== p.org) this.coverageVersion++;
       unit.org = p.org;
       unit.category = p.category;
       if (!p.valid || p.backfill) continue;
@@ -270,6 +282,7 @@ export class DutyWatch implements EventSink {
         }
         if (inside === post.inside) continue;
         const first = post.inside === undefined;
+        this.coverageVersion++;
         post.inside = inside;
         post.since = at;
         post.raisedFor = undefined;
@@ -291,8 +304,10 @@ export class DutyWatch implements EventSink {
     const { offPostGraceMs, noSignalMs } = this.settings;
     for (const held of this.areas.values()) held.shiftStart = this.clock.shiftStart(held.shifts, now);
     let raised = 0;
+    let silent = 0;
     const here = this.hooks.here;
     for (const unit of this.units.values()) {
+      if (unit.heardAt === undefined || now - unit.heardAt >= noSignalMs) silent++;
       if (here && !here(unit.terminal)) continue;
       // the earliest running shift among its areas: silence counts from there
       let onShiftSince: number | undefined;
@@ -314,7 +329,39 @@ export class DutyWatch implements EventSink {
       raised++;
       this.hooks.raise({ terminal: unit.terminal, kind: 'no-signal', org: unit.org, location: Number.isNaN(unit.lat) ? null : { lat: unit.lat, lng: unit.lng }, at: new Date(now) });
     }
+    if (silent !== this.silentAtSweep) {
+      this.silentAtSweep = silent;
+      this.coverageVersion++;
+    }
     return raised;
+  }
+
+  /**
+   * Every area with the count of its units on post, off post and silent now, as status() judges
+   * them; `units` narrows the units counted to the caller's scope (by the device's org unit now),
+   * as status() shows them.
+   */
+  coverage(now = Date.now(), units: (org: string) => boolean = () => true): AreaCoverage[] {
+    const out: AreaCoverage[] = [];
+    const counts = new Map<HeldArea, AreaCoverage>();
+    for (const held of this.areas.values()) {
+      const c: AreaCoverage = { area: held.area, assigned: 0, onPost: 0, offPost: 0, silent: 0, onShift: this.clock.shiftStart(held.shifts, now) !== undefined };
+      counts.set(held, c);
+      out.push(c);
+    }
+    for (const unit of this.units.values()) {
+      if (!units(unit.org)) continue;
+      const heard = unit.heardAt !== undefined && now - unit.heardAt < this.settings.noSignalMs;
+      for (const post of unit.posts) {
+        const c = counts.get(post.held);
+        if (!c) continue;
+        c.assigned++;
+        if (!heard || post.inside === undefined) c.silent++;
+        else if (post.inside) c.onPost++;
+        else c.offPost++;
+      }
+    }
+    return out;
   }
 
   /**

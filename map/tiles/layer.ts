@@ -5,6 +5,7 @@
  * the API mounts GET /tiles/{name}/{z}/{x}/{y}.mvt|.geojson and GET /tiles/{name}.json from it,
  * the TileJSON lists its vector layers, and dipper_tile_* are labelled with its name.
  */
+import type { DutyCoverageSource } from '../../events/duty.js';
 import type { CaseStore } from '../cases.js';
 import type { MapFeature } from '../cluster-tile.js';
 import type { Crs } from '../crs.js';
@@ -31,6 +32,8 @@ export interface TileSource {
   readonly index: LiveIndex;
   readonly heat: HeatIndex;
   readonly cases: CaseStore;
+  /** duty areas and who is on post (the gateway's duty watch), when the database is on */
+  readonly duty: DutyCoverageSource | undefined;
   /** the selection for a scope and filters (cached by the service) */
   selection(scope: string, filter: TileFilter): Selection;
 }

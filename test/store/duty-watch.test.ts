@@ -103,3 +103,26 @@ t.test('an area loaded again unchanged keeps its cover and its units', async (t)
   t.same(changes.map((c) => c.change), ['left', 'entered'], 'judged by the new shape');
   t.equal(w.unitCount, 1);
 });
+
+t.test('coverage: counts per area, and a version that moves with every change a tile must show', async (t) => {
+  const { w } = watch(t);
+  await w.load([watched(area('a'), ['1', '2', '3'])]);
+  const v0 = w.coverageVersion;
+  await w.publish([position('1', INSIDE), position('2', OUTSIDE)]);
+  const v1 = w.coverageVersion;
+  t.ok(v1 > v0, 'first fixes move it');
+  t.match(w.coverage(), [{ assigned: 3, onPost: 1, offPost: 1, silent: 1, onShift: true }], '3 never heard: silent');
+  t.match(w.coverage(Date.now(), (org) => org === 'elsewhere'), [{ assigned: 0, onPost: 0, offPost: 0, silent: 0 }], 'no unit within the scope');
+  await w.publish([position('1', INSIDE)]);
+  t.equal(w.coverageVersion, v1, 'nothing changed: the same version (the tiles stay cached)');
+  await w.publish([position('1', OUTSIDE)]);
+  const v2 = w.coverageVersion;
+  t.ok(v2 > v1, 'leaving moves it');
+  const later = Date.now() + SILENCE + 1_000;
+  w.sweep(later);
+  t.ok(w.coverageVersion > v2, 'falling silent moves it (at the sweep)');
+  t.match(w.coverage(later), [{ assigned: 3, onPost: 0, offPost: 0, silent: 3 }]);
+  const v3 = w.coverageVersion;
+  w.sweep(later + 1_000);
+  t.equal(w.coverageVersion, v3, 'still silent: unchanged');
+});
