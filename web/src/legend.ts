@@ -6,6 +6,7 @@
  */
 import type { IControl } from 'maplibre-gl';
 import { CATEGORIES, COLOURS } from './config.js';
+import { DUTY_COLOURS } from './duty.js';
 import { t } from './i18n.js';
 import type { MessageKey } from './i18n.js';
 import { escapeHtml } from './panel.js';
@@ -21,6 +22,11 @@ function svg(body: string): string {
 /** The arrow of a single terminal (clusters.ts arrowImage), pointing north-east. */
 function arrow(colour: string): string {
   return svg(`<path data-colour="${colour}" d="M11 2 L18 19 L11 14.5 L4 19 Z" fill="${colour}" stroke="#fff" stroke-width="1.5" transform="rotate(45 11 11)"/>`);
+}
+
+/** A duty area: a filled square outlined in the same colour (duty.ts). */
+function area(colour: string): string {
+  return svg(`<rect data-colour="${colour}" x="3" y="3" width="16" height="16" fill="${colour}" fill-opacity="0.22" stroke="${colour}" stroke-width="2"/>`);
 }
 
 function dot(colour: string): string {
@@ -50,6 +56,15 @@ function entries(): { title: MessageKey; items: Entry[] }[] {
         ['incident', svg(`<circle data-colour="${COLOURS.alarm}" cx="${C}" cy="${C}" r="8.5" fill="none" stroke="${COLOURS.alarm}" stroke-width="2.5"/>`), 'legend.incident'],
         ['case', svg(`<circle data-colour="${COLOURS.case}" cx="${C}" cy="${C}" r="6" fill="${COLOURS.case}" stroke="#ffd23f" stroke-width="2.5"/>`), 'legend.case'],
         ['district', svg(`<path d="M2 16 L9 6 L14 12 L20 4" fill="none" stroke="#56657a" stroke-width="1.5"/>`), 'legend.district'],
+      ],
+    },
+    {
+      title: 'legend.duty',
+      items: [
+        ['duty-all', area(DUTY_COLOURS.all), 'legend.dutyAll'],
+        ['duty-half', area(DUTY_COLOURS.half), 'legend.dutyHalf'],
+        ['duty-none', area(DUTY_COLOURS.none), 'legend.dutyNone'],
+        ['duty-unassigned', area(DUTY_COLOURS.unassigned), 'legend.dutyUnassigned'],
       ],
     },
   ];

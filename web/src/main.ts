@@ -10,6 +10,7 @@ import { baseStyle, keepGraticule } from './basemap.js';
 import { ClusterLayer } from './clusters.js';
 import { CATEGORIES, COLOURS, zeroByCategory } from './config.js';
 import type { Category, WebConfig } from './config.js';
+import { DutyLayer } from './duty.js';
 import { HeatLayer } from './heat.js';
 import type { HeatKind } from './heat.js';
 import { DispatchPanel } from './dispatch.js';
@@ -35,7 +36,7 @@ const REFRESH_MS = 2000;
 /** Without a live stream, tiles are refreshed this often anyway. */
 const POLL_MS = 15_000;
 /** Alarms and cases one by one; positions only as the `version` tick (every 2 s when data changed). */
-const STREAM = '/api/stream?types=alarm,case,incident';
+const STREAM = '/api/stream?types=alarm,case,incident,duty';
 
 async function loadFeeds(api: Api, feeds: TileFeed[]): Promise<void> {
   for (;;) {
@@ -65,7 +66,8 @@ async function start(): Promise<void> {
   const clusterFeed = new TileFeed('clusters', api, '/tiles/clusters.json');
   const heatFeed = new TileFeed('heat', api, '/tiles/heat.json');
   heatFeed.params.window = '1h';
-  await loadFeeds(api, [clusterFeed, heatFeed]);
+  const dutyFeed = new TileFeed('duty', api, '/tiles/duty.json');
+  await loadFeeds(api, [clusterFeed, heatFeed, dutyFeed]);
 
   const outline = await loadOutline(config);
   setWorkerUrl(new URL('maplibre-gl-worker.mjs', location.href).href);
@@ -74,7 +76,7 @@ async function start(): Promise<void> {
     style: baseStyle(config, outline),
     center: config.center,
     zoom: config.zoom,
-    transformRequest: transformRequestFor([clusterFeed, heatFeed], api),
+    transformRequest: transformRequestFor([clusterFeed, heatFeed, dutyFeed], api),
     attributionControl: { compact: true },
     // the screenshot in tests reads the canvas
     canvasContextAttributes: { preserveDrawingBuffer: true },
@@ -91,6 +93,7 @@ async function start(): Promise<void> {
   const panel = new Panel(map, api);
   const clusters = new ClusterLayer(map, (id) => void panel.open(id));
   const heat = new HeatLayer(map, heatFeed);
+  const duty = new DutyLayer(map, dutyFeed);
   new Search(map, api, (id) => void panel.open(id));
   const incidents = new IncidentsPanel(map, api, setState, (target) => void dispatch.open(target));
   const dispatch = new DispatchPanel(map, api, setState, () => void incidents.refresh());
@@ -100,6 +103,8 @@ async function start(): Promise<void> {
   map.addSource('heat', heatFeed.source());
   map.addSource('alarm-events', { type: 'geojson', data: { type: 'FeatureCollection', features: [] } });
   heat.addLayers();
+  // under the cases and markers added next
+  duty.addLayers();
   if (clusterFeed.layerIds().includes('cases')) {
     map.addLayer({
       id: 'cases',
@@ -121,6 +126,8 @@ async function start(): Promise<void> {
   const outputs = new Map<Category, HTMLOutputElement>(CATEGORIES.map((c) => [c, document.querySelector(`#categories [data-category="${c}"] output`) as HTMLOutputElement]));
   const enabled = new Set<Category>(CATEGORIES);
   let countQueued = false;
+  /** the duty areas drawn, as "id:onPost/assigned" (the test reads them) */
+  const dutyState = () => ({ dutyAreas: [...duty.areas()].map(([id, a]) => `${id}:${a.onPost}/${a.assigned}`).sort().join(',') });
   const recount = () => {
     if (countQueued) return;
     countQueued = true;
@@ -134,7 +141,7 @@ async function start(): Promise<void> {
       for (const c of CATEGORIES) if (enabled.has(c)) outputs.get(c)!.value = String(counts.byCategory[c]);
       (document.getElementById('total') as HTMLElement).textContent = t('total', { n: counts.total });
       const cases = map.getLayer('cases') ? new Set(map.querySourceFeatures('clusters', { sourceLayer: 'cases' }).map((f) => String(f.properties.id))).size : 0;
-      setState({ cases, total: counts.total, clusters: counts.clusters, terminals: counts.terminals, alarms: counts.alarms, ...counts.byCategory, zoom: map.getZoom().toFixed(2), heatFeatures: heat.featureCount(), heat: heat.visible });
+      setState({ cases, total: counts.total, clusters: counts.clusters, terminals: counts.terminals, alarms: counts.alarms, ...counts.byCategory, zoom: map.getZoom().toFixed(2), heatFeatures: heat.featureCount(), heat: heat.visible, ...dutyState() });
     });
   };
   /** disabled categories are not in the tiles: their counts in view come from the list API */
@@ -160,7 +167,7 @@ async function start(): Promise<void> {
     }
   };
   map.on('sourcedata', (e) => {
-    if (e.sourceId === 'clusters' || e.sourceId === 'heat') recount();
+    if (e.sourceId === 'clusters' || e.sourceId === 'heat' || e.sourceId === 'duty') recount();
   });
   map.on('moveend', recount);
   map.on('idle', () => {
@@ -206,6 +213,12 @@ async function start(): Promise<void> {
       recount();
     });
   }
+  const dutyToggle = document.getElementById('duty-toggle') as HTMLInputElement;
+  dutyToggle.addEventListener('change', () => {
+    duty.show(dutyToggle.checked);
+    setState({ duty: dutyToggle.checked, idle: false });
+    recount();
+  });
   const casesToggle = document.getElementById('cases-toggle') as HTMLInputElement;
   casesToggle.addEventListener('change', () => map.getLayer('cases') && map.setLayoutProperty('cases', 'visibility', casesToggle.checked ? 'visible' : 'none'));
 
@@ -272,6 +285,7 @@ async function start(): Promise<void> {
       // without the stream no incident event comes: the panel is polled with the tiles
       if (!streamLive) void incidents.refresh();
       if (heat.visible) heatFeed.refresh(map);
+      duty.refresh();
       if (panelDirty) {
         panelDirty = false;
         await panel.refresh();
@@ -287,9 +301,10 @@ async function start(): Promise<void> {
     stopStream();
     stopStream = api.stream(STREAM, onEvent, (live) => setState({ stream: live ? 'live' : 'down' }));
     void incidents.refresh();
-    void loadFeeds(api, [clusterFeed, heatFeed]).then(() => {
+    void loadFeeds(api, [clusterFeed, heatFeed, dutyFeed]).then(() => {
       refreshClusters();
       heatFeed.refresh(map);
+      duty.refresh();
       void fitToFleet();
     });
   };
