@@ -5,8 +5,8 @@
  * terminal's frames do not depend on how many others run beside it.
  */
 import type { Edition } from '../decoders/index.js';
-import { generateCity } from './city.js';
-import type { City } from './city.js';
+import { generateCity, projector } from './city.js';
+import type { City, Point } from './city.js';
 import type { LinkTarget } from './link.js';
 import { Responder, Vehicle, Walker } from './movers.js';
 import { Rng } from './rng.js';
@@ -18,6 +18,19 @@ import type { Kind, TerminalSpec } from './spec.js';
 /** Wuhan's central districts, for the registry's org units. */
 const DISTRICTS = ['jiangan', 'jianghan', 'qiaokou', 'hanyang', 'wuchang', 'qingshan', 'hongshan'];
 const PLATE_LETTERS = 'ABCDEFGHJKLMNPQRSTUVWXYZ';
+
+const WEEK = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
+/** sides of a duty area's polygon */
+const SIDES = 12;
+
+/** A squad of the scenario's duty areas: its org unit, its post, its members' phones. */
+export interface Squad {
+  id: string;
+  org: string;
+  name: string;
+  post: Point;
+  members: string[];
+}
 
 export interface FleetOptions {
   record?: (phone: string, frame: Buffer) => void;
@@ -59,6 +72,10 @@ export class Fleet {
   readonly stats = new Stats();
   readonly terminals: SimTerminal[] = [];
   readonly city: City;
+  /** the scenario's squads with their duty areas (none when duty.squads is 0) */
+  readonly squads: Squad[] = [];
+  /** phones of the units that leave their area (duty.strayShare) */
+  readonly strays: string[] = [];
   private stopped = 0;
   private allDone: (() => void) | undefined;
   /** Resolves when every terminal has stopped (ticks reached, or stop()). */
@@ -71,10 +88,33 @@ export class Fleet {
     const root = new Rng(scenario.seed);
     this.city = generateCity(root.fork('city'), { centre: scenario.city, radiusKm: scenario.city.radiusKm, blockM: scenario.city.blockM });
     this.finished = new Promise((resolve) => (this.allDone = resolve));
+    const duty = scenario.duty;
+    const squadRng = root.fork('squads');
+    for (let k = 0; k < duty.squads; k++) {
+      const district = DISTRICTS[k % DISTRICTS.length]!;
+      const n = Math.floor(k / DISTRICTS.length) + 1;
+      this.squads.push({ id: `sim.${district}.squad-${n}`, org: `wuhan/${district}/squad-${n}`, name: `${district} squad ${n}`, post: this.city.nodes[squadRng.pick(this.city.drivable)]!, members: [] });
+    }
+    // the polygon's inscribed circle is radiusM cos(15 deg): streets between junctions within it stay inside
+    const inner = duty.radiusM * Math.cos(Math.PI / SIDES);
     for (const spec of fleetSpecs(scenario)) {
       const moverRng = root.fork('move', spec.index);
+      const squad = this.squads.length > 0 ? this.squads[spec.index % this.squads.length] : undefined;
       // every unit answers a dispatch order by going to the place (a car faster than a walker)
-      const mover = spec.kind === 'vehicle' ? new Responder(new Vehicle(this.city, moverRng), 40) : new Responder(new Walker(this.city, moverRng), 6);
+      const mover =
+        spec.kind === 'vehicle'
+          ? new Responder(new Vehicle(this.city, moverRng, squad && { centre: squad.post, radiusM: inner * 0.95 }), 40)
+          : new Responder(squad ? new Walker(this.city, moverRng, squad.post, Math.min(600, inner * 0.7)) : new Walker(this.city, moverRng), 6);
+      if (squad) {
+        squad.members.push(spec.phone);
+        const strayRng = root.fork('stray', spec.index);
+        if (strayRng.chance(duty.strayShare)) {
+          const angle = strayRng.float(0, 2 * Math.PI);
+          const r = duty.radiusM * 1.6;
+          mover.strayTo(projector(squad.post).toPoint(r * Math.sin(angle), r * Math.cos(angle)), duty.strayAfterS, duty.strayS);
+          this.strays.push(spec.phone);
+        }
+      }
       const target: LinkTarget = { ...scenario.target };
       if (scenario.localAddresses > 0 && scenario.target.host.startsWith('127.')) target.localAddress = `127.0.0.${scenario.firstLocalAddress + (spec.index % scenario.localAddresses)}`;
       this.terminals.push(
@@ -112,10 +152,38 @@ export class Fleet {
     const rows = ['type,id,category,org,plate,officer,lat,lng,name'];
     const rng = new Rng(this.scenario.seed).fork('registry');
     for (const t of this.terminals) {
-      const org = `wuhan/${rng.pick(DISTRICTS)}/squad-${rng.int(1, 12)}`;
+      const random = `wuhan/${rng.pick(DISTRICTS)}/squad-${rng.int(1, 12)}`;
+      const org = this.squads.length > 0 ? this.squads[t.spec.index % this.squads.length]!.org : random;
       const officer = t.spec.kind === 'vehicle' ? '' : `PC${t.spec.phone.slice(-6)}`;
       rows.push(['terminal', t.phone, t.spec.kind, org, t.spec.plate ?? '', officer, '', '', ''].join(','));
     }
     return rows.join('\n') + '\n';
   }
+
+  /**
+   * The squads' duty areas as a GeoJSON FeatureCollection, as POST /api/duty-areas/import takes
+   * it: a 12-sided polygon of duty.radiusM around each post, on duty every day duty.shift, its
+   * members assigned.
+   */
+  dutyAreas(): { type: 'FeatureCollection'; features: object[] } {
+    const [start, end] = this.scenario.duty.shift.split('-') as [string, string];
+    const features = this.squads.map((q) => {
+      const proj = projector(q.post);
+      const ring: [number, number][] = [];
+      for (let i = 0; i < SIDES; i++) {
+        const a = (2 * Math.PI * i) / SIDES;
+        const p = proj.toPoint(this.scenario.duty.radiusM * Math.sin(a), this.scenario.duty.radiusM * Math.cos(a));
+        ring.push([round6(p.lng), round6(p.lat)]);
+      }
+      // counter-clockwise (RFC 7946): the angles above run clockwise from north
+      ring.reverse();
+      ring.push(ring[0]!);
+      return { type: 'Feature', id: q.id, properties: { name: q.name, org: q.org, shifts: WEEK.map((day) => ({ day, start, end })), devices: q.members, people: [] }, geometry: { type: 'Polygon', coordinates: [ring] } };
+    });
+    return { type: 'FeatureCollection', features };
+  }
+}
+
+function round6(v: number): number {
+  return Math.round(v * 1e6) / 1e6;
 }

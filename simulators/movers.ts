@@ -29,6 +29,12 @@ function lerp(a: Point, b: Point, f: number): Point {
   return { lat: a.lat + (b.lat - a.lat) * f, lng: a.lng + (b.lng - a.lng) * f };
 }
 
+/** Where a squad's vehicle may drive: the junctions within `radiusM` of `centre`. */
+export interface Zone {
+  centre: Point;
+  radiusM: number;
+}
+
 export class Vehicle implements Mover {
   private from: number;
   private to: number;
@@ -41,12 +47,24 @@ export class Vehicle implements Mover {
   /** How this driver treats limits: 0.75 (careful) .. 1.05. */
   private readonly temper: number;
 
+  /** junctions it may drive to (its zone), all when it has none */
+  private readonly allowed: ((node: number) => boolean) | undefined;
+
   constructor(
     private readonly city: City,
     private readonly rng: Rng,
+    zone?: Zone,
   ) {
-    this.from = rng.pick(city.drivable);
-    this.edge = rng.pick(city.edges[this.from]!);
+    if (zone) {
+      const proj = projector(zone.centre);
+      const inside = new Set(city.drivable.filter((n) => Math.hypot(...proj.toXY(city.nodes[n]!)) <= zone.radiusM));
+      // a zone with fewer than two junctions (a post by the river) drives the whole city
+      if (inside.size >= 2) this.allowed = (n) => inside.has(n);
+    }
+    const start = this.allowed ? city.drivable.filter((n) => this.allowed!(n) && city.edges[n]!.some((e) => this.allowed!(e.to))) : [];
+    this.from = rng.pick(start.length > 0 ? start : city.drivable);
+    const first = this.allowed ? city.edges[this.from]!.filter((e) => this.allowed!(e.to)) : [];
+    this.edge = rng.pick(first.length > 0 ? first : city.edges[this.from]!);
     this.to = this.edge.to;
     this.along = rng.float(0, this.edge.lengthM);
     this.temper = rng.float(0.75, 1.05);
@@ -86,20 +104,26 @@ export class Vehicle implements Mover {
     return { lat: p.lat, lng: p.lng, speedKmh: round1(this.kmh), heading: this.edge.headingDeg, altitude: 20 + Math.round(this.rng.float(0, 15)), odometerKm: round1(this.odometerKm) };
   }
 
-  /** At a junction: carry on anywhere but back (unless a dead end); sometimes a red light. */
+  /** At a junction: carry on anywhere but back (unless a dead end) within its zone; sometimes a red light. */
   private turn(): void {
-    const out = this.city.edges[this.to]!;
+    const all = this.city.edges[this.to]!;
+    // within the zone (the way back is there: it came from there), unless the streets say otherwise
+    const inZone = this.allowed ? all.filter((e) => this.allowed!(e.to)) : all;
+    const out = inZone.length > 0 ? inZone : all;
     const onward = out.filter((e) => e.to !== this.from);
     const next = this.rng.pick(onward.length > 0 ? onward : out);
     this.from = this.to;
     this.edge = next;
     this.to = next.to;
     this.along = 0;
-    if (out.length > 2 && this.rng.chance(0.3)) this.stopS = this.rng.float(5, 60);
+    if (all.length > 2 && this.rng.chance(0.3)) this.stopS = this.rng.float(5, 60);
   }
 }
 
-/** A foot patrol: a loop of 4-7 waypoints within ~600 m of a post, walked at 4-6 km/h. */
+/**
+ * A foot patrol: a loop of 4-7 waypoints within ~600 m of a post (or `reachM`), walked at 4-6
+ * km/h. The post is a random junction unless given (a squad's post, its duty area's centre).
+ */
 export class Walker implements Mover {
   private readonly beat: [number, number][];
   private leg = 0;
@@ -113,14 +137,16 @@ export class Walker implements Mover {
   constructor(
     city: City,
     private readonly rng: Rng,
+    at?: Point,
+    reachM = 600,
   ) {
-    const post = city.nodes[rng.pick(city.drivable)]!;
+    const post = at ?? city.nodes[rng.pick(city.drivable)]!;
     this.proj = projector(post);
     const k = rng.int(4, 7);
     this.beat = [];
     for (let i = 0; i < k; i++) {
       const angle = (2 * Math.PI * i) / k + rng.float(-0.3, 0.3);
-      const r = rng.float(150, 600);
+      const r = (rng.float(150, 600) * reachM) / 600;
       this.beat.push([r * Math.sin(angle), r * Math.cos(angle)]);
     }
     this.leg = rng.int(0, k - 1);
@@ -183,6 +209,10 @@ export class Responder implements Mover {
   /** the last fix given (none before the first step: the wrapped mover's draws stay as they were) */
   private here: Fix | undefined;
   private odometerKm = 0;
+  /** simulated seconds stepped so far */
+  private elapsedS = 0;
+  /** off its post once, at a set time (Fleet: the scenario's duty.strayShare) */
+  private stray: { afterS: number; goal: Point; stayS: number } | undefined;
 
   constructor(
     private readonly inner: Mover,
@@ -190,12 +220,17 @@ export class Responder implements Mover {
     private readonly stayS = 600,
   ) {}
 
-  /** Sent to `goal` (a dispatch text's place). */
-  sendTo(goal: Point): void {
+  /** Sent to `goal` (a dispatch text's place), staying there `stayS`. */
+  sendTo(goal: Point, stayS = this.stayS): void {
     if (!this.here) return;
     const home = this.legs.length > 0 ? this.legs[this.legs.length - 1]! : { lat: this.here.lat, lng: this.here.lng };
     this.legs = [goal, home];
-    this.stayLeftS = this.stayS;
+    this.stayLeftS = stayS;
+  }
+
+  /** Leaves for `goal` `afterS` simulated seconds from the start, stays `stayS`, comes back. */
+  strayTo(goal: Point, afterS: number, stayS: number): void {
+    this.stray = { afterS, goal, stayS };
   }
 
   /** going to a scene or back from one */
@@ -208,6 +243,11 @@ export class Responder implements Mover {
   }
 
   step(dtS: number): Fix {
+    this.elapsedS += dtS;
+    if (this.stray && this.here && this.elapsedS >= this.stray.afterS) {
+      this.sendTo(this.stray.goal, this.stray.stayS);
+      this.stray = undefined;
+    }
     if (this.legs.length === 0 || !this.here) {
       this.here = this.inner.step(dtS);
       this.odometerKm = this.here.odometerKm;

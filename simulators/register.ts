@@ -24,13 +24,28 @@ function reason(body: unknown): string {
 }
 
 export async function registerFleet(csv: string, api: string, token: string | undefined): Promise<Registered> {
-  const url = new URL('/api/devices/import', api);
+  const { url, body } = await importInto(new URL('/api/devices/import', api), 'text/csv; charset=utf-8', csv, token);
+  const r = body as Partial<Registered> | undefined;
+  if (typeof r?.devices !== 'number') throw new RegisterError(`${url}: answered but not with an import's counts: is it a Dipper gateway?`);
+  return { devices: r.devices, resources: r.resources ?? 0 };
+}
+
+/** The squads' duty areas (Fleet.dutyAreas) into the gateway (POST /api/duty-areas/import); how many it holds. */
+export async function registerDutyAreas(areas: object, api: string, token: string | undefined): Promise<number> {
+  const { url, body } = await importInto(new URL('/api/duty-areas/import', api), 'application/json', JSON.stringify(areas), token);
+  const r = body as { created?: unknown; replaced?: unknown } | undefined;
+  if (typeof r?.created !== 'number' || typeof r.replaced !== 'number') throw new RegisterError(`${url}: answered but not with an import's count: is it a Dipper gateway?`);
+  return r.created + r.replaced;
+}
+
+/** POSTs an import; its parsed answer when 2xx, otherwise a RegisterError saying what to change. */
+async function importInto(url: URL, contentType: string, payload: string, token: string | undefined): Promise<{ url: URL; body: unknown }> {
   let res: Response;
   try {
     res = await fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'text/csv; charset=utf-8', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      body: csv,
+      headers: { 'content-type': contentType, ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: payload,
       // a city's registry in one transaction: seconds on a busy machine, not minutes
       signal: AbortSignal.timeout(120_000),
     });
@@ -45,18 +60,14 @@ export async function registerFleet(csv: string, api: string, token: string | un
   } catch {
     body = undefined;
   }
-  if (res.ok) {
-    const r = body as Partial<Registered> | undefined;
-    if (typeof r?.devices !== 'number') throw new RegisterError(`${url}: answered ${res.status} but not with an import's counts: is it a Dipper gateway?`);
-    return { devices: r.devices, resources: r.resources ?? 0 };
-  }
+  if (res.ok) return { url, body };
   switch (res.status) {
     case 401:
       throw new RegisterError(`${url}: the gateway asks for an API token: set DIPPER_TOKEN to one of its api.tokens that has the "admin" right (${reason(body) || 'unauthorised'})`);
     case 403:
       throw new RegisterError(`${url}: refused: ${reason(body) || 'forbidden'}`);
     case 404:
-      throw new RegisterError(`${url}: no registry API here (404): is it a Dipper gateway with its database (database.*)?`);
+      throw new RegisterError(`${url}: no such API here (404): is it a Dipper gateway with its database (database.*)?`);
     default:
       throw new RegisterError(`${url}: ${res.status}: ${reason(body) || text.slice(0, 200)}`);
   }

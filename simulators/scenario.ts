@@ -54,6 +54,15 @@ export interface Scenario {
   blindArea: { perHour: number; minS: number; maxS: number };
   photos: { perHour: number; minBytes: number; maxBytes: number };
   reconnect: { minMs: number; maxMs: number };
+  /**
+   * Duty areas (0 squads: none). The fleet is split into `squads` squads (terminal i in squad
+   * i mod squads), each with a duty area: a 12-sided polygon of radius `radiusM` around a post,
+   * on duty every day `shift` ("HH:MM-HH:MM" in the gateway's duty.timeZone). Its officers walk
+   * their beats around the post and its vehicles drive the streets within the area. `strayShare`
+   * of the units leave their area `strayAfterS` simulated seconds after the start, to a point
+   * 1.6 radii from the post, stay out `strayS`, and come back: the off-post incident to see.
+   */
+  duty: { squads: number; radiusM: number; shift: string; strayShare: number; strayAfterS: number; strayS: number };
   /** Real milliseconds to wait for 0x8100 / 0x8001 during login. */
   replyTimeoutMs: number;
 }
@@ -82,6 +91,7 @@ export const DEFAULT_SCENARIO: Scenario = {
   blindArea: { perHour: 0.2, minS: 60, maxS: 300 },
   photos: { perHour: 0.3, minBytes: 3000, maxBytes: 12000 },
   reconnect: { minMs: 1000, maxMs: 60_000 },
+  duty: { squads: 0, radiusM: 2000, shift: '00:00-24:00', strayShare: 0, strayAfterS: 600, strayS: 1800 },
   replyTimeoutMs: 10_000,
 };
 
@@ -118,7 +128,11 @@ function check(s: Scenario): void {
   if (!['tcp', 'udp'].includes(s.target.transport)) throw new Error('scenario: target.transport must be tcp or udp');
   if (s.localAddresses > 0 && s.firstLocalAddress + s.localAddresses - 1 > 254) throw new Error('scenario: source addresses run past 127.0.0.254');
   if (s.startTime !== null && Number.isNaN(Date.parse(s.startTime))) throw new Error('scenario: startTime is not an ISO-8601 time');
-  if (s.edition2019Share < 0 || s.edition2019Share > 1 || s.handheldShare < 0 || s.handheldShare > 1) throw new Error('scenario: shares are between 0 and 1');
+  if (s.edition2019Share < 0 || s.edition2019Share > 1 || s.handheldShare < 0 || s.handheldShare > 1 || s.duty.strayShare < 0 || s.duty.strayShare > 1) throw new Error('scenario: shares are between 0 and 1');
+  if (!Number.isInteger(s.duty.squads) || s.duty.squads < 0) throw new Error('scenario: duty.squads must be an integer >= 0');
+  if (!(s.duty.radiusM >= 200)) throw new Error('scenario: duty.radiusM must be >= 200');
+  if (!/^([01]\d|2[0-3]):[0-5]\d-(([01]\d|2[0-3]):[0-5]\d|24:00)$/.test(s.duty.shift)) throw new Error('scenario: duty.shift must be "HH:MM-HH:MM" (end 24:00 for midnight)');
+  if (!(s.duty.strayAfterS >= 0) || !(s.duty.strayS >= 0)) throw new Error('scenario: duty.strayAfterS and duty.strayS must be >= 0');
 }
 
 /** A scenario file, JSON or YAML by extension. */

@@ -9,7 +9,7 @@ import { createWriteStream, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { SCENARIO_HELP, SCENARIO_OPTIONS, overridesFrom } from './args.js';
 import { Fleet } from './fleet.js';
-import { registerFleet } from './register.js';
+import { registerDutyAreas, registerFleet } from './register.js';
 import { buildReport, progressLine, summaryTable, writeReport } from './report.js';
 import { buildScenario, readScenarioFile } from './scenario.js';
 
@@ -18,15 +18,17 @@ const HELP = `usage: npm run simulate -- [options]
 ${SCENARIO_HELP}
   --record FILE            every uplink frame as JSON lines {"phone","hex"}
   --devices-out FILE       write the gateway's device registry (CSV) for this fleet and go on
-  --dry                    with --devices-out: write the registry and exit
+  --duty-out FILE          write the squads' duty areas (GeoJSON, for POST /api/duty-areas/import) and go on
+  --dry                    with --devices-out or --duty-out: write them and exit
   --register               import the fleet's registry into the gateway (POST /api/devices/import) before
                            connecting, so the map shows its categories; needs the admin right: with
-                           api.tokens configured, set DIPPER_TOKEN to such a token (never on the command line)
+                           api.tokens configured, set DIPPER_TOKEN to such a token (never on the command line);
+                           with duty.squads in the scenario, their duty areas too
   --api URL                the gateway's API for --register (default http://HOST:8080, HOST from --host)
 `;
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { ...SCENARIO_OPTIONS, record: { type: 'string' }, 'devices-out': { type: 'string' }, dry: { type: 'boolean' }, register: { type: 'boolean' }, api: { type: 'string' } }, strict: true });
+  const { values } = parseArgs({ options: { ...SCENARIO_OPTIONS, record: { type: 'string' }, 'devices-out': { type: 'string' }, 'duty-out': { type: 'string' }, dry: { type: 'boolean' }, register: { type: 'boolean' }, api: { type: 'string' } }, strict: true });
   if (values.help) {
     process.stdout.write(HELP);
     return 0;
@@ -35,12 +37,17 @@ async function main(): Promise<number> {
   const recordStream = values.record ? createWriteStream(values.record) : undefined;
   const fleet = new Fleet(scenario, recordStream ? { record: (phone, frame) => recordStream.write(`{"phone":"${phone}","hex":"${frame.toString('hex')}"}\n`) } : {});
   if (values['devices-out']) writeFileSync(values['devices-out'], fleet.devicesCsv());
+  if (values['duty-out']) writeFileSync(values['duty-out'], JSON.stringify(fleet.dutyAreas(), null, 1));
   if (values.dry) return 0;
   if (values.api !== undefined && !values.register) throw new Error('--api is for --register');
   if (values.register) {
     const api = values.api ?? `http://${scenario.target.host.includes(':') ? `[${scenario.target.host}]` : scenario.target.host}:8080`;
     const done = await registerFleet(fleet.devicesCsv(), api, process.env.DIPPER_TOKEN || undefined);
     process.stderr.write(`registered ${done.devices} devices at ${api}\n`);
+    if (fleet.squads.length > 0) {
+      const areas = await registerDutyAreas(fleet.dutyAreas(), api, process.env.DIPPER_TOKEN || undefined);
+      process.stderr.write(`registered ${areas} duty areas, one per squad; ${fleet.strays.length} units will stray off post after ${scenario.duty.strayAfterS} s (simulated)\n`);
+    }
   }
 
   const startedAt = Date.now();
