@@ -22,8 +22,8 @@ const HHMM = '^(?:[01][0-9]|2[0-3]):[0-5][0-9]$';
 export const ShiftSchema = Type.Object(
   {
     day: Type.String({ pattern: `^(?:${WEEKDAYS.join('|')})$`, description: `the day the shift starts on: ${WEEKDAYS.join(', ')}` }),
-    start: Type.String({ pattern: HHMM, description: 'HH:MM in duty.timeZone' }),
-    end: Type.String({ pattern: '^(?:(?:[01][0-9]|2[0-3]):[0-5][0-9]|24:00)$', description: 'HH:MM in duty.timeZone; before start = the next day (a night shift), equal to start = 24 hours; 24:00 = midnight' }),
+    start: Type.String({ pattern: HHMM, description: 'HH:MM in web.timeZone' }),
+    end: Type.String({ pattern: '^(?:(?:[01][0-9]|2[0-3]):[0-5][0-9]|24:00)$', description: 'HH:MM in web.timeZone; before start = the next day (a night shift), equal to start = 24 hours; 24:00 = midnight' }),
   },
   { additionalProperties: false },
 );

@@ -104,15 +104,6 @@ export { ConfigError, MIN_SECRET_BYTES };
 
 type Json = Record<string, unknown>;
 
-function validTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return zone !== '';
-  } catch {
-    return false;
-  }
-}
-
 function isObject(v: unknown): v is Json {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -312,10 +303,6 @@ const CHECKS: Check[] = [
       c.cluster.workers > 1 && !c.mqttExternal.url
         ? "cluster.workers: more than one worker needs an external MQTT broker (mqttExternal.url): each worker's embedded broker would see only its own terminals"
         : undefined,
-  },
-  {
-    keys: ['duty.timeZone'],
-    problem: (c) => (validTimeZone(c.duty.timeZone) ? undefined : `duty.timeZone: "${c.duty.timeZone}" is not an IANA time zone (e.g. Asia/Shanghai)`),
   },
   {
     keys: ['influx.url'],

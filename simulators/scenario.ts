@@ -57,7 +57,7 @@ export interface Scenario {
   /**
    * Duty areas (0 squads: none). The fleet is split into `squads` squads (terminal i in squad
    * i mod squads), each with a duty area: a 12-sided polygon of radius `radiusM` around a post,
-   * on duty every day `shift` ("HH:MM-HH:MM" in the gateway's duty.timeZone). Its officers walk
+   * on duty every day `shift` ("HH:MM-HH:MM" in the gateway's web.timeZone). Its officers walk
    * their beats around the post and its vehicles drive the streets within the area. `strayShare`
    * of the units leave their area `strayAfterS` simulated seconds after the start, to a point
    * 1.6 radii from the post, stay out `strayS`, and come back: the off-post incident to see.

@@ -7,7 +7,7 @@
  * tell. A report with no fix, or uploaded later from the blind-area store, says the device is
  * heard from but not where it is now.
  *
- * During a shift of its area (weekly, on duty.timeZone's clock), a device outside it for longer
+ * During a shift of its area (weekly, on the command centre's clock: web.timeZone), a device outside it for longer
  * than `offPostGraceMs` opens an `off-post` incident, and one not heard from (no location
  * report: a heartbeat tells the command centre nothing of where the officer is) for
  * `noSignalMs` opens `no-signal`, both through the incident writer as alarms do (off the ingest
@@ -158,7 +158,10 @@ export class DutyWatch implements EventSink, DutyCoverageSource {
 
   constructor(
     private readonly source: DutySource | undefined,
-    readonly settings: DutySettings,
+    readonly settings: DutySettings & {
+      /** the command centre's zone (web.timeZone): shifts are on its clock */
+      timeZone: string;
+    },
     /** h3.resolution: the resolution of Position.h3 */
     private readonly positionRes: number,
     private readonly hooks: DutyWatchHooks,

@@ -33,7 +33,6 @@ export const StoreSections = {
     refreshMs: Type.Integer({ minimum: 100, maximum: 600_000, default: 5000, description: 'how often engaged units are read again from the database (orders sent by another gateway)' }),
   }),
   duty: Section({
-    timeZone: Type.String({ default: 'Asia/Shanghai', description: "the command centre's zone (IANA name): the duty areas' shifts are in its clock" }),
     offPostGraceMs: Type.Integer({ minimum: 0, maximum: 86_400_000, default: 300_000, description: 'a device on shift outside its duty area this long opens an off-post incident' }),
     noSignalMs: Type.Integer({ minimum: 1000, maximum: 86_400_000, default: 600_000, description: 'a device on shift not heard from (no location report) this long opens a no-signal incident' }),
     checkMs: Type.Integer({ minimum: 10, maximum: 600_000, default: 5000, description: 'how often the watch looks for devices off post or silent past their limits' }),

@@ -33,7 +33,7 @@ export const DUTY_FIELDS = {
   offPost: 'assigned units outside it',
   silent: 'assigned units not heard from within duty.noSignalMs (or with no fix yet)',
   coverage: 'onPost / assigned, 0..1 (absent when nothing is assigned)',
-  onShift: 'a shift of the area is running now (duty.timeZone)',
+  onShift: 'a shift of the area is running now (web.timeZone)',
 };
 
 /** [west, south, east, north] of an area, computed once per version of it */

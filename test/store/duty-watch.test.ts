@@ -16,7 +16,7 @@ import { validate } from '../../server/config.js';
 
 const GRACE = 60_000;
 const SILENCE = 300_000;
-const settings = { ...validate({}).duty, offPostGraceMs: GRACE, noSignalMs: SILENCE, checkMs: 600_000 };
+const settings = { ...validate({}).duty, timeZone: validate({}).web.timeZone, offPostGraceMs: GRACE, noSignalMs: SILENCE, checkMs: 600_000 };
 const ALWAYS = (['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const).map((day) => ({ day, start: '00:00', end: '24:00' }));
 const SQUARE = { type: 'Polygon' as const, coordinates: [[[114.27, 30.58], [114.29, 30.58], [114.29, 30.6], [114.27, 30.6], [114.27, 30.58]]] };
 const INSIDE = { lat: 30.59, lng: 114.28 };
