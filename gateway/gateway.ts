@@ -258,6 +258,12 @@ export class Gateway implements GatewayContext, CommandPort {
     return this.sessions.get(terminal);
   }
 
+  /** A downlink can reach `terminal` now: its session is here and open. */
+  reaches(terminal: string): boolean {
+    const s = this.sessions.get(terminal);
+    return s !== undefined && !s.closed;
+  }
+
   attach(session: Session): void {
     const terminal = session.terminal!;
     const old = this.sessions.get(terminal);

@@ -123,7 +123,7 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
     });
   await board?.reload();
   // duty areas: who is inside their area, judged at ingest; read from the database before the first report
-  const duty = store && new DutyWatch(store.dutyAreas, { ...config.duty, timeZone: config.web.timeZone }, config.h3.resolution, { publish: (events) => void gateway?.queue.push(events).catch((err: unknown) => log.warn({ err }, 'duty change not published')), raise: (incident) => store.writer.raise(incident), ...(config.cluster.workers > 1 ? { here: (terminal: string) => gateway?.sessions.has(terminal) ?? false } : {}) }, log.child({ component: 'duty' }));
+  const duty = store && new DutyWatch(store.dutyAreas, { ...config.duty, timeZone: config.web.timeZone }, config.h3.resolution, { publish: (events) => void gateway?.queue.push(events).catch((err: unknown) => log.warn({ err }, 'duty change not published')), raise: (incident) => store.writer.raise(incident), ...(config.cluster.workers > 1 ? { here: (terminal: string) => gateway?.sessionOf(terminal) !== undefined } : {}) }, log.child({ component: 'duty' }));
   if (duty) {
     storeMetrics.observeDuty(duty);
     await duty.reload();

@@ -8,6 +8,7 @@
  * by the database's one order per unit.
  */
 import type { Dispatch } from '../events/dispatch.js';
+import { greatCircleM } from '../events/great-circle.js';
 import type { GatewayEvent } from '../events/model.js';
 import type { EventSink } from '../events/sink.js';
 import type { DispatchRepository } from './dispatches.js';
@@ -22,12 +23,6 @@ interface Watch {
   /** the gateway time the unit was first seen within the radius, this time round */
   since?: number;
   writing?: boolean;
-}
-
-const RAD = Math.PI / 180;
-function metres(lat1: number, lng1: number, lat2: number, lng2: number): number {
-  const a = Math.sin(((lat2 - lat1) * RAD) / 2) ** 2 + Math.cos(lat1 * RAD) * Math.cos(lat2 * RAD) * Math.sin(((lng2 - lng1) * RAD) / 2) ** 2;
-  return 2 * 6_371_008.8 * Math.asin(Math.min(1, Math.sqrt(a)));
 }
 
 export class DispatchBoard implements EventSink {
@@ -90,7 +85,7 @@ export class DispatchBoard implements EventSink {
       const w = this.watches.get(e.position.terminal);
       if (!w || w.order.arrivedAt !== null || w.writing) continue;
       const p = e.position;
-      if (metres(p.lat, p.lng, w.order.location.lat, w.order.location.lng) > this.settings.arrivalRadiusM) {
+      if (greatCircleM(p.lng, p.lat, w.order.location.lng, w.order.location.lat) > this.settings.arrivalRadiusM) {
         w.since = undefined;
         continue;
       }

@@ -203,7 +203,7 @@ export const dispatchRoutes: FastifyPluginAsync<AppDeps & { store: Store; board:
           const t = terminalId(raw);
           const org = map.index.get(t)?.org ?? registry.lookup(t)?.org;
           if (org === undefined || !within(req.scope, org)) return reply.code(404).send({ error: 'Not Found', message: `terminal ${raw} is unknown` });
-          if (!gateway?.sessions.get(t) || gateway.sessions.get(t)!.closed) offline.push(t);
+          if (!gateway?.reaches(t)) offline.push(t);
           units.push({ terminal: t, org });
         }
         if (offline.length > 0) return reply.code(409).send({ error: 'Conflict', message: `not online, no order can reach them: ${offline.join(', ')}` });
@@ -286,7 +286,7 @@ function shiftOrder(o: Dispatch, crs: Crs | undefined): Dispatch {
 
 /** The order's text to its terminal, in the terminal's edition; the answer on the record. */
 async function send(gateway: Gateway | undefined, store: Store, order: Dispatch, what: string, description?: string): Promise<Dispatch> {
-  const session = gateway?.sessions.get(order.terminal);
+  const session = gateway?.sessionOf(order.terminal);
   const text = `【派警】${order.code} ${what} ${order.location.lat.toFixed(5)},${order.location.lng.toFixed(5)}${description ? ` ${description.slice(0, 60)}` : ''}`;
   let outcome: { result?: number; reason?: string };
   try {
