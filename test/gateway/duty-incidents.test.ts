@@ -13,27 +13,11 @@ import type { Server } from '../../server/server.js';
 import { startTestServer } from './helpers/server.js';
 import { call, until } from './helpers/http.js';
 import { TestTerminal, locationBody } from './helpers/terminal.js';
+import { ALWAYS, INSIDE, OUTSIDE, square } from '../helpers/duty.js';
 
 const JH = 'jianghan-duty-inc-token-00000001';
 const GRACE_MS = 1000;
 const SILENCE_MS = 1500;
-
-const square = (west: number, south: number, side: number) => ({
-  type: 'Polygon',
-  coordinates: [
-    [
-      [west, south],
-      [west + side, south],
-      [west + side, south + side],
-      [west, south + side],
-      [west, south],
-    ],
-  ],
-});
-const INSIDE = { lat: 30.59, lng: 114.28 };
-const OUTSIDE = { lat: 30.62, lng: 114.28 };
-/** every day, all day: whenever the test runs, it is on shift */
-const ALWAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((day) => ({ day, start: '00:00', end: '24:00' }));
 
 interface Incident {
   id: string;

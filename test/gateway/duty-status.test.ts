@@ -9,27 +9,12 @@ import t from 'tap';
 import { startTestServer } from './helpers/server.js';
 import { call, until } from './helpers/http.js';
 import { TestTerminal, locationBody } from './helpers/terminal.js';
+import { ALWAYS, BEAT, INSIDE, OUTSIDE } from '../helpers/duty.js';
 
 const CITY = 'city-duty-status-token-000000001';
 const JH = 'jianghan-duty-status-token-00001';
 const HS = 'hongshan-duty-status-token-00001';
 const SILENCE_MS = 6000;
-
-const SQUARE = {
-  type: 'Polygon',
-  coordinates: [
-    [
-      [114.27, 30.58],
-      [114.29, 30.58],
-      [114.29, 30.6],
-      [114.27, 30.6],
-      [114.27, 30.58],
-    ],
-  ],
-};
-const INSIDE = { lat: 30.59, lng: 114.28 };
-const OUTSIDE = { lat: 30.62, lng: 114.28 };
-const ALWAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((day) => ({ day, start: '00:00', end: '24:00' }));
 
 t.test('on post, off post, silent, now; within scope', async (t) => {
   const server = await startTestServer(t, {
@@ -45,7 +30,7 @@ t.test('on post, off post, silent, now; within scope', async (t) => {
   const api = (token: string, method: string, path: string, body?: unknown) => call(server.ports.http, token, method, path, body);
   const ids = ['13988880001', '13988880002', '13988880003', '13988880004'];
   t.equal((await api(CITY, 'POST', '/api/devices/import', { terminals: ids.map((terminal, i) => ({ terminal, category: 'bodycam', org: 'wuhan/jianghan/s1', officer: `officer ${i + 1}` })) })).status, 200);
-  t.equal((await api(JH, 'PUT', '/api/duty-areas/beat', { name: '江汉一巡区', org: 'wuhan/jianghan', geometry: SQUARE, shifts: ALWAYS, devices: ids })).status, 201);
+  t.equal((await api(JH, 'PUT', '/api/duty-areas/beat', { name: '江汉一巡区', org: 'wuhan/jianghan', geometry: BEAT, shifts: ALWAYS, devices: ids })).status, 201);
 
   const report = async (phone: string, body: object) => {
     const term = await TestTerminal.tcp(server.ports.jt808, { phone });

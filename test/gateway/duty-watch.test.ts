@@ -14,27 +14,13 @@ import { startTestServer } from './helpers/server.js';
 import { call, until } from './helpers/http.js';
 import { openStream } from './helpers/stream.js';
 import { TestTerminal, locationBody } from './helpers/terminal.js';
+import { INSIDE, OUTSIDE, square } from '../helpers/duty.js';
 
 const CITY = 'city-duty-watch-token-0000000001';
 const JH = 'jianghan-duty-watch-token-000001';
 const HS = 'hongshan-duty-watch-token-000001';
 
-// 114.27..114.29 E, 30.58..30.60 N: a beat of about 2 km by 2 km in Jianghan
-const square = (west: number, south: number, side: number) => ({
-  type: 'Polygon',
-  coordinates: [
-    [
-      [west, south],
-      [west + side, south],
-      [west + side, south + side],
-      [west, south + side],
-      [west, south],
-    ],
-  ],
-});
-const INSIDE = { lat: 30.59, lng: 114.28 };
 const NEAR_EDGE_INSIDE = { lat: 30.5999, lng: 114.2801 };
-const OUTSIDE = { lat: 30.62, lng: 114.28 };
 const JUST_OUTSIDE = { lat: 30.6001, lng: 114.2801 };
 
 async function start(t: Test): Promise<{ server: Server; api: (token: string, method: string, path: string, body?: unknown) => ReturnType<typeof call> }> {

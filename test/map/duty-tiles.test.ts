@@ -9,6 +9,7 @@ import t from 'tap';
 import { startTestServer } from '../gateway/helpers/server.js';
 import { call, until } from '../gateway/helpers/http.js';
 import { TestTerminal, locationBody } from '../gateway/helpers/terminal.js';
+import { ALWAYS, INSIDE, OUTSIDE } from '../helpers/duty.js';
 
 const CITY = 'city-duty-tiles-token-0000000001';
 const JH = 'jianghan-duty-tiles-token-000001';
@@ -29,9 +30,6 @@ const ISLAND = [
   [114.4, 30.51],
   [114.4, 30.5],
 ];
-const INSIDE = { lat: 30.59, lng: 114.28 };
-const OUTSIDE = { lat: 30.62, lng: 114.28 };
-const ALWAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((day) => ({ day, start: '00:00', end: '24:00' }));
 
 /** slippy-map tile of a point (OSM wiki formula) */
 function tileOf(lng: number, lat: number, z: number): [number, number] {

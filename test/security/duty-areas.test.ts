@@ -13,23 +13,12 @@ import type { Server } from '../../server/server.js';
 import { startTestServer } from '../gateway/helpers/server.js';
 import { call } from '../gateway/helpers/http.js';
 import type { Answer } from '../gateway/helpers/http.js';
+import { square } from '../helpers/duty.js';
 
 const CITY = 'city-duty-sec-token-000000000001';
 const JH = 'jianghan-duty-sec-token-00000001';
 const HS = 'hongshan-duty-sec-token-00000001';
 
-const square = (lng: number, lat: number, d: number) => ({
-  type: 'Polygon',
-  coordinates: [
-    [
-      [lng, lat],
-      [lng + d, lat],
-      [lng + d, lat + d],
-      [lng, lat + d],
-      [lng, lat],
-    ],
-  ],
-});
 const area = (org: string, over: object = {}) => ({ name: 'beat', org, geometry: square(114.27, 30.58, 0.01), shifts: [], devices: [], people: [], ...over });
 
 async function start(t: Test, duty: object = {}): Promise<{ server: Server; api: (token: string, method: string, path: string, body?: unknown) => Promise<Answer> }> {

@@ -11,19 +11,7 @@ import { DutyAreaRepository } from '../../store/duty-areas.js';
 import { migrate } from '../../store/migrate.js';
 import { RegistryRepository } from '../../store/registry.js';
 import { ENGINES, freshDatabase } from './engines.js';
-
-const square = (lng: number, lat: number, d: number): DutyAreaInput['geometry'] => ({
-  type: 'Polygon',
-  coordinates: [
-    [
-      [lng, lat],
-      [lng + d, lat],
-      [lng + d, lat + d],
-      [lng, lat + d],
-      [lng, lat],
-    ],
-  ],
-});
+import { square } from '../helpers/duty.js';
 
 const area = (id: string, over: Partial<DutyAreaInput> = {}): DutyAreaInput => ({ id, name: `beat ${id}`, org: 'wuhan/jianghan', geometry: square(114.27, 30.58, 0.01), shifts: [], devices: [], people: [], ...over });
 

@@ -13,16 +13,13 @@ import type { WatchedArea } from '../../store/duty-areas.js';
 import { DutyWatch } from '../../store/duty-watch.js';
 import type { DutyWatchHooks } from '../../store/duty-watch.js';
 import { validate } from '../../server/config.js';
+import { ALWAYS, BEAT, INSIDE, OUTSIDE } from '../helpers/duty.js';
 
 const GRACE = 60_000;
 const SILENCE = 300_000;
 const settings = { ...validate({}).duty, timeZone: validate({}).web.timeZone, offPostGraceMs: GRACE, noSignalMs: SILENCE, checkMs: 600_000 };
-const ALWAYS = (['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const).map((day) => ({ day, start: '00:00', end: '24:00' }));
-const SQUARE = { type: 'Polygon' as const, coordinates: [[[114.27, 30.58], [114.29, 30.58], [114.29, 30.6], [114.27, 30.6], [114.27, 30.58]]] };
-const INSIDE = { lat: 30.59, lng: 114.28 };
-const OUTSIDE = { lat: 30.62, lng: 114.28 };
 
-const area = (id: string, shifts = ALWAYS): DutyArea => ({ id, name: id, org: 'wuhan/jianghan', geometry: SQUARE, shifts, devices: [], people: [], updatedAt: '2026-12-01T00:00:00.000Z' });
+const area = (id: string, shifts = ALWAYS): DutyArea => ({ id, name: id, org: 'wuhan/jianghan', geometry: BEAT, shifts, devices: [], people: [], updatedAt: '2026-12-01T00:00:00.000Z' });
 const watched = (a: DutyArea, terminals: string[]): WatchedArea => ({ area: a, units: terminals.map((terminal) => ({ terminal, org: 'wuhan/jianghan/s1', category: 'bodycam' })) });
 
 function position(terminal: string, at: { lat: number; lng: number }): GatewayEvent {
@@ -97,7 +94,7 @@ t.test('an area loaded again unchanged keeps its cover and its units', async (t)
   t.equal(w.area('a')!.cover, cover, 'the same cover');
   await w.publish([position('1', OUTSIDE)]);
   t.same(changes.map((c) => c.change), ['left'], 'its state kept: leaving is a change');
-  await w.load([watched({ ...a, geometry: { ...SQUARE, coordinates: [[[114.27, 30.61], [114.29, 30.61], [114.29, 30.63], [114.27, 30.63], [114.27, 30.61]]] }, updatedAt: '2026-12-02T00:00:00.000Z' }, ['1'])]);
+  await w.load([watched({ ...a, geometry: { ...BEAT, coordinates: [[[114.27, 30.61], [114.29, 30.61], [114.29, 30.63], [114.27, 30.63], [114.27, 30.61]]] }, updatedAt: '2026-12-02T00:00:00.000Z' }, ['1'])]);
   t.not(w.area('a')!.cover, cover, 'changed: a new cover');
   await w.publish([position('1', OUTSIDE)]);
   t.same(changes.map((c) => c.change), ['left', 'entered'], 'judged by the new shape');

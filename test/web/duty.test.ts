@@ -9,13 +9,10 @@ import { startTestServer } from '../gateway/helpers/server.js';
 import { TestTerminal, locationBody } from '../gateway/helpers/terminal.js';
 import { call } from '../gateway/helpers/http.js';
 import { chromiumPath, openBrowser, screenshot, waitForState } from './helpers/browser.js';
+import { ALWAYS, BEAT, INSIDE, OUTSIDE } from '../helpers/duty.js';
 
 t.setTimeout(240_000);
 const DUTY = 'duty-officer-token-duty-areas-0001';
-const INSIDE = { lat: 30.59, lng: 114.28 };
-const OUTSIDE = { lat: 30.62, lng: 114.28 };
-const SQUARE = { type: 'Polygon', coordinates: [[[114.27, 30.58], [114.29, 30.58], [114.29, 30.6], [114.27, 30.6], [114.27, 30.58]]] };
-const ALWAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((day) => ({ day, start: '00:00', end: '24:00' }));
 
 interface InPage {
   dipperMap: {
@@ -33,7 +30,7 @@ t.test('the duty toggle shows areas by the share of their units on post, and fol
   const api = (method: string, path: string, body?: unknown) => call(server.ports.http, DUTY, method, path, body);
   const ids = ['13966660001', '13966660002'];
   t.equal((await api('POST', '/api/devices/import', { terminals: ids.map((terminal) => ({ terminal, category: 'bodycam', org: 'wuhan/jianghan' })) })).status, 200);
-  t.equal((await api('PUT', '/api/duty-areas/beat', { name: '江汉一巡区', org: 'wuhan/jianghan', geometry: SQUARE, shifts: ALWAYS, devices: ids })).status, 201);
+  t.equal((await api('PUT', '/api/duty-areas/beat', { name: '江汉一巡区', org: 'wuhan/jianghan', geometry: BEAT, shifts: ALWAYS, devices: ids })).status, 201);
   const inside = await TestTerminal.tcp(server.ports.jt808, { phone: `0${ids[0]}` });
   const outside = await TestTerminal.tcp(server.ports.jt808, { phone: `0${ids[1]}` });
   t.teardown(() => (inside.close(), outside.close()));
