@@ -13,10 +13,9 @@ import type { Server } from '../../server/server.js';
 import { startTestServer } from './helpers/server.js';
 import { call, until } from './helpers/http.js';
 import { TestTerminal, locationBody } from './helpers/terminal.js';
+import { districtTokens } from '../helpers/district-tokens.js';
 
-const CITY = 'city-duty-token-0000000000000001';
-const JH = 'jianghan-duty-token-000000000001';
-const HS = 'hongshan-duty-token-000000000001';
+const { CITY, JH, HS, tokens: TOKENS } = districtTokens('dispatch', ['read', 'admin', 'command']);
 const READER = 'jianghan-reader-token-00000000001';
 
 // the scene, and units around it (metres worked out below by the cosine rule)
@@ -38,9 +37,7 @@ async function start(t: Test, dispatch: object = {}): Promise<{ server: Server; 
   const server = await startTestServer(t, {
     api: {
       tokens: [
-        { token: CITY, org: '', name: 'city duty officer', rights: ['read', 'admin', 'command'] },
-        { token: JH, org: 'wuhan/jianghan', name: 'jianghan duty officer', rights: ['read', 'admin', 'command'] },
-        { token: HS, org: 'wuhan/hongshan', name: 'hongshan duty officer', rights: ['read', 'admin', 'command'] },
+        ...TOKENS,
         { token: READER, org: 'wuhan/jianghan', name: 'reader' },
       ],
     },
@@ -113,7 +110,7 @@ t.test('a case dispatched: the text of each edition reaches the units, answers o
 
   const history = (await api(JH, 'GET', '/api/cases/C-808/history')).json as { action: string; actor: string; changes: Record<string, { to: unknown }>; note?: string }[];
   t.same(history.map((e) => e.action), ['created', 'dispatched', 'dispatched', 'changed', 'terminal-answer', 'terminal-answer']);
-  t.same(history.filter((e) => e.action === 'dispatched').map((e) => [e.changes.terminal!.to, e.actor, e.note]), [['13966660001', 'jianghan duty officer', 'nearest two'], ['13966660002', 'jianghan duty officer', 'nearest two']]);
+  t.same(history.filter((e) => e.action === 'dispatched').map((e) => [e.changes.terminal!.to, e.actor, e.note]), [['13966660001', 'jianghan', 'nearest two'], ['13966660002', 'jianghan', 'nearest two']]);
   t.same(history.filter((e) => e.action === 'terminal-answer').map((e) => (e.changes.answer!.to as { result: number }).result), [0, 0], 'both answers on record');
   t.ok(history.some((e) => e.action === 'changed' && (e.changes.status as { to: string } | undefined)?.to === 'dispatched'), 'the status change on record');
 

@@ -11,11 +11,10 @@ import type { Server } from '../../server/server.js';
 import { startTestServer } from './helpers/server.js';
 import { call } from './helpers/http.js';
 import type { Answer } from './helpers/http.js';
+import { districtTokens } from '../helpers/district-tokens.js';
 
-const CITY = 'city-duty-admin-token-00000000001';
-const JH = 'jianghan-duty-admin-token-000001';
+const { CITY, JH, HS, tokens: TOKENS } = districtTokens('duty-admin', ['read', 'admin']);
 const JH_READ = 'jianghan-duty-reader-token-00001';
-const HS = 'hongshan-duty-admin-token-000001';
 
 const ring = (lng: number, lat: number, d: number) => [
   [lng, lat],
@@ -42,10 +41,8 @@ async function start(t: Test, duty: object = {}): Promise<{ server: Server; api:
   const server = await startTestServer(t, {
     api: {
       tokens: [
-        { token: CITY, org: '', name: 'city', rights: ['read', 'admin'] },
-        { token: JH, org: 'wuhan/jianghan', name: 'jianghan-admin', rights: ['read', 'admin'] },
+        ...TOKENS,
         { token: JH_READ, org: 'wuhan/jianghan', name: 'jianghan-reader' },
-        { token: HS, org: 'wuhan/hongshan', name: 'hongshan-admin', rights: ['read', 'admin'] },
       ],
     },
     duty,

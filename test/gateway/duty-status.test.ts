@@ -10,19 +10,16 @@ import { startTestServer } from './helpers/server.js';
 import { call, until } from './helpers/http.js';
 import { TestTerminal, locationBody } from './helpers/terminal.js';
 import { ALWAYS, BEAT, INSIDE, OUTSIDE } from '../helpers/duty.js';
+import { districtTokens } from '../helpers/district-tokens.js';
 
-const CITY = 'city-duty-status-token-000000001';
-const JH = 'jianghan-duty-status-token-00001';
-const HS = 'hongshan-duty-status-token-00001';
+const { CITY, JH, HS, tokens: TOKENS } = districtTokens('duty-status', ['read', 'admin']);
 const SILENCE_MS = 6000;
 
 t.test('on post, off post, silent, now; within scope', async (t) => {
   const server = await startTestServer(t, {
     api: {
       tokens: [
-        { token: CITY, org: '', name: 'city', rights: ['read', 'admin'] },
-        { token: JH, org: 'wuhan/jianghan', name: 'jianghan', rights: ['read', 'admin'] },
-        { token: HS, org: 'wuhan/hongshan', name: 'hongshan', rights: ['read', 'admin'] },
+        ...TOKENS,
       ],
     },
     duty: { noSignalMs: SILENCE_MS, checkMs: 50 },

@@ -15,10 +15,9 @@ import { call, until } from './helpers/http.js';
 import { openStream } from './helpers/stream.js';
 import { TestTerminal, locationBody } from './helpers/terminal.js';
 import { INSIDE, OUTSIDE, square } from '../helpers/duty.js';
+import { districtTokens } from '../helpers/district-tokens.js';
 
-const CITY = 'city-duty-watch-token-0000000001';
-const JH = 'jianghan-duty-watch-token-000001';
-const HS = 'hongshan-duty-watch-token-000001';
+const { CITY, JH, HS, tokens: TOKENS } = districtTokens('duty-watch', ['read', 'admin']);
 
 const NEAR_EDGE_INSIDE = { lat: 30.5999, lng: 114.2801 };
 const JUST_OUTSIDE = { lat: 30.6001, lng: 114.2801 };
@@ -27,9 +26,7 @@ async function start(t: Test): Promise<{ server: Server; api: (token: string, me
   const server = await startTestServer(t, {
     api: {
       tokens: [
-        { token: CITY, org: '', name: 'city', rights: ['read', 'admin'] },
-        { token: JH, org: 'wuhan/jianghan', name: 'jianghan', rights: ['read', 'admin'] },
-        { token: HS, org: 'wuhan/hongshan', name: 'hongshan', rights: ['read', 'admin'] },
+        ...TOKENS,
       ],
     },
   });

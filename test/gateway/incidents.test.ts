@@ -15,6 +15,7 @@ import { startTestServer } from './helpers/server.js';
 import type { Server } from '../../server/server.js';
 import { TestTerminal, locationBody } from './helpers/terminal.js';
 import { call, until } from './helpers/http.js';
+import { openStream } from './helpers/stream.js';
 
 const JIANGHAN = '013912340001';
 const HONGSHAN = '013912340002';
@@ -163,26 +164,8 @@ t.test('an alarm the terminal clears by itself is acknowledged without 0x8203; a
 
 t.test('the stream carries incident changes within the scope', async (t) => {
   const server = await start(t);
-  const events: Incident[] = [];
-  const controller = new AbortController();
-  t.teardown(() => controller.abort());
-  const res = await fetch(`http://127.0.0.1:${server.ports.http}/api/stream?types=incident&access_token=${DUTY}`, { signal: controller.signal });
-  const reader = res.body!.getReader();
-  void (async () => {
-    let text = '';
-    for (;;) {
-      const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
-      if (done) return;
-      text += Buffer.from(value!).toString('utf8');
-      let end: number;
-      while ((end = text.indexOf('\n\n')) >= 0) {
-        const block = text.slice(0, end);
-        text = text.slice(end + 2);
-        const data = /^event: incident\ndata: (.*)$/m.exec(block);
-        if (data) events.push(JSON.parse(data[1]!) as Incident);
-      }
-    }
-  })();
+  const stream = await openStream(t, server.ports.http, DUTY, 'types=incident');
+  const seen = () => stream.map((e) => e.data as Incident);
   const other = await TestTerminal.tcp(server.ports.jt808, { phone: HONGSHAN });
   const mine = await TestTerminal.tcp(server.ports.jt808, { phone: JIANGHAN });
   t.teardown(() => (other.close(), mine.close()));
@@ -190,13 +173,13 @@ t.test('the stream carries incident changes within the scope', async (t) => {
   await mine.login();
   await other.ackOf(other.send(0x0200, locationBody({ alarm: SOS })));
   await mine.ackOf(mine.send(0x0200, locationBody({ alarm: SOS })));
-  const opened = await until('the opened incident on the stream', async () => events.find((e) => e.status === 'open'));
+  const opened = await until('the opened incident on the stream', async () => seen().find((e) => e.status === 'open'));
   t.equal(opened.terminal, JIANGHAN.replace(/^0/, ''));
   // the step is on the stream before the terminal has answered the 0x8203 it causes
   const acking = api(server, DUTY, 'POST', `/api/incidents/${opened.id}/ack`, {});
-  await until('the acknowledged incident on the stream', async () => events.find((e) => e.status === 'acknowledged'));
+  await until('the acknowledged incident on the stream', async () => seen().find((e) => e.status === 'acknowledged'));
   const down = await mine.next(0x8203, 60_000);
   mine.send(0x0001, { ackSerial: down.serial, ackMsgId: 0x8203, result: 0 });
   t.equal((await acking).status, 200);
-  t.ok(events.every((e) => e.org === 'wuhan/jianghan'), "another district's incident never reaches this stream");
+  t.ok(seen().every((e) => e.org === 'wuhan/jianghan'), "another district's incident never reaches this stream");
 });

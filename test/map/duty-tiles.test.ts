@@ -10,10 +10,9 @@ import { startTestServer } from '../gateway/helpers/server.js';
 import { call, until } from '../gateway/helpers/http.js';
 import { TestTerminal, locationBody } from '../gateway/helpers/terminal.js';
 import { ALWAYS, INSIDE, OUTSIDE } from '../helpers/duty.js';
+import { districtTokens } from '../helpers/district-tokens.js';
 
-const CITY = 'city-duty-tiles-token-0000000001';
-const JH = 'jianghan-duty-tiles-token-000001';
-const HS = 'hongshan-duty-tiles-token-000001';
+const { CITY, JH, HS, tokens: TOKENS } = districtTokens('duty-tiles', ['read', 'admin']);
 
 const RING = [
   [114.27, 30.58],
@@ -47,9 +46,7 @@ t.test('duty tiles: each area with its units on post, off post and silent; scope
   const server = await startTestServer(t, {
     api: {
       tokens: [
-        { token: CITY, org: '', name: 'city', rights: ['read', 'admin'] },
-        { token: JH, org: 'wuhan/jianghan', name: 'jianghan', rights: ['read', 'admin'] },
-        { token: HS, org: 'wuhan/hongshan', name: 'hongshan', rights: ['read', 'admin'] },
+        ...TOKENS,
       ],
     },
     duty: { noSignalMs: 600_000, checkMs: 50 },

@@ -25,10 +25,9 @@ import { startTestServer } from '../gateway/helpers/server.js';
 import { call, until } from '../gateway/helpers/http.js';
 import type { Answer } from '../gateway/helpers/http.js';
 import { TestTerminal, locationBody } from '../gateway/helpers/terminal.js';
+import { districtTokens } from '../helpers/district-tokens.js';
 
-const CITY = 'city-duty-token-0000000000000001';
-const JH = 'jianghan-duty-token-000000000001';
-const HS = 'hongshan-duty-token-000000000001';
+const { CITY, JH, HS, tokens: TOKENS } = districtTokens('dispatch-sec', ['read', 'admin', 'command']);
 const SCENE = { lat: 30.58, lng: 114.28 };
 const UNIT = { phone: '013977770001', terminal: '13977770001', org: 'wuhan/jianghan' };
 type Api = (token: string, method: string, path: string, body?: unknown) => Promise<Answer>;
@@ -38,9 +37,7 @@ async function withUnit(t: Test): Promise<{ server: Server; unit: TestTerminal; 
   const server = await startTestServer(t, {
     api: {
       tokens: [
-        { token: CITY, org: '', name: 'city duty officer', rights: ['read', 'admin', 'command'] },
-        { token: JH, org: 'wuhan/jianghan', name: 'jianghan duty officer', rights: ['read', 'admin', 'command'] },
-        { token: HS, org: 'wuhan/hongshan', name: 'hongshan duty officer', rights: ['read', 'admin', 'command'] },
+        ...TOKENS,
       ],
     },
   });

@@ -14,10 +14,9 @@ import { startTestServer } from '../gateway/helpers/server.js';
 import { call } from '../gateway/helpers/http.js';
 import type { Answer } from '../gateway/helpers/http.js';
 import { square } from '../helpers/duty.js';
+import { districtTokens } from '../helpers/district-tokens.js';
 
-const CITY = 'city-duty-sec-token-000000000001';
-const JH = 'jianghan-duty-sec-token-00000001';
-const HS = 'hongshan-duty-sec-token-00000001';
+const { CITY, JH, HS, tokens: TOKENS } = districtTokens('duty-sec', ['read', 'admin']);
 
 const area = (org: string, over: object = {}) => ({ name: 'beat', org, geometry: square(114.27, 30.58, 0.01), shifts: [], devices: [], people: [], ...over });
 
@@ -25,9 +24,7 @@ async function start(t: Test, duty: object = {}): Promise<{ server: Server; api:
   const server = await startTestServer(t, {
     api: {
       tokens: [
-        { token: CITY, org: '', name: 'city', rights: ['read', 'admin'] },
-        { token: JH, org: 'wuhan/jianghan', name: 'jianghan-admin', rights: ['read', 'admin'] },
-        { token: HS, org: 'wuhan/hongshan', name: 'hongshan-admin', rights: ['read', 'admin'] },
+        ...TOKENS,
       ],
     },
     duty: { maxVertices: 200, maxAreas: 3, maxAssigned: 5, ...duty },
