@@ -1,8 +1,9 @@
 /**
  * The gateway object (aedes's Aedes): owns sessions, the sink queue and the shared services,
- * but no listener. Transports hand it connections: `handle(stream)` for anything
- * stream-shaped (a TCP socket; a duplexPair end in tests), `datagram()` for each UDP datagram.
- * Limits on connections are enforced here so every transport gets them.
+ * but no listener. Transports hand it connections: `accept(socket)` for the TCP listener's (its
+ * PROXY header first, with jt808.proxyProtocol), `handle(stream)` for anything stream-shaped
+ * (a duplexPair end in tests), `datagram()` for each UDP datagram. Limits on connections are
+ * enforced here so every transport gets them.
  */
 import type { Duplex } from 'node:stream';
 import { Jt808Error, ReassemblyBudget } from '../decoders/index.js';
@@ -31,6 +32,14 @@ import type { EventPipe, PipeHooks } from '../events/sink.js';
 import type { CommandPort } from '../events/commands.js';
 import { Intake } from './transport/intake.js';
 import { PenaltyBox } from './transport/penalty-box.js';
+import { RefusalLog, readProxyHeader } from './transport/proxy-header.js';
+import type { ProxyRefusal } from './transport/proxy-header.js';
+
+/** Where a stream connection comes from, as its socket (or its PROXY header) says. */
+export interface Remote {
+  address?: string | undefined;
+  port?: number | undefined;
+}
 
 export interface GatewayOptions {
   config: GatewayConfig;
@@ -69,6 +78,10 @@ export class Gateway implements GatewayContext, CommandPort {
   /** UDP sessions not (yet) a terminal's, oldest first: what a full table gives up for a newcomer. */
   private readonly udpStrangers = new Set<Session>();
   private readonly paused = new Set<Session>();
+  /** TCP connections whose PROXY header is still awaited, and how to stop reading it (jt808.proxyProtocol). */
+  private readonly awaitingHeader = new Map<Duplex, () => void>();
+  /** Header refusals logged: once per reason and address a minute. */
+  private readonly proxyRefusalLog = new RefusalLog();
   /** Addresses whose connections keep being closed for junk or malformed frames. */
   private readonly penalty: PenaltyBox;
   /** Received data within a budget per loop turn, so that a busy gateway keeps accepting (intake.ts). */
@@ -156,7 +169,7 @@ export class Gateway implements GatewayContext, CommandPort {
 
   /** Session states for the metrics, counted at scrape time. */
   private census(): SessionCensus {
-    const total = this.streams.size + this.udp.size;
+    const total = this.streams.size + this.awaitingHeader.size + this.udp.size;
     const groups = new Map<string, { category: string; org: string; count: number }>();
     for (const s of this.sessions.values()) {
       const category = s.device?.category ?? 'unknown';
@@ -173,11 +186,56 @@ export class Gateway implements GatewayContext, CommandPort {
     return !this.closing;
   }
 
-  /** A new stream connection (TCP socket or any Duplex). Returns undefined when refused by a limit. */
-  handle(stream: Duplex, remote: { address?: string | undefined; port?: number | undefined } = {}): Session | undefined {
+  /**
+   * A new connection from the TCP listener. With jt808.proxyProtocol its PROXY header is read
+   * first (transport/proxy-header.ts) and the connection is then the header's address's: the
+   * per-address limit, the penalty box, registrations, logs and the session see the terminal,
+   * not the balancer. While its header is awaited a connection counts against
+   * jt808.maxConnections (not against an address: it has none yet); one without a valid header
+   * is closed and counted, never handed on.
+   */
+  accept(stream: Duplex, remote: Remote): void {
+    const mode = this.config.jt808.proxyProtocol;
+    if (mode === 'off') {
+      this.handle(stream, remote);
+      return;
+    }
+    const refusal = this.closing ? 'shutting-down' : this.streams.size + this.awaitingHeader.size >= this.config.jt808.maxConnections ? 'max-connections' : undefined;
+    if (refusal) {
+      this.metrics.connectionsRefused.inc({ reason: refusal });
+      stream.destroy();
+      return;
+    }
+    const cancel = readProxyHeader(stream, { accept: mode, timeoutMs: this.config.jt808.handshakeTimeoutMs, guard: this.guard }, (outcome) => {
+      this.awaitingHeader.delete(stream);
+      if (outcome.ok) {
+        this.metrics.received('tcp', outcome.header.length);
+        this.handle(stream, outcome.header.source ?? remote, outcome.rest);
+        return;
+      }
+      this.metrics.received('tcp', outcome.bytes);
+      if (outcome.reason) this.proxyRefused(outcome.reason, remote.address ?? 'local', outcome.detail);
+      stream.destroy();
+    });
+    this.awaitingHeader.set(stream, cancel);
+  }
+
+  /** Counted always; logged once per reason and address a minute (the address is the balancer's, or whoever reached the port around it). */
+  private proxyRefused(reason: ProxyRefusal, address: string, detail: string): void {
+    this.metrics.proxyRefused.inc({ reason });
+    const due = this.proxyRefusalLog.due(reason, address);
+    if (due) this.log.warn({ reason, address, detail, expected: this.config.jt808.proxyProtocol, unlogged: due.unlogged }, 'connection closed: no valid PROXY protocol header (jt808.proxyProtocol; logged once a minute per reason and address, all counted in dipper_proxy_protocol_refused_total)');
+  }
+
+  /**
+   * A new stream connection (a TCP socket, its PROXY header read; or any Duplex), from `remote`.
+   * `head`: bytes already read off it (those after the header), fed before the rest. Returns
+   * undefined when refused by a limit.
+   */
+  handle(stream: Duplex, remote: Remote = {}, head?: Buffer): Session | undefined {
     const ip = remote.address ?? 'local';
     const { maxConnections, maxPerIp } = this.config.jt808;
-    const refusal = this.closing ? 'shutting-down' : this.penalty.holds(ip) ? 'penalty-box' : this.streams.size >= maxConnections ? 'max-connections' : (this.perIp.get(ip) ?? 0) >= maxPerIp ? 'per-ip' : undefined;
+    const refusal = this.closing ? 'shutting-down' : this.penalty.holds(ip) ? 'penalty-box' : this.streams.size + this.awaitingHeader.size >= maxConnections ? 'max-connections' : (this.perIp.get(ip) ?? 0) >= maxPerIp ? 'per-ip' : undefined;
     if (refusal) {
       this.metrics.connectionsRefused.inc({ reason: refusal });
       stream.destroy();
@@ -192,6 +250,8 @@ export class Gateway implements GatewayContext, CommandPort {
     // the peer's end (or a clean close) comes after its data: what the intake still holds of it is read first
     stream.on('close', this.guard.wrap('stream-event', (hadError?: boolean) => (hadError ? session.close('socket-closed') : this.intake.whenFed(session, () => session.close('socket-closed')))));
     stream.on('end', this.guard.wrap('stream-event', () => this.intake.whenFed(session, () => session.close('socket-ended'))));
+    // what came with the PROXY header, ahead of every later read (the listener above is attached in the same turn)
+    if (head && head.length > 0) this.intake.push(session, head);
     return session;
   }
 
@@ -337,6 +397,11 @@ export class Gateway implements GatewayContext, CommandPort {
    */
   async close(): Promise<void> {
     this.closing = true;
+    for (const [stream, cancel] of this.awaitingHeader) {
+      cancel();
+      stream.destroy();
+    }
+    this.awaitingHeader.clear();
     const all = () => new Set([...this.streams, ...this.udp.values(), ...this.sessions.values()]);
     for (const s of all()) s.pause();
     await this.queue.flush();

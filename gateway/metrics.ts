@@ -13,11 +13,18 @@ import { MEDIA_REFUSALS } from './media/store.js';
 import { ACTIVE_SAFETY_ALARMS } from './normalise/active-safety.js';
 import { INVALID_REASONS } from './normalise/position.js';
 import { REFUSED } from './session/close-reason.js';
+import { PROXY_REFUSALS } from './transport/proxy-header.js';
 
 export class Metrics {
   readonly registry = new Registry();
   readonly connections = new Gauge({ name: 'dipper_connections', help: 'Open terminal connections (UDP: live sessions)', labelNames: ['transport'], registers: [this.registry] });
   readonly connectionsRefused = new Counter({ name: 'dipper_connections_refused_total', help: 'Connections refused or closed by a limit (UDP: udp-evicted = a session not logged in given up for a new source at a limit; udp-max-sessions, udp-per-ip = datagrams of a new source dropped)', labelNames: ['reason'], registers: [this.registry] });
+  readonly proxyRefused = new Counter({
+    name: 'dipper_proxy_protocol_refused_total',
+    help: 'TCP connections closed for their PROXY protocol header (jt808.proxyProtocol), by reason: missing (the first bytes are no accepted header: a client around the balancer, or the other version), malformed, timeout (incomplete after jt808.handshakeTimeoutMs), too_long (a v1 line without CRLF in 107 bytes, a v2 header above 536)',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
   readonly sessions = new Gauge({ name: 'dipper_sessions_authenticated', help: 'Authenticated sessions', registers: [this.registry] });
   readonly sessionsReplaced = new Counter({ name: 'dipper_sessions_replaced_total', help: 'Sessions closed by a newer login of the same terminal', registers: [this.registry] });
   readonly framesIn: Counter = new Counter({ name: 'dipper_frames_in_total', help: 'Decoded uplink messages by message ID', labelNames: ['msg_id'], registers: [this.registry], collect: () => exportCounts(this.framesIn, 'msg_id', this.frameCounts, frameLabel) });
@@ -61,7 +68,7 @@ export class Metrics {
   readonly bytesSent: Counter = new Counter({ name: 'dipper_sent_bytes_total', help: 'Bytes sent to terminals, by transport', labelNames: ['transport'], registers: [this.registry], collect: () => exportNamed(this.bytesSent, 'transport', this.sentBytes) });
   readonly sessionStates: Gauge = new Gauge({
     name: 'dipper_sessions',
-    help: 'Open sessions by state: handshake (connected, not yet authenticated) or authenticated (or anonymous, when allowed)',
+    help: 'Open sessions by state: handshake (connected, not yet authenticated; with jt808.proxyProtocol, also connections whose PROXY header is still awaited) or authenticated (or anonymous, when allowed)',
     labelNames: ['state'],
     registers: [this.registry],
     collect: () => {
@@ -153,6 +160,7 @@ export class Metrics {
       this.bytesSent.inc({ transport }, 0);
     }
     for (const reason of CONNECTION_REFUSALS) this.connectionsRefused.inc({ reason }, 0);
+    for (const reason of PROXY_REFUSALS) this.proxyRefused.inc({ reason }, 0);
     // what the splitter and decoder refuse: every code but the encoder's
     for (const reason of JT808_ERROR_CODES) if (reason !== 'encode') this.decodeErrors.inc({ reason }, 0);
     for (const reason of REFUSALS) this.refusals.inc({ reason }, 0);

@@ -10,6 +10,11 @@ export const GatewaySections = {
     udp: Type.Boolean({ default: true, description: 'also listen for JT/T 808 over UDP on the same port' }),
     maxConnections: Type.Integer({ minimum: 1, default: 20000 }),
     maxPerIp: Type.Integer({ minimum: 1, default: 500, description: 'NATed fleets share an address: keep it generous' }),
+    proxyProtocol: Type.Union([Type.Literal('off'), Type.Literal('v1'), Type.Literal('v2'), Type.Literal('any')], {
+      default: 'off',
+      description:
+        'TCP connections start with a PROXY protocol header from a load balancer (HAProxy send-proxy / send-proxy-v2, nginx stream proxy_protocol, cloud balancers): v1, v2 or any (either); its source address is the connection\'s for maxPerIp, the penalty box, registrations and logs (LOCAL / UNKNOWN: the socket\'s). A connection without a valid header (v1 at most 107 bytes, v2 at most 536) within handshakeTimeoutMs is closed and counted (dipper_proxy_protocol_refused_total). The header is believed: only the balancer may reach the port. UDP is not affected',
+    }),
     udpMaxSessions: Type.Integer({
       minimum: 1,
       default: 20000,
@@ -17,7 +22,7 @@ export const GatewaySections = {
         'UDP sessions at most (one per source address and port, ~3 KB each); at the limit a new source takes the place of the oldest session not logged in (udp-evicted), and when all are logged in its datagrams are dropped unanswered (udp-max-sessions in dipper_connections_refused_total)',
     }),
     udpMaxPerIp: Type.Integer({ minimum: 1, default: 500, description: 'UDP sessions per source address at most, as udpMaxSessions (udp-per-ip when all are logged in); NATed fleets share an address: keep it generous' }),
-    handshakeTimeoutMs: { ...Ms, default: 60_000, description: 'time to authenticate after connecting' },
+    handshakeTimeoutMs: { ...Ms, default: 60_000, description: 'time to authenticate after connecting (with proxyProtocol: for the PROXY header, then again for the login)' },
     idleTimeoutMs: { ...Ms, default: 360_000, description: 'no frame for this long closes the session' },
     junkThreshold: Type.Integer({ minimum: 1, default: 2048, description: 'bytes outside frames before the connection is closed' }),
     malformedThreshold: Type.Integer({ minimum: 1, default: 20, description: 'bad frames before the connection is closed' }),

@@ -65,6 +65,7 @@ export type Config = Static<typeof ConfigSchema>;
 /** The operator contract: environment variable -> config key (dotted). */
 export const ENVIRONMENT: Record<string, string> = {
   DIPPER_JT808_PORT: 'jt808.port',
+  DIPPER_JT808_PROXY_PROTOCOL: 'jt808.proxyProtocol',
   DIPPER_JT808_UDP_MAX_SESSIONS: 'jt808.udpMaxSessions',
   DIPPER_JT808_UDP_MAX_PER_IP: 'jt808.udpMaxPerIp',
   DIPPER_JT808_TURN_BUDGET_MS: 'jt808.turnBudgetMs',

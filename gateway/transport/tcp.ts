@@ -1,6 +1,6 @@
 /**
  * JT/T 808 over TCP: a node `net` server whose only job is to hand each socket to
- * `gateway.handle`. Keepalive finds dead peers; no-delay because replies are small and
+ * `gateway.accept` (which reads its PROXY header first, with jt808.proxyProtocol). Keepalive finds dead peers; no-delay because replies are small and
  * latency-sensitive (terminals wait for 0x8001 before sending the next report).
  */
 import { createServer } from 'node:net';
@@ -17,7 +17,7 @@ export function listenTcp(gateway: Gateway, port: number, host: string): Promise
   const server: Server = createServer(
     { noDelay: true, keepAlive: true, keepAliveInitialDelay: 60_000 },
     gateway.guard.wrap('tcp-accept', (socket) => {
-      gateway.handle(socket, { address: socket.remoteAddress, port: socket.remotePort });
+      gateway.accept(socket, { address: socket.remoteAddress, port: socket.remotePort });
     }),
   );
   server.on('error', (err) => gateway.log.error({ err }, 'JT/T 808 TCP server error'));
