@@ -15,6 +15,11 @@ export type Downlink = Message | MessagePart;
 export interface TerminalOptions {
   phone?: string;
   version?: Edition;
+  /**
+   * TCP: bytes written first, before any frame, made from the connection's own addresses (a
+   * PROXY protocol header, as a balancer in front would send it: test/helpers/proxy-header.ts).
+   */
+  header?: (local: { address: string; port: number }, remote: { address: string; port: number }) => Buffer;
 }
 
 export class TestTerminal {
@@ -25,6 +30,8 @@ export class TestTerminal {
   private waiters: { match: (m: Downlink) => boolean; resolve: (m: Downlink) => void }[] = [];
   private readonly splitter = new FrameSplitter();
   closed = false;
+  /** TCP: the connection's local port (what a balancer in front would see as the terminal's). */
+  localPort: number | undefined;
 
   private constructor(
     private readonly write: (frame: Buffer) => void,
@@ -46,7 +53,11 @@ export class TestTerminal {
       socket.on('data', (chunk) => term.onBytes(chunk));
       socket.on('close', () => (term.closed = true));
       socket.on('error', () => undefined);
-      socket.once('connect', () => resolve(term));
+      socket.once('connect', () => {
+        term.localPort = socket.localPort;
+        if (options.header) socket.write(options.header({ address: socket.localAddress!, port: socket.localPort! }, { address: socket.remoteAddress!, port: socket.remotePort! }));
+        resolve(term);
+      });
       socket.once('error', reject);
     });
   }
