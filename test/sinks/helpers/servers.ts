@@ -1,5 +1,5 @@
 /**
- * Real servers for the sink tests, through the project's own scripts (which install them on
+ * Real servers for the sink tests (and HAProxy for the gateway's PROXY protocol test), through the project's own scripts (which install them on
  * first use). Each test file starts its own instance on its own ports and stops it at the end;
  * a script that fails fails the test with its output, never a skip.
  *
@@ -9,6 +9,7 @@
  *         19792 sinks/kafka-outage (stops and starts its broker), 19392 bench:e2e, 19892 sinks/kafka-start-log (restarts it)
  *   Mosquitto 11893 sinks/mqtt-external (restarts it), 11903 sinks/gateway-sinks, 11913 bench:sinks
  *   InfluxDB 18096 sinks/influx (restarts it), 18106 sinks/gateway-sinks, 18116 bench:sinks
+ *   HAProxy 16808 (v1) and 16809 (v2) gateway/proxy-protocol-haproxy
  */
 import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
@@ -58,4 +59,12 @@ export function mosquitto(t: Teardown, port: number): Promise<ServerControl> {
 
 export function influx(t: Teardown, port: number): Promise<ServerControl> {
   return control(t, 'influx.sh', { INFLUX_PORT: String(port) }, `http://127.0.0.1:${port}`);
+}
+
+/**
+ * HAProxy in `mode tcp` before the JT/T 808 port `backend` (host:port): `url` is 127.0.0.1:port,
+ * which forwards with a v1 header (`send-proxy`); port + 1 forwards with a v2 header (`send-proxy-v2`).
+ */
+export function haproxy(t: Teardown, port: number, backend: string): Promise<ServerControl> {
+  return control(t, 'haproxy.sh', { HAPROXY_PORT: String(port), HAPROXY_BACKEND: backend }, `127.0.0.1:${port}`);
 }
