@@ -12,6 +12,7 @@ import t from 'tap';
 import type { Test } from 'tap';
 import { RESULT, encode } from '../../decoders/index.js';
 import type { Message } from '../../decoders/index.js';
+import { loadConfig } from '../../server/config.js';
 import { startTestServer } from './helpers/server.js';
 import { TestTerminal, locationBody, registrationBody } from './helpers/terminal.js';
 import { tlv, v1, v1Unknown, v2, v2Local } from '../helpers/proxy-header.js';
@@ -145,4 +146,11 @@ t.test('proxyProtocol off: a header is junk to the framer, as before', async (t)
   t.equal(await remoteOf(server.ports.http, '13800002602'), `127.0.0.1:${term2.localPort}`, 'a v2 header neither');
   t.equal(await metric(server.ports.http, 'dipper_junk_bytes_total'), line.length + binary.length, 'its bytes junk too');
   for (const reason of ['missing', 'malformed', 'timeout', 'too_long']) t.equal(await metric(server.ports.http, 'dipper_proxy_protocol_refused_total', `{reason="${reason}"}`), 0, `${reason}: 0, nothing read as a header`);
+});
+
+t.test('the setting: off by default, from DIPPER_JT808_PROXY_PROTOCOL, a closed set', async (t) => {
+  const env = (v: string) => loadConfig({ defaultsFile: null, env: { DIPPER_JT808_PROXY_PROTOCOL: v, DIPPER_AUTH_SECRET: 'x'.repeat(32) } });
+  t.equal(loadConfig({ defaultsFile: null }).jt808.proxyProtocol, 'off', 'off by default');
+  for (const v of ['off', 'v1', 'v2', 'any']) t.equal(env(v).jt808.proxyProtocol, v, `${v} from the environment`);
+  t.throws(() => env('v3'), /jt808\.proxyProtocol: .*allowed: one of "off", "v1", "v2", "any"/, 'anything else stops the start, naming the values');
 });
