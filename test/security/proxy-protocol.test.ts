@@ -20,7 +20,7 @@ import { pino } from 'pino';
 import t from 'tap';
 import type { Test } from 'tap';
 import { RESULT, encode } from '../../decoders/index.js';
-import { parseProxyHeader } from '../../gateway/transport/proxy-header.js';
+import { RefusalLog, parseProxyHeader } from '../../gateway/transport/proxy-header.js';
 import type { ProxyAccept } from '../../gateway/transport/proxy-header.js';
 import { startServer } from '../../server/server.js';
 import type { Server } from '../../server/server.js';
@@ -99,6 +99,17 @@ t.test('the parser against the specification (every byte a peer could send)', as
   t.equal(reason('PROXY TCP4 1.2.3.256 5.6.7.8 1 2\r\n'), 'malformed', 'IPv4 numbers are 0..255');
   t.equal(reason('PROXY TCP4 ::1 ::1 1 2\r\n'), 'malformed', 'the family dictates the address format');
   t.equal(reason('PROXY TCP6 1::2::3 ::1 1 2\r\n'), 'malformed', 'one "::" at most');
+  const source6 = (text: string) => {
+    const p = done(`PROXY TCP6 ${text} ::1 1 2\r\n`);
+    return p.state === 'done' ? p.header.source?.address : p.state;
+  };
+  t.equal(source6('::FFFF:192.0.2.1'), '::ffff:192.0.2.1', 'an IPv4-mapped address keeps its dotted tail (as Node writes it)');
+  t.equal(source6('0:0:0:0:0:ffff:c000:201'), '::ffff:192.0.2.1', '... however the header wrote it');
+  t.equal(source6('::192.0.2.1'), '::192.0.2.1', 'IPv4-compatible likewise');
+  t.equal(source6('1:2:3:4:5:6:192.0.2.1'), '1:2:3:4:5:6:c000:201', 'any other dotted tail becomes hex groups');
+  t.equal(source6('2001:db8:0:0:1:0:0:1'), '2001:db8::1:0:0:1', 'the first of two equal zero runs is the one shortened');
+  t.equal(source6('::ffff:192.0.2.256'), 'refused', 'a dotted tail is IPv4 or nothing');
+  t.equal(source6('1:2:3:4:5:6:7:192.0.2.1'), 'refused', 'a dotted tail takes the place of two groups');
   t.equal(reason('PROXY TCP6 1:2:3:4:5:6:7:8:9 ::1 1 2\r\n'), 'malformed', '128 bits exactly');
   t.equal(reason('PROXY UDP4 1.2.3.4 5.6.7.8 1 2\r\n'), 'malformed', 'TCP4, TCP6 or UNKNOWN only');
   t.equal(reason('PROXY TCP4 1.2.3.4 5.6.7.8 1 2\u0000\r\n'), 'malformed', 'US-ASCII text only');
@@ -127,6 +138,33 @@ t.test('the parser against the specification (every byte a peer could send)', as
   t.equal(withTlvs.length, 536);
   t.same(done(withTlvs), { state: 'done', header: { version: 2, source: { address: '203.0.113.5', port: 4321 }, length: 536 } }, 'a 536-byte header with TLVs');
   t.same(done(Buffer.concat([v2('203.0.113.5', '192.0.2.1', 4321, 6808), Buffer.from('rest')])), { state: 'done', header: { version: 2, source: { address: '203.0.113.5', port: 4321 }, length: 28 } }, 'the header ends at 16 + length; what follows is the terminal\'s');
+});
+
+t.test('the refusal log remembers a bounded number of reasons and addresses', async (t) => {
+  const log = new RefusalLog(60_000, 3);
+  t.same(log.due('missing', '10.0.0.1', 0), { unlogged: 0 }, 'the first is logged');
+  t.equal(log.due('missing', '10.0.0.1', 1), undefined, 'the second within the minute is not');
+  t.equal(log.due('missing', '10.0.0.1', 2), undefined);
+  t.same(log.due('timeout', '10.0.0.1', 3), { unlogged: 0 }, 'another reason is logged');
+  t.same(log.due('missing', '10.0.0.1', 60_001), { unlogged: 2 }, 'a minute on: logged again, with the number left unlogged');
+  for (let i = 2; i <= 5; i++) log.due('missing', `10.0.0.${i}`, 60_002);
+  t.same(log.due('timeout', '10.0.0.1', 60_003), { unlogged: 0 }, 'past 3 pairs the oldest is forgotten (and logged again when it comes back)');
+  t.equal(log.due('missing', '10.0.0.5', 60_004), undefined, 'recent pairs are kept');
+});
+
+t.test('connections awaiting a header at shutdown are closed, not counted', async (t) => {
+  await pgliteTemplate();
+  const config = testConfig({ jt808: { host: '127.0.0.1', port: 0, proxyProtocol: 'v1' } });
+  const server = await startServer(config, pino({ level: 'silent' }));
+  t.teardown(() => rmSync(config.dataDir, { recursive: true, force: true }));
+  const waiting = await Promise.all([raw(server.ports.jt808), raw(server.ports.jt808)]);
+  waiting.forEach((s) => s.write('PROXY TCP4 '));
+  await sleep(200);
+  await server.close();
+  await Promise.all(waiting.map((s) => s.closedP));
+  t.pass('both closed by the shutdown');
+  const text = await server.gateway.metrics.registry.getSingleMetricAsString('dipper_proxy_protocol_refused_total');
+  t.notMatch(text, /refused_total\{reason="[a-z_]+"\} [1-9]/, 'none counted as refused');
 });
 
 t.test('hostile headers on a live gateway: each closed and counted', async (t) => {
