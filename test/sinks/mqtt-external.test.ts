@@ -173,7 +173,7 @@ t.test('EMQX mode through the gateway: jt808/{phone}/{phone}/up and a command on
   );
 
   await up.client.publishAsync('jt808/013912340077/013912340077/dn', JSON.stringify({ header: { msg_id: 33536 }, body: { flag: 4, text: 'return to base' } }), { qos: 1 });
-  const cmd = (await term.next(0x8300, 10_000)) as Message<{ flag: number; text: string }>;
+  const cmd = (await term.next(0x8300)) as Message<{ flag: number; text: string }>;
   t.same(cmd.body, { flag: 4, text: 'return to base' }, 'the terminal got the 0x8300 text from .../dn');
   term.send(0x0001, { ackSerial: cmd.serial, ackMsgId: 0x8300, result: 0 });
   const answers = await up.wait(2);
@@ -181,7 +181,7 @@ t.test('EMQX mode through the gateway: jt808/{phone}/{phone}/up and a command on
   t.same(answers[1]!.value, { header: { msg_id: 1, encrypt: 0, len: 5, phone: '013912340077', msg_sn: term.serial - 1 }, body: { seq: cmd.serial, id: 0x8300, result: 0 } }, "0x0001 as EMQX's terminal general response: seq, id, result");
 
   await up.client.publishAsync('jt808/013912340077/013912340077/dn', JSON.stringify({ header: { msg_id: 33281 }, body: {} }), { qos: 1 });
-  const query = await term.next(0x8201, 10_000);
+  const query = await term.next(0x8201);
   term.send(0x0201, { ackSerial: query.serial, ...locationBody({ time: '2026-03-01T08:30:15.000Z', speed: 36.5, lat: 30.583, lng: 114.271 }), extras: EXTRAS });
   const located = (await up.wait(4)).find((g) => (g.value as { header: { msg_id: number } }).header.msg_id === 0x0201);
   t.same(
@@ -205,7 +205,7 @@ t.test('EMQX mode, a 2019 terminal: 20-digit phone in topic and header, proto_ve
   t.same(first!.value, { header: { msg_id: 512, encrypt: 0, len: LEN, proto_ver: 1, phone, msg_sn: 0 }, body: { ...BASIC, extra: EMQX_EXTRA } }, 'the position: proto_ver 1, the 20 digits');
 
   await up.client.publishAsync(`jt808/${phone}/${phone}/dn`, JSON.stringify({ header: { msg_id: 33536 }, body: { flag: 4, text_type: 1, text: 'return to base' } }), { qos: 1 });
-  const cmd = (await term.next(0x8300, 10_000)) as Message<{ flag: number; text: string }>;
+  const cmd = (await term.next(0x8300)) as Message<{ flag: number; text: string }>;
   term.send(0x0001, { ackSerial: cmd.serial, ackMsgId: 0x8300, result: 0 });
   const answers = await up.wait(2);
   t.equal(answers[1]!.topic, `jt808/${phone}/${phone}/up`, 'the answer on the topic of its own header');

@@ -57,7 +57,7 @@ t.test('a duty officer dispatches a unit from a case and sees it arrive', async 
 
   // send the nearest (ticked by default); its terminal gets the order and answers
   await page.click('#dispatch-send');
-  const order = (await cam.next(0x8300, 60_000)) as Message<{ text: string }>;
+  const order = (await cam.next(0x8300)) as Message<{ text: string }>;
   t.match(order.body.text, /^【派警】[A-HJ-NP-Z2-9]{6} dispute 30\.58000,114\.28000/);
   cam.send(0x0001, { ackSerial: order.serial, ackMsgId: 0x8300, result: 0 });
   await waitForState(page, 'a line from the unit to the case', (s) => s.dispatchLines === '1', 60_000);

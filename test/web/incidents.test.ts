@@ -50,7 +50,7 @@ t.test('a duty officer acknowledges and closes an incident from the panel', asyn
   const sos = (await call(server.ports.http, DUTY, 'GET', '/api/incidents?kind=sos')).json.items[0].id as string;
   // acknowledge: the camera is asked to clear its SOS and answers
   await page.click(`#incident-list li[data-id="${sos}"] button[data-action="ack"]`);
-  const down = (await cam.next(0x8203, 60_000)) as Message<{ alarmType: number }>;
+  const down = (await cam.next(0x8203)) as Message<{ alarmType: number }>;
   t.equal(down.body.alarmType, 1, '0x8203 for the emergency bit');
   cam.send(0x0001, { ackSerial: down.serial, ackMsgId: 0x8203, result: 0 });
   await page.waitForSelector(`#incident-list li[data-id="${sos}"][data-status="acknowledged"]`, { timeout: 60_000 });
