@@ -13,6 +13,7 @@ import type { GatewayEvent, Position } from '../../events/model.js';
 import { BacklogSink } from '../../sinks/backlog.js';
 import { ExternalMqttSink } from '../../sinks/mqtt-external.js';
 import { dedupKey, payloadOf } from '../../events/records.js';
+import { until } from '../gateway/helpers/http.js';
 import { startTestServer } from '../gateway/helpers/server.js';
 import { position, sinkContract } from '../gateway/helpers/sink-contract.js';
 import { TestTerminal, locationBody } from '../gateway/helpers/terminal.js';
@@ -37,13 +38,8 @@ class Subscriber {
     await client.subscribeAsync(filter, { qos: 1 });
     return s;
   }
-  async wait(n: number, ms = 30_000): Promise<Subscriber['got']> {
-    const deadline = Date.now() + ms;
-    while (this.got.length < n) {
-      if (Date.now() > deadline) throw new Error(`only ${this.got.length} of ${n} messages within ${ms} ms`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    return this.got;
+  wait(n: number): Promise<Subscriber['got']> {
+    return until(`${n} messages`, () => this.got.length >= n && this.got);
   }
   close(): Promise<void> {
     return this.client.endAsync(true);
@@ -120,8 +116,7 @@ t.test('Mosquitto restarted: the sink reconnects and resumes, nothing lost', asy
     const seen = new Set<string>();
     return sub.got.map((g) => ({ kind: 'position', position: g.value as Position }) as GatewayEvent).filter((e) => !seen.has(dedupKey(e)) && seen.add(dedupKey(e)));
   };
-  const deadline = Date.now() + 30_000;
-  while (unique().length < 60 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  await until('60 distinct positions', () => unique().length >= 60);
   const speeds = unique().map((e) => (e.kind === 'position' ? e.position.speed : -1));
   t.comment(`${sub.got.length} deliveries for 60 positions`);
   t.same(speeds, Array.from({ length: 60 }, (_, i) => i), 'all 60 positions, in order (duplicates, if any, recognised by the dedup key)');
