@@ -3,6 +3,9 @@
  * broker on 19592): positions produced to the positions topic appear in the API and tiles,
  * and a case created through this replica is produced to the cases topic.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import t from 'tap';
 import { validate } from '../../server/config.js';
@@ -22,9 +25,15 @@ t.test('positions from Kafka feed the index; cases go back to Kafka', async (t) 
   await admin.connect();
   await admin.createTopics({ topics: Object.values(topics).map((topic) => ({ topic, numPartitions: 2 })), waitForLeaders: true });
   await admin.disconnect();
-  const config = validate({ http: { host: '127.0.0.1', port: 0 }, kafka: { brokers: server.url, topics }, log: { level: 'silent' } });
+  // a data folder of its own: the default (./data) kept the embedded database's case hy-1 from the
+  // previous run, and the second run's POST was a 409
+  const dataDir = mkdtempSync(join(tmpdir(), 'dipper-map-'));
+  const config = validate({ http: { host: '127.0.0.1', port: 0 }, kafka: { brokers: server.url, topics }, log: { level: 'silent' }, dataDir });
   const api = await startStandalone(config, silentLogger());
-  t.teardown(() => api.close());
+  t.teardown(async () => {
+    await api.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
 
   const producer = client.producer();
   await producer.connect();
