@@ -57,9 +57,9 @@ try {
   for (const [locale, file] of [['en-GB', 'screenshot.png'], ['zh-CN', 'screenshot-zh.png']] as const) {
     const { page } = await openBrowser(t, { width: 1400, height: 860 }, { locale, timezoneId: 'Asia/Shanghai' });
     await page.goto(base);
-    await waitForState(page, 'the fleet on the map', (s) => s.ready === 'true' && Number(s.total) > 0, 60_000);
+    await waitForState(page, 'the fleet on the map', (s) => s.ready === 'true' && Number(s.total) > 0);
     await page.evaluate(() => (globalThis as unknown as InPage).dipperMap.jumpTo({ zoom: 11.4, center: [114.3, 30.575] }));
-    await waitForState(page, 'settled', (s) => s.idle === 'true' && Number(s.zoom) === 11.4 && Number(s.clusters) > 0, 60_000);
+    await waitForState(page, 'settled', (s) => s.idle === 'true' && Number(s.zoom) === 11.4 && Number(s.clusters) > 0);
     await page.waitForTimeout(600); // the flashing marks in their visible phase, more or less
     await page.screenshot({ path: join(DOCS, file) });
     process.stdout.write(`${join(DOCS, file)}\n`);

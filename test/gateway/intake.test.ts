@@ -8,6 +8,7 @@ import t from 'tap';
 import { FrameSplitter, decodeFrame, encode } from '../../decoders/index.js';
 import { Intake } from '../../gateway/transport/intake.js';
 import type { IntakeReader } from '../../gateway/transport/intake.js';
+import { until } from './helpers/http.js';
 import { TEST_SECRET, startTestServer } from './helpers/server.js';
 import { registrationBody } from './helpers/terminal.js';
 import { authCodeFor } from '../../gateway/session/auth-code.js';
@@ -200,7 +201,6 @@ t.test('a real gateway with a tiny budget answers 400 reports sent in one write,
   );
   s.write(Buffer.concat(frames));
   const serials = () => answered;
-  const deadline = Date.now() + 15_000;
-  while (serials().length < 401 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  await until('401 answers', () => serials().length >= 401);
   t.same(serials(), Array.from({ length: 401 }, (_, k) => 1 + k), 'the login and 400 reports answered, in order');
 });

@@ -29,7 +29,7 @@ t.test('0x5501 and 0x5502 become positions; only the one asking for it is answer
 
   term.writeRaw(hex(LIVE));
   term.writeRaw(hex(BLIND));
-  const answer = (await term.next(0x4401, 10_000)) as Message<{ ackMsgId: number; result: number }>;
+  const answer = (await term.next(0x4401)) as Message<{ ackMsgId: number; result: number }>;
   t.same(answer.body, { ackMsgId: 0x5502, result: 0 }, 'the blind-area report is answered, result 0 once published');
   t.equal(answer.phone, '740190311185');
   t.notOk(term.received.some((m) => m.msgId === 0x4401 || m.msgId === 0x8001), 'nothing answers the 0x5501 that did not ask (it would have come first)');

@@ -6,6 +6,7 @@
 import { cellToParent, getResolution, latLngToCell } from 'h3-js';
 import t from 'tap';
 import type { Test } from 'tap';
+import { until } from '../gateway/helpers/http.js';
 import { TestTerminal, locationBody } from '../gateway/helpers/terminal.js';
 import { CAMERA, JIANGHAN, TOKENS, WUCHANG, get, mvt, position, rawGet, startMapServer, terminalsIn, tileOf } from './helpers.js';
 import type { DecodedFeature } from './helpers.js';
@@ -390,15 +391,12 @@ t.test('SSE stream: positions, alarms and cases, filtered by scope and type', as
     { kind: 'position', position: position(WUCHANG[0]!.terminal, 'handheld', WUCHANG[0]!.org, wcLat(0), wcLng(0)) },
   ]);
   await fetch(`${base}/api/cases`, { method: 'POST', headers: { authorization: `Bearer ${TOKENS.city.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ id: 'k-1', type: 'fire', location: { lat: LAT, lng: LNG }, time: new Date().toISOString(), org: 'wuhan/wuchang' }) });
-  const until = async (events: unknown[], n: number) => {
-    for (let i = 0; i < 100 && events.length < n; i++) await new Promise((r) => setTimeout(r, 20));
-  };
-  await until(city, 4);
+  await until("the city's four events", () => city.length >= 4);
   t.same(city.map((e) => e.event), ['hello', 'position', 'position', 'case'], 'the city gets everything');
-  await until(jianghan, 2);
+  await until("Jianghan's two events", () => jianghan.length >= 2);
   await new Promise((r) => setTimeout(r, 100));
   t.same(jianghan.map((e) => `${e.event}:${String(e.data.terminal ?? e.data.id ?? '')}`), ['hello:', `position:${JIANGHAN[0]!.terminal}`], 'Jianghan gets only its own terminal, not the Wuchang case');
-  await until(casesOnly, 2);
+  await until('the two events of the cases-only stream', () => casesOnly.length >= 2);
   t.same(casesOnly.map((e) => e.event), ['hello', 'case'], 'types filter');
   const loc = casesOnly[1]!.data.location as { lat: number; lng: number };
   t.ok(Math.abs(loc.lng - LNG) > 0.003 && Math.abs(loc.lng - LNG) < 0.01, 'crs=gcj02 shifts the location by a few hundred metres');
@@ -459,8 +457,7 @@ t.test('registry resources follow reloads; tiles shift with crs', async (t) => {
   writeFileSync(server.gateway.config.devices, JSON.stringify({ terminals: JIANGHAN, resources: [] }));
   server.gateway.registry.reload();
   // the file is imported into the database, the copy read back, the map synced: off this call
-  const end = Date.now() + 60_000;
-  while (server.map.index.has(CAMERA.id) && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+  await until('the camera gone from the map', () => !server.map.index.has(CAMERA.id));
   t.notOk(server.map.index.has(CAMERA.id), 'removed with the registry entry');
 });
 

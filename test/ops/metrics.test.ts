@@ -6,6 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import t from 'tap';
+import { until } from '../gateway/helpers/http.js';
 import { TestTerminal, locationBody } from '../gateway/helpers/terminal.js';
 import { sample, scrape, startOpsServer } from './helpers.js';
 
@@ -36,11 +37,10 @@ t.test('a real scrape carries the catalogue and passes promtool check metrics', 
   await udp.login();
 
   // the bad frame may still be in flight: wait for it to be counted
-  let text = await scrape(server.ports.http);
-  for (let i = 0; i < 100 && sample(text, 'dipper_decode_errors_total{reason="checksum"}') === undefined; i++) {
-    await new Promise((r) => setTimeout(r, 20));
-    text = await scrape(server.ports.http);
-  }
+  const text = await until('the bad frame counted', async () => {
+    const scraped = await scrape(server.ports.http);
+    return sample(scraped, 'dipper_decode_errors_total{reason="checksum"}') !== undefined && scraped;
+  });
 
   t.equal(sample(text, 'dipper_frames_in_total{msg_id="0x0200"}'), 3, 'frames by message ID');
   t.equal(sample(text, 'dipper_frames_in_total{msg_id="0x0100"}'), 2, 'one registration per terminal');

@@ -27,18 +27,10 @@ import { RegistrationLimiter } from '../../gateway/session/registration-limiter.
 import type { Server } from '../../server/server.js';
 import { sample, scrape } from '../ops/helpers.js';
 import { startTestServer, testConfig } from '../gateway/helpers/server.js';
+import { until } from '../gateway/helpers/http.js';
 import { TestTerminal, authBody, locationBody, registrationBody } from '../gateway/helpers/terminal.js';
 
 const RESULT_8100 = { ok: 0, vehicleTaken: 1, noVehicle: 2, terminalTaken: 3, noTerminal: 4 };
-
-/** Polls until `check` holds (or fails after the deadline): no fixed sleeps. */
-async function until(check: () => boolean, what: string, deadlineMs = 10_000): Promise<void> {
-  const end = Date.now() + deadlineMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /** 0x0100 with the given fields over the helper's defaults -> 0x8100 body. */
 async function registerAs(term: TestTerminal, over: { terminalId?: string; plate?: string } = {}): Promise<{ result: number; authCode: string }> {
@@ -257,7 +249,7 @@ t.test('nobody can kick a logged-in terminal off without its valid code', async 
   const reconnect = await TestTerminal.tcp(server.ports.jt808, { phone });
   t.teardown(() => reconnect.close());
   t.equal(await reconnect.authenticate(authCode), 0);
-  await until(() => victim.closed, 'the older session closed');
+  await until('the older session closed', () => victim.closed);
 });
 
 t.test('registrations are rate-limited per source address (0x8100 result 2, counted)', async (t) => {
@@ -297,7 +289,7 @@ t.test('bad frames logged as hex never print an auth code', async (t) => {
     frame[frame.length - 2] = check;
     term.writeRaw(frame);
   }
-  await until(() => lines.filter((l) => l.includes('"hex"')).length >= 2, 'two bad frames logged');
+  await until('two bad frames logged', () => lines.filter((l) => l.includes('"hex"')).length >= 2);
   const logged = lines.filter((l) => l.includes('"hex"'));
   t.ok(logged.every((l) => !l.toLowerCase().includes(codeHex.slice(0, 24))), 'no logged hex holds the code');
   t.ok(logged.every((l) => /0102/.test(l)), 'the header (message ID) is still logged');

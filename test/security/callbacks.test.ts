@@ -19,16 +19,8 @@ import type { Server } from '../../server/server.js';
 import type { EventSink } from '../../events/sink.js';
 import { sample, scrape } from '../ops/helpers.js';
 import { testConfig } from '../gateway/helpers/server.js';
+import { until } from '../gateway/helpers/http.js';
 import { TestTerminal, locationBody } from '../gateway/helpers/terminal.js';
-
-/** Polls until `check` holds (or fails after the deadline): no fixed sleeps. */
-async function until(check: () => boolean | Promise<boolean>, what: string, deadlineMs = 10_000): Promise<void> {
-  const end = Date.now() + deadlineMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /** A pino logger writing JSON lines to an array, whose destination throws on lines `fails` picks while armed. */
 function logger(fails: (line: string) => boolean = () => false): { log: Logger; lines: string[]; disarm: () => void } {
@@ -66,7 +58,7 @@ t.test('a log destination that throws inside the handshake timer: the gateway st
   const silent: Socket[] = [];
   for (let i = 0; i < 2; i++) silent.push(connect(server.ports.jt808, '127.0.0.1').on('error', () => undefined));
   t.teardown(() => silent.forEach((s) => s.destroy()));
-  await until(async () => (await internalErrors(server, 'session-timer')) === 2, 'two errors counted in the session timer');
+  await until('two errors counted in the session timer', async () => (await internalErrors(server, 'session-timer')) === 2);
   t.equal(caughtLines(lines, 'session-timer').length, 1, 'logged once for the two');
 
   // the probe terminal gets a handshake a busy machine can meet (sessions read it when they open)

@@ -16,6 +16,7 @@ import type { Server } from '../../server/server.js';
 import { silentLogger } from '../../gateway/log.js';
 import { startServer } from '../../server/server.js';
 import { startTestServer, testConfig } from '../gateway/helpers/server.js';
+import { until } from '../gateway/helpers/http.js';
 import { TestTerminal, locationBody } from '../gateway/helpers/terminal.js';
 
 const PHOTO = 500;
@@ -97,8 +98,7 @@ t.test('drop-oldest: 4 terminals x 50 uploads keep the newest 16 files (65,536 b
     term.close();
   }
   // deletions follow the accounting: wait for the disk to show it
-  const end = Date.now() + 10_000;
-  while (onDisk(server).files > 16 && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+  await until('16 files on disk', () => onDisk(server).files <= 16);
   const disk = onDisk(server);
   t.equal(disk.files, 16, '16 files fit in 65,536 bytes');
   t.ok(disk.bytes <= 16 * BLOCK && disk.allocated <= 16 * BLOCK, `bytes on disk (${disk.bytes}, allocated ${disk.allocated}) within the total`);

@@ -15,6 +15,7 @@ import t from 'tap';
 import type { Test } from 'tap';
 import type { Server } from '../../server/server.js';
 import { startTestServer } from '../gateway/helpers/server.js';
+import { until } from '../gateway/helpers/http.js';
 import { TestTerminal, locationBody } from '../gateway/helpers/terminal.js';
 
 const CITY = 'city-token-0123456789abcdef';
@@ -94,14 +95,6 @@ function collect(c: MqttClient): string[] {
   const topics: string[] = [];
   c.on('message', (topic) => topics.push(topic));
   return topics;
-}
-
-async function until(what: string, condition: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await condition())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 async function metric(server: Server, name: string, labels = ''): Promise<number> {
@@ -256,8 +249,18 @@ async function stalledSubscriber(server: Server, token: string, filter: string):
   socket.write(packet(0x10, Buffer.concat([utf8('MQTT'), Buffer.from([4, 0xc2, 0, 0]), utf8('stalled'), utf8('duty'), utf8(token)])));
   // SUBSCRIBE id 1, QoS 1
   socket.write(packet(0x82, Buffer.concat([Buffer.from([0, 1]), utf8(filter), Buffer.from([1])])));
-  await new Promise((r) => setTimeout(r, 300));
-  socket.pause();
+  // subscribed once its SUBACK (id 1) came, rather than after a fixed pause
+  let read = Buffer.alloc(0);
+  await new Promise<void>((resolve) => {
+    const onData = (d: Buffer) => {
+      read = Buffer.concat([read, d]);
+      if (!read.includes(Buffer.from([0x90, 3, 0, 1]))) return;
+      socket.off('data', onData);
+      socket.pause();
+      resolve();
+    };
+    socket.on('data', onData);
+  });
   return socket;
 }
 
@@ -276,7 +279,7 @@ t.test('a subscriber that stops reading is disconnected; the others keep receivi
   }
   // before: the stalled reader held every delivery after the first hundred, for every client,
   // in an unbounded queue (and draining it when the reader left overflowed the stack)
-  await until('every message to the healthy subscriber', () => got >= n, 30_000);
+  await until('every message to the healthy subscriber', () => got >= n);
   t.equal(got, n, 'the healthy subscriber got everything');
   t.equal((server.broker!.broker as unknown as { mq: { length: number } }).mq.length, 0, "nothing left in the broker's emit queue");
   t.equal(await metric(server, 'dipper_mqtt_refused_total', '{reason="slow-client"}'), 1, 'the stalled one was cut off and counted');

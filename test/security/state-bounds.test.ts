@@ -17,6 +17,7 @@ import type { MapMetrics } from '../../map/metrics.js';
 import type { Server } from '../../server/server.js';
 import { authCodeFor } from '../../gateway/session/auth-code.js';
 import { TEST_SECRET, startTestServer } from '../gateway/helpers/server.js';
+import { until } from '../gateway/helpers/http.js';
 import { TestTerminal, authBody, locationBody } from '../gateway/helpers/terminal.js';
 
 const REGISTERED = '013900000001';
@@ -24,14 +25,6 @@ const CAP = 500;
 const PHONES = 2000;
 /** connections at once while flooding (one phone per connection: one identity per connection) */
 const PARALLEL = 20;
-
-async function until(check: () => boolean, what: string, deadlineMs = 20_000): Promise<void> {
-  const end = Date.now() + deadlineMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 function madeUp(i: number): string {
   return `0150${String(i).padStart(8, '0')}`;
@@ -64,15 +57,6 @@ async function counter(metrics: MapMetrics, labels: Record<string, string>, whic
   return values.find((v) => Object.entries(labels).every(([k, x]) => (v.labels as Record<string, unknown>)[k] === x))?.value ?? 0;
 }
 
-/** Polls an async check (a gauge the map's 5-s sweep refreshes) until it holds. */
-async function eventually(check: () => Promise<boolean>, what: string, deadlineMs = 20_000): Promise<void> {
-  const end = Date.now() + deadlineMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 async function gauge(metrics: MapMetrics, labels: Record<string, string>): Promise<number | undefined> {
   const { values } = await metrics.liveEntries.get();
   return values.find((v) => Object.entries(labels).every(([k, x]) => (v.labels as Record<string, unknown>)[k] === x))?.value;
@@ -102,7 +86,7 @@ t.test('2,000 made-up phones hold at most map.maxUnregistered entries in the liv
     if (map.index.size > CAP + 1 || kept > CAP + 1 || map.ring.terminals > CAP + 1) throw new Error(`over the cap: map ${map.index.size}, positions ${kept}, rings ${map.ring.terminals}`);
   });
   // the sinks see each position once the queue delivers it: wait for the last one
-  await until(() => map.unregistered.has(phones.at(-1)!.replace(/^0+/, '')) && map.index.position(phones.at(-1)!.replace(/^0+/, '')) !== undefined, 'the last phone indexed');
+  await until('the last phone indexed', () => map.unregistered.has(phones.at(-1)!.replace(/^0+/, '')) && map.index.position(phones.at(-1)!.replace(/^0+/, '')) !== undefined);
   t.equal(most, CAP, 'the unregistered count reached the cap and never passed it');
   t.equal(map.index.size, CAP + 1, 'map index: the cap plus the registered terminal');
   const answer = (await (await fetch(`http://127.0.0.1:${server.ports.http}/api/live`)).json()) as { positions: { terminal: string }[] };
@@ -112,7 +96,7 @@ t.test('2,000 made-up phones hold at most map.maxUnregistered entries in the liv
   t.notOk(map.index.has(madeUp(0).replace(/^0+/, '')), 'the least recently heard phone was pushed out');
   t.equal(await counter(server.map.metrics, { index: 'map', reason: 'cap' }), PHONES - CAP, 'map evictions at the cap counted');
   // the gauges are refreshed by the map's sweep (every 5 s)
-  await eventually(async () => (await gauge(server.map.metrics, { index: 'map', kind: 'unregistered' })) === CAP, 'entries by kind: unregistered at the cap');
+  await until('entries by kind: unregistered at the cap', async () => (await gauge(server.map.metrics, { index: 'map', kind: 'unregistered' })) === CAP);
   t.equal(await gauge(server.map.metrics, { index: 'map', kind: 'unregistered' }), CAP, 'entries by kind: unregistered');
   t.equal(await gauge(server.map.metrics, { index: 'map', kind: 'registered' }), 1, 'entries by kind: registered');
 });
@@ -129,9 +113,9 @@ t.test('after disconnect, made-up phones expire after offlineAfterMs + unregiste
     if (map.unregistered.size > CAP || map.index.positions().length > CAP + 1) throw new Error('over the cap');
   });
   // every connection is closed; nothing reports any more: the made-up phones must go
-  await until(() => map.index.size === 1 && map.index.positions().length === 1 && map.ring.terminals === 1, 'only the registered terminal left in the index, its positions and the rings');
+  await until('only the registered terminal left in the index, its positions and the rings', () => map.index.size === 1 && map.index.positions().length === 1 && map.ring.terminals === 1);
   t.ok(map.index.has(registered) && map.index.position(registered), 'the registered terminal stays');
-  await until(() => map.index.get(registered)?.online === false, 'the registered terminal turns offline');
+  await until('the registered terminal turns offline', () => map.index.get(registered)?.online === false);
   t.equal(map.unregistered.size, 0, 'no unregistered entries left');
   const expired = (await counter(server.map.metrics, { index: 'map', reason: 'expired' })) + (await counter(server.map.metrics, { index: 'map', reason: 'cap' }));
   t.equal(expired, PHONES, 'every made-up phone left the map index, counted as expired or pushed out');
@@ -159,7 +143,7 @@ t.test('track rings and the alarm tracker hold at most map.trackMaxTerminals and
     1,
   );
   const last = phones.at(-1)!.replace(/^0+/, '');
-  await until(() => map.index.has(last), 'the last phone on the map');
+  await until('the last phone on the map', () => map.index.has(last));
   t.equal(most, RINGS, 'track rings reached map.trackMaxTerminals and never passed it');
   t.equal((await map.tracks.track(last, 0, Date.now() + 60_000)).length, 1, 'the newest terminal has its track');
   t.equal((await mapMetrics.trackTerminals.get()).values[0]?.value, RINGS, 'dipper_track_ring_terminals');

@@ -16,16 +16,8 @@ import { encode } from '../../decoders/index.js';
 import type { Server } from '../../server/server.js';
 import { sample, scrape } from '../ops/helpers.js';
 import { startTestServer } from '../gateway/helpers/server.js';
+import { until } from '../gateway/helpers/http.js';
 import { TestTerminal, locationBody } from '../gateway/helpers/terminal.js';
-
-/** Polls until `check` holds (or fails after the deadline): no fixed sleeps. */
-async function until(check: () => boolean | Promise<boolean>, what: string, deadlineMs = 20_000): Promise<void> {
-  const end = Date.now() + deadlineMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
-}
 
 t.test('a UDP session is bound to the address and port it authenticated from', async (t) => {
   const server = await startTestServer(t);
@@ -100,7 +92,7 @@ t.test('50,000 unauthenticated datagrams with different phones make no more UDP 
       sockets[sent % sockets.length]!.send(encode({ msgId: 0x0200, version: '2013', phone, serial: sent & 0xffff, body }), port, '127.0.0.1');
     }
     const target = sent;
-    await until(async () => (await handled()) >= target, `${target} datagrams handled`);
+    await until(`${target} datagrams handled`, async () => (await handled()) >= target);
     peak = Math.max(peak, await metricValue(server, 'dipper_connections', { transport: 'udp' }));
   }
 
@@ -129,7 +121,7 @@ t.test('at the caps strangers give way to terminals; only terminals in the way d
   t.teardown(() => strangers.forEach((s) => s.close()));
   strangers[0]!.send(heartbeat('013900000351'), port, '127.0.0.1');
   strangers[1]!.send(heartbeat('013900000352'), port, '127.0.0.1');
-  await until(async () => (await udpSessions()) === 2, 'two strangers hold the table');
+  await until('two strangers hold the table', async () => (await udpSessions()) === 2);
 
   const terms: TestTerminal[] = [];
   for (const phone of ['013900000361', '013900000362']) {
@@ -142,9 +134,9 @@ t.test('at the caps strangers give way to terminals; only terminals in the way d
   t.equal(await udpSessions(), 2);
 
   strangers[2]!.send(heartbeat('013900000353'), port, '127.0.0.1');
-  await until(async () => (await refused('udp-per-ip')) === 1, 'a new source from the full address dropped');
+  await until('a new source from the full address dropped', async () => (await refused('udp-per-ip')) === 1);
   strangers[3]!.send(heartbeat('013900000354'), port, '127.0.0.1');
-  await until(async () => (await refused('udp-max-sessions')) === 1, 'a new source from another address dropped');
+  await until('a new source from another address dropped', async () => (await refused('udp-max-sessions')) === 1);
   t.equal(await udpSessions(), 2, 'the terminals keep their sessions');
   for (const term of terms) t.equal((await term.ackOf(term.send(0x0200, locationBody()))).result, 0, 'and are served');
 });
@@ -155,9 +147,9 @@ t.test('idle UDP sessions expire and free their place', async (t) => {
   const strangers = [await bind('127.0.0.1'), await bind('127.0.0.1')];
   t.teardown(() => strangers.forEach((s) => s.close()));
   strangers.forEach((s, i) => s.send(encode({ msgId: 0x0002, version: '2013', phone: `01390000040${i}`, serial: 0, body: {} }), port, '127.0.0.1'));
-  await until(async () => (await metricValue(server, 'dipper_connections', { transport: 'udp' })) === 2, 'two UDP sessions');
+  await until('two UDP sessions', async () => (await metricValue(server, 'dipper_connections', { transport: 'udp' })) === 2);
   // nobody authenticates: the handshake timeout closes both
-  await until(async () => (await metricValue(server, 'dipper_connections', { transport: 'udp' })) === 0, 'UDP sessions expired');
+  await until('UDP sessions expired', async () => (await metricValue(server, 'dipper_connections', { transport: 'udp' })) === 0);
   const term = await TestTerminal.udp(port, { phone: '013900000410' });
   t.teardown(() => term.close());
   await term.login();
@@ -170,7 +162,7 @@ t.test('datagrams take the session path of TCP reads: another protocol on the po
   t.teardown(() => s.close());
   s.send(Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'), server.ports.udp!, '127.0.0.1');
   // the foreign-protocol guard closes the session at once (the old UDP path only skipped the bytes)
-  await until(async () => (await metricValue(server, 'dipper_connections_refused_total', { reason: 'junk' })) === 1, 'the session closed as junk');
+  await until('the session closed as junk', async () => (await metricValue(server, 'dipper_connections_refused_total', { reason: 'junk' })) === 1);
   t.equal(await metricValue(server, 'dipper_connections', { transport: 'udp' }), 0, 'and gone from the UDP sessions');
   t.ok((await metricValue(server, 'dipper_junk_bytes_total', {})) > 0, 'its bytes counted as junk');
 });

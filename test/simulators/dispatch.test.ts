@@ -39,7 +39,7 @@ t.test('a simulated unit sent to a case goes there and arrives', async (t) => {
   t.equal(sent.status, 200);
   t.equal(sent.json.orders[0].answer, 0, 'the simulated terminal acknowledged the order');
 
-  const onScene = await until('the unit on scene', async () => ((await api('GET', '/api/cases/SIM-1')).json.status === 'onscene' ? true : undefined), 120_000);
+  const onScene = await until('the unit on scene', async () => ((await api('GET', '/api/cases/SIM-1')).json.status === 'onscene' ? true : undefined));
   t.ok(onScene);
   const order = (await api('GET', '/api/cases/SIM-1/dispatches')).json[0] as { arrivedAt: string | null };
   t.ok(order.arrivedAt, 'the arrival on the order');

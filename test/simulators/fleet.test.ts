@@ -11,6 +11,7 @@ import { Fleet } from '../../simulators/fleet.js';
 import { buildReport, summaryTable } from '../../simulators/report.js';
 import { buildScenario, readScenarioFile } from '../../simulators/scenario.js';
 import type { ScenarioOverrides } from '../../simulators/scenario.js';
+import { until } from '../gateway/helpers/http.js';
 import { startTestServer } from '../gateway/helpers/server.js';
 
 const START = '2026-01-15T08:00:00.000Z';
@@ -28,14 +29,6 @@ async function metric(port: number, name: string, labels: string): Promise<numbe
   return line ? Number(line.split(' ').pop()) : 0;
 }
 
-async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 60_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 /**
  * Waits until the gateway has counted every frame the fleet sent, by message ID: a terminal's last
  * frames (those written just before it dropped its link for a blind area, or stopped) are still on
@@ -45,11 +38,11 @@ async function caughtUp(port: number, sent: Record<string, number>): Promise<voi
   await until(
     `the gateway to count ${JSON.stringify(sent)}`,
     async () => {
-      for (const [id, n] of Object.entries(sent)) if ((await metric(port, 'dipper_frames_in_total', `msg_id="${id}"`)) !== n) return false;
+      // at least: a count past what was sent ends the wait too, for the assertions that follow to show
+      for (const [id, n] of Object.entries(sent)) if ((await metric(port, 'dipper_frames_in_total', `msg_id="${id}"`)) < n) return false;
       return true;
     },
-    90_000,
-  ).catch(() => undefined); // the assertions that follow show what is missing
+  );
 }
 
 t.test('a fleet reports positions, alarms, backfills and photos to the gateway', async (t) => {
@@ -104,12 +97,12 @@ t.test('every terminal reports, even one whose first report draws a blind area',
   t.teardown(() => Promise.all(terminals.map((x) => x.stop())));
   one.start();
   all.start();
-  await until('every terminal stopped (ticks reached)', () => terminals.every((x) => x.state === 'stopped'), 60_000);
+  await until('every terminal stopped (ticks reached)', () => terminals.every((x) => x.state === 'stopped'));
   const sent = city.stats.sentById[0x0200] ?? 0;
   const allSent = all.stats.sentById[0x0200] ?? 0;
   t.equal(allSent, 8, 'each of 8 terminals reported once before its blind area');
   t.ok(sent >= 1, `13700000021 sent ${sent} 0x0200`);
-  await until('the gateway counted every report', async () => (await metric(server.ports.http, 'dipper_frames_in_total', 'msg_id="0x0200"')) === sent + allSent, 60_000);
+  await until('the gateway counted every report', async () => (await metric(server.ports.http, 'dipper_frames_in_total', 'msg_id="0x0200"')) === sent + allSent);
   const live = (await (await fetch(`http://127.0.0.1:${server.ports.http}/api/live`)).json()) as { positions: { terminal: string }[] };
   const onMap = new Set(live.positions.map((p) => p.terminal));
   for (const x of terminals) t.ok(onMap.has(x.phone), `${x.phone} is on the live map`);

@@ -13,6 +13,7 @@ import { Rng } from '../../simulators/rng.js';
 import { buildScenario } from '../../simulators/scenario.js';
 import type { ScenarioOverrides } from '../../simulators/scenario.js';
 import { ReportClock } from '../../simulators/scheduler.js';
+import { until } from '../gateway/helpers/http.js';
 
 const city = generateCity(new Rng(9).fork('city'));
 
@@ -124,14 +125,6 @@ function grouped() {
       open.push(n++);
     },
   };
-}
-
-async function until(what: string, check: () => boolean, timeoutMs = 5000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }
 
 t.test('report clock: parks while busy, runs bursts once resumed, stops mid-burst', async (t) => {

@@ -10,6 +10,7 @@ import { loadConfig } from '../../server/config.js';
 import { silentLogger } from '../../gateway/log.js';
 import type { Position } from '../../events/model.js';
 import { startServer } from '../../server/server.js';
+import { until } from '../gateway/helpers/http.js';
 import { testConfig } from '../gateway/helpers/server.js';
 import { TestTerminal, locationBody } from '../gateway/helpers/terminal.js';
 import { createDatabase, waitRows } from './helpers/influx-reader.js';
@@ -52,8 +53,7 @@ t.test('DIPPER_* settings: every report reaches Kafka, the external broker and I
   t.teardown(() => reader.close());
   const inKafka = (await reader.wait(10)).map((r) => r.value as Position);
   t.same(inKafka.map((p) => p.speed), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], 'Kafka: all ten, in order');
-  const deadline = Date.now() + 10_000;
-  while (viaMqtt.length < 10 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  await until('ten positions over MQTT', () => viaMqtt.length >= 10);
   t.same(viaMqtt, inKafka, 'MQTT: the same ten positions, field by field');
   const rows = await waitRows(i.url, tag, 'position', 10);
   t.same(rows.map((r) => [r._time, r.speed, r.lat]), inKafka.map((p) => [Date.parse(p.time!), p.speed, p.lat]), 'InfluxDB: the same fixes at device time');

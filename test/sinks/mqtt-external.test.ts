@@ -13,6 +13,7 @@ import type { GatewayEvent, Position } from '../../events/model.js';
 import { BacklogSink } from '../../sinks/backlog.js';
 import { ExternalMqttSink } from '../../sinks/mqtt-external.js';
 import { dedupKey, payloadOf } from '../../events/records.js';
+import { until } from '../gateway/helpers/http.js';
 import { startTestServer } from '../gateway/helpers/server.js';
 import { position, sinkContract } from '../gateway/helpers/sink-contract.js';
 import { TestTerminal, locationBody } from '../gateway/helpers/terminal.js';
@@ -37,13 +38,8 @@ class Subscriber {
     await client.subscribeAsync(filter, { qos: 1 });
     return s;
   }
-  async wait(n: number, ms = 30_000): Promise<Subscriber['got']> {
-    const deadline = Date.now() + ms;
-    while (this.got.length < n) {
-      if (Date.now() > deadline) throw new Error(`only ${this.got.length} of ${n} messages within ${ms} ms`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    return this.got;
+  wait(n: number): Promise<Subscriber['got']> {
+    return until(`${n} messages`, () => this.got.length >= n && this.got);
   }
   close(): Promise<void> {
     return this.client.endAsync(true);
@@ -120,8 +116,7 @@ t.test('Mosquitto restarted: the sink reconnects and resumes, nothing lost', asy
     const seen = new Set<string>();
     return sub.got.map((g) => ({ kind: 'position', position: g.value as Position }) as GatewayEvent).filter((e) => !seen.has(dedupKey(e)) && seen.add(dedupKey(e)));
   };
-  const deadline = Date.now() + 30_000;
-  while (unique().length < 60 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  await until('60 distinct positions', () => unique().length >= 60);
   const speeds = unique().map((e) => (e.kind === 'position' ? e.position.speed : -1));
   t.comment(`${sub.got.length} deliveries for 60 positions`);
   t.same(speeds, Array.from({ length: 60 }, (_, i) => i), 'all 60 positions, in order (duplicates, if any, recognised by the dedup key)');
@@ -173,7 +168,7 @@ t.test('EMQX mode through the gateway: jt808/{phone}/{phone}/up and a command on
   );
 
   await up.client.publishAsync('jt808/013912340077/013912340077/dn', JSON.stringify({ header: { msg_id: 33536 }, body: { flag: 4, text: 'return to base' } }), { qos: 1 });
-  const cmd = (await term.next(0x8300, 10_000)) as Message<{ flag: number; text: string }>;
+  const cmd = (await term.next(0x8300)) as Message<{ flag: number; text: string }>;
   t.same(cmd.body, { flag: 4, text: 'return to base' }, 'the terminal got the 0x8300 text from .../dn');
   term.send(0x0001, { ackSerial: cmd.serial, ackMsgId: 0x8300, result: 0 });
   const answers = await up.wait(2);
@@ -181,7 +176,7 @@ t.test('EMQX mode through the gateway: jt808/{phone}/{phone}/up and a command on
   t.same(answers[1]!.value, { header: { msg_id: 1, encrypt: 0, len: 5, phone: '013912340077', msg_sn: term.serial - 1 }, body: { seq: cmd.serial, id: 0x8300, result: 0 } }, "0x0001 as EMQX's terminal general response: seq, id, result");
 
   await up.client.publishAsync('jt808/013912340077/013912340077/dn', JSON.stringify({ header: { msg_id: 33281 }, body: {} }), { qos: 1 });
-  const query = await term.next(0x8201, 10_000);
+  const query = await term.next(0x8201);
   term.send(0x0201, { ackSerial: query.serial, ...locationBody({ time: '2026-03-01T08:30:15.000Z', speed: 36.5, lat: 30.583, lng: 114.271 }), extras: EXTRAS });
   const located = (await up.wait(4)).find((g) => (g.value as { header: { msg_id: number } }).header.msg_id === 0x0201);
   t.same(
@@ -205,7 +200,7 @@ t.test('EMQX mode, a 2019 terminal: 20-digit phone in topic and header, proto_ve
   t.same(first!.value, { header: { msg_id: 512, encrypt: 0, len: LEN, proto_ver: 1, phone, msg_sn: 0 }, body: { ...BASIC, extra: EMQX_EXTRA } }, 'the position: proto_ver 1, the 20 digits');
 
   await up.client.publishAsync(`jt808/${phone}/${phone}/dn`, JSON.stringify({ header: { msg_id: 33536 }, body: { flag: 4, text_type: 1, text: 'return to base' } }), { qos: 1 });
-  const cmd = (await term.next(0x8300, 10_000)) as Message<{ flag: number; text: string }>;
+  const cmd = (await term.next(0x8300)) as Message<{ flag: number; text: string }>;
   term.send(0x0001, { ackSerial: cmd.serial, ackMsgId: 0x8300, result: 0 });
   const answers = await up.wait(2);
   t.equal(answers[1]!.topic, `jt808/${phone}/${phone}/up`, 'the answer on the topic of its own header');

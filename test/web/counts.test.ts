@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { ensureWebBuilt } from '../../web/build.js';
 import { startTestServer } from '../gateway/helpers/server.js';
+import { until } from '../gateway/helpers/http.js';
 import { TestTerminal, locationBody } from '../gateway/helpers/terminal.js';
 import { chromiumPath, openBrowser, readState, waitForState } from './helpers/browser.js';
 import type { InPage } from './helpers/browser.js';
@@ -85,7 +86,7 @@ t.test('category counts never exceed the registry while tiles refresh', async (t
   }, 300);
   t.teardown(() => clearInterval(hop));
   const start = rounds;
-  for (let end = Date.now() + 120_000; rounds - start < ROUNDS && Date.now() < end; ) await page.waitForTimeout(200);
+  await until(`${ROUNDS} refresh rounds`, () => rounds - start >= ROUNDS);
   clearInterval(hop);
   t.ok(rounds - start >= ROUNDS, `${rounds - start} refresh rounds while terminals crossed tiles`);
 

@@ -34,12 +34,12 @@ t.test('a duty officer dispatches a unit from a case and sees it arrive', async 
 
   const { page, errors } = await openBrowser(t);
   await page.goto(`http://127.0.0.1:${server.ports.http}`);
-  await page.waitForSelector('body[data-token-prompt="open"]', { timeout: 30_000 });
+  await page.waitForSelector('body[data-token-prompt="open"]');
   await page.fill('#token-input', DUTY);
   await page.click('#token-ok');
-  await waitForState(page, 'the map ready', (s) => s.ready === 'true', 60_000);
+  await waitForState(page, 'the map ready', (s) => s.ready === 'true');
   await page.evaluate(([lng, lat]) => (globalThis as unknown as { dipperMap: { jumpTo(o: object): void } }).dipperMap.jumpTo({ center: [lng, lat], zoom: 14 }), [SCENE.lng, SCENE.lat]);
-  await waitForState(page, 'the case drawn', (s) => s.cases === '1', 60_000);
+  await waitForState(page, 'the case drawn', (s) => s.cases === '1');
   // click where the case is drawn
   const at = await page.evaluate(([lng, lat]) => {
     const map = (globalThis as unknown as { dipperMap: { project(p: [number, number]): { x: number; y: number }; getContainer(): { getBoundingClientRect(): { left: number; top: number } } } }).dipperMap;
@@ -48,7 +48,7 @@ t.test('a duty officer dispatches a unit from a case and sees it arrive', async 
     return { x: box.left + p.x, y: box.top + p.y };
   }, [SCENE.lng, SCENE.lat]);
   await page.mouse.click(at.x, at.y);
-  await waitForState(page, 'two candidates', (s) => s.candidates === '2', 60_000);
+  await waitForState(page, 'two candidates', (s) => s.candidates === '2');
   const rows = await page.$$eval('#dispatch-list li', (els) => els.map((e) => [(e as unknown as { dataset: { terminal: string } }).dataset.terminal, (e as unknown as { textContent: string }).textContent]));
   t.same(rows.map((r) => r[0]), ['13977770001', '13977770002'], 'nearest first: the camera, then the car');
   t.match(rows[0]![1], /李警官 · body camera · 400 m · about 5 min/, 'who, what, how far, how long (400 m at 5 km/h)');
@@ -57,17 +57,17 @@ t.test('a duty officer dispatches a unit from a case and sees it arrive', async 
 
   // send the nearest (ticked by default); its terminal gets the order and answers
   await page.click('#dispatch-send');
-  const order = (await cam.next(0x8300, 60_000)) as Message<{ text: string }>;
+  const order = (await cam.next(0x8300)) as Message<{ text: string }>;
   t.match(order.body.text, /^【派警】[A-HJ-NP-Z2-9]{6} dispute 30\.58000,114\.28000/);
   cam.send(0x0001, { ackSerial: order.serial, ackMsgId: 0x8300, result: 0 });
-  await waitForState(page, 'a line from the unit to the case', (s) => s.dispatchLines === '1', 60_000);
+  await waitForState(page, 'a line from the unit to the case', (s) => s.dispatchLines === '1');
   t.match(await page.textContent('#dispatch-status'), /sent: 1 \(answered 1\)/);
   t.equal((await api('GET', '/api/cases/WEB-1')).json.status, 'dispatched');
 
   // the unit reports from the scene: arrived, the line gone, the case on scene
   await cam.ackOf(cam.send(0x0200, locationBody({ lat: SCENE.lat + 0.0002, lng: SCENE.lng, speed: 0 })));
   await until('the case on scene', async () => ((await api('GET', '/api/cases/WEB-1')).json.status === 'onscene' ? true : undefined));
-  await waitForState(page, 'the unit arrived, no line left', (s) => s.dispatchArrived === '1' && s.dispatchLines === '0', 60_000);
+  await waitForState(page, 'the unit arrived, no line left', (s) => s.dispatchArrived === '1' && s.dispatchLines === '0');
   t.pass('arrived');
   // the 401s before the token was entered are the browser's own network log lines (the page asks for one)
   t.same(errors.filter((e) => !/401 \(Unauthorized\)/.test(e)), [], 'no errors in the page');

@@ -37,10 +37,10 @@ t.test('a duty officer acknowledges and closes an incident from the panel', asyn
 
   const { page, errors } = await openBrowser(t);
   await page.goto(base);
-  await page.waitForSelector('body[data-token-prompt="open"]', { timeout: 30_000 });
+  await page.waitForSelector('body[data-token-prompt="open"]');
   await page.fill('#token-input', DUTY);
   await page.click('#token-ok');
-  await waitForState(page, 'both incidents on the panel and the map', (s) => s.ready === 'true' && s.incidents === '2' && s.incidentMarks === '2', 60_000);
+  await waitForState(page, 'both incidents on the panel and the map', (s) => s.ready === 'true' && s.incidents === '2' && s.incidentMarks === '2');
   const order = await page.$$eval('#incident-list li', (els) => els.map((e) => (e as unknown as { textContent: string }).textContent));
   t.match(order[0], /sos · 13955550001/, 'the newest first');
   t.match(order[1], /overspeed · 13955550002/);
@@ -50,13 +50,13 @@ t.test('a duty officer acknowledges and closes an incident from the panel', asyn
   const sos = (await call(server.ports.http, DUTY, 'GET', '/api/incidents?kind=sos')).json.items[0].id as string;
   // acknowledge: the camera is asked to clear its SOS and answers
   await page.click(`#incident-list li[data-id="${sos}"] button[data-action="ack"]`);
-  const down = (await cam.next(0x8203, 60_000)) as Message<{ alarmType: number }>;
+  const down = (await cam.next(0x8203)) as Message<{ alarmType: number }>;
   t.equal(down.body.alarmType, 1, '0x8203 for the emergency bit');
   cam.send(0x0001, { ackSerial: down.serial, ackMsgId: 0x8203, result: 0 });
-  await page.waitForSelector(`#incident-list li[data-id="${sos}"][data-status="acknowledged"]`, { timeout: 60_000 });
+  await page.waitForSelector(`#incident-list li[data-id="${sos}"][data-status="acknowledged"]`);
   t.pass('acknowledged on the panel');
   await page.click(`#incident-list li[data-id="${sos}"] button[data-action="close"]`);
-  await waitForState(page, 'the closed incident gone', (s) => s.incidents === '1' && s.incidentMarks === '1', 60_000);
+  await waitForState(page, 'the closed incident gone', (s) => s.incidents === '1' && s.incidentMarks === '1');
   t.equal(await page.$(`#incident-list li[data-id="${sos}"]`), null, 'closed: off the panel and the map');
 
   const history = (await call(server.ports.http, DUTY, 'GET', `/api/incidents/${sos}/history`)).json as { action: string; actor: string }[];

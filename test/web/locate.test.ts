@@ -31,11 +31,11 @@ t.test('the answer to Locate now, as a fix', async (t) => {
 
   // the terminal answers the query with a fix of its own: 12 s ago, a whole second
   const at = Math.floor(Date.now() / 1000) * 1000 - 12_000;
-  const asked = terminal.next(0x8201, 30_000) as Promise<Message<unknown>>;
+  const asked = terminal.next(0x8201) as Promise<Message<unknown>>;
   await page.click('#locate');
   const query = await asked;
   terminal.send(0x0201, { ackSerial: query.serial, ...locationBody({ lat: 30.601234, lng: 114.312345, speed: 42.5, time: new Date(at).toISOString() }) });
-  await page.waitForSelector('#panel[data-locate="answered"]', { timeout: 20_000 });
+  await page.waitForSelector('#panel[data-locate="answered"]');
   const shown = Object.fromEntries(await page.$$eval('#locate-answer [data-fix]', (els) => els.map((e) => [e.getAttribute('data-fix'), e.textContent])));
   const expected = new Date(at + 8 * 3600_000).toISOString().replace('T', ' ').slice(0, 19);
   t.same(shown, { time: expected, place: '30.601234, 114.312345', speed: '42.5 km/h', heading: '90°' }, `a fix: ${JSON.stringify(shown)}`);
@@ -44,9 +44,9 @@ t.test('the answer to Locate now, as a fix', async (t) => {
 
   // offline: said in words
   terminal.close();
-  await page.waitForFunction(async () => (await fetch('/api/terminals/13700000088')).ok && !((await (await fetch('/api/terminals/13700000088')).json()) as { session: unknown }).session, undefined, { timeout: 20_000 });
+  await page.waitForFunction(async () => (await fetch('/api/terminals/13700000088')).ok && !((await (await fetch('/api/terminals/13700000088')).json()) as { session: unknown }).session);
   await page.click('#locate');
-  await page.waitForSelector('#panel[data-locate="error-404"]', { timeout: 20_000 });
+  await page.waitForSelector('#panel[data-locate="error-404"]');
   t.equal(await page.textContent('#locate-answer'), 'offline: the terminal is not connected');
   t.same(errors.filter((e) => !/404/.test(e)), [], 'no errors in the page (the 404 is the answer asked for)');
 });

@@ -17,6 +17,7 @@ import { Fleet } from '../../simulators/fleet.js';
 import { buildScenario } from '../../simulators/scenario.js';
 import { ensureWebBuilt } from '../../web/build.js';
 import { startTestServer } from '../gateway/helpers/server.js';
+import { until } from '../gateway/helpers/http.js';
 import { TestTerminal, locationBody } from '../gateway/helpers/terminal.js';
 import { chromiumPath, openBrowser, readState, screenshot, waitForState } from './helpers/browser.js';
 import type { InPage } from './helpers/browser.js';
@@ -35,7 +36,7 @@ t.setTimeout(300_000);
 async function signIn(page: Page, url: string, token: string): Promise<void> {
   await page.goto(url);
   // the API answers 401 without a token: the page asks for one
-  await page.waitForSelector('body[data-token-prompt="open"]', { timeout: 20_000 });
+  await page.waitForSelector('body[data-token-prompt="open"]');
   await page.fill('#token-input', token);
   await page.click('#token-ok');
 }
@@ -81,7 +82,7 @@ t.test('the command map in headless Chromium', async (t) => {
   fleet.start();
 
   const total = async (token: string) => ((await (await fetch(`${base}/api/terminals?limit=1`, { headers: { authorization: `Bearer ${token}` } })).json()) as { total: number }).total;
-  for (let end = Date.now() + 30_000; (await total(CITY)) < all && Date.now() < end; ) await new Promise((r) => setTimeout(r, 200));
+  await until('every terminal reported', async () => (await total(CITY)) >= all);
   t.equal(await total(CITY), all, `every terminal reported (${fleet.terminals.length} simulated + ${CAMERAS.length} fixed cameras)`);
 
   const { page, errors } = await openBrowser(t);
@@ -109,7 +110,7 @@ t.test('the command map in headless Chromium', async (t) => {
     t.equal(Number(s.vehicle), 0, 'no vehicle is drawn');
     // the toggle keeps showing how many there are, from the list API
     const output = page.locator('#categories [data-category="vehicle"] output');
-    for (let end = Date.now() + 15_000; (await output.textContent()) !== String(vehicles) && Date.now() < end; ) await page.waitForTimeout(200);
+    await until(`the vehicle toggle at ${vehicles}`, async () => (await output.textContent()) === String(vehicles));
     t.equal(await output.textContent(), String(vehicles), `the vehicle toggle still counts ${vehicles}`);
     await page.click('#categories [data-category="vehicle"] input');
     await waitForState(page, 'vehicles back', (s) => Number(s.total) === all);
@@ -146,9 +147,9 @@ t.test('the command map in headless Chromium', async (t) => {
     const vehicle = fleet.terminals.find((x) => x.spec.kind === 'vehicle')!;
     const plate = vehicle.spec.plate!;
     await page.fill('#search-input', plate);
-    await page.waitForSelector(`#search-results li[data-id="${vehicle.phone}"]`, { timeout: 15_000 });
+    await page.waitForSelector(`#search-results li[data-id="${vehicle.phone}"]`);
     await page.click(`#search-results li[data-id="${vehicle.phone}"]`);
-    await page.waitForSelector(`#panel[data-terminal="${vehicle.phone}"][data-state="ready"]`, { timeout: 15_000 });
+    await page.waitForSelector(`#panel[data-terminal="${vehicle.phone}"][data-state="ready"]`);
     const facts = await page.$$eval('#panel-facts dd', (dds) => Object.fromEntries(dds.map((d) => [d.getAttribute('data-fact'), d.textContent])));
     t.equal(facts.plate, plate, 'plate from the registry');
     t.equal(facts.category, 'vehicle');
@@ -156,7 +157,7 @@ t.test('the command map in headless Chromium', async (t) => {
     t.match(facts['latest fix'] ?? '', /^30\.\d+, 114\.\d+$/, 'latest fix near Wuhan');
     t.match(facts.speed ?? '', /km\/h$/, 'speed');
     t.ok(facts['last seen'], 'last seen');
-    await page.waitForFunction(() => Number((globalThis as unknown as InPage).document.getElementById('panel')!.dataset.trackPoints) > 1, undefined, { timeout: 20_000 });
+    await page.waitForFunction(() => Number((globalThis as unknown as InPage).document.getElementById('panel')!.dataset.trackPoints) > 1);
     t.pass('the track of the last hours is drawn');
     // playback walks the slider from the first fix to the last
     await page.evaluate(() => {
@@ -166,13 +167,13 @@ t.test('the command map in headless Chromium', async (t) => {
       new g.MutationObserver(() => g.seen.push(el.textContent)).observe(el, { childList: true, characterData: true, subtree: true });
     });
     await page.click('#track-play');
-    await page.waitForFunction(() => /play/.test((globalThis as unknown as { document: { getElementById(id: string): { textContent: string } } }).document.getElementById('track-play').textContent), undefined, { timeout: 30_000 });
+    await page.waitForFunction(() => /play/.test((globalThis as unknown as { document: { getElementById(id: string): { textContent: string } } }).document.getElementById('track-play').textContent));
     const seen = await page.evaluate(() => (globalThis as unknown as { seen: string[] }).seen);
     t.match(seen[0] ?? '', /\(1\/\d+\)$/, `playback started at the first fix: ${seen[0]}`);
     const n = /\/(\d+)\)$/.exec(seen.at(-1) ?? '')?.[1];
     t.match(seen.at(-1) ?? '', new RegExp(`\\(${n}/${n}\\)$`), `and ended at the last: ${seen.at(-1)}`);
     await page.click('#locate');
-    await page.waitForSelector('#panel[data-locate="answered"]', { timeout: 20_000 });
+    await page.waitForSelector('#panel[data-locate="answered"]');
     t.match(await page.textContent('#locate-answer [data-fix="place"]'), /^30\.\d{6}, 114\.\d{6}$/, 'the 0x8201 answer is shown as a fix: its place');
     t.match(await page.textContent('#locate-answer [data-fix="time"]'), /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/, 'its time');
     await screenshot(page, '3-panel');
@@ -193,12 +194,15 @@ t.test('the command map in headless Chromium', async (t) => {
     t.ok(target, 'a terminal is drawn at zoom 15');
     if (target) {
       await page.mouse.click(target.x, target.y);
-      await page.waitForSelector(`#panel[data-terminal="${target.id}"][data-state="ready"]`, { timeout: 15_000 });
+      await page.waitForSelector(`#panel[data-terminal="${target.id}"][data-state="ready"]`);
       t.pass(`clicking ${target.id} on the map opened its panel`);
     }
   });
 
   await t.test('live: a new terminal in alarm appears without a reload, and nothing blanks', async (t) => {
+    // refresh rounds, counted as counts.test.ts counts them: each starts by reading the TileJSON
+    let rounds = 0;
+    page.on('request', (r) => new URL(r.url()).pathname === '/tiles/clusters.json' && rounds++);
     await page.evaluate(() => (globalThis as unknown as InPage).dipperMap.jumpTo({ zoom: 10.5, center: [114.3055, 30.5928] }));
     await waitForState(page, `total ${all} again`, (s) => s.idle === 'true' && Number(s.total) === all);
     // sample the total every 50 ms through the live refreshes: a blanking reload would show as a dip
@@ -216,7 +220,8 @@ t.test('the command map in headless Chromium', async (t) => {
     t.equal(Number(s.unknown), 1, 'an unregistered terminal counts as unknown');
     t.ok(Number(s.alarms) >= 1, `terminals in alarm in view: ${s.alarms}`);
     t.ok(Number(s.alarmEvents) >= 1, 'the alarm from the stream flashes on the map');
-    await page.waitForTimeout(4000); // two more refresh rounds
+    const seen = rounds;
+    await until('two more refresh rounds', () => rounds - seen >= 2);
     const samples = await page.evaluate(() => (globalThis as unknown as { samples: number[] }).samples);
     t.ok(samples.length > 20, `${samples.length} samples`);
     t.ok(Math.min(...samples) >= all, `the total never dipped below ${all} while tiles refreshed (min ${Math.min(...samples)}, max ${Math.max(...samples)})`);

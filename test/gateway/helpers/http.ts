@@ -20,13 +20,16 @@ export async function call(port: number, token: string | undefined, method: stri
   return { status: res.status, json: type?.includes('json') && text ? JSON.parse(text) : undefined, text, type };
 }
 
-/** polls `fn` until it gives a value (work off the request path lands a moment later) */
-export async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
+/**
+ * Polls `fn` until it gives a value (undefined or false: not yet); work off the request path
+ * lands a moment later. No deadline of its own: on a busy machine anything may take longer, and
+ * a condition that never comes is tap's per-file timeout, which names the subtest waiting.
+ */
+export async function until<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false): Promise<T> {
+  // short pauses first (most conditions hold within milliseconds), then every 50 ms
+  for (let pause = 1; ; pause = Math.min(pause * 2, 50)) {
     const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
+    if (v !== undefined && v !== false) return v;
+    await new Promise((r) => setTimeout(r, pause));
   }
 }

@@ -27,7 +27,7 @@ export class TestTerminal {
   readonly version: Edition;
   serial = 0;
   readonly received: Downlink[] = [];
-  private waiters: { match: (m: Downlink) => boolean; resolve: (m: Downlink) => void }[] = [];
+  private waiters: { match: (m: Downlink) => boolean; resolve: (m: Downlink) => void; fail: () => void }[] = [];
   private readonly splitter = new FrameSplitter();
   closed = false;
   /** TCP: the connection's local port (what a balancer in front would see as the terminal's). */
@@ -51,7 +51,7 @@ export class TestTerminal {
         options,
       );
       socket.on('data', (chunk) => term.onBytes(chunk));
-      socket.on('close', () => (term.closed = true));
+      socket.on('close', () => term.gone());
       socket.on('error', () => undefined);
       socket.once('connect', () => {
         term.localPort = socket.localPort;
@@ -93,22 +93,23 @@ export class TestTerminal {
     else this.received.push(m);
   }
 
-  /** The next downlink with this ID (or matching), already received or still to come. */
-  next(match: number | ((m: Downlink) => boolean), timeoutMs = 5000): Promise<Downlink> {
+  /**
+   * The next downlink with this ID (or matching), already received or still to come. No deadline
+   * (a busy machine answers late; tap's timeout bounds the file): it fails only once the
+   * connection is closed, when nothing more can come.
+   */
+  next(match: number | ((m: Downlink) => boolean)): Promise<Downlink> {
     const fn = typeof match === 'number' ? (m: Downlink) => m.msgId === match : match;
     const i = this.received.findIndex(fn);
     if (i >= 0) return Promise.resolve(this.received.splice(i, 1)[0]!);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiters = this.waiters.filter((w) => w.resolve !== done);
-        reject(new Error(`no downlink matching ${String(match)} within ${timeoutMs} ms (received: ${this.received.map((m) => m.msgId.toString(16)).join(',')})`));
-      }, timeoutMs);
-      const done = (m: Downlink) => {
-        clearTimeout(timer);
-        resolve(m);
-      };
-      this.waiters.push({ match: fn, resolve: done });
-    });
+    const closed = () => new Error(`connection closed before a downlink matching ${String(match)} (received: ${this.received.map((m) => m.msgId.toString(16)).join(',')})`);
+    if (this.closed) return Promise.reject(closed());
+    return new Promise((resolve, reject) => this.waiters.push({ match: fn, resolve, fail: () => reject(closed()) }));
+  }
+
+  private gone(): void {
+    this.closed = true;
+    for (const w of this.waiters.splice(0)) w.fail();
   }
 
   /** The 0x8001 answering `serial`. */
@@ -169,7 +170,7 @@ export class TestTerminal {
 
   close(): void {
     if (!this.closed) this.end();
-    this.closed = true;
+    this.gone();
   }
 }
 

@@ -1,5 +1,6 @@
 /** Reads points back from a real InfluxDB 1.8 with Flux (pivoted: one row per point). */
 import { InfluxDB } from '@influxdata/influxdb-client';
+import { until } from '../../gateway/helpers/http.js';
 
 /** `_time` as ms since epoch (Flux prints RFC3339 without trailing zeros). */
 export type Row = Record<string, unknown> & { _time: number; _measurement: string };
@@ -18,12 +19,9 @@ export async function rows(url: string, bucket: string, measurement: string): Pr
   return got.map(({ result: _r, table: _t, _start, _stop, _time, ...rest }) => ({ ...rest, _time: Date.parse(String(_time)) }) as Row);
 }
 
-export async function waitRows(url: string, bucket: string, measurement: string, n: number, ms = 20_000): Promise<Row[]> {
-  const deadline = Date.now() + ms;
-  for (;;) {
+export function waitRows(url: string, bucket: string, measurement: string, n: number): Promise<Row[]> {
+  return until(`${n} ${measurement} points`, async () => {
     const got = await rows(url, bucket, measurement);
-    if (got.length >= n) return got;
-    if (Date.now() > deadline) throw new Error(`only ${got.length} of ${n} ${measurement} points within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+    return got.length >= n && got;
+  });
 }

@@ -12,6 +12,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import type { BrowserContext, Page } from 'playwright-core';
+import { until } from '../../gateway/helpers/http.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const ARTIFACTS = join(root, 'test/web/artifacts');
@@ -53,7 +54,9 @@ export async function openBrowser(
   options: { locale?: string; timezoneId?: string } = {},
 ): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
   const profile = mkdtempSync(join(tmpdir(), 'dipper-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, { executablePath: chromiumPath(), headless: true, args: LAUNCH_FLAGS, viewport, ...options });
+  // Playwright's own waits (30 s by default: the launch, then every action) get no deadline either
+  const context = await chromium.launchPersistentContext(profile, { executablePath: chromiumPath(), headless: true, args: LAUNCH_FLAGS, viewport, timeout: 0, ...options });
+  context.setDefaultTimeout(0);
   t.teardown(async () => {
     await context.close();
     rmSync(profile, { recursive: true, force: true });
@@ -94,14 +97,10 @@ export interface InPage {
   };
 }
 
-/** Waits until the state satisfies `check` (polled), or fails showing the last state seen. */
-export async function waitForState(page: Page, what: string, check: (s: Record<string, string>) => boolean, timeoutMs = 30_000): Promise<Record<string, string>> {
-  const end = Date.now() + timeoutMs;
-  let last: Record<string, string> = {};
-  while (Date.now() < end) {
-    last = await readState(page);
-    if (check(last)) return last;
-    await page.waitForTimeout(200);
-  }
-  throw new Error(`gave up waiting for ${what}; last state ${JSON.stringify(last)}`);
+/** Waits until the state satisfies `check` (polled; no deadline, as `until`), giving that state. */
+export function waitForState(page: Page, what: string, check: (s: Record<string, string>) => boolean): Promise<Record<string, string>> {
+  return until(what, async () => {
+    const s = await readState(page);
+    return check(s) && s;
+  });
 }
