@@ -3,23 +3,12 @@
  * and floods are counted and their connection closed, while a well-behaved terminal on the
  * same gateway keeps getting its answers.
  */
-import { connect } from 'node:net';
-import type { Socket } from 'node:net';
 import t from 'tap';
 import type { Test } from 'tap';
 import { RESULT, enframe } from '../../decoders/index.js';
 import { startTestServer } from './helpers/server.js';
 import { TestTerminal } from './helpers/terminal.js';
-
-function raw(port: number): Promise<Socket & { closedP: Promise<void> }> {
-  return new Promise((resolve) => {
-    const s = connect(port, '127.0.0.1') as Socket & { closedP: Promise<void> };
-    s.closedP = new Promise((r) => s.on('close', () => r()));
-    s.on('error', () => undefined);
-    s.on('data', () => undefined);
-    s.once('connect', () => resolve(s));
-  });
-}
+import { rawSocket } from './helpers/raw-socket.js';
 
 async function metric(port: number, name: string): Promise<string[]> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
@@ -34,7 +23,7 @@ t.test('junk and floods', async (t) => {
   const stillFine = async (tt: Test, what: string) => tt.equal((await good.ackOf(good.send(0x0002, {}))).result, 0, `well-behaved terminal answered after ${what}`);
 
   t.test('an HTTP request on the port is closed', async (t) => {
-    const s = await raw(server.ports.jt808);
+    const s = await rawSocket(server.ports.jt808);
     s.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
     await s.closedP;
     t.pass('closed');
@@ -42,7 +31,7 @@ t.test('junk and floods', async (t) => {
   });
 
   t.test('random bytes are closed', async (t) => {
-    const s = await raw(server.ports.jt808);
+    const s = await rawSocket(server.ports.jt808);
     const junk = Buffer.alloc(4096);
     for (let i = 0; i < junk.length; i++) junk[i] = (i * 131 + 7) % 0x7e; // never a flag
     s.write(junk);
@@ -52,7 +41,7 @@ t.test('junk and floods', async (t) => {
   });
 
   t.test('a flood of bad-checksum frames is closed past the threshold', async (t) => {
-    const s = await raw(server.ports.jt808);
+    const s = await rawSocket(server.ports.jt808);
     const frame = good.frame(0x0002, {});
     frame[frame.length - 2] = frame[frame.length - 2]! ^ 0x55; // break the check byte
     s.write(Buffer.concat(Array.from({ length: 200 }, () => frame)));
@@ -88,9 +77,9 @@ t.test('the per-IP cap refuses a third connection from one address', async (t) =
   // a handshake timeout far longer than the test: a and b stay open while c arrives, however
   // slow the machine (with a short one they could time out first and free their places)
   const server = await startTestServer(t, { jt808: { maxPerIp: 2, handshakeTimeoutMs: 60_000 } });
-  const a = await raw(server.ports.jt808);
-  const b = await raw(server.ports.jt808);
-  const c = await raw(server.ports.jt808);
+  const a = await rawSocket(server.ports.jt808);
+  const b = await rawSocket(server.ports.jt808);
+  const c = await rawSocket(server.ports.jt808);
   t.teardown(() => [a, b, c].forEach((s) => s.destroy()));
   await c.closedP;
   t.pass('the third connection from one address is refused');
@@ -99,8 +88,8 @@ t.test('the per-IP cap refuses a third connection from one address', async (t) =
 
 t.test('the handshake timeout closes connections that never authenticate', async (t) => {
   const server = await startTestServer(t, { jt808: { handshakeTimeoutMs: 20 } });
-  const a = await raw(server.ports.jt808);
-  const b = await raw(server.ports.jt808);
+  const a = await rawSocket(server.ports.jt808);
+  const b = await rawSocket(server.ports.jt808);
   t.teardown(() => [a, b].forEach((s) => s.destroy()));
   await a.closedP;
   await b.closedP;
@@ -111,7 +100,7 @@ t.test('the handshake timeout closes connections that never authenticate', async
 t.test('the idle timeout closes a silent connection', async (t) => {
   // anonymous terminals allowed: no handshake timer, so only the idle timer can close it
   const server = await startTestServer(t, { jt808: { idleTimeoutMs: 20 }, auth: { allowAnonymous: true } });
-  const s = await raw(server.ports.jt808);
+  const s = await rawSocket(server.ports.jt808);
   t.teardown(() => s.destroy());
   await s.closedP;
   t.pass('closed');

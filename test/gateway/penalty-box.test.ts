@@ -4,26 +4,13 @@
  * open from it (NAT neighbours) and other addresses are served as before. Real sockets
  * against a real gateway; the box's own bookkeeping is checked with explicit clocks.
  */
-import { connect } from 'node:net';
-import type { Socket } from 'node:net';
 import t from 'tap';
 import { RESULT } from '../../decoders/index.js';
 import { authCodeFor } from '../../gateway/session/auth-code.js';
 import { PenaltyBox } from '../../gateway/transport/penalty-box.js';
 import { startTestServer } from './helpers/server.js';
 import { TestTerminal, authBody, registrationBody } from './helpers/terminal.js';
-
-type Raw = Socket & { closedP: Promise<void>; firstData: Promise<Buffer> };
-
-function raw(port: number, localAddress = '127.0.0.1'): Promise<Raw> {
-  return new Promise((resolve) => {
-    const s = connect({ port, host: '127.0.0.1', localAddress }) as Raw;
-    s.closedP = new Promise((r) => s.on('close', () => r()));
-    s.firstData = new Promise((r) => s.once('data', r));
-    s.on('error', () => undefined);
-    s.once('connect', () => resolve(s));
-  });
-}
+import { rawSocket } from './helpers/raw-socket.js';
 
 /** Bytes that are never a flag: junk from the first byte. */
 const JUNK = Buffer.from(Array.from({ length: 1024 }, (_, i) => (i * 131 + 7) % 0x7e));
@@ -71,13 +58,13 @@ t.test('an address that keeps sending junk is refused for the cooldown; its open
   await neighbour.login();
 
   for (let i = 0; i < 3; i++) {
-    const s = await raw(port);
+    const s = await rawSocket(port);
     s.write(JUNK);
     await s.closedP;
   }
   t.equal(await refusedCount(server.ports.http, 'junk'), 3, 'three connections closed for junk');
 
-  const refused = await raw(port);
+  const refused = await rawSocket(port);
   await refused.closedP;
   t.pass('the next connection from the address is closed without sending anything');
   t.equal(await refusedCount(server.ports.http, 'penalty-box'), 1, 'counted as refused by the penalty box');
@@ -89,7 +76,7 @@ t.test('an address that keeps sending junk is refused for the cooldown; its open
 
   t.equal((await neighbour.ackOf(neighbour.send(0x0002, {}))).result, RESULT.ok, 'the session already open from the address is still served');
 
-  const other = await raw(port, '127.0.0.2');
+  const other = await rawSocket(port, '127.0.0.2');
   t.teardown(() => other.destroy());
   other.write(neighbour.frame(0x0100, registrationBody()));
   t.ok((await other.firstData).length > 0, 'another address is answered');
@@ -100,11 +87,11 @@ t.test('the box lets the address back in after the cooldown', async (t) => {
   const server = await startTestServer(t, { jt808: { penaltyStrikes: 2, penaltyWindowMs: 60_000, penaltyCooldownMs: 300 } });
   const port = server.ports.jt808;
   for (let i = 0; i < 2; i++) {
-    const s = await raw(port, '127.0.0.3');
+    const s = await rawSocket(port, '127.0.0.3');
     s.write(JUNK);
     await s.closedP;
   }
-  const refused = await raw(port, '127.0.0.3');
+  const refused = await rawSocket(port, '127.0.0.3');
   await refused.closedP;
   t.equal(await refusedCount(server.ports.http, 'penalty-box'), 1, 'refused while boxed');
   await new Promise((r) => setTimeout(r, 400));
@@ -118,7 +105,7 @@ t.test('penaltyStrikes 0 turns the box off', async (t) => {
   const server = await startTestServer(t, { jt808: { penaltyStrikes: 0 } });
   const port = server.ports.jt808;
   for (let i = 0; i < 5; i++) {
-    const s = await raw(port, '127.0.0.4');
+    const s = await rawSocket(port, '127.0.0.4');
     s.write(JUNK);
     await s.closedP;
   }
@@ -134,7 +121,7 @@ t.test('bad frames before the first good one close the connection sooner than th
   t.teardown(() => term.close());
   const bad = term.frame(0x0002, {});
   bad[bad.length - 2] = bad[bad.length - 2]! ^ 0x55; // break the check byte
-  const s = await raw(server.ports.jt808, '127.0.0.5');
+  const s = await rawSocket(server.ports.jt808, '127.0.0.5');
   s.write(Buffer.concat(Array.from({ length: 50 }, () => bad)));
   await s.closedP;
   t.equal(await refusedCount(server.ports.http, 'malformed'), 1, 'a stranger sending only bad frames is closed as malformed');

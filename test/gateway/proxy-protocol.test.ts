@@ -6,8 +6,6 @@
  * health checks) keep the socket's address. With proxyProtocol off a header is junk to the
  * framer, as it always was. Headers are built from the specification (test/helpers/proxy-header.ts).
  */
-import { connect } from 'node:net';
-import type { Socket } from 'node:net';
 import t from 'tap';
 import type { Test } from 'tap';
 import { RESULT, encode } from '../../decoders/index.js';
@@ -16,6 +14,7 @@ import { loadConfig } from '../../server/config.js';
 import { startTestServer } from './helpers/server.js';
 import { TestTerminal, locationBody, registrationBody } from './helpers/terminal.js';
 import { tlv, v1, v1Unknown, v2, v2Local } from '../helpers/proxy-header.js';
+import { rawSocket } from './helpers/raw-socket.js';
 
 type Header = NonNullable<Parameters<typeof TestTerminal.tcp>[1]>['header'];
 
@@ -37,16 +36,6 @@ async function reporting(t: Test, port: number, phone: string, header: Header): 
   await term.login();
   t.equal((await term.ackOf(term.send(0x0200, locationBody()))).result, RESULT.ok, `${phone}: its report acknowledged`);
   return term;
-}
-
-function raw(port: number): Promise<Socket & { closedP: Promise<void> }> {
-  return new Promise((resolve) => {
-    const s = connect(port, '127.0.0.1') as Socket & { closedP: Promise<void> };
-    s.closedP = new Promise((r) => s.on('close', () => r()));
-    s.on('error', () => undefined);
-    s.on('data', () => undefined);
-    s.once('connect', () => resolve(s));
-  });
 }
 
 t.test('v1: the header\'s source address and port are the session\'s', async (t) => {
@@ -102,7 +91,7 @@ t.test('maxPerIp counts the header\'s address, not the balancer\'s', async (t) =
   t.equal(await metric(server.ports.http, 'dipper_connections_refused_total', '{reason="per-ip"}'), 0, 'four connections from one socket address, none refused');
 
   // a third from 203.0.113.1 is one too many: refused once its header is read
-  const third = await raw(port);
+  const third = await rawSocket(port);
   third.write(v2('203.0.113.1', '192.0.2.100', 1005, 6808));
   await third.closedP;
   t.pass('the third connection from one proxied address is closed');

@@ -12,8 +12,6 @@
  * or LF does not end a v1 line; ports and IPv4 numbers have no leading zeros.
  */
 import { rmSync } from 'node:fs';
-import { connect } from 'node:net';
-import type { Socket } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { pino } from 'pino';
@@ -28,6 +26,9 @@ import { startTestServer, testConfig } from '../gateway/helpers/server.js';
 import { TestTerminal, locationBody, registrationBody } from '../gateway/helpers/terminal.js';
 import { pgliteTemplate } from '../helpers/pglite-template.js';
 import { V2_SIGNATURE, tlv, v1, v2, v2Fixed } from '../helpers/proxy-header.js';
+import { rawSocket } from '../gateway/helpers/raw-socket.js';
+import type { RawSocket } from '../gateway/helpers/raw-socket.js';
+import { sample, scrape } from '../ops/helpers.js';
 
 const REASONS = ['missing', 'malformed', 'timeout', 'too_long'] as const;
 type Reason = (typeof REASONS)[number];
@@ -42,25 +43,8 @@ async function refusedCounts(server: Server): Promise<Record<Reason, number>> {
   return out;
 }
 
-async function metricLine(server: Server, prefix: string): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${server.ports.http}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${prefix} `));
-  return line === undefined ? NaN : Number(line.split(' ')[1]);
-}
-
-/** A socket and its close (`closed` is the stream's own: true once it closed). */
-type Raw = Socket & { closedP: Promise<void> };
-
-function raw(port: number): Promise<Raw> {
-  return new Promise((resolve, reject) => {
-    const s = connect(port, '127.0.0.1') as Raw;
-    s.setNoDelay(true);
-    s.closedP = new Promise((r) => s.on('close', () => r()));
-    s.on('error', () => undefined);
-    s.on('data', () => undefined);
-    s.once('connect', () => resolve(s));
-    s.once('error', reject);
-  });
+async function metricLine(server: Server, series: string): Promise<number> {
+  return sample(await scrape(server.ports.http), series) ?? NaN;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -157,7 +141,7 @@ t.test('connections awaiting a header at shutdown are closed, not counted', asyn
   const config = testConfig({ jt808: { host: '127.0.0.1', port: 0, proxyProtocol: 'v1' } });
   const server = await startServer(config, pino({ level: 'silent' }));
   t.teardown(() => rmSync(config.dataDir, { recursive: true, force: true }));
-  const waiting = await Promise.all([raw(server.ports.jt808), raw(server.ports.jt808)]);
+  const waiting = await Promise.all([rawSocket(server.ports.jt808), rawSocket(server.ports.jt808)]);
   waiting.forEach((s) => s.write('PROXY TCP4 '));
   await sleep(200);
   await server.close();
@@ -177,7 +161,7 @@ t.test('hostile headers on a live gateway: each closed and counted', async (t) =
   };
 
   t.test('no header: a terminal straight to the port', async (t) => {
-    const s = await raw(port);
+    const s = await rawSocket(port);
     s.write(registration('013800003101'));
     await s.closedP;
     t.pass('closed');
@@ -189,7 +173,7 @@ t.test('hostile headers on a live gateway: each closed and counted', async (t) =
       ['v1', v1('203.0.113.31', '192.0.2.1', 3131, 6808)],
       ['v2', v2('2001:db8::31', '2001:db8::1', 3132, 6808)],
     ] as const) {
-      const s = await raw(port);
+      const s = await rawSocket(port);
       for (const byte of header) {
         s.write(Buffer.from([byte]));
         await sleep(2);
@@ -204,7 +188,7 @@ t.test('hostile headers on a live gateway: each closed and counted', async (t) =
   });
 
   t.test('a v1 line without CRLF: closed at its 107th byte', async (t) => {
-    const s = await raw(port);
+    const s = await rawSocket(port);
     const line = Buffer.from(`PROXY TCP4 ${'1'.repeat(200)}`, 'latin1');
     s.write(line.subarray(0, 106));
     await sleep(300);
@@ -214,14 +198,14 @@ t.test('hostile headers on a live gateway: each closed and counted', async (t) =
     t.pass('closed at 107 bytes without CRLF');
     await counted(t, 'too_long', 'a v1 line past 107 bytes');
 
-    const flood = await raw(port);
+    const flood = await rawSocket(port);
     flood.write(Buffer.concat([Buffer.from('PROXY ', 'latin1'), Buffer.alloc(64 * 1024, 'A')]));
     await flood.closedP;
     await counted(t, 'too_long', '"PROXY " and 64 KB of text in one read');
   });
 
   t.test('a v2 length of 65535: closed at its 16th byte', async (t) => {
-    const s = await raw(port);
+    const s = await rawSocket(port);
     s.write(v2Fixed(1, 0x11, 0xffff));
     await s.closedP;
     t.pass('closed without waiting for 65,535 bytes');
@@ -229,27 +213,27 @@ t.test('hostile headers on a live gateway: each closed and counted', async (t) =
   });
 
   t.test('garbage after the signature', async (t) => {
-    const s = await raw(port);
+    const s = await rawSocket(port);
     s.write(Buffer.concat([V2_SIGNATURE, Buffer.alloc(200, 0xff)]));
     await s.closedP;
     t.pass('closed');
     await counted(t, 'malformed', 'garbage after the v2 signature');
 
-    const s1 = await raw(port);
+    const s1 = await rawSocket(port);
     s1.write('PROXY \u0001\u0002\u0003\r\n');
     await s1.closedP;
     await counted(t, 'malformed', 'garbage after "PROXY "');
   });
 
   t.test('the peer ends inside the header', async (t) => {
-    const s = await raw(port);
+    const s = await rawSocket(port);
     s.write(v2('203.0.113.40', '192.0.2.1', 4040, 6808).subarray(0, 20));
     await sleep(100);
     s.end();
     await s.closedP;
     await counted(t, 'malformed', 'a header cut short');
     // connected and gone without a byte: a balancer's plain TCP check, nothing to count
-    const probe = await raw(port);
+    const probe = await rawSocket(port);
     probe.end();
     await probe.closedP;
     await sleep(100);
@@ -257,14 +241,14 @@ t.test('hostile headers on a live gateway: each closed and counted', async (t) =
   });
 
   t.test('a header that never completes: closed at handshakeTimeoutMs', async (t) => {
-    const s = await raw(port);
+    const s = await rawSocket(port);
     const started = Date.now();
     s.write('PROXY TCP4 203.0.113.50 ');
     await s.closedP;
     t.ok(Date.now() - started >= 1400, `closed after the timeout (${Date.now() - started} ms)`);
     await counted(t, 'timeout', 'an incomplete header');
 
-    const silent = await raw(port);
+    const silent = await rawSocket(port);
     await silent.closedP;
     await counted(t, 'timeout', 'no byte at all');
   });
@@ -282,12 +266,12 @@ t.test('refusals are logged once per reason and address, all counted', async (t)
     rmSync(config.dataDir, { recursive: true, force: true });
   });
   for (let i = 0; i < 5; i++) {
-    const s = await raw(server.ports.jt808);
+    const s = await rawSocket(server.ports.jt808);
     s.write(registration('013800004001'));
     await s.closedP;
   }
   for (let i = 0; i < 3; i++) {
-    const s = await raw(server.ports.jt808);
+    const s = await rawSocket(server.ports.jt808);
     s.write(Buffer.concat([V2_SIGNATURE, Buffer.alloc(8, 0xff)]));
     await s.closedP;
   }
@@ -322,10 +306,10 @@ t.test('1,000 connections sending half a header: held within the bound, the gate
     return process.memoryUsage().arrayBuffers;
   };
   const before = held();
-  const sockets: Raw[] = [];
+  const sockets: RawSocket[] = [];
   const started = Date.now();
   for (let i = 0; i < CONNECTIONS; i += 50) {
-    const batch = await Promise.all(Array.from({ length: 50 }, () => raw(port)));
+    const batch = await Promise.all(Array.from({ length: 50 }, () => rawSocket(port)));
     for (const s of batch) s.write(half);
     sockets.push(...batch);
   }
