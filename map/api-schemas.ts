@@ -38,10 +38,15 @@ export interface FilterQuery {
   bbox?: string;
 }
 
+/** The `org` query parameter as its org unit paths (undefined: none asked). */
+export function orgsOf(org: unknown): string[] | undefined {
+  return typeof org === 'string' && org ? org.split(',').map((o) => o.trim()).filter((o) => o !== '') : undefined;
+}
+
 export function tileFilter(q: FilterQuery): TileFilter {
   return {
     category: q.category ? q.category.split(',') : undefined,
-    org: q.org ? q.org.split(',').map((o) => o.trim()).filter((o) => o !== '') : undefined,
+    org: orgsOf(q.org),
     online: q.online,
     alarm: q.alarm,
   };

@@ -354,14 +354,11 @@ export class DutyWatch implements EventSink, DutyCoverageSource {
     }
     for (const unit of this.units.values()) {
       if (!units(unit.org)) continue;
-      const heard = unit.heardAt !== undefined && now - unit.heardAt < this.settings.noSignalMs;
       for (const post of unit.posts) {
         const c = counts.get(post.held);
         if (!c) continue;
         c.assigned++;
-        if (!heard || post.inside === undefined) c.silent++;
-        else if (post.inside) c.onPost++;
-        else c.offPost++;
+        c[this.stateOf(unit, post, now)]++;
       }
     }
     return out;
@@ -380,12 +377,17 @@ export class DutyWatch implements EventSink, DutyCoverageSource {
       const unit = this.units.get(terminal);
       const post = unit?.posts.find((p) => p.held === held);
       if (!unit || !post) continue;
-      const heard = unit.heardAt !== undefined && now - unit.heardAt < this.settings.noSignalMs;
-      const state: PostState = !heard || post.inside === undefined ? 'silent' : post.inside ? 'onPost' : 'offPost';
+      const state = this.stateOf(unit, post, now);
       const fixed = !Number.isNaN(unit.lat);
       units.push({ terminal, org: unit.org, category: unit.category, state, heardAt: unit.heardAt, since: post.inside === undefined ? undefined : post.since, lat: fixed ? unit.lat : undefined, lng: fixed ? unit.lng : undefined });
     }
     return { area: held.area, shiftStart: this.clock.shiftStart(held.shifts, now), units };
+  }
+
+  /** where a unit stands at one of its areas now: status() lists it so, coverage() counts it so */
+  private stateOf(unit: Unit, post: Post, now: number): PostState {
+    const heard = unit.heardAt !== undefined && now - unit.heardAt < this.settings.noSignalMs;
+    return !heard || post.inside === undefined ? 'silent' : post.inside ? 'onPost' : 'offPost';
   }
 
   private change(unit: Unit, post: Post, change: DutyChange['change'], receivedAt: string, at: number): DutyChange {

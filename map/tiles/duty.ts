@@ -7,7 +7,7 @@
  * coverageVersion is part of the map's data version, so a unit entering or leaving, or going
  * silent, shows on the next tile.
  */
-import { filterQuery } from '../api-schemas.js';
+import { filterQuery, orgsOf } from '../api-schemas.js';
 import type { MapFeature } from '../cluster-tile.js';
 import { shifter } from '../crs.js';
 import { EXTENT } from '../encode.js';
@@ -61,10 +61,7 @@ export const duty: TileLayer<'duty', DutyParams> = {
   description: 'Duty areas coloured by coverage: the share of assigned units on post',
   vectorLayers: [{ id: 'duty', description: 'one polygon per duty area (per part of a multipolygon)', fields: DUTY_FIELDS }],
   query: { org: filterQuery.org },
-  params(query) {
-    const org = typeof query.org === 'string' ? query.org.split(',').map((o) => o.trim()).filter((o) => o !== '') : undefined;
-    return { org };
-  },
+  params: (query) => ({ org: orgsOf(query.org) }),
   key: (p) => p.org?.join(',') ?? '',
   open(source: TileSource) {
     /** the counts per scope, shared by every tile until the watch's counts move */

@@ -2,7 +2,7 @@
  * The heat layer: H3 cell counts of positions, alarms and cases over a time window (../heat.ts
  * holds the counts), one MVT layer per kind asked for, as cell centroids or hexagons.
  */
-import { filterQuery } from '../api-schemas.js';
+import { filterQuery, orgsOf } from '../api-schemas.js';
 import { EXTENT } from '../encode.js';
 import { HEAT_LAYERS, resolutionForZoom } from '../heat.js';
 import type { HeatLayer, LocatedCounts } from '../heat.js';
@@ -47,7 +47,7 @@ export const heat: TileLayer<'heat', HeatParams> = {
     const windowMinutes = Number(q.window.slice(0, -1)) * (q.window.endsWith('h') ? 60 : 1);
     if (windowMinutes < 1 || windowMinutes > source.config.heatWindowMaxMinutes) return `window: must be between 1m and ${source.config.heatWindowMaxMinutes}m`;
     if (q.res !== undefined && q.res > source.heat.finest) return `res: ${q.res} cannot be served: the finest stored resolution is ${source.heat.finest} (h3.resolution)`;
-    const org = q.org ? q.org.split(',').map((o) => o.trim()).filter((o) => o !== '') : undefined;
+    const org = orgsOf(q.org);
     const layers = (q.layers ? [...new Set(q.layers.split(','))] : [...HEAT_LAYERS]) as HeatLayer[];
     return { layers, windowMinutes, res: q.res, hex: q.geom === 'hex', org };
   },
