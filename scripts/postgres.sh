@@ -5,14 +5,25 @@
 # .servers/postgres-PORT/. Start is idempotent and returns once the server accepts queries; `url`
 # prints the DIPPER_DATABASE_URL of the instance (database dipper, user dipper, a password made
 # at initdb and kept in the instance's directory: no shared default). The package's own cluster
-# and daemon are never started.
+# and daemon are never started. As root, the server runs as the package's postgres user, which
+# must reach its directory: in a checkout it cannot traverse (a clone under `mktemp -d`, mode
+# 700) the instance lives under that user's home instead, named after the checkout and port.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 PORT="${POSTGRES_PORT:-15432}"
-DIR="$SERVERS/postgres-$PORT"
-DATA="$DIR/data"
-LOG="$DIR/postgres.log"
-PASSFILE="$DIR/password"
+
+# where the instance lives: .servers/postgres-PORT, or (see above) the postgres user's home
+place() {
+  DIR="$SERVERS/postgres-$PORT"
+  if [ "$(id -u)" -eq 0 ] && id postgres >/dev/null 2>&1 && ! (cd / && runuser -u postgres -- test -x "$SERVERS"); then
+    local home; home=$(getent passwd postgres | cut -d: -f6)
+    DIR="$home/dipper-$(printf '%s' "$ROOT" | sha1sum | cut -c1-12)-$PORT"
+  fi
+  DATA="$DIR/data"
+  LOG="$DIR/postgres.log"
+  PASSFILE="$DIR/password"
+}
+place
 
 bindir() {
   # the newest installed major version's binaries (Debian keeps them out of PATH)
@@ -31,7 +42,8 @@ install() {
 
 # as root the server runs as the package's postgres user (PostgreSQL refuses root)
 as_owner() {
-  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+  # from / : the caller's directory may be one that user cannot enter (every path here is absolute)
+  if [ "$(id -u)" -eq 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
 ready() {
@@ -41,6 +53,7 @@ ready() {
 
 start() {
   install
+  place   # the postgres user exists from here on
   mkdir -p "$DIR"; lock "$DIR/ctl"
   if ready; then echo "postgres: running on 127.0.0.1:$PORT"; return 0; fi
   local bin; bin=$(bindir)
