@@ -91,7 +91,7 @@ const cases: { name: string; server: [string, Record<string, string>]; start: ()
   {
     name: 'kafka (acks -1, idempotent, gzip, linger 5 ms)',
     server: ['kafka.sh', { KAFKA_PORT: '19692' }],
-    start: () => KafkaSink.start({ ...defaults.kafka, brokers: '127.0.0.1:19692', partitions: 12, topics: { positions: `bench${stamp}.p`, alarms: `bench${stamp}.a`, media: `bench${stamp}.m`, cases: `bench${stamp}.c`, incidents: `bench${stamp}.i`, duty: `bench${stamp}.d` } }),
+    start: () => KafkaSink.start({ ...defaults.kafka, brokers: '127.0.0.1:19692', partitions: 12, topics: { positions: `bench${stamp}.p`, alarms: `bench${stamp}.a`, media: `bench${stamp}.m`, cases: `bench${stamp}.c`, incidents: `bench${stamp}.i`, duty: `bench${stamp}.d`, presence: `bench${stamp}.pr` } }),
   },
   {
     name: 'mqtt external (Mosquitto, QoS 1)',

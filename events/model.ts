@@ -8,6 +8,7 @@ import type { Static } from '@sinclair/typebox';
 import type { Case } from './case.js';
 import type { DutyChange } from './duty.js';
 import type { Incident } from './incident.js';
+import type { Presence } from './presence.js';
 import { CATEGORIES } from './categories.js';
 import type { Category } from './categories.js';
 
@@ -83,7 +84,8 @@ export type Media = Static<typeof MediaSchema>;
 
 /**
  * `case`: an enforcement case created or changed through the map API (map/cases.ts), for dipper.cases;
- * `incident`: an incident opened, joined or stepped; `duty`: a device entered or left its duty area
+ * `incident`: an incident opened, joined or stepped; `duty`: a device entered or left its duty area;
+ * `presence`: a terminal's session began or ended
  */
 export type GatewayEvent =
   | { kind: 'position'; position: Position }
@@ -91,4 +93,5 @@ export type GatewayEvent =
   | { kind: 'media'; media: Media }
   | { kind: 'case'; case: Case }
   | { kind: 'incident'; incident: Incident }
-  | { kind: 'duty'; duty: DutyChange };
+  | { kind: 'duty'; duty: DutyChange }
+  | { kind: 'presence'; presence: Presence };

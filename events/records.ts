@@ -9,7 +9,7 @@ import type { GatewayEvent } from './model.js';
 
 export type EventKind = GatewayEvent['kind'];
 
-/** `key`: the terminal id (a case's id for cases, which belong to no terminal; an incident's terminal; a duty change's terminal). */
+/** `key`: the terminal id (a case's id for cases, which belong to no terminal; an incident's terminal; a duty change's or presence's terminal). */
 export function payloadOf(event: GatewayEvent): { key: string; payload: object } {
   switch (event.kind) {
     case 'position':
@@ -24,6 +24,8 @@ export function payloadOf(event: GatewayEvent): { key: string; payload: object }
       return { key: event.incident.terminal, payload: event.incident };
     case 'duty':
       return { key: event.duty.terminal, payload: event.duty };
+    case 'presence':
+      return { key: event.presence.terminal, payload: event.presence };
   }
 }
 
@@ -43,6 +45,8 @@ export function dedupKey(event: GatewayEvent): string {
       return `incident/${event.incident.id}/${event.incident.updatedAt}/${event.incident.alarmCount}`;
     case 'duty':
       return `duty/${event.duty.terminal}/${event.duty.area}/${event.duty.at}/${event.duty.change}`;
+    case 'presence':
+      return `presence/${event.presence.terminal}/${event.presence.at}/${event.presence.state}`;
   }
 }
 

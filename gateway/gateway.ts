@@ -17,6 +17,8 @@ import { Metrics } from './metrics.js';
 import type { SessionCensus } from './metrics.js';
 import { AlarmTracker } from './normalise/alarms.js';
 import type { GatewayEvent } from '../events/model.js';
+import { isOfflineReason } from '../events/presence.js';
+import type { Presence } from '../events/presence.js';
 import type { NormaliseContext } from './normalise/index.js';
 import { DeviceRegistry } from './registry/devices.js';
 import { RegistrationStore } from './registry/registrations.js';
@@ -336,6 +338,7 @@ export class Gateway implements GatewayContext, CommandPort {
       old.close('replaced');
     } else this.metrics.sessions.inc();
     this.log.debug({ terminal, remote: session.connection.remote, session: session.id }, 'terminal authenticated');
+    this.presence(session, 'online', 'login');
   }
 
   detach(session: Session, reason: CloseReason): void {
@@ -357,6 +360,8 @@ export class Gateway implements GatewayContext, CommandPort {
     if (session.terminal !== undefined && this.sessions.get(session.terminal) === session) {
       this.sessions.delete(session.terminal);
       this.metrics.sessions.dec();
+      // its last session ended: offline now (a replaced one has a newer session; a shutdown's terminals reconnect elsewhere)
+      if (isOfflineReason(reason) && !this.closing) this.presence(session, 'offline', reason);
     }
     if (this.paused.delete(session)) this.metrics.pausedSockets.set(this.paused.size);
     if (REFUSED.has(reason)) this.metrics.connectionsRefused.inc({ reason });
@@ -366,6 +371,20 @@ export class Gateway implements GatewayContext, CommandPort {
       this.log.warn({ ip: session.connection.ip, strikes: penaltyStrikes, windowMs: penaltyWindowMs, cooldownMs: penaltyCooldownMs }, 'address penalised: its connections keep sending junk or malformed frames; new connections from it refused for the cooldown (open sessions kept)');
     }
     this.log.debug({ session: session.id, terminal: session.terminal, remote: session.connection.remote, reason }, 'session closed');
+  }
+
+  /** A terminal's session began or ended: to every sink, after what the session already published (one queue, in order). */
+  private presence(session: Session, state: Presence['state'], reason: Presence['reason']): void {
+    // nothing waits on a presence event to pause: a full queue (stalled sinks) skips it, so connection churn cannot grow the queue past highWater
+    if (this.queue.full) {
+      this.metrics.presenceSkipped.inc();
+      return;
+    }
+    const { terminal, category, org } = session.device!;
+    const event: GatewayEvent = { kind: 'presence', presence: { terminal, category, org, state, reason, transport: session.connection.transport, at: new Date().toISOString() } };
+    this.metrics.eventOut('presence');
+    // a sink's failure is counted and logged by the queue (onError); nothing waits on this event
+    this.queue.push([event]).catch((err: unknown) => this.log.debug({ err, terminal, state }, 'presence not published'));
   }
 
   publish(session: Session, events: readonly GatewayEvent[]): Promise<void> {

@@ -26,6 +26,7 @@ export class Metrics {
     registers: [this.registry],
   });
   readonly sessions = new Gauge({ name: 'dipper_sessions_authenticated', help: 'Authenticated sessions', registers: [this.registry] });
+  readonly presenceSkipped = new Counter({ name: 'dipper_presence_skipped_total', help: 'Presence events (a session began or ended) not published because the sink queue was full: the map falls back to map.offlineAfterMs for those terminals', registers: [this.registry] });
   readonly sessionsReplaced = new Counter({ name: 'dipper_sessions_replaced_total', help: 'Sessions closed by a newer login of the same terminal', registers: [this.registry] });
   readonly framesIn: Counter = new Counter({ name: 'dipper_frames_in_total', help: 'Decoded uplink messages by message ID', labelNames: ['msg_id'], registers: [this.registry], collect: () => exportCounts(this.framesIn, 'msg_id', this.frameCounts, frameLabel) });
   readonly decodeErrors = new Counter({ name: 'dipper_decode_errors_total', help: 'Frames refused by the codec, by reason', labelNames: ['reason'], registers: [this.registry] });

@@ -181,7 +181,8 @@ export class LiveIndex {
     const nqy = Math.floor(worldY(lat) * 65536);
     // the same org as held (the usual case) skips the intern lookup
     const orgId = slot !== undefined && this.orgs[this.rec.org(slot)] === org ? this.rec.org(slot) : this.internOrg(org);
-    const online = isStatic || seenMs >= this.cutoff ? 1 : 0;
+    // a report received before the terminal's session ended (a late one) does not bring it back online
+    const online = isStatic || (seenMs >= this.cutoff && (slot === undefined || seenMs > this.rec.gone(slot))) ? 1 : 0;
     const combo = category * 4 + online * 2 + (alarm ? 1 : 0);
     this.version++;
     if (slot === undefined) {
@@ -245,6 +246,28 @@ export class LiveIndex {
     const next = (combo & ~1) | (alarm ? 1 : 0);
     if (next === combo) return;
     this.recombo(slot, next);
+  }
+
+  /**
+   * Presence without a position: a session ended (offline at once, not after offlineAfterMs) or
+   * began (online, heard from at `atMs`). An end older than the terminal's last report is stale
+   * (it reported again since) and changes nothing. Returns whether the state changed.
+   */
+  setOnline(id: string, online: boolean, atMs: number): boolean {
+    const slot = this.slotOf.get(id);
+    if (slot === undefined || this.rec.isStatic(slot)) return false;
+    const combo = this.rec.combo(slot);
+    if (online) {
+      if (atMs > this.rec.seen(slot)) this.rec.setSeen(slot, atMs);
+      if ((combo & 2) !== 0 || atMs < this.cutoff) return false;
+      this.recombo(slot, combo | 2);
+      return true;
+    }
+    if (this.rec.seen(slot) > atMs) return false;
+    this.rec.setGone(slot, atMs);
+    if ((combo & 2) === 0) return false;
+    this.recombo(slot, combo & ~2);
+    return true;
   }
 
   remove(id: string): boolean {
@@ -592,6 +615,7 @@ export class LiveIndex {
       if (slot >= this.rec.capacity) this.rec.grow();
       this.ids.push(id);
     } else this.ids[slot] = id;
+    this.rec.setGone(slot, 0);
     this.slotOf.set(id, slot);
     this.count++;
     return slot;

@@ -13,6 +13,7 @@ import type { MapSettings } from './settings.js';
 import { MapMetrics } from './metrics.js';
 import type { GatewayEvent } from '../events/model.js';
 import { parseIso } from '../events/iso-time.js';
+import { GONE_REASONS } from '../events/presence.js';
 import type { DutyCoverageSource } from '../events/duty.js';
 import type { StaticResource } from '../events/resource.js';
 import type { EventSink } from '../events/sink.js';
@@ -203,6 +204,10 @@ export class MapService implements EventSink, TileSource {
         // a device entered or left its duty area: to the stream, in the device's org
         const d = e.duty;
         this.hub.publish({ type: 'duty', org: d.org, category: d.category, lng: d.lng, lat: d.lat, data: d });
+      } else if (e.kind === 'presence') {
+        // a logout or an idle close: offline on the next tile, not after map.offlineAfterMs (a dropped connection keeps that rule)
+        const pr = e.presence;
+        if (pr.state === 'online' || GONE_REASONS.has(pr.reason)) this.index.setOnline(pr.terminal, pr.state === 'online', parseIso(pr.at));
       }
     }
   }

@@ -8,6 +8,7 @@
  *                 36 heading  38 quantum x  40 quantum y     (uint16)
  *                 42 combo (category*4 + online*2 + alarm)  43 static  (uint8)
  *                 44 org id (uint32)  48 next  52 previous slot in the bucket (int32)
+ *                 56 session ended at (float64; 0: never)
  * The accessors are one typed-array access each (V8 inlines them): as fast as the bare offsets.
  */
 export const SLOT_BYTES = 64;
@@ -17,6 +18,7 @@ const F_LNG = 0;
 const F_LAT = 1;
 const F_SEEN = 2;
 const F_FIX = 3;
+const F_GONE = 7;
 const F32_SPEED = 8;
 const U16_HEADING = 18;
 const U16_QX = 19;
@@ -80,6 +82,19 @@ export class SlotRecords {
 
   heading(s: number): number {
     return this.u16[s * 32 + U16_HEADING]!;
+  }
+
+  setSeen(s: number, ms: number): void {
+    this.f64[s * 8 + F_SEEN] = ms;
+  }
+
+  /** when its session last ended (presence offline, receive time ms; 0: never): a report received before it is not a sign of life */
+  gone(s: number): number {
+    return this.f64[s * 8 + F_GONE]!;
+  }
+
+  setGone(s: number, ms: number): void {
+    this.f64[s * 8 + F_GONE] = ms;
   }
 
   /** The fields a report sets on every update. */

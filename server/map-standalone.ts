@@ -31,6 +31,7 @@ import { MapMetrics } from '../map/metrics.js';
 import { MapService } from '../map/service.js';
 import type { Incident } from '../events/incident.js';
 import type { DutyChange } from '../events/duty.js';
+import type { Presence } from '../events/presence.js';
 import { StoreMetrics } from '../store/metrics.js';
 import { Store } from '../store/store.js';
 import { restoreCases } from './restore-cases.js';
@@ -70,7 +71,7 @@ export async function startStandalone(config: Config, log: Logger): Promise<Stan
 
   const consumer: Consumer = kafka.consumer({ groupId: `${config.kafka.clientId}-map-${hostname()}-${process.pid}-${Date.now().toString(36)}` });
   await consumer.connect();
-  await consumer.subscribe({ topics: [topics.positions, topics.alarms, topics.cases, topics.incidents, topics.duty], fromBeginning: false });
+  await consumer.subscribe({ topics: [topics.positions, topics.alarms, topics.cases, topics.incidents, topics.duty, topics.presence], fromBeginning: false });
   // the consumer joins its group asynchronously: wait until it has partitions, so callers can produce right away
   const joined = new Promise<void>((resolve) => {
     const off = consumer.on(consumer.events.GROUP_JOIN, () => {
@@ -89,6 +90,7 @@ export async function startStandalone(config: Config, log: Logger): Promise<Stan
           else if (batch.topic === topics.alarms) events.push({ kind: 'alarm', alarm: value });
           else if (batch.topic === topics.incidents) events.push({ kind: 'incident', incident: value as Incident });
           else if (batch.topic === topics.duty) events.push({ kind: 'duty', duty: value as DutyChange });
+          else if (batch.topic === topics.presence) events.push({ kind: 'presence', presence: value as Presence });
           else events.push({ kind: 'case', case: value as Case });
         } catch (err) {
           log.warn({ err, topic: batch.topic, offset: m.offset }, 'map: a message that is not JSON, skipped');

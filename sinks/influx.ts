@@ -1,7 +1,7 @@
 /**
  * InfluxDB sink (@influxdata/influxdb-client, the v2 write API: InfluxDB 1.8+, 2.x, 3, or
  * anything that speaks /api/v2/write). One measurement per event kind (position, alarm, media,
- * case); tags terminal, category, org and a coarse H3 cell (`influx.h3Resolution`); fields
+ * case, incident, duty, presence); tags terminal, category, org and a coarse H3 cell (`influx.h3Resolution`); fields
  * lat, lng, speed, heading, altitude, alarm, status and every numeric extra; time = device
  * time (ms). Publishes within `flushMs` are written as one request of up to `batchSize`
  * points. The client's own retry buffer is switched off (`writeFailed` returns the error), so
@@ -102,6 +102,10 @@ export class InfluxSink implements EventSink {
       case 'duty': {
         const d = event.duty;
         return this.identity(new Point('duty'), d).tag('area', d.area).tag('change', d.change).booleanField('onShift', d.onShift).floatField('lat', d.lat).floatField('lng', d.lng).timestamp(Date.parse(d.at));
+      }
+      case 'presence': {
+        const pr = event.presence;
+        return this.identity(new Point('presence'), pr).tag('state', pr.state).tag('reason', pr.reason).tag('transport', pr.transport).booleanField('online', pr.state === 'online').timestamp(Date.parse(pr.at));
       }
     }
   }

@@ -133,7 +133,22 @@ export class KafkaSink implements EventSink {
 
   private topicOf(event: GatewayEvent): string {
     const t = this.options.topics;
-    return event.kind === 'position' ? t.positions : event.kind === 'alarm' ? t.alarms : event.kind === 'media' ? t.media : event.kind === 'case' ? t.cases : event.kind === 'incident' ? t.incidents : t.duty;
+    switch (event.kind) {
+      case 'position':
+        return t.positions;
+      case 'alarm':
+        return t.alarms;
+      case 'media':
+        return t.media;
+      case 'case':
+        return t.cases;
+      case 'incident':
+        return t.incidents;
+      case 'duty':
+        return t.duty;
+      case 'presence':
+        return t.presence;
+    }
   }
 
   async close(): Promise<void> {

@@ -4,6 +4,7 @@
  *   {prefix}/{category}/{terminal}/alarm
  *   {prefix}/{category}/{terminal}/media
  *   {prefix}/{category}/{terminal}/duty       entered or left its duty area
+ *   {prefix}/{category}/{terminal}/presence   retained (online at login, offline when its session ends)
  *   {prefix}/cases/{id}                       retained
  *   {prefix}/incidents/{id}                   retained (an alarm episode and its handling)
  */
@@ -16,6 +17,7 @@ interface TerminalTopics {
   alarm: string;
   media: string;
   duty: string;
+  presence: string;
 }
 
 /** A terminal's topics, made once: flat strings whose hashes V8 keeps for aedes' retained map and topic trie. */
@@ -28,7 +30,7 @@ function terminalTopics(prefix: string, category: string, terminal: string): Ter
   if (t === undefined || t.prefix !== prefix || t.category !== category) {
     if (byTerminal.size >= CACHE_LIMIT) byTerminal.clear();
     const base = `${prefix}/${category}/${terminal}`;
-    t = { prefix, category, position: `${base}/position`, alarm: `${base}/alarm`, media: `${base}/media`, duty: `${base}/duty` };
+    t = { prefix, category, position: `${base}/position`, alarm: `${base}/alarm`, media: `${base}/media`, duty: `${base}/duty`, presence: `${base}/presence` };
     byTerminal.set(terminal, t);
   }
   return t;
@@ -50,5 +52,7 @@ export function topicOf(prefix: string, event: GatewayEvent): { topic: string; r
       return { topic: `${prefix}/incidents/${event.incident.id}`, retain: true };
     case 'duty':
       return { topic: terminalTopics(prefix, event.duty.category, event.duty.terminal).duty, retain: false };
+    case 'presence':
+      return { topic: terminalTopics(prefix, event.presence.category, event.presence.terminal).presence, retain: true };
   }
 }

@@ -20,7 +20,7 @@ export const SinkSections = {
     maxClients: Type.Integer({ minimum: 1, default: 1000, description: 'MQTT connections at once (TCP and WebSocket together); more are refused and counted' }),
     maxPacketBytes: Type.Integer({ minimum: 1024, maximum: 16 * 1024 * 1024, default: 16 * 1024, description: 'largest MQTT packet a client may send (clients only connect and subscribe: their packets are small); a larger one closes the connection before it is buffered' }),
     maxSubscriptions: Type.Integer({ minimum: 1, default: 100, description: 'topic filters one client may subscribe to' }),
-    maxRetained: Type.Integer({ minimum: 1, default: 200_000, description: 'retained messages kept (one per terminal position and per case, ~1 KB each); past it the oldest retained topic is dropped' }),
+    maxRetained: Type.Integer({ minimum: 1, default: 200_000, description: 'retained messages kept (per terminal its position (~1 KB) and its presence (~0.2 KB), one per case and per incident); past it the oldest retained topic is dropped' }),
     maxClientBufferBytes: Type.Integer({ minimum: 16 * 1024, default: 1024 * 1024, description: 'bytes the broker holds for one client that is not reading (past what its socket takes); beyond, the client is disconnected, so a stalled subscriber never holds up the others or grows memory' }),
   }),
   kafka: Section({
@@ -33,6 +33,7 @@ export const SinkSections = {
       cases: Type.String({ default: 'dipper.cases' }),
       incidents: Type.String({ default: 'dipper.incidents' }),
       duty: Type.String({ default: 'dipper.duty', description: 'devices entering and leaving their duty areas' }),
+      presence: Type.String({ default: 'dipper.presence', description: "terminals' sessions beginning and ending (logout, lost connection)" }),
     }),
     partitions: Type.Integer({ minimum: 1, default: 12, description: 'for topics the gateway creates' }),
     replicationFactor: Type.Integer({ minimum: -1, default: -1, description: '-1 = the broker default' }),

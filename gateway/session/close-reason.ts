@@ -1,20 +1,11 @@
 /**
  * Why a session closed: a closed set, so a reason compared elsewhere (the reset, the penalty
  * box, the refusal count) cannot be misspelt without the compiler saying so.
+ * The reasons a terminal goes offline for are presence's vocabulary (events/presence.ts).
  */
-export type CloseReason =
-  | 'idle'
-  | 'handshake-timeout'
-  | 'internal-error'
-  | 'junk'
-  | 'malformed'
-  | 'logout'
-  | 'socket-error'
-  | 'socket-closed'
-  | 'socket-ended'
-  | 'evicted'
-  | 'replaced'
-  | 'shutdown';
+import type { OfflineReason } from '../../events/presence.js';
+
+export type CloseReason = OfflineReason | 'handshake-timeout' | 'replaced' | 'shutdown';
 
 /** Abuse: the connection is reset at once, not ended politely, and its address gets a strike in the penalty box. */
 export const ABUSE: ReadonlySet<CloseReason> = new Set<CloseReason>(['junk', 'malformed']);

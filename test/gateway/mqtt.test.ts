@@ -31,7 +31,7 @@ t.test('a terminal report becomes a Position, alarm edges become Alarms', async 
   await term.ackOf(term.send(0x0200, locationBody({ time })));
   await term.ackOf(term.send(0x0200, locationBody({ time, alarm: 0x1 }))); // bit 0 SOS rises
   await term.ackOf(term.send(0x0200, locationBody({ time, alarm: 0 }))); // and falls
-  await got.wait(5);
+  await got.wait(6); // three positions, two alarm edges and the presence at login
 
   const positions = got.filter((m) => m.topic === 'dipper/unknown/13912345678/position');
   t.equal(positions.length, 3, 'one position per report');

@@ -34,12 +34,12 @@ export class CollectingSink implements EventSink {
   async close(): Promise<void> {}
 }
 
-export async function startMapServer(t: Test, options: { tokens?: boolean; map?: Partial<Config['map']> } = {}): Promise<{ server: Server; base: string; sink: CollectingSink }> {
+export async function startMapServer(t: Test, options: { tokens?: boolean; map?: Partial<Config['map']>; jt808?: Partial<Config['jt808']> } = {}): Promise<{ server: Server; base: string; sink: CollectingSink }> {
   const probe = testConfig();
   const devices = `${probe.dataDir}/devices.json`;
   writeFileSync(devices, JSON.stringify({ terminals: [...JIANGHAN, ...WUCHANG], resources: [CAMERA] }));
   const sink = new CollectingSink();
-  const server = await startTestServer(t, { devices, api: { tokens: options.tokens === false ? [] : Object.values(TOKENS) }, ...(options.map ? { map: options.map } : {}) }, [sink]);
+  const server = await startTestServer(t, { devices, api: { tokens: options.tokens === false ? [] : Object.values(TOKENS) }, ...(options.map ? { map: options.map } : {}), ...(options.jt808 ? { jt808: options.jt808 } : {}) }, [sink]);
   return { server, base: `http://127.0.0.1:${server.ports.http}`, sink };
 }
 

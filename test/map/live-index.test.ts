@@ -124,3 +124,40 @@ t.test('single terminals, expansion zoom, late frames, capacity growth', async (
   t.same(index.get('lonely'), { id: 'lonely', lng: -70, lat: -30, category: 'bodycam', org: 'x', online: true, alarm: true, heading: 0, speed: 0, lastSeen: now, static: false });
   t.throws(() => new LiveIndex({ clusterMaxZoom: 13 }), /clusterMaxZoom/);
 });
+
+t.test('presence: an ended session turns a terminal offline at once; a stale end, a report received before it and a static resource do not change', async (t) => {
+  const now = Date.now();
+  const index = new LiveIndex();
+  const cat = categoryIndex('bodycam');
+  const onlineCount = () => {
+    let n = 0;
+    index.cellsIn(0, 0, 7, 0, 7, index.selection({ online: true }, () => true), (c) => (n += c.count));
+    return n;
+  };
+  index.upsert('a', 114.3, 30.5, cat, 'wuhan', false, 0, 0, now);
+  index.upsert('b', 114.4, 30.6, cat, 'wuhan', false, 0, 0, now);
+  index.upsert('cam', 114.5, 30.7, categoryIndex('fixedcam'), 'wuhan', false, 0, 0, now, now, true);
+  t.equal(onlineCount(), 3, 'all three online');
+
+  t.equal(index.setOnline('a', false, now + 10), true, 'a logs out after its report: changed');
+  t.equal(index.get('a')?.online, false);
+  t.equal(onlineCount(), 2, 'the counts follow at once');
+  t.equal(index.setOnline('b', false, now - 10), false, "b's end is older than its last report: stale, no change");
+  t.equal(index.get('b')?.online, true);
+  t.equal(index.setOnline('cam', false, now + 10), false, 'a static resource has no session');
+  t.equal(index.setOnline('nobody', false, now), false, 'unknown terminal: nothing');
+
+  index.upsert('a', 114.31, 30.51, cat, 'wuhan', false, 0, 0, now + 5, now + 5);
+  t.equal(index.get('a')?.online, false, 'a report received before the logout, delivered late: still offline');
+  t.equal(index.get('a')?.lng, 114.31, 'its position is still taken');
+  index.upsert('a', 114.32, 30.52, cat, 'wuhan', false, 0, 0, now + 20, now + 20);
+  t.equal(index.get('a')?.online, true, 'a report received after the logout: online again');
+
+  t.equal(index.setOnline('b', false, now + 30), true);
+  t.equal(index.setOnline('b', true, now + 40), true, 'a new login: online before its first report');
+  t.equal(index.get('b')?.lastSeen, now + 40, 'heard from at the login');
+  t.equal(onlineCount(), 3);
+  index.remove('a');
+  index.upsert('c', 114.3, 30.5, cat, 'wuhan', false, 0, 0, now + 1, now + 1);
+  t.equal(index.get('c')?.online, true, "a new terminal in a's freed slot does not inherit its logout");
+});

@@ -139,11 +139,12 @@ for (const transport of ['tcp', 'ws'] as const) {
     const late = await client(t, server, transport, { password: JIANGHAN });
     const lateGot = collect(late);
     await late.subscribeAsync('dipper/#', { qos: 1 });
-    await until('the retained messages of its district', () => lateGot.length >= 2);
+    // its district's case, position and presence (the terminal's session, retained); not Hongshan's
+    await until('the retained messages of its district', () => lateGot.length >= 3);
     // the city subscriber saw everything after the district's: nothing more is on its way
     await until('the filtered count', async () => (await metric(server, 'dipper_mqtt_forward_filtered_total')) >= 4);
     t.same(districtGot.sort(), ['dipper/cases/case-jianghan', `dipper/vehicle/13900000001/position`]);
-    t.same(lateGot.sort(), ['dipper/cases/case-jianghan', `dipper/vehicle/13900000001/position`]);
+    t.same(lateGot.sort(), ['dipper/cases/case-jianghan', `dipper/vehicle/13900000001/position`, `dipper/vehicle/13900000001/presence`]);
     t.same(cityGot.sort(), ['dipper/cases/case-hongshan', 'dipper/cases/case-jianghan', 'dipper/vehicle/13900000001/position', 'dipper/vehicle/13900000002/position']);
   });
 

@@ -30,7 +30,7 @@ t.test('DIPPER_* settings: every report reaches Kafka, the external broker and I
   const fromEnv = loadConfig({ defaultsFile: null, env });
   t.same([fromEnv.kafka.brokers, fromEnv.mqttExternal.url, fromEnv.influx.url, fromEnv.influx.bucket], [k.url, m.url, i.url, tag], 'the variables land on their keys');
   const base = testConfig();
-  const config = { ...fromEnv, jt808: base.jt808, http: base.http, mqtt: base.mqtt, dataDir: base.dataDir, auth: base.auth, log: base.log, kafka: { ...fromEnv.kafka, topics: { positions: `${tag}.p`, alarms: `${tag}.a`, media: `${tag}.m`, cases: `${tag}.c`, incidents: `${tag}.i`, duty: `${tag}.d` } }, influx: { ...fromEnv.influx, flushMs: 10 } };
+  const config = { ...fromEnv, jt808: base.jt808, http: base.http, mqtt: base.mqtt, dataDir: base.dataDir, auth: base.auth, log: base.log, kafka: { ...fromEnv.kafka, topics: { positions: `${tag}.p`, alarms: `${tag}.a`, media: `${tag}.m`, cases: `${tag}.c`, incidents: `${tag}.i`, duty: `${tag}.d`, presence: `${tag}.pr` } }, influx: { ...fromEnv.influx, flushMs: 10 } };
   const server = await startServer(config, silentLogger());
   t.teardown(() => server.close());
   t.equal(server.ports.mqtt, null, 'no embedded broker');

@@ -42,7 +42,7 @@ t.test('a durable start on a broker just started: no warning, no error; the retr
   await broker.start();
   const { log, lines } = capture();
   const tag = `s${Date.now().toString(36)}`;
-  const config = { ...testConfig({ delivery: { mode: 'durable' } }), kafka: { ...validate({}).kafka, brokers: broker.url, partitions: 1, topics: { positions: `${tag}.p`, alarms: `${tag}.a`, media: `${tag}.m`, cases: `${tag}.c`, incidents: `${tag}.i`, duty: `${tag}.d` } } };
+  const config = { ...testConfig({ delivery: { mode: 'durable' } }), kafka: { ...validate({}).kafka, brokers: broker.url, partitions: 1, topics: { positions: `${tag}.p`, alarms: `${tag}.a`, media: `${tag}.m`, cases: `${tag}.c`, incidents: `${tag}.i`, duty: `${tag}.d`, presence: `${tag}.pr` } } };
   const server = await startServer(config, log);
   t.teardown(() => server.close());
   t.ok(lines.some((l) => l.msg === 'dipper gateway listening'), 'started');

@@ -25,7 +25,7 @@ let run = 0;
 function options(over: Partial<Config['kafka']> = {}): Config['kafka'] {
   const p = `t${Date.now().toString(36)}${run++}`;
   const base = validate({}).kafka;
-  return { ...base, brokers: server.url, partitions: 3, topics: { positions: `${p}.positions`, alarms: `${p}.alarms`, media: `${p}.media`, cases: `${p}.cases`, incidents: `${p}.incidents`, duty: `${p}.duty` }, ...over };
+  return { ...base, brokers: server.url, partitions: 3, topics: { positions: `${p}.positions`, alarms: `${p}.alarms`, media: `${p}.media`, cases: `${p}.cases`, incidents: `${p}.incidents`, duty: `${p}.duty`, presence: `${p}.presence` }, ...over };
 }
 
 sinkContract(t, 'KafkaSink', async () => {
@@ -48,7 +48,7 @@ function media(terminal: string, i: number): Media {
   return { terminal, category: 'bodycam', org: 'wuhan/test', mediaId: 1000 + i, type: 0, format: 0, event: 1, channel: 1, path: `media/${terminal}/${i}.jpg`, bytes: 2048, receivedAt: '2026-03-01T08:00:00.000Z', position: position(terminal, i) };
 }
 
-t.test('every event (position, alarm, media, case, incident, duty) lands on its topic, keyed by terminal (case id), with its JSON field by field', async (t) => {
+t.test('every event (position, alarm, media, case, incident, duty, presence) lands on its topic, keyed by terminal (case id), with its JSON field by field', async (t) => {
   const o = options();
   const sink = await KafkaSink.start(o);
   t.teardown(() => sink.close());
@@ -63,14 +63,16 @@ t.test('every event (position, alarm, media, case, incident, duty) lands on its 
     if (i % 8 === 3) events.push({ kind: 'incident', incident: { id: `inc-${i}`, terminal, kind: 'sos', status: 'open', org: 'wuhan/test', location: i % 16 === 3 ? null : { lat: 30.5, lng: 114.3 }, openedAt: '2026-03-01T08:00:00.000Z', lastAlarmAt: '2026-03-01T08:00:00.000Z', alarmCount: 1 + i, assignee: null, updatedAt: '2026-03-01T08:00:00.000Z' } });
     // entering and leaving a duty area: their own topic, keyed by the terminal
     if (i % 8 === 5) events.push({ kind: 'duty', duty: { terminal, category: 'bodycam', org: 'wuhan/test', area: 'beat-1', areaOrg: 'wuhan', change: i % 16 === 5 ? 'left' : 'entered', onShift: true, at: `2026-03-01T08:00:${String(i).padStart(2, '0')}.000Z`, lat: 30.5, lng: 114.3 } });
+    // a session beginning and ending: its own topic, keyed by the terminal
+    if (i % 8 === 7) events.push({ kind: 'presence', presence: { terminal, category: 'bodycam', org: 'wuhan/test', state: i % 16 === 7 ? 'offline' : 'online', reason: i % 16 === 7 ? 'logout' : 'login', transport: 'tcp', at: `2026-03-01T08:01:${String(i).padStart(2, '0')}.000Z` } });
   }
   // several concurrent publishes: the linger batches them, order is kept
   await Promise.all([sink.publish(events.slice(0, 20)), sink.publish(events.slice(20))]);
-  const reader = await KafkaReader.start(server.url, [o.topics.positions, o.topics.alarms, o.topics.media, o.topics.cases, o.topics.incidents, o.topics.duty]);
+  const reader = await KafkaReader.start(server.url, [o.topics.positions, o.topics.alarms, o.topics.media, o.topics.cases, o.topics.incidents, o.topics.duty, o.topics.presence]);
   t.teardown(() => reader.close());
   const got = await reader.wait(events.length);
   t.equal(got.length, events.length, 'nothing more, nothing less');
-  const topicOf = { position: o.topics.positions, alarm: o.topics.alarms, media: o.topics.media, case: o.topics.cases, incident: o.topics.incidents, duty: o.topics.duty };
+  const topicOf = { position: o.topics.positions, alarm: o.topics.alarms, media: o.topics.media, case: o.topics.cases, incident: o.topics.incidents, duty: o.topics.duty, presence: o.topics.presence };
   const want = events.map((e) => ({ topic: topicOf[e.kind], key: payloadOf(e).key, value: payloadOf(e).payload, dedup: dedupKey(e) }));
   const byKey = (a: { topic: string; key: string; dedup: string }) => `${a.topic}|${a.key}|${a.dedup}`;
   const sorted = <T extends { topic: string; key: string; dedup: string }>(xs: T[]) => [...xs].sort((a, b) => byKey(a).localeCompare(byKey(b)));
