@@ -12,7 +12,8 @@
  * report: a heartbeat tells the command centre nothing of where the officer is) for
  * `noSignalMs` opens `no-signal`, both through the incident writer as alarms do (off the ingest
  * path, coalesced while the database is away). Time outside or silent counts from the shift's
- * start at the earliest, and from the watch's start for a device not heard from since. A sweep
+ * start at the earliest, and from when the watch took the device on (its start, or the device's
+ * assignment) for a device not heard from since: one assigned a minute ago has been silent a minute. A sweep
  * every `checkMs` finds them, so a device that leaves and goes quiet is still seen. Each
  * episode raises once: off post again after coming back, or silent again after a report, is a
  * new one (joining the incident while it is not closed, as a repeated alarm does).
@@ -86,6 +87,8 @@ interface Unit {
   heardAt: number | undefined;
   /** the shift (its start) a no-signal incident was raised for in this silence */
   silentFor: number | undefined;
+  /** when the watch took it on (its start, or the device's assignment): silence counts from here until it is heard */
+  watchedSince: number;
   org: string;
   category: string;
   lat: number;
@@ -152,8 +155,6 @@ export class DutyWatch implements EventSink, DutyCoverageSource {
   private again = false;
   private readonly timer: NodeJS.Timeout | undefined;
   private readonly sweeper: NodeJS.Timeout;
-  /** silence counts from here for a device not heard from since */
-  private readonly startedAt = Date.now();
   private closed = false;
 
   constructor(
@@ -234,7 +235,7 @@ export class DutyWatch implements EventSink, DutyCoverageSource {
         let unit = units.get(terminal);
         if (!unit) {
           const before = this.units.get(terminal);
-          unit = before ? { ...before, posts: [] } : { terminal, posts: [], heardAt: undefined, silentFor: undefined, org, category, lat: Number.NaN, lng: Number.NaN };
+          unit = before ? { ...before, posts: [] } : { terminal, posts: [], heardAt: undefined, silentFor: undefined, watchedSince: Date.now(), org, category, lat: Number.NaN, lng: Number.NaN };
           units.set(terminal, unit);
         }
         const was = this.units.get(terminal)?.posts.find((p) => p.held.area.id === held.area.id);
@@ -326,7 +327,7 @@ export class DutyWatch implements EventSink, DutyCoverageSource {
         this.hooks.raise({ terminal: unit.terminal, kind: 'off-post', org: unit.org, location: Number.isNaN(unit.lat) ? null : { lat: unit.lat, lng: unit.lng }, at: new Date(now) });
       }
       if (onShiftSince === undefined || unit.silentFor === onShiftSince) continue;
-      if (now - Math.max(unit.heardAt ?? this.startedAt, onShiftSince) < noSignalMs) continue;
+      if (now - Math.max(unit.heardAt ?? unit.watchedSince, onShiftSince) < noSignalMs) continue;
       unit.silentFor = onShiftSince;
       this.stats.noSignal++;
       raised++;

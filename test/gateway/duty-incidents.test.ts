@@ -17,7 +17,7 @@ import { ALWAYS, INSIDE, OUTSIDE, square } from '../helpers/duty.js';
 
 const JH = 'jianghan-duty-inc-token-00000001';
 const GRACE_MS = 1000;
-const SILENCE_MS = 1500;
+const SILENCE_MS = 3000;
 
 interface Incident {
   id: string;
@@ -28,13 +28,15 @@ interface Incident {
   location: { lat: number; lng: number } | null;
 }
 
-async function start(t: Test, duty: object): Promise<{ server: Server; incidents: (kind: string) => Promise<Incident[]> }> {
+/** `before`: runs once the devices are registered, before they are assigned (their silence counts from the assignment) */
+async function start(t: Test, duty: object, before?: (server: Server) => Promise<void>): Promise<{ server: Server; incidents: (kind: string) => Promise<Incident[]> }> {
   const server = await startTestServer(t, { api: { tokens: [{ token: JH, org: 'wuhan/jianghan', name: 'jianghan', rights: ['read', 'admin'] }] }, duty: { checkMs: 20, ...duty } } as never);
   const api = (method: string, path: string, body?: unknown) => call(server.ports.http, JH, method, path, body);
   const devices = ['13966610001', '13966610002', '13966610003', '13966610004', '13966610005'].map((terminal) => ({ terminal, category: 'bodycam', org: 'wuhan/jianghan/s1' }));
   t.equal((await api('POST', '/api/devices/import', { terminals: devices })).status, 200);
-  t.equal((await api('PUT', '/api/duty-areas/on-shift', { name: 'on shift', org: 'wuhan/jianghan', geometry: square(114.27, 30.58, 0.02), shifts: ALWAYS, devices: devices.slice(0, 4).map((d) => d.terminal) })).status, 201);
+  await before?.(server);
   t.equal((await api('PUT', '/api/duty-areas/off-shift', { name: 'no shift at all', org: 'wuhan/jianghan', geometry: square(114.27, 30.58, 0.02), shifts: [], devices: ['13966610005'] })).status, 201);
+  t.equal((await api('PUT', '/api/duty-areas/on-shift', { name: 'on shift', org: 'wuhan/jianghan', geometry: square(114.27, 30.58, 0.02), shifts: ALWAYS, devices: devices.slice(0, 4).map((d) => d.terminal) })).status, 201);
   return { server, incidents: async (kind) => (await api('GET', `/api/incidents?kind=${kind}`)).json.items as Incident[] };
 }
 
@@ -79,8 +81,12 @@ t.test('off post past the grace during a shift: an off-post incident; back in ti
 });
 
 t.test('not heard from during a shift: a no-signal incident, also for a device never heard from', async (t) => {
-  const { server, incidents } = await start(t, { offPostGraceMs: 3_600_000, noSignalMs: SILENCE_MS });
-  const quiet = await unit(t, server, '013966610001');
+  // logged in before its assignment, so only one report's round trip lies between the assignment
+  // (where silence starts counting for a device not heard from) and the report it is to be silent after
+  let quiet!: Awaited<ReturnType<typeof unit>>;
+  const { incidents } = await start(t, { offPostGraceMs: 3_600_000, noSignalMs: SILENCE_MS }, async (server) => {
+    quiet = await unit(t, server, '013966610001');
+  });
   const last = await quiet.report(INSIDE);
   // a heartbeat says the terminal is connected, not where the officer is
   await quiet.term.ackOf(quiet.term.send(0x0002, {}));

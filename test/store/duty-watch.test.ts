@@ -1,7 +1,7 @@
 /**
  * The duty watch on its own (no gateway, no database), its clock driven by the test through
  * sweep(now): an off-post episode raises once and again only after the unit came back and left
- * again, silence counts from the last report, nothing is raised off shift, in a cluster only
+ * again, silence counts from the last report (from the assignment for a device never heard), nothing is raised off shift, in a cluster only
  * the terminals whose session is on this worker are judged, and an area reloaded unchanged keeps
  * its cover and its units' state.
  */
@@ -74,6 +74,26 @@ t.test('silence counts from the last report; off shift nothing is raised', async
   w.sweep(tuesday);
   t.same(raised.map((r) => [r.terminal, r.kind]), [['1', 'no-signal']], 'the unit on shift, silent for days; the other off shift');
   t.equal(raised[0]!.at.getTime(), tuesday);
+});
+
+t.test('a device never heard from is silent from its assignment, not from the watch start', async (t) => {
+  const { w, raised } = watch(t);
+  await w.load([watched(area('on'), ['1'])]);
+  // a second device assigned later: silent for as long as it has been watched, not since the watch began
+  const before = Date.now();
+  await w.load([watched(area('on'), ['1', '2'])]);
+  const after = Date.now();
+  w.sweep(before + SILENCE - 1);
+  t.notOk(raised.some((r) => r.terminal === '2'), 'the new one: taken on less than noSignalMs ago, not silent yet');
+  w.sweep(after + SILENCE);
+  t.same(raised.map((r) => r.terminal).sort(), ['1', '2'], 'both silent past noSignalMs from when each was taken on');
+  // assignment counted once: a reload with the same units does not restart anyone's silence
+  const { w: w2, raised: raised2 } = watch(t);
+  await w2.load([watched(area('on'), ['3'])]);
+  const first = Date.now();
+  await w2.load([watched(area('on'), ['3'])]);
+  t.equal(w2.sweep(first + SILENCE), 1, 'silent from its first assignment, the reload changed nothing');
+  t.same(raised2.map((r) => r.terminal), ['3']);
 });
 
 t.test('in a cluster only the terminals whose session is here are judged', async (t) => {
