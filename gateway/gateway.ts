@@ -202,7 +202,7 @@ export class Gateway implements GatewayContext, CommandPort {
       this.handle(stream, remote);
       return;
     }
-    const refusal = this.closing ? 'shutting-down' : this.streams.size + this.awaitingHeader.size >= this.config.jt808.maxConnections ? 'max-connections' : undefined;
+    const refusal = this.closing ? 'shutting-down' : this.atMaxConnections() ? 'max-connections' : undefined;
     if (refusal) {
       this.metrics.connectionsRefused.inc({ reason: refusal });
       stream.destroy();
@@ -222,6 +222,11 @@ export class Gateway implements GatewayContext, CommandPort {
     this.awaitingHeader.set(stream, cancel);
   }
 
+  /** Stream sessions and connections still sending their PROXY header together hold jt808.maxConnections. */
+  private atMaxConnections(): boolean {
+    return this.streams.size + this.awaitingHeader.size >= this.config.jt808.maxConnections;
+  }
+
   /** Counted always; logged once per reason and address a minute (the address is the balancer's, or whoever reached the port around it). */
   private proxyRefused(reason: ProxyRefusal, address: string, detail: string): void {
     this.metrics.proxyRefused.inc({ reason });
@@ -236,8 +241,7 @@ export class Gateway implements GatewayContext, CommandPort {
    */
   handle(stream: Duplex, remote: Remote = {}, head?: Buffer): Session | undefined {
     const ip = remote.address ?? 'local';
-    const { maxConnections, maxPerIp } = this.config.jt808;
-    const refusal = this.closing ? 'shutting-down' : this.penalty.holds(ip) ? 'penalty-box' : this.streams.size + this.awaitingHeader.size >= maxConnections ? 'max-connections' : (this.perIp.get(ip) ?? 0) >= maxPerIp ? 'per-ip' : undefined;
+    const refusal = this.closing ? 'shutting-down' : this.penalty.holds(ip) ? 'penalty-box' : this.atMaxConnections() ? 'max-connections' : (this.perIp.get(ip) ?? 0) >= this.config.jt808.maxPerIp ? 'per-ip' : undefined;
     if (refusal) {
       this.metrics.connectionsRefused.inc({ reason: refusal });
       stream.destroy();
