@@ -29,6 +29,7 @@ import { V2_SIGNATURE, tlv, v1, v2, v2Fixed } from '../helpers/proxy-header.js';
 import { rawSocket } from '../gateway/helpers/raw-socket.js';
 import type { RawSocket } from '../gateway/helpers/raw-socket.js';
 import { sample, scrape } from '../ops/helpers.js';
+import { until } from '../gateway/helpers/http.js';
 
 const REASONS = ['missing', 'malformed', 'timeout', 'too_long'] as const;
 type Reason = (typeof REASONS)[number];
@@ -143,7 +144,7 @@ t.test('connections awaiting a header at shutdown are closed, not counted', asyn
   t.teardown(() => rmSync(config.dataDir, { recursive: true, force: true }));
   const waiting = await Promise.all([rawSocket(server.ports.jt808), rawSocket(server.ports.jt808)]);
   waiting.forEach((s) => s.write('PROXY TCP4 '));
-  await sleep(200);
+  await until('both waiting for the rest of their header', async () => (await metricLine(server, 'dipper_sessions{state="handshake"}')) >= 2);
   await server.close();
   await Promise.all(waiting.map((s) => s.closedP));
   t.pass('both closed by the shutdown');
@@ -314,7 +315,8 @@ t.test('1,000 connections sending half a header: held within the bound, the gate
     sockets.push(...batch);
   }
   t.teardown(() => sockets.forEach((s) => s.destroy()));
-  await sleep(500);
+  // every half header read: each connection waits for the rest
+  await until('every connection waiting for its header', async () => (await metricLine(server, 'dipper_sessions{state="handshake"}')) >= CONNECTIONS);
   const grown = held() - before;
   // our half headers are 268 KB; the bound is 536 B a connection (536 KB); both sides' sockets live in this process
   t.ok(grown < CONNECTIONS * 536 + 2 * 1024 * 1024, `received bytes held: ${Math.round(grown / 1024)} KB for ${CONNECTIONS} half headers (bound ${Math.round((CONNECTIONS * 536) / 1024)} KB + 2 MB slack)`);
