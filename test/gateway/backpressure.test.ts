@@ -3,28 +3,10 @@
  * and once the sink catches up every report is published and answered (nothing dropped).
  */
 import t from 'tap';
-import type { GatewayEvent } from '../../events/model.js';
 import type { EventSink } from '../../events/sink.js';
+import { GatedSink } from './helpers/gated-sink.js';
 import { startTestServer } from './helpers/server.js';
 import { TestTerminal, locationBody } from './helpers/terminal.js';
-
-/** An in-memory sink that holds every publish until `open()` (a sink stalled by its server). */
-class GatedSink implements EventSink {
-  readonly name = 'gated';
-  readonly events: GatewayEvent[] = [];
-  private gate: Promise<void>;
-  open!: () => void;
-  constructor() {
-    this.gate = new Promise((r) => (this.open = r));
-  }
-  async publish(events: readonly GatewayEvent[]): Promise<void> {
-    await this.gate;
-    this.events.push(...events);
-  }
-  async close(): Promise<void> {
-    this.open();
-  }
-}
 
 async function until(check: () => boolean): Promise<void> {
   while (!check()) await new Promise((r) => setTimeout(r, 5));

@@ -5,36 +5,17 @@
  * (dipper_presence_skipped_total); the map falls back to map.offlineAfterMs for those terminals.
  */
 import t from 'tap';
-import type { GatewayEvent } from '../../events/model.js';
-import type { EventSink } from '../../events/sink.js';
+import { GatedSink } from '../gateway/helpers/gated-sink.js';
 import { until } from '../gateway/helpers/http.js';
 import { startTestServer } from '../gateway/helpers/server.js';
 import { TestTerminal } from '../gateway/helpers/terminal.js';
 import { sample, scrape } from '../ops/helpers.js';
 
-/** A sink whose server stopped answering until `open()`. */
-class StalledSink implements EventSink {
-  readonly name = 'stalled';
-  readonly events: GatewayEvent[] = [];
-  private readonly gate: Promise<void>;
-  open!: () => void;
-  constructor() {
-    this.gate = new Promise((r) => (this.open = r));
-  }
-  async publish(events: readonly GatewayEvent[]): Promise<void> {
-    await this.gate;
-    this.events.push(...events);
-  }
-  async close(): Promise<void> {
-    this.open();
-  }
-}
-
 const HIGH_WATER = 10;
 const CHURN = 60;
 
 t.test('connection churn against stalled sinks: the queue stays at its high-water mark, the rest is skipped and counted', async (t) => {
-  const sink = new StalledSink();
+  const sink = new GatedSink('stalled');
   const server = await startTestServer(t, { auth: { allowAnonymous: true }, queue: { highWater: HIGH_WATER, lowWater: 0, batch: 100 } }, [sink]);
   for (let i = 0; i < CHURN; i++) {
     const term = await TestTerminal.tcp(server.ports.jt808, { phone: `0139000${String(i).padStart(5, '0')}` });
