@@ -8,19 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import t from 'tap';
+import { mainEnv } from '../helpers/main-env.js';
 import { TestTerminal } from './helpers/terminal.js';
 
 t.test('starts on embedded defaults, answers, stops on SIGTERM with exit 0', async (t) => {
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
-    env: {
-      ...process.env,
-      DIPPER_JT808_PORT: '0',
-      DIPPER_HTTP_PORT: '0',
-      DIPPER_MQTT_PORT: '0',
-      DIPPER_MQTT_WS_PORT: '0',
-      DIPPER_DATA_DIR: mkdtempSync(join(tmpdir(), 'dipper-main-')),
-      DIPPER_AUTH_SECRET: 'main-test-secret-of-at-least-32-bytes',
-    },
+    env: mainEnv(mkdtempSync(join(tmpdir(), 'dipper-main-')), 'main-test-secret-of-at-least-32-bytes'),
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));

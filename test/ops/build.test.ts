@@ -10,6 +10,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, wri
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { mainEnv } from '../helpers/main-env.js';
 import t from 'tap';
 import type { Test } from 'tap';
 import { buildServer } from '../../scripts/build.js';
@@ -29,15 +30,7 @@ async function startBuilt(t: Test, entry: string, log: string[] = []) {
   // off for node itself: coverage of compiled files, source-mapped onto the .ts sources, would be
   // merged with the tests' coverage of the same sources and garble the report
   const child = spawn('/usr/bin/env', ['-u', 'NODE_OPTIONS', '-u', 'NODE_V8_COVERAGE', process.execPath, ...flags, entry], {
-    env: {
-      ...env,
-      DIPPER_JT808_PORT: '0',
-      DIPPER_HTTP_PORT: '0',
-      DIPPER_MQTT_PORT: '0',
-      DIPPER_MQTT_WS_PORT: '0',
-      DIPPER_DATA_DIR: dataDir,
-      DIPPER_AUTH_SECRET: 'build-test-secret-of-at-least-32-bytes',
-    },
+    env: mainEnv(dataDir, 'build-test-secret-of-at-least-32-bytes', {}, env),
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));

@@ -13,6 +13,7 @@ import { connect } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { mainEnv } from '../helpers/main-env.js';
 import t from 'tap';
 import type { Test } from 'tap';
 import { validate } from '../../server/config.js';
@@ -32,16 +33,7 @@ interface Child {
 function startMain(t: Test, env: Record<string, string>, args: string[] = []): Child {
   const dataDir = mkdtempSync(join(tmpdir(), 'dipper-open-'));
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts', ...args], {
-    env: {
-      ...process.env,
-      DIPPER_JT808_PORT: '0',
-      DIPPER_HTTP_PORT: '0',
-      DIPPER_MQTT_PORT: '0',
-      DIPPER_MQTT_WS_PORT: '0',
-      DIPPER_DATA_DIR: dataDir,
-      DIPPER_AUTH_SECRET: 'open-by-default-test-secret-32-bytes-or-more',
-      ...env,
-    },
+    env: mainEnv(dataDir, 'open-by-default-test-secret-32-bytes-or-more', env),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   t.teardown(() => {
