@@ -18,7 +18,7 @@ export { isMessage } from './message.js';
 export type { BodyMap, Edition, Header, Message, MessagePart, OutgoingMessage, PacketInfo, RawBody, TypedMessage } from './message.js';
 export { toJson, messageToJson, needsReplacer } from './json.js';
 export { RESULT, retransmitIdsPerMessage } from './bodies/general.js';
-export { UPLOAD_ANSWER_MAX_IDS } from './bodies/multimedia.js';
+export { MEDIA_EVENT, MEDIA_FORMAT, MEDIA_TYPE, UPLOAD_ANSWER_MAX_IDS } from './bodies/multimedia.js';
 export type * from './bodies/general.js';
 export { Reassembler, ReassemblyBudget } from './reassembly.js';
 export type { AddResult, Incomplete, ReassemblyOptions } from './reassembly.js';

@@ -12,6 +12,7 @@ import { BadCommandError, OfflineError, replyIds } from '../events/commands.js';
 import type { GatewayConfig } from './settings.js';
 import { Guard } from './guard.js';
 import type { Logger } from './log.js';
+import { FileBlobs } from './media/file-blobs.js';
 import { MediaStore } from './media/store.js';
 import { Metrics } from './metrics.js';
 import type { SessionCensus } from './metrics.js';
@@ -50,6 +51,8 @@ export interface GatewayOptions {
   pipe: (hooks: PipeHooks) => EventPipe;
   metrics?: Metrics;
   registry?: DeviceRegistry;
+  /** a media file deleted to make room (media.policy drop-oldest), by its key: its record says so (server.ts) */
+  mediaDropped?: (path: string) => void;
 }
 
 export class Gateway implements GatewayContext, CommandPort {
@@ -104,7 +107,10 @@ export class Gateway implements GatewayContext, CommandPort {
     this.registrationLimiter = new RegistrationLimiter(config.auth.registrationsPerMinute, config.auth.registrationAddresses, () => this.metrics.registrationLimiterEvictions.inc());
     this.metrics.registrationState = () => ({ addresses: this.registrationLimiter.size, bindings: this.registrations.size });
     this.registry = options.registry ?? new DeviceRegistry(config.devices, log).start();
-    this.media = new MediaStore(config.dataDir, config.media, () => this.metrics.mediaDropped.inc());
+    this.media = new MediaStore(new FileBlobs(config.dataDir), config.media, (path) => {
+      this.metrics.mediaDropped.inc();
+      options.mediaDropped?.(path);
+    });
     this.metrics.mediaState = () => ({ bytes: this.media.bytes, files: this.media.count });
     this.intake = new Intake(config.jt808.turnBudgetMs);
     this.reassemblyBudget = new ReassemblyBudget(config.reassembly.maxEntriesTotal, config.reassembly.maxBytesTotal);

@@ -1,8 +1,9 @@
 /**
- * Multimedia files (evidence photos, audio, video clips) under the data directory:
- *   {dataDir}/media/{terminal}/{mediaId}-{receivedAt}.{ext}
- * Written to a temporary name and renamed, so a reader never sees half a file. The time in
- * the name keeps a re-used mediaId from overwriting earlier evidence.
+ * Multimedia files (evidence photos, audio, video clips), kept by a MediaBlobs (the filesystem
+ * under dataDir: file-blobs.ts) as
+ *   media/{terminal}/{mediaId}-{receivedAt}.{ext}
+ * The time in the name keeps a re-used mediaId from overwriting earlier evidence. Each file's
+ * SHA-256 is taken here, from the bytes written, for its record and the API's ETag.
  *
  * Every authenticated terminal can upload, so the disk is bounded by a quota per terminal
  * (media.maxBytesPerTerminal) and in all (media.maxBytesTotal). Each file counts at least one
@@ -14,14 +15,13 @@
  *   once an operator has archived and made room;
  * - "drop-oldest": stored, after deleting that terminal's oldest files (its own quota) or the
  *   store's oldest (the total) until it fits: for stores archived elsewhere (Kafka's media
- *   events, a copy job) where the newest matters most.
- * Files already on disk at start count (read once, oldest first by modification time).
+ *   events, a copy job) where the newest matters most. Each deletion is told (`onDrop`), so its
+ *   record can say the bytes are gone.
+ * Files already there at start count (read once, oldest first by modification time).
  */
-import { mkdir, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
-
-/** 2013 table 82 multimedia format codes. */
-const EXTENSIONS = ['jpg', 'tif', 'mp3', 'wav', 'wmv'];
+import { createHash } from 'node:crypto';
+import { mediaFile } from '../../events/media-formats.js';
+import type { MediaBlobs } from './blobs.js';
 
 /** A file costs at least one filesystem block. */
 const BLOCK = 4096;
@@ -38,26 +38,27 @@ export interface MediaQuota {
 export const MEDIA_REFUSALS = ['terminal-quota', 'total-quota', 'too-large'] as const;
 export type MediaRefusal = (typeof MEDIA_REFUSALS)[number];
 
-export type SaveResult = { path: string } | { refused: MediaRefusal };
+export type SaveResult = { path: string; sha256: string } | { refused: MediaRefusal };
 
 interface Held {
-  /** files (relative to dataDir), oldest first */
+  /** files (keys), oldest first */
   files: string[];
   bytes: number;
 }
 
 export class MediaStore {
-  /** every file held (relative path) -> its terminal directory and charged bytes, oldest first */
+  /** every file held (key) -> its terminal directory and charged bytes, oldest first */
   private readonly files = new Map<string, { dir: string; bytes: number }>();
   private readonly byTerminal = new Map<string, Held>();
   private total = 0;
   private readonly loaded: Promise<void>;
 
   constructor(
-    readonly dataDir: string,
+    /** the bytes themselves (the filesystem under dataDir: FileBlobs); the API reads them through this too */
+    readonly blobs: MediaBlobs,
     readonly quota: MediaQuota = { maxBytesPerTerminal: Number.MAX_SAFE_INTEGER, maxBytesTotal: Number.MAX_SAFE_INTEGER, policy: 'refuse-new' },
-    /** a file deleted by "drop-oldest" */
-    private readonly onDrop: () => void = () => undefined,
+    /** a file deleted by "drop-oldest": its key (the Media event's path) */
+    private readonly onDrop: (path: string) => void = () => undefined,
   ) {
     this.loaded = this.load();
   }
@@ -71,7 +72,7 @@ export class MediaStore {
     return this.files.size;
   }
 
-  /** Stores the bytes if the quota allows; the path is relative to the data directory. */
+  /** Stores the bytes if the quota allows; the path is the blobs' key (relative to the data directory for files). */
   async save(terminal: string, mediaId: number, format: number, data: Buffer, receivedAt: number): Promise<SaveResult> {
     await this.loaded;
     const dirName = terminal.replace(/[^0-9A-Za-z_-]/g, '_');
@@ -79,24 +80,19 @@ export class MediaStore {
     // decided and reserved before the first await below: concurrent uploads cannot both fit in the same room
     const refusal = this.makeRoom(dirName, cost);
     if (refusal) return { refused: refusal };
-    const dir = join(this.dataDir, 'media', dirName);
-    const ext = EXTENSIONS[format] ?? 'bin';
-    const stem = join(dir, `${mediaId}-${new Date(receivedAt).toISOString().replace(/[:.]/g, '')}`);
-    let file = `${stem}.${ext}`;
+    const { ext } = mediaFile(format);
+    const stem = `media/${dirName}/${mediaId}-${new Date(receivedAt).toISOString().replace(/[:.]/g, '')}`;
+    let path = `${stem}.${ext}`;
     // the same mediaId twice within a millisecond: a second name, never an overwrite
-    for (let n = 1; this.files.has(relative(this.dataDir, file)); n++) file = `${stem}-${n}.${ext}`;
-    const path = relative(this.dataDir, file);
+    for (let n = 1; this.files.has(path); n++) path = `${stem}-${n}.${ext}`;
     this.hold(path, dirName, cost);
     try {
-      await mkdir(dir, { recursive: true });
-      const tmp = `${file}.part`;
-      await writeFile(tmp, data);
-      await rename(tmp, file);
+      await this.blobs.put(path, data);
     } catch (e) {
       this.release(path);
       throw e;
     }
-    return { path };
+    return { path, sha256: createHash('sha256').update(data).digest('hex') };
   }
 
   /** null when `cost` fits (after dropping old files under drop-oldest), else why not. */
@@ -136,30 +132,16 @@ export class MediaStore {
 
   private drop(path: string): void {
     this.release(path);
-    this.onDrop();
-    // the room is counted free now; the unlink follows (a file already gone is no matter)
-    void unlink(join(this.dataDir, path)).catch(() => undefined);
+    this.onDrop(path);
+    // the room is counted free now; the deletion follows (a file already gone is no matter)
+    void this.blobs.remove(path);
   }
 
-  /** What is on disk from earlier runs, oldest first; half-written files (.part) are removed. */
+  /** What is stored from earlier runs, oldest first. */
   private async load(): Promise<void> {
-    const root = join(this.dataDir, 'media');
-    const found: { path: string; dir: string; bytes: number; mtime: number }[] = [];
-    const dirs = await readdir(root, { withFileTypes: true }).catch(() => []);
-    for (const d of dirs) {
-      if (!d.isDirectory()) continue;
-      for (const name of await readdir(join(root, d.name)).catch(() => [] as string[])) {
-        const full = join(root, d.name, name);
-        if (name.endsWith('.part')) {
-          await unlink(full).catch(() => undefined);
-          continue;
-        }
-        const s = await stat(full).catch(() => undefined);
-        if (s?.isFile()) found.push({ path: relative(this.dataDir, full), dir: d.name, bytes: charge(s.size), mtime: s.mtimeMs });
-      }
-    }
-    found.sort((a, b) => a.mtime - b.mtime);
-    for (const f of found) this.hold(f.path, f.dir, f.bytes);
+    const found = await this.blobs.list();
+    found.sort((a, b) => a.modifiedMs - b.modifiedMs);
+    for (const f of found) this.hold(f.key, f.key.split('/')[1]!, charge(f.bytes));
   }
 }
 

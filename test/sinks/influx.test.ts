@@ -40,7 +40,7 @@ t.test('one measurement per kind; tags and fields read back with Flux; device ti
   const events: GatewayEvent[] = [
     { kind: 'position', position: p },
     { kind: 'alarm', alarm: { terminal: p.terminal, category: p.category, org: p.org, source: 'alarmWord', alarm: 'overspeed', bit: 1, type: null, state: 'start', time: p.time, position: p } },
-    { kind: 'media', media: { terminal: p.terminal, category: 'bodycam', org: p.org, mediaId: 9, type: 0, format: 0, event: 1, channel: 2, path: 'm/9.jpg', bytes: 4096, receivedAt: '2026-03-01T08:10:00.000Z', position: null } },
+    { kind: 'media', media: { terminal: p.terminal, category: 'bodycam', org: p.org, mediaId: 9, type: 0, format: 0, event: 1, channel: 2, path: 'm/9.jpg', bytes: 4096, sha256: 'a'.repeat(64), receivedAt: '2026-03-01T08:10:00.000Z', position: null } },
     { kind: 'case', case: { id: 'c-1', type: 'theft', status: 'open', location: { lat: 30.5, lng: 114.3 }, time: '2026-03-01T07:00:00.000Z', org: 'wuhan/test', createdAt: '2026-03-01T07:01:00.000Z', updatedAt: '2026-03-01T07:01:00.000Z' } },
   ];
   await sink.publish(events);

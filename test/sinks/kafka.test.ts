@@ -45,7 +45,7 @@ function alarm(terminal: string, i: number): Alarm {
 }
 
 function media(terminal: string, i: number): Media {
-  return { terminal, category: 'bodycam', org: 'wuhan/test', mediaId: 1000 + i, type: 0, format: 0, event: 1, channel: 1, path: `media/${terminal}/${i}.jpg`, bytes: 2048, receivedAt: '2026-03-01T08:00:00.000Z', position: position(terminal, i) };
+  return { terminal, category: 'bodycam', org: 'wuhan/test', mediaId: 1000 + i, type: 0, format: 0, event: 1, channel: 1, path: `media/${terminal}/${i}.jpg`, bytes: 2048, sha256: 'b'.repeat(64), receivedAt: '2026-03-01T08:00:00.000Z', position: position(terminal, i) };
 }
 
 t.test('every event (position, alarm, media, case, incident, duty, presence) lands on its topic, keyed by terminal (case id), with its JSON field by field', async (t) => {

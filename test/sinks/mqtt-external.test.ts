@@ -64,7 +64,7 @@ t.test('every event on its topic at QoS 1, field by field; the last valid positi
     const p = { ...position(`1380000000${i % 3}`, i), extras: { mileageKm: 10 + i } };
     events.push({ kind: 'position', position: p });
     if (i % 4 === 0) events.push({ kind: 'alarm', alarm: { terminal: p.terminal, category: p.category, org: p.org, source: 'alarmWord', alarm: 'sos', bit: 0, type: null, state: 'start', time: p.time, position: p } });
-    if (i === 5) events.push({ kind: 'media', media: { terminal: p.terminal, category: p.category, org: p.org, mediaId: 7, type: 0, format: 0, event: 1, channel: 1, path: 'm/7.jpg', bytes: 10, receivedAt: p.receivedAt, position: null } });
+    if (i === 5) events.push({ kind: 'media', media: { terminal: p.terminal, category: p.category, org: p.org, mediaId: 7, type: 0, format: 0, event: 1, channel: 1, path: 'm/7.jpg', bytes: 10, sha256: 'c'.repeat(64), receivedAt: p.receivedAt, position: null } });
   }
   await sink.publish(events);
   const got = await sub.wait(events.length);

@@ -30,7 +30,7 @@ export async function media(session: Session, message: Message): Promise<void> {
     session.ack(message, RESULT.fail, `media-${saved.refused}`);
     return;
   }
-  const { path } = saved;
+  const { path, sha256 } = saved;
   const position = upload.location ? positionOf(upload.location, device, receivedAt, false, gateway.normalise) : null;
   const event: Media = {
     terminal: device.terminal,
@@ -43,6 +43,7 @@ export async function media(session: Session, message: Message): Promise<void> {
     channel: upload.channel,
     path,
     bytes: upload.data.length,
+    sha256,
     receivedAt: new Date(receivedAt).toISOString(),
     position,
   };
