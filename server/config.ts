@@ -43,6 +43,7 @@ export const ConfigSchema = Section({
   web: ApiSections.web,
   database: StoreSections.database,
   incidents: StoreSections.incidents,
+  mediaRecords: StoreSections.mediaRecords,
   dispatch: StoreSections.dispatch,
   duty: StoreSections.duty,
   cluster: Section({

@@ -57,6 +57,7 @@ export async function startStandalone(config: Config, log: Logger): Promise<Stan
   const store = await Store.open({
     database: config.database,
     incidents: config.incidents,
+    mediaRecords: config.mediaRecords,
     dataDir: config.dataDir,
     metrics: new StoreMetrics(metrics.registry),
     log: log.child({ component: 'store' }),

@@ -22,6 +22,7 @@ import { InfluxTrackStore } from '../map/tracks/influx.js';
 import { MqttBrokerSink } from '../sinks/mqtt-broker.js';
 import { TokenTable } from '../events/tokens.js';
 import { AlarmIntake } from '../store/alarm-intake.js';
+import { MediaIntake } from '../store/media-intake.js';
 import { DispatchBoard } from '../store/dispatch-board.js';
 import { DutyWatch } from '../store/duty-watch.js';
 import { StoreMetrics } from '../store/metrics.js';
@@ -80,7 +81,7 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
   let store: Store | undefined;
   const storeMetrics = new StoreMetrics(metrics.registry);
   try {
-    if (options.database !== false) store = await Store.open({ database: config.database, incidents: config.incidents, dataDir: config.dataDir, metrics: storeMetrics, log: log.child({ component: 'store' }), incidentChanged: (incident) => void incidentOut(incident) });
+    if (options.database !== false) store = await Store.open({ database: config.database, incidents: config.incidents, mediaRecords: config.mediaRecords, dataDir: config.dataDir, metrics: storeMetrics, log: log.child({ component: 'store' }), incidentChanged: (incident) => void incidentOut(incident) });
   } catch (e) {
     external.abandon();
     await Promise.all(external.sinks.map((s) => s.close().catch(() => undefined)));
@@ -138,10 +139,11 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
         orgOfTerminal: (t) => map.index.get(t)?.org ?? registry.lookup(t)?.org,
         registry: metrics.registry,
       });
-  const sinks: EventSink[] = [...(broker ? [broker] : []), map, ...(store ? [new AlarmIntake(store.writer)] : []), ...(board ? [board] : []), ...(duty ? [duty] : []), ...external.sinks, ...(options.sinks ?? [])];
+  const sinks: EventSink[] = [...(broker ? [broker] : []), map, ...(store ? [new AlarmIntake(store.writer), new MediaIntake(store.mediaWriter)] : []), ...(board ? [board] : []), ...(duty ? [duty] : []), ...external.sinks, ...(options.sinks ?? [])];
   // the sinks are known now: each one's failure count starts at 0 (dashboards: 0, not "No data")
   for (const sink of sinks) metrics.sinkErrors.inc({ sink: sink.name }, 0);
-  gateway = new Gateway({ config, log, registry, metrics, pipe: (hooks) => new EventQueue(sinks, { ...config.queue, ...hooks }) });
+  // a media file deleted to make room (drop-oldest): its record says so, and its bytes route answers 410
+  gateway = new Gateway({ config, log, registry, metrics, pipe: (hooks) => new EventQueue(sinks, { ...config.queue, ...hooks }), ...(store ? { mediaDropped: (path: string) => void store.mediaWriter.removed(path, new Date()) } : {}) });
   external.mqtt?.attach(gateway);
   // track history from InfluxDB when configured (the in-memory ring otherwise)
   if (config.influx.url) map.tracks = new InfluxTrackStore(config.influx);

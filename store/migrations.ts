@@ -203,6 +203,32 @@ CREATE TABLE duty_area_people (
 CREATE INDEX duty_area_people_person ON duty_area_people (person_id);
 `;
 
+// Media files' records (evidence): one per completed upload, keyed by its own id (a terminal
+// reuses its media IDs). The path is the bytes' key in the media store, unique: a write retried
+// after a commit whose answer was lost adds nothing. removed_at: the bytes were deleted to make
+// room (media.policy drop-oldest) or found gone; the record stays.
+const media = `
+CREATE TABLE media (
+  id          text PRIMARY KEY,
+  terminal    text NOT NULL,
+  org         text NOT NULL,
+  media_id    bigint NOT NULL CHECK (media_id BETWEEN 0 AND 4294967295),
+  type        smallint NOT NULL,
+  format      smallint NOT NULL,
+  event       smallint NOT NULL,
+  channel     smallint NOT NULL,
+  position    jsonb,
+  bytes       bigint NOT NULL CHECK (bytes >= 0),
+  sha256      text NOT NULL CHECK (sha256 ~ '^[0-9a-f]{64}$'),
+  received_at timestamptz NOT NULL,
+  path        text NOT NULL UNIQUE,
+  removed_at  timestamptz
+);
+CREATE INDEX media_org ON media (org text_pattern_ops);
+CREATE INDEX media_received ON media (received_at DESC, id DESC);
+CREATE INDEX media_terminal_received ON media (terminal, received_at DESC);
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'registry: org units, devices, people', sql: registry },
   { version: 2, name: 'cases and their history', sql: cases },
@@ -210,4 +236,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 4, name: 'dispatch orders', sql: dispatches },
   { version: 5, name: 'incidents: one episode per terminal, kind and org unit', sql: incidentsPerOrg },
   { version: 6, name: 'duty areas, their shifts and assignments', sql: dutyAreas },
+  { version: 7, name: 'media files: records of uploads (evidence)', sql: media },
 ];

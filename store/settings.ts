@@ -1,4 +1,4 @@
-/** The store's settings: where what must outlive a restart is kept (registry, cases, incidents). */
+/** The store's settings: where what must outlive a restart is kept (registry, cases, incidents, media records). */
 import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
 import type { TNumber } from '@sinclair/typebox';
@@ -18,6 +18,11 @@ export const StoreSections = {
   incidents: Section({
     maxPending: Type.Integer({ minimum: 1, maximum: 10_000_000, default: 100_000, description: 'alarm episodes (terminal, kind) held in memory while the database is away; past it a new one is refused and counted' }),
     retryMs: Type.Integer({ minimum: 10, maximum: 600_000, default: 500, description: 'first retry of a failed incident write; doubles up to maxRetryMs' }),
+    maxRetryMs: Type.Integer({ minimum: 10, maximum: 3_600_000, default: 30_000 }),
+  }),
+  mediaRecords: Section({
+    maxPending: Type.Integer({ minimum: 1, maximum: 10_000_000, default: 100_000, description: "media files' records (and deletions to mark on them) held in memory while the database is away; past it a new one is refused and counted (its bytes stay in the media store, unlisted)" }),
+    retryMs: Type.Integer({ minimum: 10, maximum: 600_000, default: 500, description: 'first retry of a failed media record write; doubles up to maxRetryMs' }),
     maxRetryMs: Type.Integer({ minimum: 10, maximum: 3_600_000, default: 30_000 }),
   }),
   dispatch: Section({
@@ -48,3 +53,4 @@ export type DutySettings = Static<typeof StoreSections.duty>;
 export type DispatchSettings = Static<typeof StoreSections.dispatch>;
 export type DatabaseSettings = Static<typeof StoreSections.database>;
 export type IncidentSettings = Static<typeof StoreSections.incidents>;
+export type MediaRecordSettings = Static<typeof StoreSections.mediaRecords>;

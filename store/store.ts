@@ -12,11 +12,13 @@ import { DispatchRepository } from './dispatches.js';
 import { DutyAreaRepository } from './duty-areas.js';
 import { IncidentWriter } from './incident-writer.js';
 import { IncidentRepository } from './incidents.js';
+import { MediaRepository } from './media.js';
+import { MediaWriter } from './media-writer.js';
 import type { StoreMetrics } from './metrics.js';
 import { openDatabase } from './open.js';
 import { RegistryRepository } from './registry.js';
 import { StoreRefusal } from './refusal.js';
-import type { DatabaseSettings, IncidentSettings } from './settings.js';
+import type { DatabaseSettings, IncidentSettings, MediaRecordSettings } from './settings.js';
 
 /** The database does not answer: the operation was not done (HTTP 503, retry later). */
 export class DatabaseUnavailable extends Error {
@@ -32,6 +34,7 @@ interface Log {
 export interface StoreOptions {
   database: DatabaseSettings;
   incidents: IncidentSettings;
+  mediaRecords: MediaRecordSettings;
   dataDir: string;
   metrics: StoreMetrics;
   log: Log;
@@ -60,8 +63,13 @@ export class Store {
   readonly dispatches: DispatchRepository;
   readonly dutyAreas: DutyAreaRepository;
   readonly incidents: IncidentRepository;
+  readonly media: MediaRepository;
   readonly registry: RegistryRepository;
   readonly writer: IncidentWriter;
+  /** media files' records, off the ingest path (media-intake.ts hands it the Media events) */
+  readonly mediaWriter: MediaWriter;
+  /** a refused media record is logged once per outage */
+  private mediaRefusalLogged = false;
   private answering = true;
   private lastError: string | undefined;
   private readonly probe: NodeJS.Timeout;
@@ -77,6 +85,7 @@ export class Store {
     this.dispatches = new DispatchRepository(db);
     this.dutyAreas = new DutyAreaRepository(db);
     this.incidents = new IncidentRepository(db);
+    this.media = new MediaRepository(db);
     this.registry = new RegistryRepository(db);
     const { metrics } = options;
     metrics.up.set(1);
@@ -85,6 +94,16 @@ export class Store {
       counted: (outcome, n) => {
         metrics.alarms.inc({ outcome }, n);
         metrics.pending.set(this.writer.depth);
+      },
+      health: (err) => (err ? this.down(err) : this.up()),
+    });
+    this.mediaWriter = new MediaWriter(this.media, options.mediaRecords, {
+      counted: (outcome, n) => {
+        metrics.mediaRecords.inc({ outcome }, n);
+        metrics.mediaPending.set(this.mediaWriter.depth);
+        if (outcome !== 'refused' || this.mediaRefusalLogged) return;
+        this.mediaRefusalLogged = true;
+        options.log.error({ maxPending: options.mediaRecords.maxPending }, 'media records refused: the database is away and mediaRecords.maxPending are waiting; the files are kept but not listed (dipper_media_records_total{outcome="refused"})');
       },
       health: (err) => (err ? this.down(err) : this.up()),
     });
@@ -108,8 +127,8 @@ export class Store {
   }
 
   /** what /readyz says about it */
-  get detail(): { engine: DatabaseKind; up: boolean; error?: string; pendingAlarms: number } {
-    return { engine: this.db.kind, up: this.answering, ...(this.answering ? {} : { error: this.lastError }), pendingAlarms: this.writer.depth };
+  get detail(): { engine: DatabaseKind; up: boolean; error?: string; pendingAlarms: number; pendingMedia: number } {
+    return { engine: this.db.kind, up: this.answering, ...(this.answering ? {} : { error: this.lastError }), pendingAlarms: this.writer.depth, pendingMedia: this.mediaWriter.depth };
   }
 
   /** fn against the database; a lost connection becomes DatabaseUnavailable (503), other errors pass */
@@ -135,6 +154,7 @@ export class Store {
     this.closed = true;
     clearInterval(this.probe);
     await this.writer.close();
+    await this.mediaWriter.close();
     await this.db.close();
   }
 
@@ -155,6 +175,7 @@ export class Store {
     if (this.answering) return;
     this.answering = true;
     this.lastError = undefined;
+    this.mediaRefusalLogged = false;
     this.options.metrics.up.set(1);
     this.options.log.info({ engine: this.db.kind }, 'database answers again');
   }
@@ -166,6 +187,6 @@ export class Store {
     this.lastError = err.message;
     this.options.metrics.up.set(0);
     // once per outage: the probe and each failing request count, only the first is logged
-    this.options.log.error({ err, engine: this.db.kind }, 'database unavailable: cases, incidents and the registry answer 503 until it is back; alarms wait in memory');
+    this.options.log.error({ err, engine: this.db.kind }, 'database unavailable: cases, incidents, media and the registry answer 503 until it is back; alarms and media records wait in memory');
   }
 }

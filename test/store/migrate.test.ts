@@ -17,10 +17,10 @@ const LATEST = MIGRATIONS.length;
 for (const kind of ENGINES) {
   t.test(`${kind}: a fresh database gets every migration once, in order`, async (t) => {
     const db = await freshDatabase(t, kind);
-    t.same(await migrate(db), { applied: [1, 2, 3, 4, 5, 6], version: 6 });
-    t.same(await migrate(db), { applied: [], version: 6 }, 'a second start applies nothing');
+    t.same(await migrate(db), { applied: [1, 2, 3, 4, 5, 6, 7], version: 7 });
+    t.same(await migrate(db), { applied: [], version: 7 }, 'a second start applies nothing');
     const tables = (await db.query<{ t: string }>(`SELECT table_name AS t FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`)).map((r) => r.t);
-    t.same(tables, ['case_events', 'cases', 'devices', 'dispatches', 'duty_area_devices', 'duty_area_people', 'duty_areas', 'duty_shifts', 'incident_events', 'incidents', 'org_units', 'people', 'person_devices', 'resources', 'schema_migrations']);
+    t.same(tables, ['case_events', 'cases', 'devices', 'dispatches', 'duty_area_devices', 'duty_area_people', 'duty_areas', 'duty_shifts', 'incident_events', 'incidents', 'media', 'org_units', 'people', 'person_devices', 'resources', 'schema_migrations']);
   });
 
   t.test(`${kind}: a schema newer than the code is refused`, async (t) => {
@@ -73,19 +73,19 @@ t.test('postgres: gateways starting together apply each migration once', async (
   const others = await Promise.all([1, 2, 3].map(() => openPostgres(url.replace(/\/dipper$/, `/${name}`), 1, () => {})));
   t.teardown(() => Promise.all(others.map((d) => d.close())));
   const results = await Promise.all([first, ...others].map((d) => migrate(d)));
-  t.same(results.flatMap((r) => r.applied).sort(), [1, 2, 3, 4, 5, 6], 'each version applied by exactly one of them');
-  t.same(results.map((r) => r.version), [6, 6, 6, 6]);
+  t.same(results.flatMap((r) => r.applied).sort(), [1, 2, 3, 4, 5, 6, 7], 'each version applied by exactly one of them');
+  t.same(results.map((r) => r.version), [7, 7, 7, 7]);
 });
 
 t.test('pglite under dataDir keeps its schema and rows across a reopen', async (t) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'dipper-store-'));
   t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
   const first = await openDatabase({ url: '', poolSize: 1 }, dataDir, () => {});
-  t.same(first.migration.applied, [1, 2, 3, 4, 5, 6]);
+  t.same(first.migration.applied, [1, 2, 3, 4, 5, 6, 7]);
   await first.db.query(`INSERT INTO org_units (path, kind, name) VALUES ('wuhan', 'city', '武汉市')`);
   await first.db.close();
   const again = await openDatabase({ url: '', poolSize: 1 }, dataDir, () => {});
   t.teardown(() => again.db.close());
-  t.same(again.migration, { applied: [], version: 6 });
+  t.same(again.migration, { applied: [], version: 7 });
   t.same(await again.db.query('SELECT path, name FROM org_units'), [{ path: 'wuhan', name: '武汉市' }]);
 });

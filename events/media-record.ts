@@ -1,0 +1,30 @@
+/**
+ * A media file's record (issue 19, evidence): what the terminal said about it in its 0x0801, where
+ * it was taken, its SHA-256, and where the media store keeps its bytes. store/media.ts keeps
+ * them; api/routes/media.ts lists them and serves the bytes.
+ */
+import { Type } from '@sinclair/typebox';
+import type { Static } from '@sinclair/typebox';
+import { PositionSchema } from './model.js';
+
+export const MediaRecordSchema = Type.Object(
+  {
+    id: Type.String({ format: 'uuid', description: 'the record\'s own id (a terminal reuses its media IDs)' }),
+    terminal: Type.String(),
+    org: Type.String({ description: "the terminal's org unit when it uploaded (the registry's)" }),
+    mediaId: Type.Integer({ minimum: 0, maximum: 0xffffffff, description: "the terminal's media ID" }),
+    type: Type.Integer({ description: '0 image, 1 audio, 2 video' }),
+    format: Type.Integer({ description: '0 JPEG, 1 TIF, 2 MP3, 3 WAV, 4 WMV' }),
+    contentType: Type.String({ description: 'what GET /api/media/{id} answers with, from the format' }),
+    event: Type.Integer({ description: '0 platform order, 1 timer, 2 robbery alarm, 3 collision, ...' }),
+    channel: Type.Integer(),
+    position: Type.Union([PositionSchema, Type.Null()], { description: 'the 0x0200 block the upload carried: where it was taken (WGS-84, or the datum asked for with ?crs=)' }),
+    bytes: Type.Integer({ minimum: 0 }),
+    sha256: Type.String({ pattern: '^[0-9a-f]{64}$', description: 'of the bytes as received; the ETag of GET /api/media/{id}' }),
+    receivedAt: Type.String({ format: 'date-time' }),
+    path: Type.String({ description: "the bytes' key in the media store (dataDir/media/...)" }),
+    removedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'when the bytes were deleted (media.policy drop-oldest) or found gone; the bytes route then answers 410' }),
+  },
+  { $id: 'https://dipper.dev/schemas/media-record.json', title: 'MediaRecord', additionalProperties: false },
+);
+export type MediaRecord = Static<typeof MediaRecordSchema>;
