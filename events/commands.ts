@@ -73,17 +73,43 @@ export class OfflineError extends Error {
 /** The command could not be encoded for the terminal (its body does not fit the message's layout). */
 export class BadCommandError extends Error {
   override name = 'BadCommandError';
+  /** The body field the encoder refused ("text", "params[0].value"), when it named one. */
+  readonly field: string | undefined;
+  constructor(message: string, options?: ErrorOptions & { field?: string | undefined }) {
+    super(message, options);
+    this.field = options?.field;
+  }
 }
+
+/**
+ * The command could not be passed on now (too many relayed commands in flight, the relay's
+ * broker unreachable): nothing was sent; trying again later may work. The API answers 503.
+ */
+export class BusyError extends Error {
+  override name = 'BusyError';
+}
+
+/** A command's body for each edition: the one holding the terminal's session picks its edition's (a dispatch text's flag differs). */
+export type EditionBodies = Readonly<Record<Edition, object>>;
 
 /**
  * The one way in for commands (the HTTP route, the EMQX-compatible downlink): sends `msgId`
  * to the terminal's session and resolves with its answer. Rejects with OfflineError,
- * BadCommandError, or a timeout Error.
+ * BadCommandError, BusyError, or a timeout Error.
  */
 export interface CommandPort {
   command(terminal: string, msgId: number, body: object, timeoutMs?: number): Promise<Message>;
+  /** As `command`, with the body of the terminal's edition, chosen where its session is. */
+  commandByEdition(terminal: string, msgId: number, bodies: EditionBodies, timeoutMs?: number): Promise<Message>;
+  /** Whether a command could reach the terminal now (its session here, or on another gateway through the relay). */
+  online(terminal: string): Promise<boolean>;
   /** How the terminal's session here speaks: its phone as its header carries it, its edition; undefined without one. */
   speakerOf?(terminal: string): { phone: string; version: Edition; protocolVersion?: number | undefined } | undefined;
+}
+
+/** A CommandPort that holds sessions itself (the gateway): whether the terminal's session is here, now. */
+export interface SessionHolder extends CommandPort {
+  reaches(terminal: string): boolean;
 }
 
 /** A phone number (BCD, leading zeros) as a terminal ID: "013912345678" -> "13912345678". */

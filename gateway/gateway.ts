@@ -9,6 +9,7 @@ import type { Duplex } from 'node:stream';
 import { Jt808Error, ReassemblyBudget } from '../decoders/index.js';
 import type { Edition, Message } from '../decoders/index.js';
 import { BadCommandError, OfflineError, replyIds } from '../events/commands.js';
+import type { EditionBodies, SessionHolder } from '../events/commands.js';
 import type { GatewayConfig } from './settings.js';
 import { Guard } from './guard.js';
 import type { Logger } from './log.js';
@@ -32,7 +33,6 @@ import type { GatewayContext } from './session/context.js';
 import { RegistrationLimiter } from './session/registration-limiter.js';
 import { Session } from './session/session.js';
 import type { EventPipe, PipeHooks } from '../events/sink.js';
-import type { CommandPort } from '../events/commands.js';
 import { Intake } from './transport/intake.js';
 import { PenaltyBox } from './transport/penalty-box.js';
 import { RefusalLog, readProxyHeader } from './transport/proxy-header.js';
@@ -55,7 +55,7 @@ export interface GatewayOptions {
   mediaDropped?: (path: string) => void;
 }
 
-export class Gateway implements GatewayContext, CommandPort {
+export class Gateway implements GatewayContext, SessionHolder {
   readonly config: GatewayConfig;
   readonly log: Logger;
   readonly metrics: Metrics;
@@ -150,7 +150,7 @@ export class Gateway implements GatewayContext, CommandPort {
       answer = session.command(msgId, body, replyIds(msgId), timeoutMs);
     } catch (e) {
       this.metrics.commands.inc({ outcome: 'bad-request' });
-      throw new BadCommandError(e instanceof Jt808Error ? e.detail : (e as Error).message, { cause: e });
+      throw new BadCommandError(e instanceof Jt808Error ? e.detail : (e as Error).message, { cause: e, field: e instanceof Jt808Error ? e.field : undefined });
     }
     try {
       const message = await answer;
@@ -160,6 +160,18 @@ export class Gateway implements GatewayContext, CommandPort {
       this.metrics.commands.inc({ outcome: e instanceof OfflineError ? 'offline' : 'timeout' });
       throw e;
     }
+  }
+
+  /** CommandPort.commandByEdition: the body of the edition the terminal's session here speaks. */
+  commandByEdition(terminal: string, msgId: number, bodies: EditionBodies, timeoutMs?: number): Promise<Message> {
+    const session = this.sessions.get(terminal);
+    // no session: command() says offline and counts it
+    return this.command(terminal, msgId, session ? bodies[session.edition] : {}, timeoutMs);
+  }
+
+  /** CommandPort.online: this gateway knows only its own sessions. */
+  online(terminal: string): Promise<boolean> {
+    return Promise.resolve(this.reaches(terminal));
   }
 
   /** CommandPort.speakerOf: the phone digits and edition of the terminal's session here (the EMQX-compatible topics). */
