@@ -24,6 +24,7 @@ const COMPONENT_FAMILIES: { file: string; exported: string }[] = [
   // the map API's families live in gateway/metrics.ts itself
   { file: 'sinks/metrics.ts', exported: 'SinkMetrics' },
   { file: 'sinks/mqtt-broker.ts', exported: 'BrokerMetrics' },
+  { file: 'sinks/command-relay-metrics.ts', exported: 'CommandRelayMetrics' },
   { file: 'map/metrics.ts', exported: 'MapMetrics' },
   { file: 'api/metrics.ts', exported: 'ApiMetrics' },
   { file: 'store/metrics.ts', exported: 'StoreMetrics' },

@@ -16,7 +16,7 @@ import { ConfigError, H3Section, Section } from '../events/settings.js';
 import { GatewaySections, MIN_SECRET_BYTES } from '../gateway/settings.js';
 import { MapSections } from '../map/settings.js';
 import { badBroker } from '../sinks/kafka-brokers.js';
-import { SinkSections } from '../sinks/settings.js';
+import { CommandRelayKeys, SinkSections } from '../sinks/settings.js';
 import { StoreSections } from '../store/settings.js';
 import { unprotectedListener } from './exposure.js';
 
@@ -33,7 +33,8 @@ export const ConfigSchema = Section({
   normalise: GatewaySections.normalise,
   queue: SinkSections.queue,
   reassembly: GatewaySections.reassembly,
-  commands: GatewaySections.commands,
+  // the gateway's command keys and the relay's (sinks/command-relay.ts)
+  commands: Section({ ...GatewaySections.commands.properties, ...CommandRelayKeys }),
   api: ApiSections.api,
   map: MapSections.map,
   kafka: SinkSections.kafka,
@@ -87,6 +88,7 @@ export const ENVIRONMENT: Record<string, string> = {
   DIPPER_KAFKA_BROKERS: 'kafka.brokers',
   DIPPER_MQTT_URL: 'mqttExternal.url',
   DIPPER_MQTT_EMQX: 'mqttExternal.emqx',
+  DIPPER_COMMANDS_RELAY: 'commands.relay',
   DIPPER_INFLUX_URL: 'influx.url',
   DIPPER_INFLUX_TOKEN: 'influx.token',
   DIPPER_INFLUX_ORG: 'influx.org',
