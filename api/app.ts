@@ -34,13 +34,14 @@ export function buildApp(deps: AppDeps, log: Logger): FastifyInstance {
   app.register(healthRoutes, deps);
   app.register(metricsRoutes, deps);
   app.register(liveRoutes, deps);
-  // commands reach terminals through the gateway: none in the standalone map API
-  if (deps.gateway) app.register(commandRoutes, { ...deps, gateway: deps.gateway });
+  // commands reach terminals through the gateway (or the relay over it): none in the standalone map API
+  const commands = deps.commands ?? deps.gateway;
+  if (commands) app.register(commandRoutes, { ...deps, commands });
   // the workflow on the database: none in the standalone map API
-  if (deps.store) app.register(incidentRoutes, { ...deps, store: deps.store });
+  if (deps.store) app.register(incidentRoutes, { ...deps, store: deps.store, commands });
   // the command centre's zone: days of the response-time statistics
   const timeZone = deps.config.web.timeZone;
-  if (deps.store && deps.dispatch) app.register(dispatchRoutes, { ...deps, store: deps.store, board: deps.dispatch, settings: deps.dispatch.settings, timeZone });
+  if (deps.store && deps.dispatch) app.register(dispatchRoutes, { ...deps, store: deps.store, board: deps.dispatch, settings: deps.dispatch.settings, timeZone, commands });
   if (deps.store && deps.duty) app.register(dutyAreaRoutes, { ...deps, store: deps.store, duty: deps.duty });
   if (deps.store && deps.devices) app.register(registryRoutes, { ...deps, store: deps.store, devices: deps.devices });
   app.register(mapApi, deps);

@@ -1,4 +1,5 @@
 /** What the API's route families are given (api/app.ts builds the app with it; server/ makes it). */
+import type { CommandPort } from '../events/commands.js';
 import type { StaticResource } from '../events/resource.js';
 import type { TokenTable } from '../events/tokens.js';
 import type { Gateway } from '../gateway/gateway.js';
@@ -47,6 +48,12 @@ export interface AppDeps {
   report: (where: 'sse-tick', error: unknown) => void;
   /** the terminal engine; absent in the standalone map API, which then has no commands and no sessions */
   gateway?: Gateway;
+  /**
+   * The way commands reach terminals (the command, incident and dispatch routes): the gateway,
+   * or the relay over it that reaches terminals on other gateways (server/server.ts); the
+   * gateway itself when absent.
+   */
+  commands?: CommandPort;
   /** the database (registry, cases, incidents); absent in the standalone map API */
   store?: Store;
   /** the registry's changes to the gateway's copy; with `store`, the registry routes are mounted */

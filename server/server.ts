@@ -20,6 +20,8 @@ import { startExternalSinks } from '../sinks/external.js';
 import { SinkMetrics } from '../sinks/metrics.js';
 import { InfluxTrackStore } from '../map/tracks/influx.js';
 import { MqttBrokerSink } from '../sinks/mqtt-broker.js';
+import { CommandRelay } from '../sinks/command-relay.js';
+import { CommandRelayMetrics } from '../sinks/command-relay-metrics.js';
 import { TokenTable } from '../events/tokens.js';
 import { AlarmIntake } from '../store/alarm-intake.js';
 import { MediaIntake } from '../store/media-intake.js';
@@ -51,6 +53,8 @@ export interface Server {
   map: MapService;
   /** the embedded broker; undefined when DIPPER_MQTT_URL names an external one */
   broker: MqttBrokerSink | undefined;
+  /** commands to terminals on other gateways, over the external broker (undefined: commands.relay off, or no mqttExternal.url) */
+  relay: CommandRelay | undefined;
   /** the database: registry, cases, incidents (undefined only with StartOptions.database false) */
   store: Store | undefined;
   /** duty areas' watch (with the database) */
@@ -156,8 +160,16 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
   map.observe(mapMetrics, report);
   let tcp: TcpListener | undefined;
   let udp: UdpListener | undefined;
-  const http = buildApp({ config, gateway, registry, map, tokens, store, devices, dispatch: board, duty, metrics: new ApiMetrics(gateway.metrics.registry), report: (where, e) => gateway.guard.report(where, e) }, log);
+  let relay: CommandRelay | undefined;
+  let http: FastifyInstance | undefined;
   try {
+    // commands reach terminals on any gateway through the broker they all share
+    if (config.commands.relay === 'auto' && config.mqttExternal.url) {
+      const { url, clientId, username, password, topicPrefix } = config.mqttExternal;
+      const { relayAcceptMs: acceptMs, maxRelayed, timeoutMs } = config.commands;
+      relay = await CommandRelay.start(gateway, { url, clientId, username, password, topicPrefix, secret: gateway.config.auth.secret, acceptMs, maxRelayed, timeoutMs }, new CommandRelayMetrics(gateway.metrics.registry), log.child({ component: 'command-relay' }), (e) => gateway.guard.report('command-relay', e));
+    }
+    http = buildApp({ config, gateway, commands: relay ?? gateway, registry, map, tokens, store, devices, dispatch: board, duty, metrics: new ApiMetrics(gateway.metrics.registry), report: (where, e) => gateway.guard.report(where, e) }, log);
     tcp = await listenTcp(gateway, config.jt808.port, config.jt808.host);
     // UDP on the same port as TCP (the chosen one when the configured port is 0)
     if (config.jt808.udp) udp = await listenUdp(gateway, tcp.port, config.jt808.host);
@@ -165,9 +177,10 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
   } catch (e) {
     await tcp?.close();
     await udp?.close();
-    await http.close();
+    await http?.close();
     external.abandon();
     await gateway.close();
+    await relay?.close();
     await Promise.all(sinks.map((s) => s.close().catch(() => undefined)));
     await store?.close();
     throw e;
@@ -185,11 +198,13 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
       external.abandon();
       await gateway.close();
       await tcpClosed;
+      // relayed commands still waiting end now (503), and no more are served
+      await relay?.close().catch((err: unknown) => log.error({ err }, 'command relay close failed'));
       await Promise.all(sinks.map((s) => s.close().catch((err: unknown) => log.error({ err, sink: s.name }, 'sink close failed'))));
       await http.close();
       // last: what the queue delivered to the incident writer is written before the database closes
       await store?.close().catch((err: unknown) => log.error({ err }, 'database close failed'));
     })());
-  return { gateway, map, broker, store, duty, http, ports, close };
+  return { gateway, map, broker, relay, store, duty, http, ports, close };
 }
 

@@ -4,7 +4,8 @@
  *   200 { msgId, serials, reply }   the decoded answer (0x0001, 0x0201, 0x0104, 0x0805, ...)
  *   400 bad input, naming every field that is wrong (unknown command, a missing or out-of-range
  *       field, one the command does not have, a body the encoder refuses)
- *   404 the terminal is not online
+ *   404 the terminal is not online (here, nor on another gateway when the relay is on)
+ *   503 the relay could not pass the command on now (too many in flight, its broker unreachable)
  *   504 no answer within the timeout
  * Body: { "command": 0x8300 | "0x8300" | "textMessage", "body": {...}, "timeoutMs"?: n }. Names are
  * the codec's (events/commands.ts); the route's older names still work, answered with a
@@ -14,10 +15,10 @@
  */
 import { Ajv } from 'ajv';
 import type { FastifyPluginAsync } from 'fastify';
-import { Jt808Error, toJson } from '../../decoders/index.js';
-import { BadCommandError, COMMANDS, DEPRECATED_NAMES, OfflineError, commandId, terminalId } from '../../events/commands.js';
+import { toJson } from '../../decoders/index.js';
+import { BadCommandError, BusyError, COMMANDS, DEPRECATED_NAMES, OfflineError, commandId, terminalId } from '../../events/commands.js';
+import type { CommandPort } from '../../events/commands.js';
 import { hexId } from '../../gateway/metrics.js';
-import type { Gateway } from '../../gateway/gateway.js';
 import { checkCommand, commandRequestSchema } from '../command-schemas.js';
 import type { AppDeps } from '../deps.js';
 
@@ -39,7 +40,7 @@ function validatorCompiler({ httpPart, schema }: { httpPart?: string; schema: ob
   };
 }
 
-export const commandRoutes: FastifyPluginAsync<AppDeps & { gateway: Gateway }> = async (app, { gateway }) => {
+export const commandRoutes: FastifyPluginAsync<AppDeps & { commands: CommandPort }> = async (app, { commands }) => {
   app.post<{ Params: { terminal: string }; Body: CommandRequest }>(
     '/api/terminals/:terminal/commands',
     // a downlink changes the terminal (parameters, reset, vehicle control, text): the "command" right
@@ -51,15 +52,15 @@ export const commandRoutes: FastifyPluginAsync<AppDeps & { gateway: Gateway }> =
       if (typeof req.body.command === 'string' && DEPRECATED_NAMES.has(req.body.command)) reply.header('deprecation', 'true');
       const terminal = terminalId(req.params.terminal);
       try {
-        const message = await gateway.command(terminal, msgId, req.body.body, req.body.timeoutMs);
+        const message = await commands.command(terminal, msgId, req.body.body, req.body.timeoutMs);
         return reply.type('application/json').send(`{"msgId":${msgId},"reply":${toJson(message)}}`);
       } catch (e) {
         if (e instanceof BadCommandError) {
           // the codec names the field inside the body: said from the request's top, as the schema's errors are
-          const field = e.cause instanceof Jt808Error && e.cause.field !== undefined;
-          return reply.code(400).send({ error: 'Bad Request', message: `cannot encode ${hexId(msgId)} (${COMMANDS.get(msgId)!.name}): ${field ? 'body.' : ''}${e.message}` });
+          return reply.code(400).send({ error: 'Bad Request', message: `cannot encode ${hexId(msgId)} (${COMMANDS.get(msgId)!.name}): ${e.field !== undefined ? 'body.' : ''}${e.message}` });
         }
         if (e instanceof OfflineError) return reply.code(404).send({ error: 'Not Found', message: e.message });
+        if (e instanceof BusyError) return reply.code(503).send({ error: 'Service Unavailable', message: e.message });
         return reply.code(504).send({ error: 'Gateway Timeout', message: (e as Error).message });
       }
     },

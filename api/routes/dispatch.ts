@@ -18,12 +18,12 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { CATEGORIES } from '../../events/categories.js';
 import type { Category } from '../../events/categories.js';
 import type { Case } from '../../events/case.js';
-import { OfflineError, terminalId } from '../../events/commands.js';
+import { BusyError, OfflineError, terminalId } from '../../events/commands.js';
+import type { CommandPort } from '../../events/commands.js';
 import type { Dispatch } from '../../events/dispatch.js';
 import { DispatchSchema, dispatchTextBody } from '../../events/dispatch.js';
 import type { Incident } from '../../events/incident.js';
 import { within } from '../../events/scope.js';
-import type { Gateway } from '../../gateway/gateway.js';
 import { nearest } from '../../map/nearest.js';
 import { crsQuery, errorSchema, tokenQuery } from '../../map/api-schemas.js';
 import { shifter } from '../../map/crs.js';
@@ -77,7 +77,7 @@ interface OrderBody {
 }
 
 export const dispatchRoutes: FastifyPluginAsync<AppDeps & { store: Store; board: DispatchBoard; settings: DispatchSettings; timeZone: string }> = async (app, deps) => {
-  const { store, board, settings, map, gateway, registry } = deps;
+  const { store, board, settings, map, commands, registry } = deps;
   app.setErrorHandler(storeErrors);
 
   /** the case (by id, and org when several share it) or incident in the scope; the answer sent when there is none */
@@ -198,14 +198,21 @@ export const dispatchRoutes: FastifyPluginAsync<AppDeps & { store: Store; board:
         }
         // each unit in scope (else unknown, as everywhere), and online: an order must reach it
         const units: { terminal: string; org: string }[] = [];
-        const offline: string[] = [];
         for (const raw of req.body.terminals) {
           const t = terminalId(raw);
           const org = map.index.get(t)?.org ?? registry.lookup(t)?.org;
           if (org === undefined || !within(req.scope, org)) return reply.code(404).send({ error: 'Not Found', message: `terminal ${raw} is unknown` });
-          if (!gateway?.reaches(t)) offline.push(t);
           units.push({ terminal: t, org });
         }
+        // online here or, through the relay, on another gateway (asked all at once: an offline unit costs commands.relayAcceptMs)
+        let reached: boolean[];
+        try {
+          reached = await Promise.all(units.map((u) => commands?.online(u.terminal) ?? false));
+        } catch (e) {
+          if (e instanceof BusyError) return reply.code(503).send({ error: 'Service Unavailable', message: e.message });
+          throw e;
+        }
+        const offline = units.filter((_, i) => !reached[i]).map((u) => u.terminal);
         if (offline.length > 0) return reply.code(409).send({ error: 'Conflict', message: `not online, no order can reach them: ${offline.join(', ')}` });
         const actor = actorOf(req);
         const orders = await store.run(() => store.dispatches.create(ref, location, units, actor, req.body.note));
@@ -227,7 +234,7 @@ export const dispatchRoutes: FastifyPluginAsync<AppDeps & { store: Store; board:
           }
         }
         const what = kind === 'case' ? (target as Case).type : (target as Incident).kind;
-        const answered = await Promise.all(orders.map((o) => send(gateway, store, o, what, (target as Case).description)));
+        const answered = await Promise.all(orders.map((o) => send(commands, store, o, what, (target as Case).description)));
         return { target: { ...ref, status }, orders: answered.map((o) => shiftOrder(o, req.query.crs)) };
       },
     );
@@ -284,18 +291,21 @@ function shiftOrder(o: Dispatch, crs: Crs | undefined): Dispatch {
   return { ...o, location: { lat, lng } };
 }
 
-/** The order's text to its terminal, in the terminal's edition; the answer on the record. */
-async function send(gateway: Gateway | undefined, store: Store, order: Dispatch, what: string, description?: string): Promise<Dispatch> {
-  const session = gateway?.sessionOf(order.terminal);
+/**
+ * The order's text to its terminal, in the terminal's edition (chosen where its session is, which
+ * may be another gateway's); the answer on the record.
+ */
+async function send(commands: CommandPort | undefined, store: Store, order: Dispatch, what: string, description?: string): Promise<Dispatch> {
   const text = `【派警】${order.code} ${what} ${order.location.lat.toFixed(5)},${order.location.lng.toFixed(5)}${description ? ` ${description.slice(0, 60)}` : ''}`;
+  const bodies = { '2011': dispatchTextBody('2011', text), '2013': dispatchTextBody('2013', text), '2019': dispatchTextBody('2019', text) };
   let outcome: { result?: number; reason?: string };
   try {
-    if (!gateway || !session) throw new OfflineError(order.terminal);
-    const answer = await gateway.command(order.terminal, 0x8300, dispatchTextBody(session.edition, text));
+    if (!commands) throw new OfflineError(order.terminal);
+    const answer = await commands.commandByEdition(order.terminal, 0x8300, bodies);
     const result = (answer.body as { result?: unknown }).result;
     outcome = typeof result === 'number' ? { result } : { reason: `answered with 0x${answer.msgId.toString(16).padStart(4, '0')}` };
   } catch (e) {
-    outcome = { reason: e instanceof OfflineError ? 'offline' : 'timeout' };
+    outcome = { reason: e instanceof OfflineError ? 'offline' : e instanceof BusyError ? 'relay-busy' : 'timeout' };
   }
   // best effort: the order itself is on record already
   await store.run(() => store.dispatches.answered(order, outcome)).catch(() => undefined);

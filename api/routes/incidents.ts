@@ -17,12 +17,12 @@ import { IncidentSchema, IncidentStepSchema } from '../../events/incident.js';
 import type { Incident, IncidentStep } from '../../events/incident.js';
 import { CONFIRMED_ALARM_BITS, INCIDENT_ACTIONS, INCIDENT_STATUSES } from '../../events/incident-lifecycle.js';
 import type { IncidentAction, IncidentStatus } from '../../events/incident-lifecycle.js';
-import { OfflineError } from '../../events/commands.js';
+import { BusyError, OfflineError } from '../../events/commands.js';
+import type { CommandPort } from '../../events/commands.js';
 import { crsQuery, errorSchema, tokenQuery } from '../../map/api-schemas.js';
 import { shifter } from '../../map/crs.js';
 import type { Crs } from '../../map/crs.js';
 import { within } from '../../events/scope.js';
-import type { Gateway } from '../../gateway/gateway.js';
 import type { Store } from '../../store/store.js';
 import { actorOf } from '../actor.js';
 import type { AppDeps } from '../deps.js';
@@ -77,7 +77,7 @@ interface ListQuery {
   crs?: Crs;
 }
 
-export const incidentRoutes: FastifyPluginAsync<AppDeps & { store: Store }> = async (app, { store, gateway, dispatch, map, registry }) => {
+export const incidentRoutes: FastifyPluginAsync<AppDeps & { store: Store }> = async (app, { store, commands, dispatch, map, registry }) => {
   app.setErrorHandler(storeErrors);
   const notFound = (id: string) => ({ error: 'Not Found', message: `no incident ${id} in this token's scope` });
 
@@ -144,7 +144,7 @@ export const incidentRoutes: FastifyPluginAsync<AppDeps & { store: Store }> = as
         // a downlink only to a terminal in the caller's scope now: an incident stays in the org
         // unit it opened in, its terminal may have moved to another since
         const org = map.index.get(incident.terminal)?.org ?? registry.lookup(incident.terminal)?.org;
-        const confirmation = await confirm(store, gateway, incident, actor, org !== undefined && within(req.scope, org));
+        const confirmation = await confirm(store, commands, incident, actor, org !== undefined && within(req.scope, org));
         return confirmation ? { incident: shown, confirmation } : { incident: shown };
       },
     );
@@ -156,17 +156,19 @@ export const incidentRoutes: FastifyPluginAsync<AppDeps & { store: Store }> = as
  * alarm serial 0 (every such alarm message of that type, the standard's "0" form) and the bit of
  * the incident's kind. The answer, or why there was none, goes on the incident's record.
  */
-async function confirm(store: Store, gateway: Gateway | undefined, incident: Incident, actor: string, inScope: boolean): Promise<{ sent: boolean; result?: number; reason?: string } | undefined> {
+async function confirm(store: Store, commands: CommandPort | undefined, incident: Incident, actor: string, inScope: boolean): Promise<{ sent: boolean; result?: number; reason?: string } | undefined> {
   const bit = CONFIRMED_ALARM_BITS[incident.kind];
-  if (bit === undefined || !gateway) return undefined;
+  if (bit === undefined || !commands) return undefined;
   let outcome: { sent: boolean; result?: number; reason?: string } = { sent: false, reason: 'out-of-scope' };
   if (inScope) {
     try {
-      const answer = await gateway.command(incident.terminal, 0x8203, { alarmSerial: 0, alarmType: 2 ** bit });
+      const answer = await commands.command(incident.terminal, 0x8203, { alarmSerial: 0, alarmType: 2 ** bit });
       const result = (answer.body as { result?: unknown }).result;
       outcome = typeof result === 'number' ? { sent: true, result } : { sent: true, reason: `answered with 0x${answer.msgId.toString(16).padStart(4, '0')}` };
     } catch (e) {
-      outcome = { sent: e instanceof OfflineError ? false : true, reason: e instanceof OfflineError ? 'offline' : 'timeout' };
+      // offline, or the relay could not pass it on (unsent); else sent and not answered in time
+      const unsent = e instanceof OfflineError || e instanceof BusyError;
+      outcome = { sent: !unsent, reason: e instanceof OfflineError ? 'offline' : e instanceof BusyError ? 'relay-busy' : 'timeout' };
     }
   }
   // the record is best effort here: the step itself is already stored
