@@ -20,7 +20,7 @@ export const ENGINES: readonly DatabaseKind[] = ['pglite', 'postgres'];
  * Each test file its own server on its own port, so files running in parallel never share one
  * another stops: 15452 migrate, 15453 cases, 15454 incidents, 15455 registry, 15456
  * gateway/store-restart, 15457 dispatches, 15458 duty-areas, 15459 media-records, 15460 gateway/media-api (15442 ops/postgres-script, 15462 store/incident-writer, 15472
- * gateway/store-outage, 15482 bench:store).
+ * gateway/store-outage, 15482 bench:store, 15492 gateway/command-relay).
  */
 const PORTS: Record<string, string> = { 'migrate.test.ts': '15452', 'cases.test.ts': '15453', 'incidents.test.ts': '15454', 'registry.test.ts': '15455', 'store-restart.test.ts': '15456', 'dispatches.test.ts': '15457', 'duty-areas.test.ts': '15458', 'media-records.test.ts': '15459', 'media-api.test.ts': '15460' };
 const file = basename(process.argv[1] ?? '');

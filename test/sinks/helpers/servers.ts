@@ -7,7 +7,8 @@
  * running in parallel never share a server another one stops:
  *   Kafka 19292 sinks/kafka, 19492 sinks/gateway-sinks, 19592 map/standalone, 19692 bench:sinks,
  *         19792 sinks/kafka-outage (stops and starts its broker), 19392 bench:e2e, 19892 sinks/kafka-start-log (restarts it)
- *   Mosquitto 11893 sinks/mqtt-external (restarts it), 11903 sinks/gateway-sinks, 11913 bench:sinks
+ *   Mosquitto 11893 sinks/mqtt-external (restarts it), 11903 sinks/gateway-sinks, 11913 bench:sinks,
+ *             11983 gateway/command-relay, 11993 security/command-relay
  *   InfluxDB 18096 sinks/influx (restarts it), 18106 sinks/gateway-sinks, 18116 bench:sinks
  *   HAProxy 16808 (v1) and 16809 (v2) gateway/proxy-protocol-haproxy
  */
