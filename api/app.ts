@@ -13,6 +13,7 @@ import type { AppDeps } from './deps.js';
 import { commandRoutes } from './routes/commands.js';
 import { healthRoutes } from './routes/health.js';
 import { incidentRoutes } from './routes/incidents.js';
+import { mediaRoutes } from './routes/media.js';
 import { registryRoutes } from './routes/registry.js';
 import { dispatchRoutes } from './routes/dispatch.js';
 import { dutyAreaRoutes } from './routes/duty-areas.js';
@@ -44,6 +45,8 @@ export function buildApp(deps: AppDeps, log: Logger): FastifyInstance {
   if (deps.store && deps.dispatch) app.register(dispatchRoutes, { ...deps, store: deps.store, board: deps.dispatch, settings: deps.dispatch.settings, timeZone, commands });
   if (deps.store && deps.duty) app.register(dutyAreaRoutes, { ...deps, store: deps.store, duty: deps.duty });
   if (deps.store && deps.devices) app.register(registryRoutes, { ...deps, store: deps.store, devices: deps.devices });
+  // media files: records in the database, bytes where the gateway keeps them (none in the standalone map API)
+  if (deps.store && deps.gateway) app.register(mediaRoutes, { ...deps, store: deps.store, blobs: deps.gateway.media.blobs });
   app.register(mapApi, deps);
   app.register(webRoutes, deps);
   return app as unknown as FastifyInstance;

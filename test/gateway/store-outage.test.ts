@@ -3,10 +3,13 @@
  * stopped (its own server on 15472, scripts/postgres.sh), the gateway keeps acknowledging
  * reports, /readyz says "degraded" with the database's detail, dipper_database_up is 0, the
  * workflow routes answer 503 (nothing changed, try again); an alarm raised meanwhile waits in
- * memory and becomes its incident once the server is back.
+ * memory and becomes its incident once the server is back, and a photo uploaded meanwhile is
+ * answered at once and recorded once it is back.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import t from 'tap';
+import type { Message } from '../../decoders/index.js';
+import type { MediaRecord } from '../../events/media-record.js';
 import { openPostgres } from '../../store/postgres.js';
 import type { Incident } from '../../events/incident.js';
 import { script } from '../sinks/helpers/servers.js';
@@ -54,6 +57,13 @@ t.test('PostgreSQL stopped and started under a running gateway', async (t) => {
   const ack = await term.ackOf(term.send(0x0200, locationBody({ alarm: 1 })));
   t.equal(ack.result, 0, 'the report is acknowledged while the database is away');
   t.equal((await http('/readyz')).json.database.pendingAlarms, 1, 'the alarm waits in memory');
+  // a photo meanwhile: its bytes stored and answered 0x8800 at once (the terminal may delete its copy), its record written later
+  const photo = Buffer.from('ffd8ffe000104a4649460001ffd9', 'hex');
+  term.send(0x0801, { mediaId: 9, type: 0, format: 0, event: 1, channel: 1, location: locationBody(), data: photo });
+  const answer = (await term.next(0x8800)) as Message<{ mediaId: number; retransmitIds?: number[] }>;
+  t.same(answer.body, { mediaId: 9 }, 'the upload is answered while the database is away');
+  t.equal((await http('/readyz')).json.database.pendingMedia, 1, 'its record waits in memory');
+  t.equal((await http('/api/media')).status, 503, 'the media list answers 503');
 
   await script('postgres.sh', 'start', env);
   const incident = await until('the incident written after the outage', async () => {
@@ -61,6 +71,11 @@ t.test('PostgreSQL stopped and started under a running gateway', async (t) => {
     return r.status === 200 && r.json.items.length === 1 ? (r.json.items[0] as Incident) : undefined;
   });
   t.match(incident, { terminal: '13944440001', kind: 'sos', status: 'open', alarmCount: 1 });
+  const media = await until('the photo recorded after the outage', async () => {
+    const r = await http('/api/media');
+    return r.status === 200 && r.json.total === 1 ? (r.json.items[0] as MediaRecord) : undefined;
+  });
+  t.match(media, { terminal: '13944440001', mediaId: 9, bytes: photo.length, sha256: createHash('sha256').update(photo).digest('hex'), removedAt: null });
   await until('readyz ready', async () => ((await http('/readyz')).json.status === 'ready' ? true : undefined));
   t.equal(await metric(), 1);
   t.equal((await http('/api/cases', 'POST', { id: 'C-1', type: 'traffic', location: { lat: 30.5, lng: 114.3 }, time: '2026-12-03T08:00:00Z' })).status, 201, 'writes work again');

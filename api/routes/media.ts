@@ -1,0 +1,163 @@
+/**
+ * Media files (evidence, issue 19): what terminals uploaded with 0x0801, from their records in
+ * the database and their bytes in the media store.
+ *   GET /api/media             ?terminal=&from=&to=&type=&event=&limit=&offset= -> {total, offset, limit, items}, newest first
+ *   GET /api/media/{id}        the bytes: Content-Type from the format, strong ETag (the SHA-256),
+ *                              304 on If-None-Match, one Range (206, 416), streamed from the store
+ *   GET /api/media/{id}/meta   the record
+ * Reading needs "read"; everything is within the token's scope: another org's id is a 404, never
+ * a 403. Bytes deleted to make room (media.policy drop-oldest), or found gone, are a 410 and the
+ * record says since when (`removedAt`).
+ */
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import { MEDIA_TYPE } from '../../decoders/index.js';
+import { terminalId } from '../../events/commands.js';
+import { mediaFile } from '../../events/media-formats.js';
+import { MediaRecordSchema } from '../../events/media-record.js';
+import type { MediaRecord } from '../../events/media-record.js';
+import type { MediaBlobs } from '../../gateway/media/blobs.js';
+import { crsQuery, errorSchema, tokenQuery } from '../../map/api-schemas.js';
+import { shifter } from '../../map/crs.js';
+import type { Crs } from '../../map/crs.js';
+import type { Store } from '../../store/store.js';
+import type { AppDeps } from '../deps.js';
+import { notModified, rangeOf } from '../byte-range.js';
+import { storeErrors } from '../store-errors.js';
+
+/** a page at most; and how deep a page may start (OFFSET reads and skips every row before it) */
+export const MEDIA_MAX_LIMIT = 500;
+export const MEDIA_MAX_OFFSET = 100_000;
+
+const TYPES = Object.keys(MEDIA_TYPE).join('|');
+const TYPE = `(?:${TYPES}|[0-9]{1,3})`;
+const CODE = '[0-9]{1,3}';
+
+const listQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    terminal: { type: 'string', pattern: '^[0-9A-Fa-f]{1,20}$', description: 'one terminal (leading zeros of its phone number optional)' },
+    from: { type: 'string', format: 'date-time', description: 'received at or after' },
+    to: { type: 'string', format: 'date-time', description: 'received before' },
+    type: { type: 'string', pattern: `^${TYPE}(?:,${TYPE}){0,7}$`, description: `comma-separated: ${Object.keys(MEDIA_TYPE).join(', ')} (or their codes 0-2)` },
+    event: { type: 'string', pattern: `^${CODE}(?:,${CODE}){0,15}$`, description: 'comma-separated event codes (0 platform order, 1 timer, 2 robbery alarm, 3 collision, ...)' },
+    limit: { type: 'integer', minimum: 1, maximum: MEDIA_MAX_LIMIT, default: 100 },
+    offset: { type: 'integer', minimum: 0, maximum: MEDIA_MAX_OFFSET, default: 0, description: `at most ${MEDIA_MAX_OFFSET}: narrow by from/to to go further back` },
+    ...crsQuery,
+    ...tokenQuery,
+  },
+} as const;
+
+const plainQuery = { type: 'object', additionalProperties: false, properties: { ...crsQuery, ...tokenQuery } } as const;
+const bytesQuery = { type: 'object', additionalProperties: false, properties: { ...tokenQuery } } as const;
+const idParams = { type: 'object', properties: { id: { type: 'string', format: 'uuid' } }, required: ['id'] } as const;
+
+interface ListQuery {
+  terminal?: string;
+  from?: string;
+  to?: string;
+  type?: string;
+  event?: string;
+  limit: number;
+  offset: number;
+  crs?: Crs;
+}
+
+/** the record's position in the requested datum (stored in WGS-84) */
+function shiftRecord(m: MediaRecord, crs: Crs | undefined): MediaRecord {
+  if (!crs || crs === 'wgs84' || !m.position) return m;
+  const [lng, lat] = shifter(crs)(m.position.lng, m.position.lat);
+  return { ...m, position: { ...m.position, lat, lng } };
+}
+
+const typeCode = (t: string) => (t in MEDIA_TYPE ? MEDIA_TYPE[t as keyof typeof MEDIA_TYPE] : Number(t));
+
+export const mediaRoutes: FastifyPluginAsync<AppDeps & { store: Store; blobs: MediaBlobs }> = async (app, { store, blobs }) => {
+  app.setErrorHandler(storeErrors);
+  const notFound = (reply: FastifyReply, id: string) => reply.code(404).send({ error: 'Not Found', message: `no media ${id} in this token's scope` });
+  const gone = (reply: FastifyReply, m: MediaRecord, at: string) =>
+    reply.code(410).send({ error: 'Gone', message: `the bytes of media ${m.id} were deleted at ${at} (media.policy drop-oldest, or removed from the store); its record stays: /api/media/${m.id}/meta` });
+
+  app.get<{ Querystring: ListQuery }>(
+    '/api/media',
+    { schema: { summary: 'Media files uploaded by terminals (0x0801), newest first', tags: ['media'], querystring: listQuery, response: { 200: Type.Object({ total: Type.Integer(), offset: Type.Integer(), limit: Type.Integer(), items: Type.Array(MediaRecordSchema) }), 400: errorSchema, 503: errorSchema } } },
+    async (req) => {
+      const q = req.query;
+      const { total, items } = await store.run(() =>
+        store.media.list({
+          scope: req.scope,
+          terminal: q.terminal === undefined ? undefined : terminalId(q.terminal),
+          from: q.from,
+          to: q.to,
+          type: q.type?.split(',').map(typeCode),
+          event: q.event?.split(',').map(Number),
+          limit: q.limit,
+          offset: q.offset,
+        }),
+      );
+      return { total, offset: q.offset, limit: q.limit, items: items.map((m) => shiftRecord(m, q.crs)) };
+    },
+  );
+
+  app.get<{ Params: { id: string }; Querystring: { crs?: Crs } }>(
+    '/api/media/:id/meta',
+    { schema: { summary: "A media file's record", tags: ['media'], params: idParams, querystring: plainQuery, response: { 200: MediaRecordSchema, 404: errorSchema, 503: errorSchema } } },
+    async (req, reply) => {
+      const m = await store.run(() => store.media.get(req.scope, req.params.id));
+      return m ? shiftRecord(m, req.query.crs) : notFound(reply, req.params.id);
+    },
+  );
+
+  // HEAD its own: fastify's automatic one would read the whole file only to drop it
+  app.route<{ Params: { id: string } }>({
+    method: ['GET', 'HEAD'],
+    url: '/api/media/:id',
+    schema: {
+      summary: "A media file's bytes (Range: one range; If-None-Match: the ETag, its SHA-256)",
+      tags: ['media'],
+      params: idParams,
+      querystring: bytesQuery,
+      response: { 404: errorSchema, 410: errorSchema, 416: errorSchema, 503: errorSchema },
+    },
+    handler: async (req, reply) => {
+      const m = await store.run(() => store.media.get(req.scope, req.params.id));
+      if (!m) return notFound(reply, req.params.id);
+      if (m.removedAt) return gone(reply, m, m.removedAt);
+      const object = await blobs.open(m.path);
+      if (!object) {
+        // gone without a word (removed by hand, or its drop not yet on the record): on record from now
+        const now = new Date();
+        store.mediaWriter.removed(m.path, now);
+        return gone(reply, m, now.toISOString());
+      }
+      const etag = `"${m.sha256}"`;
+      const size = object.bytes;
+      // the answer depends on the token (its scope): cached by the browser only, revalidated by tag
+      reply.header('etag', etag).header('cache-control', 'private, no-cache').header('vary', 'Authorization').header('accept-ranges', 'bytes');
+      if (notModified(req.headers['if-none-match'], etag)) {
+        await object.close();
+        return reply.code(304).send();
+      }
+      const ifRange = req.headers['if-range'];
+      // If-Range sent twice matches nothing: the whole file
+      const range = rangeOf(req.headers.range, size, Array.isArray(ifRange) ? '' : ifRange, etag);
+      if (range.kind === 'unsatisfiable') {
+        await object.close();
+        return reply.code(416).header('content-range', `bytes */${size}`).send({ error: 'Range Not Satisfiable', message: `the file has ${size} bytes` });
+      }
+      const { ext } = mediaFile(m.format);
+      // a terminal's bytes are never run as a page, whatever they hold
+      reply.type(m.contentType).header('x-content-type-options', 'nosniff').header('content-security-policy', 'sandbox').header('content-disposition', `inline; filename="${m.terminal}-${m.mediaId}.${ext}"`);
+      if (range.kind === 'part') {
+        const { start, end } = range.range;
+        reply.code(206).header('content-range', `bytes ${start}-${end}/${size}`).header('content-length', end - start + 1);
+      } else reply.header('content-length', size);
+      if (req.method === 'HEAD') {
+        await object.close();
+        return reply.send();
+      }
+      return reply.send(object.stream(range.kind === 'part' ? range.range : undefined));
+    },
+  });
+};
