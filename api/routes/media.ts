@@ -126,10 +126,10 @@ export const mediaRoutes: FastifyPluginAsync<AppDeps & { store: Store; blobs: Me
       if (m.removedAt) return gone(reply, m, m.removedAt);
       const object = await blobs.open(m.path);
       if (!object) {
-        // gone without a word (removed by hand, or its drop not yet on the record): on record from now
-        const now = new Date();
-        store.mediaWriter.removed(m.path, now);
-        return gone(reply, m, now.toISOString());
+        // not here: removed by hand, or held by another gateway's dataDir, or a storage mount away for
+        // a moment. A read never writes the record: marking it removed from here would hide evidence
+        // on every gateway (only the media store's own drop marks it)
+        return reply.code(404).send({ error: 'Not Found', message: `media ${req.params.id}: its bytes are not in this gateway's media store (another gateway's dataDir, or removed outside Dipper); its record stands` });
       }
       const etag = `"${m.sha256}"`;
       const size = object.bytes;

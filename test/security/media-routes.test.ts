@@ -6,7 +6,7 @@
  *   ones, which a multipart answer would send many times over), or a header past 100 bytes, gets
  *   the file once (200), never more bytes than the file has; a range past the end is a 416;
  * - a record's path is never followed outside the media store, whatever the database says (a
- *   restored or tampered row): such bytes are gone (410), the file is not read.
+ *   restored or tampered row): such bytes are not in the store (404), the file is not read.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -76,7 +76,7 @@ t.test('media routes: bounded paging, ranges never amplified, paths never follow
     const id = randomUUID();
     await server.store!.db.query(`INSERT INTO media (id, terminal, org, media_id, type, format, event, channel, bytes, sha256, received_at, path) VALUES ($1, '13800000081', '', 2, 0, 0, 0, 1, 10, $2, now(), $3)`, [id, 'f'.repeat(64), path]);
     const r = await api(`/api/media/${id}`);
-    t.equal(r.status, 410, `${path}: gone, not read`);
+    t.equal(r.status, 404, `${path}: not in the store, not read`);
     t.notMatch(r.text, 'not to be served');
   }
 
