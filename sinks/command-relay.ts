@@ -34,8 +34,10 @@ import { ReplayCache } from './replay-cache.js';
 import { MAX_RELAY_BYTES, openAnswer, openRequest, relayKey, seal } from './relay-wire.js';
 import type { RelayAnswer, RelayOutcome, RelayRefusal, RelayRequest } from './relay-wire.js';
 
-/** A request's issuedAt may be this far from the holder's clock (run NTP on every gateway). */
+/** A message's issuedAt may be this far from the receiver's clock at most (run NTP on every gateway). */
 export const FRESH_MS = 30_000;
+/** The clock skew allowed between gateways on top of a request's accept window. */
+export const SKEW_MS = 5_000;
 const LOG_EVERY_MS = 60_000;
 
 export interface CommandRelayOptions {
@@ -181,7 +183,7 @@ export class CommandRelay implements SessionHolder {
       return Promise.reject(new BusyError(`terminal ${terminal} is not on this gateway, and ${this.options.maxRelayed} relayed commands are waiting for answers already (commands.maxRelayed): try again`));
     }
     const id = randomUUID();
-    const request: RelayRequest = { type: 'request', id, from: this.id, issuedAt: Date.now(), terminal, ...what };
+    const request: RelayRequest = { type: 'request', id, from: this.id, issuedAt: Date.now(), acceptMs: this.options.acceptMs, terminal, ...what };
     const sealed = seal(this.key, request);
     if (sealed.length > MAX_RELAY_BYTES) {
       count('bad-command');
@@ -259,11 +261,16 @@ export class CommandRelay implements SessionHolder {
     const opened = openRequest(this.key, payload);
     if (!opened.ok) return this.refuse(opened.reason);
     const r = opened.value;
-    if (Math.abs(Date.now() - r.issuedAt) > FRESH_MS) return this.refuse('stale');
+    const age = Date.now() - r.issuedAt;
+    if (Math.abs(age) > FRESH_MS) return this.refuse('stale');
+    // past the requester's wait (plus clock skew) nobody waits for it: taking it would run a command
+    // whose caller was told "offline", and it keeps a captured request's replay window seconds long
+    if (age > r.acceptMs + SKEW_MS) return this.refuse('late');
     // every gateway remembers every request: the terminal may move here before a replay comes
-    const fresh = this.seen.remember(r.id);
+    const seen = this.seen.remember(r.id);
     this.metrics.replayIds.set(this.seen.size);
-    if (!fresh) return this.refuse('replay');
+    if (seen === 'replay') return this.refuse('replay');
+    if (seen === 'full') return this.refuse('replay-cache-full');
     if (this.closed || !this.local.reaches(r.terminal)) return;
     this.publish(r.from, { type: 'answer', id: r.id, from: this.id, to: r.from, issuedAt: Date.now(), phase: 'accepted' });
     if (r.kind === 'command') void this.serve(r).catch((e: unknown) => this.report(e));

@@ -15,8 +15,11 @@ import type { EditionBodies } from '../events/commands.js';
 export const MAX_RELAY_BYTES = 1024 * 1024;
 
 /** Why a message was refused: the `reason` label of dipper_command_relay_refused_total. */
-export type RelayRefusal = 'too-large' | 'unsigned' | 'bad-signature' | 'malformed' | 'stale' | 'replay' | 'unknown-command';
-export const RELAY_REFUSALS: readonly RelayRefusal[] = ['too-large', 'unsigned', 'bad-signature', 'malformed', 'stale', 'replay', 'unknown-command'];
+export type RelayRefusal = 'too-large' | 'unsigned' | 'bad-signature' | 'malformed' | 'stale' | 'late' | 'replay' | 'replay-cache-full' | 'unknown-command';
+export const RELAY_REFUSALS: readonly RelayRefusal[] = ['too-large', 'unsigned', 'bad-signature', 'malformed', 'stale', 'late', 'replay', 'replay-cache-full', 'unknown-command'];
+
+/** The longest a requester may wait for a holder to take its request (commands.relayAcceptMs at most). */
+export const MAX_ACCEPT_MS = 30_000;
 
 /** How a relayed command ended at the gateway holding the session. */
 export type RelayOutcome = 'answered' | 'offline' | 'timeout' | 'bad-command' | 'too-large';
@@ -31,6 +34,8 @@ export interface RelayRequest {
   from: string;
   /** ms since the epoch, at the requester */
   issuedAt: number;
+  /** how long the requester waits for a holder to take it (its commands.relayAcceptMs): a holder takes it no later (plus clock skew) */
+  acceptMs: number;
   terminal: string;
   kind: 'command' | 'probe';
   msgId?: number;
@@ -110,8 +115,8 @@ export function openRequest(key: Buffer, payload: Buffer): Opened<RelayRequest> 
   if (!opened.ok) return opened;
   const m = opened.value;
   const bad = { ok: false, reason: 'malformed' } as const;
-  if (m.type !== 'request' || !isStr(m.id, UUID) || !isStr(m.from, UUID) || !isInt(m.issuedAt, 0, Number.MAX_SAFE_INTEGER) || !isStr(m.terminal, TERMINAL)) return bad;
-  if (m.kind === 'probe') return { ok: true, value: { type: 'request', id: m.id, from: m.from, issuedAt: m.issuedAt, terminal: m.terminal, kind: 'probe' } };
+  if (m.type !== 'request' || !isStr(m.id, UUID) || !isStr(m.from, UUID) || !isInt(m.issuedAt, 0, Number.MAX_SAFE_INTEGER) || !isInt(m.acceptMs, 1, MAX_ACCEPT_MS) || !isStr(m.terminal, TERMINAL)) return bad;
+  if (m.kind === 'probe') return { ok: true, value: { type: 'request', id: m.id, from: m.from, issuedAt: m.issuedAt, acceptMs: m.acceptMs, terminal: m.terminal, kind: 'probe' } };
   if (m.kind !== 'command') return bad;
   if (m.timeoutMs !== undefined && !isInt(m.timeoutMs, 1, MAX_TIMEOUT_MS)) return bad;
   if ((m.body === undefined) === (m.bodies === undefined)) return bad;
@@ -125,6 +130,7 @@ export function openRequest(key: Buffer, payload: Buffer): Opened<RelayRequest> 
       id: m.id,
       from: m.from,
       issuedAt: m.issuedAt,
+      acceptMs: m.acceptMs,
       terminal: m.terminal,
       kind: 'command',
       msgId: m.msgId,

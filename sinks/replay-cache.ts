@@ -1,16 +1,16 @@
 /**
  * The ids of relayed requests already taken (command-relay.ts), so a captured request published
- * again is refused. An id is kept `keepMs` from its arrival, longer than a request stays fresh
- * (issuedAt within 30 s of now), after which the freshness check refuses it anyway. At most
- * `maxIds` are kept: past it the oldest is forgotten first. Only a holder of the relay's key
- * can fill it that fast (ids are remembered after the signature holds).
+ * again is refused. An id is kept `keepMs` from its arrival, longer than a request can be taken
+ * (its accept window, at most 30 s, plus clock skew), after which the relay refuses it as late
+ * anyway. At most `maxIds` are kept (ids are remembered after the signature holds): when full, a
+ * new request is refused rather than a fresh id forgotten, which would reopen its replay.
  */
 export class ReplayCache {
   /** id -> when it may be forgotten; insertion order is arrival order, so the oldest come first */
   private readonly ids = new Map<string, number>();
 
   constructor(
-    private readonly maxIds = 10_000,
+    private readonly maxIds = 100_000,
     private readonly keepMs = 60_000,
   ) {}
 
@@ -18,15 +18,16 @@ export class ReplayCache {
     return this.ids.size;
   }
 
-  /** false: seen before (a replay); else remembered from now on. */
-  remember(id: string, now = Date.now()): boolean {
+  /** 'replay': seen before; 'full': no room for it (refuse the request); 'new': remembered from now on. */
+  remember(id: string, now = Date.now()): 'new' | 'replay' | 'full' {
     for (const [old, until] of this.ids) {
-      if (until > now) break;
+      // a request may come in up to keepMs after its id: expiry is strictly after that
+      if (until >= now) break;
       this.ids.delete(old);
     }
-    if (this.ids.has(id)) return false;
-    if (this.ids.size >= this.maxIds) this.ids.delete(this.ids.keys().next().value!);
+    if (this.ids.has(id)) return 'replay';
+    if (this.ids.size >= this.maxIds) return 'full';
     this.ids.set(id, now + this.keepMs);
-    return true;
+    return 'new';
   }
 }

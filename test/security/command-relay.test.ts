@@ -43,13 +43,13 @@ await attacker.subscribeAsync(REQUESTS, { qos: 1 });
 const keyOf = (secret: string) => Buffer.from(hkdfSync('sha256', secret, '', 'dipper command relay v1', 32));
 const KEY = keyOf(SECRET);
 const signed = (key: Buffer, json: string) => Buffer.from(`${createHmac('sha256', key).update(json).digest('hex')}.${json}`);
-const request = (over: object = {}) => JSON.stringify({ type: 'request', id: randomUUID(), from: randomUUID(), issuedAt: Date.now(), terminal: TERMINAL, kind: 'command', msgId: 0x8300, body: { flag: 0, text: 'forged' }, ...over });
+const request = (over: object = {}) => JSON.stringify({ type: 'request', id: randomUUID(), from: randomUUID(), issuedAt: Date.now(), acceptMs: 2000, terminal: TERMINAL, kind: 'command', msgId: 0x8300, body: { flag: 0, text: 'forged' }, ...over });
 const publish = (payload: Buffer | string, topic = REQUESTS) => attacker.publishAsync(topic, payload, { qos: 1 });
 
 async function refusals(g: MainProcess): Promise<Record<string, number | undefined>> {
   const text = await scrape(g.ports.http);
   const out: Record<string, number | undefined> = {};
-  for (const reason of ['too-large', 'unsigned', 'bad-signature', 'malformed', 'stale', 'replay', 'unknown-command']) out[reason] = sample(text, `dipper_command_relay_refused_total{reason="${reason}"}`);
+  for (const reason of ['too-large', 'unsigned', 'bad-signature', 'malformed', 'stale', 'late', 'replay', 'unknown-command']) out[reason] = sample(text, `dipper_command_relay_refused_total{reason="${reason}"}`);
   return out;
 }
 const logged = (g: MainProcess) => g.lines.filter((l) => String(l.msg).startsWith('command relay: message refused')).map((l) => l.reason as string);
@@ -81,12 +81,17 @@ t.test('forged requests reach no terminal; each refusal is counted by reason and
   await publish(signed(keyOf('another-deployment-secret-of-32-bytes!!'), request()));
   await publish(signed(KEY, request({ issuedAt: Date.now() - 60_000 }))); // stale, both ways
   await publish(signed(KEY, request({ issuedAt: Date.now() + 60_000 })));
-  await publish(genuine); // a captured request again
+  // a signed request for a terminal no gateway holds (taken, nothing to do), then the same bytes again
+  const once = signed(KEY, request({ terminal: '13999999999' }));
+  await publish(once);
+  await publish(once);
+  // signed and fresh (within 30 s) but past its 2 s accept window and 5 s of skew: nobody waits for it
+  await publish(signed(KEY, request({ issuedAt: Date.now() - 10_000 })));
   await publish(signed(KEY, request({ body: { flag: 0, text: 'x'.repeat(1024 * 1024) } }))); // over 1 MiB
   await publish(signed(KEY, request({ msgId: 0x8100 }))); // not a command the API may send
   await publish(signed(KEY, JSON.stringify({ type: 'request', terminal: TERMINAL }))); // signed nonsense
 
-  const holder = { 'too-large': 1, unsigned: 2, 'bad-signature': 2, malformed: 1, stale: 2, replay: 1, 'unknown-command': 1 };
+  const holder = { 'too-large': 1, unsigned: 2, 'bad-signature': 2, malformed: 1, stale: 2, late: 1, replay: 1, 'unknown-command': 1 };
   await until('every forgery refused by gateway 2', async () => {
     const r = await refusals(g2);
     return Object.entries(holder).every(([k, v]) => r[k] === v) ? r : undefined;
@@ -96,6 +101,15 @@ t.test('forged requests reach no terminal; each refusal is counted by reason and
   t.same(logged(g2).sort(), Object.keys(holder).sort(), 'gateway 2 logged each reason once');
   t.same(logged(g1).sort(), Object.keys(holder).sort(), 'gateway 1 too');
   t.equal(sample(await scrape(g2.ports.http), 'dipper_command_relay_total{role="served",outcome="answered"}'), 1, 'gateway 2 served the control only');
+
+  // the control's own request, captured on the broker and published again: refused (as a replay, or
+  // as late once its accept window has passed: which one depends on how long this test took)
+  const before = await refusals(g2);
+  await publish(genuine);
+  await until('the captured request refused', async () => {
+    const r = await refusals(g2);
+    return (r.replay ?? 0) + (r.late ?? 0) === (before.replay ?? 0) + (before.late ?? 0) + 1;
+  });
 
   // a command after the forgeries does arrive, and it is the first downlink since the control: none of theirs came before it
   const sending = call(g1.ports.http, undefined, 'POST', `/api/terminals/${TERMINAL}/commands`, { command: 'textMessage', body: { flag: 0, text: 'control 2' } });
