@@ -15,6 +15,7 @@ export const ApiSections = {
     maxBodyBytes: Type.Integer({ minimum: 1024, maximum: 16 * 1024 * 1024, default: 64 * 1024, description: 'largest request body (a command, a case: a few KB); larger is a 413 before it is read' }),
     maxJsonDepth: Type.Integer({ minimum: 4, maximum: 1000, default: 32, description: 'deepest nesting of arrays and objects in a JSON body (commands and cases need 4); deeper is a 400 before it is parsed' }),
     maxStreamsPerToken: Type.Integer({ minimum: 1, default: 20, description: '/api/stream connections open at once per API token (with no tokens: in all); more are a 429' }),
+    maxDownloadsPerToken: Type.Integer({ minimum: 1, default: 8, description: 'media files (GET /api/media/{id}) being sent at once per API token (with no tokens: in all), each holding a file descriptor; more are a 429. A download whose client reads nothing for 60 s is closed' }),
   }),
   api: Section({
     tokens: Type.Array(

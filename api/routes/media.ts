@@ -73,7 +73,15 @@ function shiftRecord(m: MediaRecord, crs: Crs | undefined): MediaRecord {
 
 const typeCode = (t: string) => (t in MEDIA_TYPE ? MEDIA_TYPE[t as keyof typeof MEDIA_TYPE] : Number(t));
 
-export const mediaRoutes: FastifyPluginAsync<AppDeps & { store: Store; blobs: MediaBlobs }> = async (app, { store, blobs }) => {
+/** the bucket of downloads made without a token (no tokens configured: loopback only) */
+const NO_TOKEN = Symbol('no token');
+/** a download whose client has read nothing for this long is closed (its file descriptor freed) */
+const STALLED_MS = 60_000;
+
+export const mediaRoutes: FastifyPluginAsync<AppDeps & { store: Store; blobs: MediaBlobs }> = async (app, { store, blobs, config, metrics }) => {
+  // downloads being sent per token: keyed by the configured grants (and NO_TOKEN), so bounded by api.tokens
+  const sending = new Map<object | symbol, number>();
+  const maxPerToken = config.http.maxDownloadsPerToken;
   app.setErrorHandler(storeErrors);
   const notFound = (reply: FastifyReply, id: string) => reply.code(404).send({ error: 'Not Found', message: `no media ${id} in this token's scope` });
   const gone = (reply: FastifyReply, m: MediaRecord, at: string) =>
@@ -118,7 +126,7 @@ export const mediaRoutes: FastifyPluginAsync<AppDeps & { store: Store; blobs: Me
       tags: ['media'],
       params: idParams,
       querystring: bytesQuery,
-      response: { 404: errorSchema, 410: errorSchema, 416: errorSchema, 503: errorSchema },
+      response: { 404: errorSchema, 410: errorSchema, 416: errorSchema, 429: errorSchema, 503: errorSchema },
     },
     handler: async (req, reply) => {
       const m = await store.run(() => store.media.get(req.scope, req.params.id));
@@ -130,6 +138,14 @@ export const mediaRoutes: FastifyPluginAsync<AppDeps & { store: Store; blobs: Me
         // a moment. A read never writes the record: marking it removed from here would hide evidence
         // on every gateway (only the media store's own drop marks it)
         return reply.code(404).send({ error: 'Not Found', message: `media ${req.params.id}: its bytes are not in this gateway's media store (another gateway's dataDir, or removed outside Dipper); its record stands` });
+      }
+      // each download holds a file descriptor until its client has read it: a token cannot hold them without end
+      const key = req.grant ?? NO_TOKEN;
+      const open = sending.get(key) ?? 0;
+      if (req.method === 'GET' && open >= maxPerToken) {
+        await object.close();
+        metrics.httpRefused.inc({ reason: 'downloads-per-token' });
+        return reply.code(429).header('retry-after', '5').type('application/json').send({ error: 'Too Many Requests', message: `this token has ${open} media downloads in progress, the most allowed (http.maxDownloadsPerToken)` });
       }
       const etag = `"${m.sha256}"`;
       const size = object.bytes;
@@ -157,6 +173,15 @@ export const mediaRoutes: FastifyPluginAsync<AppDeps & { store: Store; blobs: Me
         await object.close();
         return reply.send();
       }
+      sending.set(key, open + 1);
+      metrics.mediaDownloads.inc();
+      reply.raw.once('close', () => {
+        const n = (sending.get(key) ?? 1) - 1;
+        if (n <= 0) sending.delete(key);
+        else sending.set(key, n);
+        metrics.mediaDownloads.dec();
+      });
+      reply.raw.setTimeout(STALLED_MS, () => reply.raw.destroy());
       return reply.send(object.stream(range.kind === 'part' ? range.range : undefined));
     },
   });

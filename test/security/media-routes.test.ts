@@ -6,9 +6,13 @@
  *   ones, which a multipart answer would send many times over), or a header past 100 bytes, gets
  *   the file once (200), never more bytes than the file has; a range past the end is a 416;
  * - a record's path is never followed outside the media store, whatever the database says (a
- *   restored or tampered row): such bytes are not in the store (404), the file is not read.
+ *   restored or tampered row): such bytes are not in the store (404), the file is not read;
+ * - downloads a client never reads hold a file descriptor each: at most http.maxDownloadsPerToken
+ *   at once, 429 past it (dipper_http_refused_total{reason="downloads-per-token"}).
  */
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import t from 'tap';
@@ -17,6 +21,7 @@ import type { MediaRecord } from '../../events/media-record.js';
 import { call, until } from '../gateway/helpers/http.js';
 import { startTestServer } from '../gateway/helpers/server.js';
 import { TestTerminal, locationBody } from '../gateway/helpers/terminal.js';
+import { sample, scrape } from '../ops/helpers.js';
 
 const SIZE = 3000;
 
@@ -83,4 +88,44 @@ t.test('media routes: bounded paging, ranges never amplified, paths never follow
   // the document lists the routes
   const doc = (await api('/docs/json')).json as { paths: Record<string, unknown> };
   t.ok(doc.paths['/api/media'] && doc.paths['/api/media/{id}'] && doc.paths['/api/media/{id}/meta'], 'in the OpenAPI document');
+});
+
+t.test('downloads that are never read: at most http.maxDownloadsPerToken at once, 429 past it, a slot freed when one ends', async (t) => {
+  const server = await startTestServer(t, { http: { maxDownloadsPerToken: 2 } });
+  // 16 MB: far more than loopback socket buffers hold, so an unread download stays open
+  const SIZE_BIG = 16 * 1024 * 1024;
+  const key = 'media/13800000082/1-big.jpg';
+  mkdirSync(join(server.gateway.config.dataDir, 'media/13800000082'), { recursive: true });
+  writeFileSync(join(server.gateway.config.dataDir, key), Buffer.alloc(SIZE_BIG, 0x5a));
+  const id = randomUUID();
+  await server.store!.db.query(`INSERT INTO media (id, terminal, org, media_id, type, format, event, channel, bytes, sha256, received_at, path) VALUES ($1, '13800000082', '', 1, 0, 0, 0, 1, $2, $3, now(), $4)`, [id, SIZE_BIG, 'a'.repeat(64), key]);
+  const downloads = async () => sample(await scrape(server.ports.http), 'dipper_media_downloads');
+
+  // two clients that ask and then read nothing
+  const stalled = await Promise.all(
+    [0, 1].map(
+      () =>
+        new Promise<Socket>((resolve) => {
+          const s = connect(server.ports.http, '127.0.0.1', () => {
+            s.write(`GET /api/media/${id} HTTP/1.1\r\nHost: x\r\n\r\n`);
+            s.pause();
+            resolve(s);
+          });
+        }),
+    ),
+  );
+  t.teardown(() => stalled.forEach((s) => s.destroy()));
+  await until('both downloads held', async () => (await downloads()) === 2);
+  const third = await fetch(`http://127.0.0.1:${server.ports.http}/api/media/${id}`);
+  t.equal(third.status, 429, 'a third at once: 429');
+  t.match(((await third.json()) as { message: string }).message, 'http.maxDownloadsPerToken');
+  t.equal(sample(await scrape(server.ports.http), 'dipper_http_refused_total{reason="downloads-per-token"}'), 1, 'counted');
+  t.equal((await fetch(`http://127.0.0.1:${server.ports.http}/api/media/${id}`, { method: 'HEAD' })).status, 200, 'HEAD holds nothing: answered');
+
+  stalled[0]!.destroy();
+  await until('its slot freed', async () => (await downloads()) === 1);
+  const res = await fetch(`http://127.0.0.1:${server.ports.http}/api/media/${id}`);
+  t.equal(res.status, 200, 'a reader is served again');
+  t.equal((await res.arrayBuffer()).byteLength, SIZE_BIG, 'the whole file');
+  await until('the finished download released', async () => (await downloads()) === 1);
 });
