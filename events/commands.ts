@@ -98,9 +98,10 @@ export type EditionBodies = Readonly<Record<Edition, object>>;
  * BadCommandError, BusyError, or a timeout Error.
  */
 export interface CommandPort {
-  command(terminal: string, msgId: number, body: object, timeoutMs?: number): Promise<Message>;
+  /** `caller`: who asks (the API token's grant): a relay bounds how many commands one caller keeps waiting */
+  command(terminal: string, msgId: number, body: object, timeoutMs?: number, caller?: object): Promise<Message>;
   /** As `command`, with the body of the terminal's edition, chosen where its session is. */
-  commandByEdition(terminal: string, msgId: number, bodies: EditionBodies, timeoutMs?: number): Promise<Message>;
+  commandByEdition(terminal: string, msgId: number, bodies: EditionBodies, timeoutMs?: number, caller?: object): Promise<Message>;
   /** Whether a command could reach the terminal now (its session here, or on another gateway through the relay). */
   online(terminal: string): Promise<boolean>;
   /** How the terminal's session here speaks: its phone as its header carries it, its edition; undefined without one. */

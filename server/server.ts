@@ -166,8 +166,8 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
     // commands reach terminals on any gateway through the broker they all share
     if (config.commands.relay === 'auto' && config.mqttExternal.url) {
       const { url, clientId, username, password, topicPrefix } = config.mqttExternal;
-      const { relayAcceptMs: acceptMs, maxRelayed, timeoutMs } = config.commands;
-      relay = await CommandRelay.start(gateway, { url, clientId, username, password, topicPrefix, secret: gateway.config.auth.secret, acceptMs, maxRelayed, timeoutMs }, new CommandRelayMetrics(gateway.metrics.registry), log.child({ component: 'command-relay' }), (e) => gateway.guard.report('command-relay', e));
+      const { relayAcceptMs: acceptMs, maxRelayed, maxRelayedPerToken: maxRelayedPerCaller, timeoutMs } = config.commands;
+      relay = await CommandRelay.start(gateway, { url, clientId, username, password, topicPrefix, secret: gateway.config.auth.secret, acceptMs, maxRelayed, maxRelayedPerCaller, timeoutMs }, new CommandRelayMetrics(gateway.metrics.registry), log.child({ component: 'command-relay' }), (e) => gateway.guard.report('command-relay', e));
     }
     http = buildApp({ config, gateway, commands: relay ?? gateway, registry, map, tokens, store, devices, dispatch: board, duty, metrics: new ApiMetrics(gateway.metrics.registry), report: (where, e) => gateway.guard.report(where, e) }, log);
     tcp = await listenTcp(gateway, config.jt808.port, config.jt808.host);

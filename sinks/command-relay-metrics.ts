@@ -21,7 +21,7 @@ export class CommandRelayMetrics {
     const registers = [registry];
     this.relayed = new Counter({ name: 'dipper_command_relay_total', help: 'Commands relayed over the broker to the gateway holding the terminal (role="requested") or run here for another gateway (role="served"), by outcome', labelNames: ['role', 'outcome'], registers });
     this.refused = new Counter({ name: 'dipper_command_relay_refused_total', help: 'Relay messages refused: too large, unsigned, a bad signature, malformed, stale (issuedAt over 30 s from now), late (a request past its accept window plus 5 s of clock skew: nobody waits for it), a replayed id, the replay cache full (refused rather than forget a fresh id), an unknown command', labelNames: ['reason'], registers });
-    this.pending = new Gauge({ name: 'dipper_command_relay_pending', help: 'Relayed commands and presence questions waiting for an answer (at most commands.maxRelayed)', registers });
+    this.pending = new Gauge({ name: 'dipper_command_relay_pending', help: 'Relayed commands and presence questions waiting for an answer (at most commands.maxRelayed of each; commands.maxRelayedPerToken commands of one token)', registers });
     this.replayIds = new Gauge({ name: 'dipper_command_relay_replay_ids', help: 'Relay request ids remembered to refuse replays (at most 100,000, each for 60 s; full: new requests refused)', registers });
     for (const outcome of [...RELAY_OUTCOMES, 'busy'] as const) {
       this.relayed.inc({ role: 'requested', outcome }, 0);

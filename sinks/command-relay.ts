@@ -51,14 +51,20 @@ export interface CommandRelayOptions {
   secret: string;
   /** commands.relayAcceptMs */
   acceptMs: number;
-  /** commands.maxRelayed */
+  /** commands.maxRelayed: relayed commands waiting at once, and presence questions (a pool of their own) */
   maxRelayed: number;
+  /** commands.maxRelayedPerToken: relayed commands one caller (API token) keeps waiting at once */
+  maxRelayedPerCaller: number;
   /** commands.timeoutMs: the wait for an answer when the caller names none */
   timeoutMs: number;
 }
 
+/** the caller of commands sent without a token (no tokens configured: loopback only), or by the gateway itself */
+const NO_CALLER = Symbol('no caller');
+
 interface Pending {
   kind: 'command' | 'probe';
+  caller: object | symbol;
   msgId: number;
   timeoutMs: number;
   /** gateways that accepted and have not failed yet */
@@ -79,6 +85,10 @@ export class CommandRelay implements SessionHolder {
   private readonly requests: string;
   private readonly answers: string;
   private readonly pending = new Map<string, Pending>();
+  /** presence questions among `pending` */
+  private probes = 0;
+  /** relayed commands waiting, per caller: keyed by the configured grants (and NO_CALLER), so bounded by api.tokens */
+  private readonly perCaller = new Map<object | symbol, number>();
   private readonly seen = new ReplayCache();
   private readonly logged = new Map<RelayRefusal, { at: number; unlogged: number }>();
   private closed = false;
@@ -140,14 +150,14 @@ export class CommandRelay implements SessionHolder {
 
   // ---- the CommandPort -----------------------------------------------------------------
 
-  command(terminal: string, msgId: number, body: object, timeoutMs?: number): Promise<Message> {
+  command(terminal: string, msgId: number, body: object, timeoutMs?: number, caller?: object): Promise<Message> {
     if (this.local.reaches(terminal)) return this.local.command(terminal, msgId, body, timeoutMs);
-    return this.ask(terminal, { kind: 'command', msgId, body, timeoutMs: timeoutMs ?? this.options.timeoutMs }) as Promise<Message>;
+    return this.ask(terminal, { kind: 'command', msgId, body, timeoutMs: timeoutMs ?? this.options.timeoutMs }, caller) as Promise<Message>;
   }
 
-  commandByEdition(terminal: string, msgId: number, bodies: EditionBodies, timeoutMs?: number): Promise<Message> {
+  commandByEdition(terminal: string, msgId: number, bodies: EditionBodies, timeoutMs?: number, caller?: object): Promise<Message> {
     if (this.local.reaches(terminal)) return this.local.commandByEdition(terminal, msgId, bodies, timeoutMs);
-    return this.ask(terminal, { kind: 'command', msgId, bodies, timeoutMs: timeoutMs ?? this.options.timeoutMs }) as Promise<Message>;
+    return this.ask(terminal, { kind: 'command', msgId, bodies, timeoutMs: timeoutMs ?? this.options.timeoutMs }, caller) as Promise<Message>;
   }
 
   /** Here, or does any gateway accept within relayAcceptMs. */
@@ -172,15 +182,21 @@ export class CommandRelay implements SessionHolder {
 
   // ---- the requester -------------------------------------------------------------------
 
-  private ask(terminal: string, what: { kind: 'probe' } | { kind: 'command'; msgId: number; body?: object; bodies?: EditionBodies; timeoutMs: number }): Promise<Message | boolean> {
+  private ask(terminal: string, what: { kind: 'probe' } | { kind: 'command'; msgId: number; body?: object; bodies?: EditionBodies; timeoutMs: number }, caller: object | symbol = NO_CALLER): Promise<Message | boolean> {
     const count = (outcome: RelayCount) => what.kind === 'command' && this.metrics.relayed.inc({ role: 'requested', outcome });
     if (this.closed || !this.client.connected) {
       count('busy');
       return Promise.reject(new BusyError(`terminal ${terminal} is not on this gateway, and the command relay's broker is unreachable: try again`));
     }
-    if (this.pending.size >= this.options.maxRelayed) {
+    // presence questions have a pool of their own: commands kept waiting never starve dispatch's check
+    if ((what.kind === 'probe' ? this.probes : this.pending.size - this.probes) >= this.options.maxRelayed) {
       count('busy');
-      return Promise.reject(new BusyError(`terminal ${terminal} is not on this gateway, and ${this.options.maxRelayed} relayed commands are waiting for answers already (commands.maxRelayed): try again`));
+      return Promise.reject(new BusyError(`terminal ${terminal} is not on this gateway, and ${this.options.maxRelayed} relayed ${what.kind === 'probe' ? 'presence questions' : 'commands'} are waiting for answers already (commands.maxRelayed): try again`));
+    }
+    // one caller (API token) cannot hold every slot with commands to terminals that never answer
+    if (what.kind === 'command' && (this.perCaller.get(caller) ?? 0) >= this.options.maxRelayedPerCaller) {
+      count('busy');
+      return Promise.reject(new BusyError(`terminal ${terminal} is not on this gateway, and this token has ${this.options.maxRelayedPerCaller} relayed commands waiting for answers already (commands.maxRelayedPerToken): try again`));
     }
     const id = randomUUID();
     const request: RelayRequest = { type: 'request', id, from: this.id, issuedAt: Date.now(), acceptMs: this.options.acceptMs, terminal, ...what };
@@ -192,8 +208,10 @@ export class CommandRelay implements SessionHolder {
     const msgId = what.kind === 'command' ? what.msgId : 0;
     const timeoutMs = what.kind === 'command' ? what.timeoutMs : 0;
     return new Promise<Message | boolean>((resolve, reject) => {
-      const p: Pending = { kind: what.kind, msgId, timeoutMs, holders: new Set(), accepted: false, windowOver: false, timers: [], resolve, reject };
+      const p: Pending = { kind: what.kind, caller, msgId, timeoutMs, holders: new Set(), accepted: false, windowOver: false, timers: [], resolve, reject };
       this.pending.set(id, p);
+      if (p.kind === 'probe') this.probes++;
+      else this.perCaller.set(caller, (this.perCaller.get(caller) ?? 0) + 1);
       this.metrics.pending.set(this.pending.size);
       p.timers.push(setTimeout(() => this.windowClosed(id, p, terminal), this.options.acceptMs));
       this.client.publishAsync(this.requests, sealed, { qos: 1 }).catch((err: unknown) => this.settle(id, p, new BusyError(`the command relay could not publish the request: ${(err as Error).message}`), 'busy'));
@@ -248,6 +266,12 @@ export class CommandRelay implements SessionHolder {
   private settle(id: string, p: Pending, result: Message | boolean | Error, outcome?: RelayCount): void {
     if (this.pending.get(id) !== p) return;
     this.pending.delete(id);
+    if (p.kind === 'probe') this.probes--;
+    else {
+      const n = (this.perCaller.get(p.caller) ?? 1) - 1;
+      if (n <= 0) this.perCaller.delete(p.caller);
+      else this.perCaller.set(p.caller, n);
+    }
     this.metrics.pending.set(this.pending.size);
     for (const timer of p.timers) clearTimeout(timer);
     if (p.kind === 'command' && outcome) this.metrics.relayed.inc({ role: 'requested', outcome });

@@ -82,7 +82,8 @@ export const CommandRelayKeys = {
       'auto: with an external MQTT broker (mqttExternal.url), a command for a terminal whose session is on another gateway is relayed to it over the broker, signed under a key derived from auth.secret, and its answer comes back; off: only the terminals of the gateway answering the request are reached (others 404)',
   }),
   relayAcceptMs: { ...Ms, maximum: 30_000, default: 2000, description: 'how long a relayed command waits for the gateway holding the terminal to take it; none: the terminal is offline (404). A holder refuses a request older than this plus 5 s of clock skew (run NTP)' },
-  maxRelayed: Type.Integer({ minimum: 1, default: 1024, description: 'relayed commands and presence questions waiting for their answers at once, per gateway; past it a command is answered 503' }),
+  maxRelayed: Type.Integer({ minimum: 1, default: 1024, description: 'relayed commands waiting for their answers at once, per gateway, and as many presence questions (dispatch asks whether a unit is online anywhere); past it a command is answered 503' }),
+  maxRelayedPerToken: Type.Integer({ minimum: 1, default: 64, description: 'relayed commands one API token keeps waiting at once (a token sending commands to terminals that never answer cannot hold every slot); past it 503' }),
 };
 export const SinkSettings = Section(SinkSections);
 export type SinksConfig = Static<typeof SinkSettings>;

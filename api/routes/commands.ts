@@ -52,7 +52,7 @@ export const commandRoutes: FastifyPluginAsync<AppDeps & { commands: CommandPort
       if (typeof req.body.command === 'string' && DEPRECATED_NAMES.has(req.body.command)) reply.header('deprecation', 'true');
       const terminal = terminalId(req.params.terminal);
       try {
-        const message = await commands.command(terminal, msgId, req.body.body, req.body.timeoutMs);
+        const message = await commands.command(terminal, msgId, req.body.body, req.body.timeoutMs, req.grant);
         return reply.type('application/json').send(`{"msgId":${msgId},"reply":${toJson(message)}}`);
       } catch (e) {
         if (e instanceof BadCommandError) {

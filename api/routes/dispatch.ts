@@ -234,7 +234,7 @@ export const dispatchRoutes: FastifyPluginAsync<AppDeps & { store: Store; board:
           }
         }
         const what = kind === 'case' ? (target as Case).type : (target as Incident).kind;
-        const answered = await Promise.all(orders.map((o) => send(commands, store, o, what, (target as Case).description)));
+        const answered = await Promise.all(orders.map((o) => send(commands, store, o, what, (target as Case).description, req.grant)));
         return { target: { ...ref, status }, orders: answered.map((o) => shiftOrder(o, req.query.crs)) };
       },
     );
@@ -295,13 +295,13 @@ function shiftOrder(o: Dispatch, crs: Crs | undefined): Dispatch {
  * The order's text to its terminal, in the terminal's edition (chosen where its session is, which
  * may be another gateway's); the answer on the record.
  */
-async function send(commands: CommandPort | undefined, store: Store, order: Dispatch, what: string, description?: string): Promise<Dispatch> {
+async function send(commands: CommandPort | undefined, store: Store, order: Dispatch, what: string, description?: string, caller?: object): Promise<Dispatch> {
   const text = `【派警】${order.code} ${what} ${order.location.lat.toFixed(5)},${order.location.lng.toFixed(5)}${description ? ` ${description.slice(0, 60)}` : ''}`;
   const bodies = { '2011': dispatchTextBody('2011', text), '2013': dispatchTextBody('2013', text), '2019': dispatchTextBody('2019', text) };
   let outcome: { result?: number; reason?: string };
   try {
     if (!commands) throw new OfflineError(order.terminal);
-    const answer = await commands.commandByEdition(order.terminal, 0x8300, bodies);
+    const answer = await commands.commandByEdition(order.terminal, 0x8300, bodies, undefined, caller);
     const result = (answer.body as { result?: unknown }).result;
     outcome = typeof result === 'number' ? { result } : { reason: `answered with 0x${answer.msgId.toString(16).padStart(4, '0')}` };
   } catch (e) {

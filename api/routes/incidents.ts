@@ -144,7 +144,7 @@ export const incidentRoutes: FastifyPluginAsync<AppDeps & { store: Store }> = as
         // a downlink only to a terminal in the caller's scope now: an incident stays in the org
         // unit it opened in, its terminal may have moved to another since
         const org = map.index.get(incident.terminal)?.org ?? registry.lookup(incident.terminal)?.org;
-        const confirmation = await confirm(store, commands, incident, actor, org !== undefined && within(req.scope, org));
+        const confirmation = await confirm(store, commands, incident, actor, org !== undefined && within(req.scope, org), req.grant);
         return confirmation ? { incident: shown, confirmation } : { incident: shown };
       },
     );
@@ -156,13 +156,13 @@ export const incidentRoutes: FastifyPluginAsync<AppDeps & { store: Store }> = as
  * alarm serial 0 (every such alarm message of that type, the standard's "0" form) and the bit of
  * the incident's kind. The answer, or why there was none, goes on the incident's record.
  */
-async function confirm(store: Store, commands: CommandPort | undefined, incident: Incident, actor: string, inScope: boolean): Promise<{ sent: boolean; result?: number; reason?: string } | undefined> {
+async function confirm(store: Store, commands: CommandPort | undefined, incident: Incident, actor: string, inScope: boolean, caller?: object): Promise<{ sent: boolean; result?: number; reason?: string } | undefined> {
   const bit = CONFIRMED_ALARM_BITS[incident.kind];
   if (bit === undefined || !commands) return undefined;
   let outcome: { sent: boolean; result?: number; reason?: string } = { sent: false, reason: 'out-of-scope' };
   if (inScope) {
     try {
-      const answer = await commands.command(incident.terminal, 0x8203, { alarmSerial: 0, alarmType: 2 ** bit });
+      const answer = await commands.command(incident.terminal, 0x8203, { alarmSerial: 0, alarmType: 2 ** bit }, undefined, caller);
       const result = (answer.body as { result?: unknown }).result;
       outcome = typeof result === 'number' ? { sent: true, result } : { sent: true, reason: `answered with 0x${answer.msgId.toString(16).padStart(4, '0')}` };
     } catch (e) {

@@ -12,8 +12,14 @@
  */
 import { createHmac, hkdfSync, randomUUID } from 'node:crypto';
 import mqtt from 'mqtt';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
 import t from 'tap';
 import type { Message } from '../../decoders/index.js';
+import { OfflineError } from '../../events/commands.js';
+import type { SessionHolder } from '../../events/commands.js';
+import { CommandRelay } from '../../sinks/command-relay.js';
+import { CommandRelayMetrics } from '../../sinks/command-relay-metrics.js';
 import { startMain } from '../helpers/main-process.js';
 import type { MainProcess } from '../helpers/main-process.js';
 import { sample, scrape } from '../ops/helpers.js';
@@ -118,4 +124,29 @@ t.test('forged requests reach no terminal; each refusal is counted by reason and
   t.same(term.received.map((m) => m.msgId.toString(16)), [], 'no forged frame reached the terminal');
   term.send(0x0001, { ackSerial: text.serial, ackMsgId: 0x8300, result: 0 });
   t.equal((await sending).status, 200);
+});
+
+t.test('one token keeping relayed commands waiting holds its own share (commands.maxRelayedPerToken), not every slot; presence questions have their own pool', async (t) => {
+  // a relay of its own on the same broker: its commands are for terminals no gateway holds, so each
+  // waits its accept window (long here) and holds its slot meanwhile
+  const nobody: SessionHolder = {
+    reaches: () => false,
+    command: () => Promise.reject(new OfflineError('not here')),
+    commandByEdition: () => Promise.reject(new OfflineError('not here')),
+    online: async () => false,
+  };
+  const relay = await CommandRelay.start(nobody, { url: broker.url, clientId: 'per-token-test', username: '', password: '', topicPrefix: 'per-token-test', secret: SECRET, acceptMs: 30_000, maxRelayed: 3, maxRelayedPerCaller: 2, timeoutMs: 1000 }, new CommandRelayMetrics(new Registry()), pino({ level: 'silent' }), (e) => t.error(e));
+  const [a, b] = [{ token: 'a' }, { token: 'b' }];
+  const held = [relay.command('13900000001', 0x8201, {}, undefined, a), relay.command('13900000002', 0x8201, {}, undefined, a)];
+  held.forEach((p) => p.catch(() => undefined));
+  await t.rejects(relay.command('13900000003', 0x8201, {}, undefined, a), { name: 'BusyError', message: /commands\.maxRelayedPerToken/ }, "token a's third: refused, its share is full");
+  const other = relay.command('13900000004', 0x8201, {}, undefined, b);
+  other.catch(() => undefined);
+  await t.rejects(relay.command('13900000005', 0x8201, {}, undefined, b), { name: 'BusyError', message: /commands\.maxRelayed\)/ }, 'the gateway-wide pool (3) is full now');
+  // a presence question (dispatch's check) still has room: it is answered "nowhere" after its window, not refused
+  const probe = relay.online('13900000006');
+  probe.catch(() => undefined);
+  await relay.close();
+  await t.rejects(probe, { name: 'BusyError', message: /shutting down/ }, 'asked, not refused: waiting until the relay closed');
+  for (const p of [...held, other]) await t.rejects(p, { name: 'BusyError', message: /shutting down/ });
 });
