@@ -5,6 +5,8 @@
  */
 export { FrameSplitter } from './splitter.js';
 export type { SplitterOptions, FrameHandler, FrameErrorHandler } from './splitter.js';
+export { AttachmentStreamSplitter, FILE_DATA_HEADER, FILE_DATA_MAGIC, MAX_FILE_DATA, encodeFileData } from './attachment-stream.js';
+export type { AttachmentStreamHandlers, AttachmentStreamOptions, FileData, FileDataHandler } from './attachment-stream.js';
 export { decodeFrame, decodeBody, decodeWire } from './decode.js';
 export type { DecodeOptions, DecodeResult } from './decode.js';
 export { encode, encodeBody, encodeParts } from './encode.js';

@@ -41,6 +41,11 @@ export class FrameSplitter {
     return this.partialLength;
   }
 
+  /** Whether a frame is open (its closing flag not seen yet, or an oversized one being skipped). */
+  get open(): boolean {
+    return this.inFrame || this.skipping;
+  }
+
   push(chunk: Buffer, onFrame: FrameHandler, onError: FrameErrorHandler): void {
     let pos = 0;
     const len = chunk.length;
