@@ -14,6 +14,8 @@
  *   npm run bench:tiles [-- --fleet 100000 --seconds 10 --connections 32 --index-only --out FILE]
  *   (partial runs for profiling: --tiles-only skips the index part, --cache off|warm runs one
  *   cache mode; DIPPER_BENCH_NODE_FLAGS are passed to the tile server's process)
+ *   npm run bench:tiles -- --vs supercluster [--fleet N]: the city fleet against supercluster
+ *   (./tiles-vs-supercluster.ts)
  * Writes bench/results/tiles.json (a full run only).
  */
 import { fork } from 'node:child_process';
@@ -218,6 +220,11 @@ async function httpBench(n: number, cached: boolean, seconds: number, connection
 
 async function main(): Promise<void> {
   if (process.argv[2] === '--serve') return serve(Number(process.argv[3]), process.argv[4] === 'cached');
+  if (process.argv.includes('--vs')) {
+    if (process.argv[process.argv.indexOf('--vs') + 1] !== 'supercluster') throw new Error('--vs: only supercluster');
+    const { versusSupercluster } = await import('./tiles-vs-supercluster.js');
+    return versusSupercluster(process.argv.includes('--fleet') ? [arg('fleet', 100_000)] : [100_000, 1_000_000]);
+  }
   if (!gc) console.warn('run with --expose-gc (npm run bench:tiles does) for the memory figure');
   const seconds = arg('seconds', 10);
   const connections = arg('connections', 32);
