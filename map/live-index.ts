@@ -15,8 +15,8 @@
  *   they never rebuild anything.
  * - A position that stays in its quantum with the same state touches no row at all; one that
  *   crosses a quantum touches, from the finest cluster level up, only the levels whose
- *   sub-cell changed (usually two or three). Coarse levels, whose cells hold many org units,
- *   find their row through a map instead of walking the cell's rows. Every terminal is
+ *   sub-cell changed (usually two or three). Each finds its (cell, org) row through one hash
+ *   table over typed arrays (row-table.ts), never by walking the cell's rows. Every terminal is
  *   also in a bucket (a linked list of slots per level-15 cell, ~1.2 km): zooms 11 and 12
  *   are clustered by summing the buckets under the tile, and single terminals above
  *   clusterMaxZoom come from them.
@@ -29,6 +29,7 @@ import { CATEGORIES, UNKNOWN_CATEGORY } from '../events/categories.js';
 import type { Category } from '../events/categories.js';
 import type { Position } from '../events/model.js';
 import { worldX, worldY } from './mercator.js';
+import { RowTable } from './row-table.js';
 import { SlotRecords } from './slot-records.js';
 
 const CATEGORY_INDEX = new Map<string, number>(CATEGORIES.map((c, i) => [c, i]));
@@ -50,15 +51,12 @@ const Q = 16;
 export const BUCKET_LEVEL = 15;
 /** centroids are sums of sub-cell centres, 2^5 = 32 sub-cells per cluster cell side (2 px on a 512-px tile) */
 const SUB_BITS = 5;
-/** levels up to this (z <= 7) find a (cell, org) row through a map: their cells hold many org units */
-const DIRECT_LEVEL = 10;
 /**
  * Count rows stop at z10 (cells ~2.4 km): the finest levels would hold about one row per
  * terminal. z11 and z12 clusters are summed from the buckets under the tile instead (a
  * tile there covers at most 16×16 buckets).
  */
 const COUNT_MAX_ZOOM = 10;
-const ORG_SPACE = 2 ** 20;
 export interface LiveIndexOptions {
   /** highest zoom answered with clusters; above it single terminals (<= 12: level 15 keys stay small ints) */
   clusterMaxZoom?: number;
@@ -133,8 +131,8 @@ export class LiveIndex {
   private freeRow = NONE;
   /** cells[level]: cell key (cx * 2^level + cy) -> first row */
   private readonly cells: Map<number, number>[] = [];
-  /** coarse levels: cell key * ORG_SPACE + org -> row */
-  private readonly direct: Map<number, number>[] = [];
+  /** (level, cell key, org) -> row, for updates (row-table.ts); the cells' chains are for queries */
+  private readonly rowOf = new RowTable();
   /** level-15 cell key -> first slot */
   private readonly buckets = new Map<number, number>();
 
@@ -147,7 +145,6 @@ export class LiveIndex {
     this.rec = new SlotRecords(Math.max(16, options.capacity ?? 1024));
     for (let l = 0; l <= BUCKET_LEVEL; l++) {
       this.cells.push(new Map());
-      this.direct.push(new Map());
     }
   }
 
@@ -662,19 +659,13 @@ export class LiveIndex {
   /** One slot in or out of the (cell, org) row at a level; `px, py`: its centroid point, quantum units. */
   private touch(level: number, key: number, org: number, combo: number, slot: number, delta: 1 | -1, px: number, py: number): void {
     const map = this.cells[level]!;
-    const direct = level <= DIRECT_LEVEL && org < ORG_SPACE ? this.direct[level]! : undefined;
-    let row: number;
-    if (direct) row = direct.get(key * ORG_SPACE + org) ?? NONE;
-    else {
-      row = map.get(key) ?? NONE;
-      while (row !== NONE && this.rowOrg[row] !== org) row = this.rowNext[row]!;
-    }
+    let row = this.rowOf.get(level, key, org);
     if (row === NONE) {
       if (delta === -1) throw new Error(`live index: no row for slot ${slot} at level ${level}`);
       row = this.allocRow(org);
       this.rowNext[row] = map.get(key) ?? NONE;
       map.set(key, row);
-      direct?.set(key * ORG_SPACE + org, row);
+      this.rowOf.set(level, key, org, row);
     }
     this.rowCounts[row * COMBOS + combo]! += delta;
     this.rowTotal[row]! += delta;
@@ -693,7 +684,7 @@ export class LiveIndex {
       while (this.rowNext[prev] !== row) prev = this.rowNext[prev]!;
       this.rowNext[prev] = this.rowNext[row]!;
     }
-    direct?.delete(key * ORG_SPACE + org);
+    this.rowOf.delete(level, key, org);
     this.releaseRow(row);
   }
 
