@@ -9,6 +9,8 @@
  *   media     [{ mediaId, href }]: per media ID the answer named (0x0805's list when its result is
  *             0, 0x0802's items, 0x8805's own ID), GET href lists its record(s) once uploaded
  *   uploads   0x8801, 0x8803, 0x8805: GET it lists what the terminal uploaded since the command
+ *             (0x8801 with save 1 keeps its files on the terminal: 0x8805 uploads one later, and
+ *             the media hrefs still find it then)
  *
  * The href names the commanded terminal, never one from the answer: whatever IDs an answer
  * reports, they find only that terminal's records, within the caller's scope (GET /api/media's).
