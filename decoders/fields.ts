@@ -188,6 +188,19 @@ export function when<T>(pred: (parent: Parent, ctx: BodyContext) => boolean, fie
   };
 }
 
+/**
+ * A field always on the wire that a caller may leave out: `value` is written then, and is the
+ * schema's `default` (null too, which `when`'s fallback cannot be).
+ */
+export function withDefault<T>(field: Field<T>, value: T, description: string): Field<T> {
+  return {
+    read: field.read,
+    write: (w, v, ctx, parent) => field.write(w, v === undefined ? value : v, ctx, parent),
+    optional: true,
+    schema: { ...field.schema, description, default: value },
+  };
+}
+
 /** A trailing field that some terminals omit: read only if bytes remain. */
 export function optional<T>(field: Field<T>): Field<T | undefined> {
   return {

@@ -26,6 +26,10 @@ const REPLIES: readonly (readonly [number, readonly number[]])[] = [
   [0x8105, []],
   [0x8500, [0x0500]],
   [0x8801, [0x0805]],
+  [0x8802, [0x0802]],
+  // the files then come as 0x0801 uploads, stored as media like any other
+  [0x8803, []],
+  [0x8805, []],
   [0x9101, []],
   [0x9102, []],
 ];

@@ -31,6 +31,8 @@ export interface NewMedia {
 export interface MediaQuery {
   scope: string;
   terminal?: string;
+  /** the terminal's media ID */
+  mediaId?: number;
   /** received in [from, to) */
   from?: string;
   to?: string;
@@ -135,6 +137,7 @@ export class MediaRepository {
     const scoped = scopeCondition('org', q.scope, p);
     if (scoped) where.push(scoped);
     if (q.terminal !== undefined) where.push(`terminal = ${p(q.terminal)}`);
+    if (q.mediaId !== undefined) where.push(`media_id = ${p(q.mediaId)}`);
     if (q.from !== undefined) where.push(`received_at >= ${p(q.from)}`);
     if (q.to !== undefined) where.push(`received_at < ${p(q.to)}`);
     if (q.type?.length) where.push(`type = ANY(${p(q.type)}::smallint[])`);

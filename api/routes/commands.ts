@@ -1,7 +1,10 @@
 /**
  * POST /api/terminals/{phone}/commands: encode a downlink command, send it on the terminal's
  * session (subpackaged when its body exceeds 1023 bytes), wait for the matching answer.
- *   200 { msgId, serials, reply }   the decoded answer (0x0001, 0x0201, 0x0104, 0x0805, ...)
+ *   200 { msgId, reply }             the decoded answer (0x0001, 0x0201, 0x0104, 0x0805, ...); for the
+ *                                    media commands (0x8801 takePhoto, 0x8802, 0x8803, 0x8805) also
+ *                                    { outcome, message?, media: [{ mediaId, href }], mediaUnlinked?,
+ *                                    uploads? }: where the files will be listed (command-media.ts)
  *   400 bad input, naming every field that is wrong (unknown command, a missing or out-of-range
  *       field, one the command does not have, a body the encoder refuses)
  *   404 the terminal is not online (here, nor on another gateway when the relay is on)
@@ -19,6 +22,7 @@ import { toJson } from '../../decoders/index.js';
 import { BadCommandError, BusyError, COMMANDS, DEPRECATED_NAMES, OfflineError, commandId, terminalId } from '../../events/commands.js';
 import type { CommandPort } from '../../events/commands.js';
 import { hexId } from '../../gateway/metrics.js';
+import { mediaAnswer } from '../command-media.js';
 import { checkCommand, commandRequestSchema } from '../command-schemas.js';
 import type { AppDeps } from '../deps.js';
 
@@ -40,7 +44,7 @@ function validatorCompiler({ httpPart, schema }: { httpPart?: string; schema: ob
   };
 }
 
-export const commandRoutes: FastifyPluginAsync<AppDeps & { commands: CommandPort }> = async (app, { commands }) => {
+export const commandRoutes: FastifyPluginAsync<AppDeps & { commands: CommandPort }> = async (app, { commands, metrics }) => {
   app.post<{ Params: { terminal: string }; Body: CommandRequest }>(
     '/api/terminals/:terminal/commands',
     // a downlink changes the terminal (parameters, reset, vehicle control, text): the "command" right
@@ -52,8 +56,13 @@ export const commandRoutes: FastifyPluginAsync<AppDeps & { commands: CommandPort
       if (typeof req.body.command === 'string' && DEPRECATED_NAMES.has(req.body.command)) reply.header('deprecation', 'true');
       const terminal = terminalId(req.params.terminal);
       try {
+        const sentAt = Date.now();
         const message = await commands.command(terminal, msgId, req.body.body, req.body.timeoutMs, req.grant);
-        return reply.type('application/json').send(`{"msgId":${msgId},"reply":${toJson(message)}}`);
+        const media = mediaAnswer(msgId, req.body.body, message, terminal, sentAt);
+        if (media?.mediaUnlinked) metrics.mediaUnlinked.inc(media.mediaUnlinked);
+        // the reply as the codec's JSON (Buffers as hex), then what the media commands add
+        const extra = media ? `,${JSON.stringify(media).slice(1, -1)}` : '';
+        return reply.type('application/json').send(`{"msgId":${msgId},"reply":${toJson(message)}${extra}}`);
       } catch (e) {
         if (e instanceof BadCommandError) {
           // the codec names the field inside the body: said from the request's top, as the schema's errors are

@@ -1,7 +1,7 @@
 /**
  * Media files (evidence, issue 19): what terminals uploaded with 0x0801, from their records in
  * the database and their bytes in the media store.
- *   GET /api/media             ?terminal=&from=&to=&type=&event=&limit=&offset= -> {total, offset, limit, items}, newest first
+ *   GET /api/media             ?terminal=&mediaId=&from=&to=&type=&event=&limit=&offset= -> {total, offset, limit, items}, newest first
  *   GET /api/media/{id}        the bytes: Content-Type from the format, strong ETag (the SHA-256),
  *                              304 on If-None-Match, one Range (206, 416), streamed from the store
  *   GET /api/media/{id}/meta   the record
@@ -38,6 +38,7 @@ const listQuery = {
   additionalProperties: false,
   properties: {
     terminal: { type: 'string', pattern: '^[0-9A-Fa-f]{1,20}$', description: 'one terminal (leading zeros of its phone number optional)' },
+    mediaId: { type: 'integer', minimum: 0, maximum: 0xffffffff, description: "the terminal's media ID (what a media command's answer links to); a terminal reuses its IDs, so give terminal and from too" },
     from: { type: 'string', format: 'date-time', description: 'received at or after' },
     to: { type: 'string', format: 'date-time', description: 'received before' },
     type: { type: 'string', pattern: `^${TYPE}(?:,${TYPE}){0,7}$`, description: `comma-separated: ${Object.keys(MEDIA_TYPE).join(', ')} (or their codes 0-2)` },
@@ -55,6 +56,7 @@ const idParams = { type: 'object', properties: { id: { type: 'string', format: '
 
 interface ListQuery {
   terminal?: string;
+  mediaId?: number;
   from?: string;
   to?: string;
   type?: string;
@@ -96,6 +98,7 @@ export const mediaRoutes: FastifyPluginAsync<AppDeps & { store: Store; blobs: Me
         store.media.list({
           scope: req.scope,
           terminal: q.terminal === undefined ? undefined : terminalId(q.terminal),
+          mediaId: q.mediaId,
           from: q.from,
           to: q.to,
           type: q.type?.split(',').map(typeCode),

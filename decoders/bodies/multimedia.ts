@@ -13,15 +13,17 @@
  *                                     0 upload), resolution BYTE, quality BYTE (1-10),
  *                                     brightness BYTE, contrast BYTE, saturation BYTE, chroma BYTE
  *   0x0805 camera shoot answer        ackSerial WORD, result BYTE (0 ok, 1 fail, 2 channel
- *                                     unsupported), [count WORD, ids DWORD x n]
+ *                                     unsupported), [count WORD, ids DWORD x n] (2013 on;
+ *                                     a 2011 terminal answers 0x8801 with 0x0001)
  *   0x8802 stored media search        type BYTE, channel BYTE, event BYTE, start BCD[6], end BCD[6]
  *   0x0802 stored media search answer ackSerial WORD, count WORD, count x {mediaId DWORD,
  *                                     type BYTE, channel BYTE, event BYTE, location BYTE[28]}
+ *                                     (2011: no mediaId, 31-byte items)
  *   0x8803 stored media upload        type BYTE, channel BYTE, event BYTE, start BCD[6],
  *                                     end BCD[6], delete BYTE (0 keep, 1 delete)
  *   0x8804 audio record start         command BYTE (0 stop, 1 start), durationS WORD (0 =
  *                                     until stopped), save BYTE, sampleRate BYTE (0 8K .. 3 32K)
- *   0x8805 single stored media upload mediaId DWORD, delete BYTE
+ *   0x8805 single stored media upload mediaId DWORD, delete BYTE (2013 on)
  *
  * Decisions:
  * - 0x0801: JT/T 808-2011 had no location block; the 2011 and 2013 headers look alike, so
@@ -36,12 +38,17 @@
  *   omitted when the answer stops after the media ID (all packets received).
  * - 0x0805: the count and IDs are only meaningful when result is 0; they are read when the
  *   result is 0, and also after a failure if the terminal sent them anyway (kept, not
- *   failed). `mediaIds` is omitted when absent.
+ *   failed). `mediaIds` is omitted when absent. The 2013 and 2019 layouts are the same; 2011
+ *   has no 0x0805 (its terminals answer 0x8801 with 0x0001).
+ * - 0x0802: the media ID of each item came with 2013 (as did 0x8805, which names one). A 2011
+ *   header looks like a 2013 one, so a '2013' answer whose items fill exactly count x 31 bytes
+ *   (never count x 35, for any count above 0) is a 2011 terminal's: read without IDs, and
+ *   ctx.version refined to '2011' as 0x0801 does. `mediaId` is then absent from its items.
  * - Type, format, event and the rest stay raw codes; MEDIA_TYPE / MEDIA_FORMAT / MEDIA_EVENT
  *   name them for consumers.
  */
 import type { BodyContext, Field } from '../fields.js';
-import { described, list, struct, time, u16, u32, u8 } from '../fields.js';
+import { described, struct, time, u16, u32, u8, withDefault } from '../fields.js';
 import type { Reader } from '../reader.js';
 import type { BodyCodec } from '../registry.js';
 import { defineBody } from '../registry.js';
@@ -116,7 +123,8 @@ export interface StoredMediaSearch {
 }
 
 export interface StoredMediaItem {
-  mediaId: number;
+  /** Absent from a JT/T 808-2011 terminal's answer (see the doc comment). */
+  mediaId?: number;
   type: number;
   channel: number;
   event: number;
@@ -251,7 +259,40 @@ const shootAnswer: BodyCodec<CameraShootAnswer> = {
 };
 
 const storedItem: Field<StoredMediaItem> = struct({ mediaId: u32, type: u8, channel: u8, event: u8, location: locationBasic });
-const searchCriteria = { type: u8, channel: u8, event: u8, start: time, end: time };
+const storedItem2011: Field<StoredMediaItem> = struct({ type: u8, channel: u8, event: u8, location: locationBasic });
+/** an item's bytes without its media ID: the 2011 layout */
+const ITEM_2011_BYTES = 31;
+
+const storedSearchAnswer: BodyCodec<StoredMediaSearchAnswer> = {
+  msgId: 0x0802,
+  name: 'storedMediaSearchAnswer',
+  direction: 'up',
+  decode(r, ctx) {
+    const ackSerial = r.u16('ack serial');
+    const n = r.u16('item count');
+    if (ctx.version === '2013' && n > 0 && r.remaining === n * ITEM_2011_BYTES) ctx.version = '2011';
+    const item = ctx.version === '2011' ? storedItem2011 : storedItem;
+    const items: StoredMediaItem[] = [];
+    for (let i = 0; i < n; i++) items.push(item.read(r, ctx, {}));
+    return { ackSerial, items };
+  },
+  encode(w, v, ctx) {
+    w.u16(v.ackSerial, 'ack serial').u16(v.items.length, 'item count');
+    const item = ctx.version === '2011' ? storedItem2011 : storedItem;
+    for (const i of v.items) item.write(w, i, ctx, {});
+  },
+};
+
+// ranges and meanings: the standard's stored media search and upload tables (2011, 2013 and 2019 alike)
+const searchCriteria = {
+  type: described(u8, '0 image, 1 audio, 2 video', { maximum: 2 }),
+  channel: withDefault(u8, 0, 'camera channel; 0 (the default) = every channel'),
+  event: described(u8, 'what triggered the capture: 0 platform order, 1 timed, 2 robbery alarm, 3 collision/rollover; 2013 adds 4 door open, 5 door closed, 6 door closed above 20 km/h, 7 distance-based'),
+  start: withDefault(time, null, 'taken at or after (UTC); null (the default) with end null = no time range (all zeros on the wire)'),
+  end: withDefault(time, null, 'taken before (UTC); null (the default) with start null = no time range'),
+};
+// evidence stays on the terminal unless the caller says otherwise
+const deleteFlag = withDefault(described(u8, '', { maximum: 1 }), 0, '0 (the default) keep on the terminal, 1 delete once uploaded');
 
 export const multimedia = [
   defineBody(0x0800, 'mediaEvent', 'up', mediaEvent),
@@ -277,8 +318,13 @@ export const multimedia = [
   ),
   shootAnswer,
   defineBody(0x8802, 'storedMediaSearch', 'down', struct(searchCriteria)),
-  defineBody(0x0802, 'storedMediaSearchAnswer', 'up', struct({ ackSerial: u16, items: list(u16, storedItem) })),
-  defineBody(0x8803, 'storedMediaUpload', 'down', struct({ ...searchCriteria, delete: u8 })),
+  storedSearchAnswer,
+  defineBody(0x8803, 'storedMediaUpload', 'down', struct({ ...searchCriteria, delete: deleteFlag })),
   defineBody(0x8804, 'audioRecordStart', 'down', struct({ command: u8, durationS: u16, save: u8, sampleRate: u8 })),
-  defineBody(0x8805, 'singleStoredMediaUpload', 'down', struct({ mediaId: u32, delete: u8 })),
+  defineBody(
+    0x8805,
+    'singleStoredMediaUpload',
+    'down',
+    struct({ mediaId: described(u32, "the terminal's media ID (from a 0x0802 answer); 2013 and later (a 2011 terminal does not know 0x8805)"), delete: deleteFlag }),
+  ),
 ];

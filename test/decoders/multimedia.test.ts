@@ -144,6 +144,22 @@ t.test('0x0802 stored media search answer with two items', async (t) => {
   });
 });
 
+t.test('0x0802 from a JT/T 808-2011 terminal: items without media IDs (hand-built)', async (t) => {
+  // 2011's item: type, channel, event, the 28-byte block (31 bytes); 2013 put a DWORD media ID first
+  const block = '00000000 00000002 01d2a2a8 06cf9a98 0017 0168 005a 240501083000'; // fix, 30.581416 N 114.268824 E, 23 m, 36 km/h, 90 deg, 2024-05-01 08:30:00 +8
+  const loc = { alarm: 0, status: 2, lat: 30.581416, lng: 114.268824, altitude: 23, speed: 36, heading: 90, time: '2024-05-01T00:30:00.000Z', alarms: [], flags: ['fix'] };
+  const wire = `0009 0002  00 01 00 ${block}  02 02 01 ${block}`; // ack serial 9, two items
+  const m = body(0x0802, wire);
+  t.equal(m.version, '2011', '2 x 31 bytes: a 2011 answer (2 x 35 would be 2013)');
+  t.same(m.body, { ackSerial: 9, items: [{ type: 0, channel: 1, event: 0, location: loc }, { type: 2, channel: 2, event: 1, location: loc }] });
+  t.same(body(0x0802, wire, '2011').body, m.body, 'a header known to be 2011 reads the same');
+  t.same(encodeBody({ msgId: 0x0802, version: '2011', phone: '1', serial: 0, body: m.body }), hex(wire), 'and writes it back');
+  const with2013 = body(0x0802, `0009 0001 00000005 00 01 00 ${block}`);
+  t.equal(with2013.version, '2013', 'one 35-byte item: 2013');
+  t.equal((with2013.body as { items: { mediaId: number }[] }).items[0]!.mediaId, 5);
+  t.same(body(0x0802, '0009 0000').body, { ackSerial: 9, items: [] }, 'nothing found: no items, either edition');
+});
+
 t.test('0x0805 camera shoot answer', async (t) => {
   // SmallChi/JT808 src/JT808.Protocol.Test/MessageBody/JT808_0x0805Test.cs
   const m = body(0x0805, `
@@ -210,6 +226,10 @@ t.test('0x8802 stored media search and 0x8803 stored media upload', async (t) =>
   t.same(encodeBody({ msgId: 0x8803, version: '2013', phone: '1', serial: 0, body: u }), hex(upload));
   // hand-built: an all-zero time means "no condition"
   t.same(body(0x8802, '00 00 00 000000000000 000000000000').body, { type: 0, channel: 0, event: 0, start: null, end: null });
+  // hand-built: a caller may leave out channel (every channel), the times (no range) and delete (keep)
+  t.same(encodeBody({ msgId: 0x8802, version: '2013', phone: '1', serial: 0, body: { type: 1, event: 2 } }), hex('01 00 02 000000000000 000000000000'));
+  t.same(encodeBody({ msgId: 0x8803, version: '2019', phone: '1', serial: 0, body: { type: 0, event: 0 } }), hex('00 00 00 000000000000 000000000000 00'));
+  t.same(encodeBody({ msgId: 0x8805, version: '2013', phone: '1', serial: 0, body: { mediaId: 7 } }), hex('00000007 00'));
 });
 
 t.test('0x8804 audio record start and 0x8805 single stored media upload', async (t) => {

@@ -15,6 +15,9 @@ const CODEC_NAMES: [number, string][] = [
   [0x8105, 'terminalControl'],
   [0x8500, 'vehicleControl'],
   [0x8801, 'cameraShootCommand'],
+  [0x8802, 'storedMediaSearch'],
+  [0x8803, 'storedMediaUpload'],
+  [0x8805, 'singleStoredMediaUpload'],
   [0x9101, 'liveAvRequest'],
   [0x9102, 'liveAvControl'],
 ];

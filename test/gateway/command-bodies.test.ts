@@ -7,6 +7,8 @@
  *   0x8801 camera shoot: ten fields, channel .. chroma; quality 1-10; contrast, saturation 0-127
  *   0x8500 vehicle control: 2013 flag bit 0 = 1 lock the doors, 0 unlock; 2019 control 0x0001 door, 0 lock, 1 open
  *   0x8103 parameter 0x0001 (heartbeat interval) is a DWORD
+ *   0x8802/0x8803 stored media: type 0-2, channel 0 = every channel, start/end all zeros = no
+ *   time range; 0x8803/0x8805 delete flag 0 keep, 1 delete
  */
 import t from 'tap';
 import type { Message } from '../../decoders/index.js';
@@ -16,7 +18,7 @@ import { TestTerminal } from './helpers/terminal.js';
 import type { Downlink } from './helpers/terminal.js';
 
 /** The downlinks the API may send, written out here from the README's command table. */
-const COMMAND_IDS = [0x8201, 0x8202, 0x8203, 0x8300, 0x8103, 0x8104, 0x8106, 0x8105, 0x8500, 0x8801, 0x9101, 0x9102];
+const COMMAND_IDS = [0x8201, 0x8202, 0x8203, 0x8300, 0x8103, 0x8104, 0x8106, 0x8105, 0x8500, 0x8801, 0x8802, 0x8803, 0x8805, 0x9101, 0x9102];
 const SHOOT_FIELDS = ['channel', 'command', 'intervalS', 'save', 'resolution', 'quality', 'brightness', 'contrast', 'saturation', 'chroma'];
 
 const isCommand = (m: Downlink) => m.msgId >= 0x8000 && m.msgId !== 0x8001;
@@ -51,6 +53,18 @@ t.test('the OpenAPI document: one schema per command, its fields from the codec'
   t.match(text.properties.textType!.description, /2019 only/);
   t.same(byId(0x8201).required, ['command'], 'a command without fields needs no body');
   t.match(JSON.stringify(byId(0x8801).properties.command), /takePhoto/, 'the deprecated name is listed');
+
+  const search = byId(0x8802).properties.body;
+  t.same(Object.keys(search.properties), ['type', 'channel', 'event', 'start', 'end'], '0x8802: the table\'s five fields, in its order');
+  t.same(search.required, ['type', 'event'], 'what to look for is required; channel and the time range are not');
+  t.same([search.properties.channel!.default, search.properties.start!.default, search.properties.end!.default], [0, null, null], 'every channel, no time range');
+  t.equal(search.properties.type!.maximum, 2);
+  const upload = byId(0x8803).properties.body;
+  t.same(Object.keys(upload.properties), ['type', 'channel', 'event', 'start', 'end', 'delete'], '0x8803: the search fields and the delete flag');
+  t.same([upload.properties.delete!.default, upload.properties.delete!.maximum], [0, 1], 'kept on the terminal unless asked');
+  const single = byId(0x8805).properties.body;
+  t.same([single.required, single.properties.delete!.default], [['mediaId'], 0], '0x8805: the media ID, kept unless asked');
+  t.match(single.properties.mediaId!.description, /2013/, 'says which editions have it');
 });
 
 t.test('over HTTP to real terminals: defaults by edition, errors by field, nothing sent for a bad request', async (t) => {
@@ -103,6 +117,24 @@ t.test('over HTTP to real terminals: defaults by edition, errors by field, nothi
     const good = await roundTrip(t2013, '13912340013', { command: 'positionQuery' });
     t.equal(good.status, 200);
     t.same(good.body, {});
+  });
+
+  t.test('stored media commands: defaults filled in for either edition, errors by field', async (t) => {
+    for (const [term, phone] of [[t2013, '13912340013'], [t2019, '13912340019']] as const) {
+      const search = await roundTrip(term, phone, { command: 'storedMediaSearch', body: { type: 0, event: 1 } });
+      t.equal(search.status, 200);
+      t.same(search.body, { type: 0, channel: 0, event: 1, start: null, end: null }, `${term.version}: every channel, no time range`);
+      const upload = await roundTrip(term, phone, { command: 0x8803, body: { type: 2, channel: 1, event: 0, start: '2024-05-01T00:00:00.000Z', end: '2024-05-01T01:00:00.000Z' } });
+      t.same(upload.body, { type: 2, channel: 1, event: 0, start: '2024-05-01T00:00:00.000Z', end: '2024-05-01T01:00:00.000Z', delete: 0 }, `${term.version}: kept on the terminal`);
+      const single = await roundTrip(term, phone, { command: '0x8805', body: { mediaId: 4294967295 } });
+      t.same(single.body, { mediaId: 4294967295, delete: 0 });
+    }
+    const bad = await post('13912340013', { command: 'storedMediaUpload', body: { type: 3, channel: 256, start: 'yesterday', delete: 2 } });
+    t.equal(bad.status, 400);
+    t.match(bad.json.message, /^0x8803 \(storedMediaUpload\): /);
+    for (const said of [/body\.event: required/, /body\.type: must be <= 2/, /body\.channel: must be <= 255/, /body\.start: must match format "date-time"/, /body\.delete: must be <= 1/]) t.match(bad.json.message, said);
+    const noId = await post('13912340013', { command: 'singleStoredMediaUpload', body: { mediaId: -1 } });
+    t.match(noId.json.message, /body\.mediaId: must be >= 0/);
   });
 
   t.test("an error the encoder finds names the field's path", async (t) => {
