@@ -80,10 +80,11 @@ export class AttachmentPlatform {
   ) {}
 
   static async start(t: Test): Promise<AttachmentPlatform> {
-    let platform: AttachmentPlatform | undefined;
-    const jt808 = createServer((sock) => platform!.onTerminal(sock));
-    const attachments = createServer((sock) => platform!.onUpload(sock));
-    platform = new AttachmentPlatform(jt808, attachments);
+    const jt808 = createServer();
+    const attachments = createServer();
+    const platform = new AttachmentPlatform(jt808, attachments);
+    jt808.on('connection', (sock: Socket) => platform.onTerminal(sock));
+    attachments.on('connection', (sock: Socket) => platform.onUpload(sock));
     for (const server of [jt808, attachments]) {
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       t.teardown(() => new Promise((resolve) => server.close(() => resolve(undefined))));
