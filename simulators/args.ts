@@ -29,6 +29,7 @@ export const SCENARIO_OPTIONS = {
   'speeding-per-hour': { type: 'string' },
   'blind-per-hour': { type: 'string' },
   'photos-per-hour': { type: 'string' },
+  'active-safety': { type: 'string' },
   report: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
@@ -65,6 +66,7 @@ export function overridesFrom(values: Values): ScenarioOverrides {
     alarms: { sosPerHour: num('sos-per-hour', values['sos-per-hour']), speedingPerHour: num('speeding-per-hour', values['speeding-per-hour']) },
     blindArea: { perHour: num('blind-per-hour', values['blind-per-hour']) },
     photos: { perHour: num('photos-per-hour', values['photos-per-hour']) },
+    activeSafety: { share: num('active-safety', values['active-safety']) },
   };
   return o;
 }
@@ -87,4 +89,5 @@ export const SCENARIO_HELP = `  --scenario FILE          scenario file (JSON or 
   --local-addresses N      spread sources over 127.0.0.1..N (loopback targets only)
   --phone-offset N         shift every phone number (to run several simulators)
   --sos-per-hour R --speeding-per-hour R --blind-per-hour R --photos-per-hour R
+  --active-safety SHARE    share of vehicles with ADAS/DSM units, 0..1 (Su-biao alarms and attachments; default 0)
   --report FILE            write the final report as JSON`;

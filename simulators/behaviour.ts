@@ -1,7 +1,7 @@
 /**
  * What a terminal does at each report ("tick"), decided from its seeded behaviour stream:
  * where it is, which alarms are on, whether a blind-area episode starts, whether it takes a
- * photo. No sockets and no timers: the same seed gives the same ticks, however fast the
+ * photo, whether its active-safety units raise an alarm (active-safety.ts). No sockets and no timers: the same seed gives the same ticks, however fast the
  * gateway answers.
  *
  * The device clock: with no `startTime` and real time (`speedup` 1) it is the wall clock when the
@@ -9,6 +9,7 @@
  * scenario that sets `startTime` or another `speedup` asks for simulated time instead, its start
  * plus tick x interval, so that a seed replays byte-identical frames.
  */
+import type { ActiveSafety } from './active-safety.js';
 import type { Fix, Mover } from './movers.js';
 import type { Rng } from './rng.js';
 import type { Scenario } from './scenario.js';
@@ -56,6 +57,8 @@ export class Behaviour {
     private readonly rng: Rng,
     /** The terminal's parameters as the platform last set them (read for the overspeed threshold). */
     private readonly params: ReadonlyMap<number, number | string>,
+    /** A vehicle's ADAS/DSM units: their alarms ride on the tick's report (their own stream). */
+    private readonly safety?: ActiveSafety,
   ) {
     const s = scenario;
     this.startMs = s.startTime ? Date.parse(s.startTime) : Math.floor(Date.now() / 1000) * 1000;
@@ -83,7 +86,9 @@ export class Behaviour {
 
     if (startSos && this.sosTicks === 0) this.sosTicks = Math.max(1, Math.round(s.alarms.sosS / s.intervalS));
     if (startSpeeding) this.mover.speed(s.alarms.speedingS);
-    const body = this.locationBody(this.last);
+    const fix = this.locationBody(this.last);
+    // current() keeps the plain report: an answer to 0x8201 must not raise the alarm again
+    const body = this.safety ? this.safety.report(fix as Parameters<ActiveSafety['report']>[0]) : fix;
     if (this.sosTicks > 0) this.sosTicks--;
     return { body, heartbeat: this.tick % this.hbTicks === 0, photo: takePhoto, event: this.sosTicks > 0 ? 2 : 1, blindTicks: startBlind ? blindTicks : 0 };
   }

@@ -1,11 +1,13 @@
 /**
  * Answers to platform commands, as a terminal would give them: position queries with the
  * latest fix, parameters set and read back, a text or a control command acknowledged,
- * photos taken on command; upload answers go to the media store; anything else gets a
+ * photos taken on command, a Su-biao attachment upload (0x9208) started by a vehicle with
+ * active-safety units; upload answers go to the media store; anything else gets a
  * general answer "unsupported". Upload answers and the platform's own general answers
  * (0x8001/0x8004) need no reply.
  */
-import type { Message, TerminalParam } from '../decoders/index.js';
+import type { AttachmentUploadCommand, Message, TerminalParam } from '../decoders/index.js';
+import type { ActiveSafety } from './active-safety.js';
 import type { MediaUploads } from './media.js';
 import type { ProtocolClient } from './protocol.js';
 
@@ -22,6 +24,8 @@ export interface CommandContext {
   location(): object;
   /** A dispatch order's text: go there (simulators/movers.ts Responder). */
   dispatched?(text: string): void;
+  /** A vehicle's ADAS/DSM units: 0x9208 uploads an alarm's files (none: unsupported). */
+  activeSafety?: ActiveSafety;
 }
 
 /** The platform's answers: a terminal never answers them, whatever their body. */
@@ -83,6 +87,10 @@ export function answerCommand(m: Message, c: CommandContext): void {
       c.media.resendBySerial(firstSerial, ids);
       return;
     }
+    case 0x9208:
+      // answered first: the upload runs on a connection of its own, after
+      ok(c.activeSafety ? c.activeSafety.requested(m.body as AttachmentUploadCommand) : RESULT_UNSUPPORTED);
+      return;
     default:
       ok(RESULT_UNSUPPORTED);
   }

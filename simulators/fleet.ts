@@ -57,7 +57,9 @@ export function fleetSpecs(scenario: Scenario): TerminalSpec[] {
       do plate = `鄂A${Array.from({ length: 5 }, () => (rng.chance(0.3) ? rng.pick([...PLATE_LETTERS]) : String(rng.int(0, 9)))).join('')}`;
       while (plates.has(plate));
       plates.add(plate);
-      specs.push({ index: i, kind: 'vehicle', edition, phone: phoneOf('vehicle', i, scenario.phoneOffset), plate });
+      // a stream of its own: equipping vehicles never moves another draw of the fleet
+      const activeSafety = root.fork('active-safety', i).chance(scenario.activeSafety.share);
+      specs.push({ index: i, kind: 'vehicle', edition, phone: phoneOf('vehicle', i, scenario.phoneOffset), plate, ...(activeSafety ? { activeSafety } : {}) });
     } else {
       const handheld = rng.chance(scenario.handheldShare);
       const kind: Kind = handheld ? 'handheld' : 'bodycam';

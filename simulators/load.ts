@@ -29,7 +29,7 @@ const HELP = `usage: npm run load -- [options]
   --workers W              at least W worker processes (default: one per 19,000 connections)
   --per-worker N           sockets per worker (default 19000: a process may open 20,000 files)
   --per-address N          connections per source address 127.0.0.x (default 500 = the gateway's maxPerIp)
-Other behaviour (alarms, blind areas, photos) is off unless asked for:
+Other behaviour (alarms, blind areas, photos, active safety) is off unless asked for:
 ${SCENARIO_HELP}
 `;
 
@@ -50,7 +50,7 @@ async function main(): Promise<number> {
   const connections = int('connections', values.connections, 1000);
   const rate = int('rate', values.rate, connections / 10);
   const durationS = values.messages ? null : int('duration', values.duration, 60);
-  const quiet = { alarms: { sosPerHour: 0, speedingPerHour: 0 }, blindArea: { perHour: 0 }, photos: { perHour: 0 }, walkers: 0, rampS: 10 };
+  const quiet = { alarms: { sosPerHour: 0, speedingPerHour: 0 }, blindArea: { perHour: 0 }, photos: { perHour: 0 }, activeSafety: { share: 0 }, walkers: 0, rampS: 10 };
   const base = buildScenario(quiet, values.scenario ? readScenarioFile(values.scenario) : {}, overridesFrom({ ...values, duration: undefined }), {
     name: 'load',
     vehicles: connections,

@@ -117,7 +117,8 @@ export class ProtocolClient {
     return (m.body as { result: number }).result;
   }
 
-  private expect(match: (m: Message) => boolean, timeoutReason: string): Promise<Message> {
+  /** The next downlink `match` takes (before the general handler sees it); rejects with `timeoutReason` when none comes in time or the link goes. */
+  expect(match: (m: Message) => boolean, timeoutReason: string): Promise<Message> {
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {
         match,
@@ -216,8 +217,13 @@ function isAckOf(m: Message, serial: number): boolean {
   return m.msgId === 0x8001 && (m.body as { ackSerial: number }).ackSerial === serial;
 }
 
+/** The terminal ID it registers with (7 characters: also the one its Su-biao alarm identifiers carry). */
+export function terminalIdOf(spec: TerminalSpec): string {
+  return `S${spec.phone.slice(-6)}`;
+}
+
 /** 0x0100: the registration codec sizes the fields for the edition. */
 function registrationBody(spec: TerminalSpec): object {
   const id = spec.phone.slice(-7);
-  return { provinceId: 42, cityId: 100, makerId: 'DIPSM', model: spec.kind === 'vehicle' ? 'SIM-V808' : 'SIM-BWC', terminalId: `S${id.slice(-6)}`, plateColor: spec.plate ? 1 : 0, plate: spec.plate ?? `BWC${id}` };
+  return { provinceId: 42, cityId: 100, makerId: 'DIPSM', model: spec.kind === 'vehicle' ? 'SIM-V808' : 'SIM-BWC', terminalId: terminalIdOf(spec), plateColor: spec.plate ? 1 : 0, plate: spec.plate ?? `BWC${id}` };
 }

@@ -4,7 +4,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import type { Histogram } from './histogram.js';
-import type { StatsSnapshot } from './stats.js';
+import type { AttachmentCounts, StatsSnapshot } from './stats.js';
 import { total } from './stats.js';
 
 export interface RunReport {
@@ -27,6 +27,8 @@ export interface RunReport {
   blindAreas: number;
   /** Dispatch orders the units set out on (0x8300 【派警】 with a place). */
   dispatched: number;
+  /** Active-safety alarms raised and their attachment uploads (0x9208, 0x1210-0x1212, 0x9212). */
+  activeSafety: AttachmentCounts;
   throughput: { framesPerS: number; repliesPerS: number; bytesOutPerS: number };
   /** Frame -> 0x8001 latency, milliseconds: location reports (0x0200, 0x0704), heartbeats and media events; not logins or the logouts of the stop. */
   latencyMs: { count: number; p50: number; p95: number; p99: number; max: number; mean: number };
@@ -60,6 +62,7 @@ export function buildReport(tool: string, snap: StatsSnapshot, histogram: Histog
     repliesReceived,
     blindAreas: snap.blindAreas,
     dispatched: snap.dispatched,
+    activeSafety: snap.attachments,
     throughput: { framesPerS: Math.round(framesSent / elapsedS), repliesPerS: Math.round(repliesReceived / elapsedS), bytesOutPerS: Math.round(snap.bytesOut / elapsedS) },
     latencyMs: { count: histogram.count, p50: ms(histogram.percentile(0.5)), p95: ms(histogram.percentile(0.95)), p99: ms(histogram.percentile(0.99)), max: ms(histogram.max), mean: ms(histogram.mean()) },
     sent: snap.sent,
@@ -85,6 +88,7 @@ export function summaryTable(r: RunReport): string {
     ['replies received', `${r.repliesReceived} (${r.throughput.repliesPerS}/s)`],
     ['blind-area episodes', String(r.blindAreas)],
     ['dispatch orders answered', String(r.dispatched)],
+    ...(r.activeSafety.alarms + r.activeSafety.requests > 0 ? [activeSafetyRow(r.activeSafety)] : []),
     ['latency frame -> 0x8001', `p50 ${r.latencyMs.p50} ms, p95 ${r.latencyMs.p95} ms, p99 ${r.latencyMs.p99} ms, max ${r.latencyMs.max} ms (n=${r.latencyMs.count})`],
     ...Object.entries(r.sent).map(([k, v]): [string, string] => [`  sent ${k}`, r.acked[k] === undefined ? String(v) : `${v} (acknowledged ${r.acked[k]})`]),
     ...Object.entries(r.replies).map(([k, v]): [string, string] => [`  reply ${k}`, String(v)]),
@@ -93,6 +97,10 @@ export function summaryTable(r: RunReport): string {
   const w = Math.max(...rows.map(([k]) => k.length));
   const line = `+${'-'.repeat(w + 2)}+${'-'.repeat(Math.max(...rows.map(([, v]) => v.length)) + 2)}+`;
   return [line, ...rows.map(([k, v]) => `| ${k.padEnd(w)} | ${v.padEnd(line.length - w - 7)} |`), line].join('\n');
+}
+
+function activeSafetyRow(a: AttachmentCounts): [string, string] {
+  return ['active-safety attachments', `${a.alarms} alarms, ${a.requests} x 0x9208, ${a.uploads} uploads done, ${a.failed} failed; files ${a.files} sent, ${a.filesAcked} acknowledged; ${a.rangesResent} ranges resent`];
 }
 
 export function writeReport(path: string, r: RunReport): void {

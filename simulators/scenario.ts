@@ -53,6 +53,14 @@ export interface Scenario {
   alarms: { sosPerHour: number; sosS: number; speedingPerHour: number; speedingS: number; overspeedKmh: number };
   blindArea: { perHour: number; minS: number; maxS: number };
   photos: { perHour: number; minBytes: number; maxBytes: number };
+  /**
+   * Active safety (T/JSATL12 "Su-biao"): `share` of the vehicles carry ADAS/DSM units, each of which
+   * raises an alarm with an identifier (0x0200 item 0x64 or 0x65) on average every `everySeconds`
+   * simulated seconds and, told by 0x9208, uploads its two or three files (JPEG, MP4, a log) to the
+   * attachment server; `dropRanges` is the probability that a 16 KiB range of a file is withheld on
+   * the first send, so the platform asks for it again (0x9212). Off (share 0) unless asked for.
+   */
+  activeSafety: { share: number; everySeconds: number; dropRanges: number };
   reconnect: { minMs: number; maxMs: number };
   /**
    * Duty areas (0 squads: none). The fleet is split into `squads` squads (terminal i in squad
@@ -90,6 +98,7 @@ export const DEFAULT_SCENARIO: Scenario = {
   alarms: { sosPerHour: 0.02, sosS: 120, speedingPerHour: 0.5, speedingS: 60, overspeedKmh: 70 },
   blindArea: { perHour: 0.2, minS: 60, maxS: 300 },
   photos: { perHour: 0.3, minBytes: 3000, maxBytes: 12000 },
+  activeSafety: { share: 0, everySeconds: 600, dropRanges: 0 },
   reconnect: { minMs: 1000, maxMs: 60_000 },
   duty: { squads: 0, radiusM: 2000, shift: '00:00-24:00', strayShare: 0, strayAfterS: 600, strayS: 1800 },
   replyTimeoutMs: 10_000,
@@ -129,6 +138,9 @@ function check(s: Scenario): void {
   if (s.localAddresses > 0 && s.firstLocalAddress + s.localAddresses - 1 > 254) throw new Error('scenario: source addresses run past 127.0.0.254');
   if (s.startTime !== null && Number.isNaN(Date.parse(s.startTime))) throw new Error('scenario: startTime is not an ISO-8601 time');
   if (s.edition2019Share < 0 || s.edition2019Share > 1 || s.handheldShare < 0 || s.handheldShare > 1 || s.duty.strayShare < 0 || s.duty.strayShare > 1) throw new Error('scenario: shares are between 0 and 1');
+  const a = s.activeSafety;
+  if (!(a.share >= 0 && a.share <= 1) || !(a.dropRanges >= 0 && a.dropRanges <= 1)) throw new Error('scenario: activeSafety.share and activeSafety.dropRanges are between 0 and 1');
+  if (!(a.everySeconds > 0)) throw new Error('scenario: activeSafety.everySeconds must be > 0');
   if (!Number.isInteger(s.duty.squads) || s.duty.squads < 0) throw new Error('scenario: duty.squads must be an integer >= 0');
   if (!(s.duty.radiusM >= 200)) throw new Error('scenario: duty.radiusM must be >= 200');
   if (!/^([01]\d|2[0-3]):[0-5]\d-(([01]\d|2[0-3]):[0-5]\d|24:00)$/.test(s.duty.shift)) throw new Error('scenario: duty.shift must be "HH:MM-HH:MM" (end 24:00 for midnight)');

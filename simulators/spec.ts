@@ -1,6 +1,6 @@
 /**
- * Who a simulated terminal is: its kind, phone number (the JT/T 808 terminal ID), edition
- * and plate, fixed by the fleet before it starts.
+ * Who a simulated terminal is: its kind, phone number (the JT/T 808 terminal ID), edition,
+ * plate and whether it has active-safety units, fixed by the fleet before it starts.
  */
 import type { Edition } from '../decoders/index.js';
 
@@ -12,4 +12,6 @@ export interface TerminalSpec {
   phone: string;
   edition: Edition;
   plate?: string;
+  /** A vehicle with ADAS/DSM units (scenario activeSafety.share): raises Su-biao alarms and uploads their files. */
+  activeSafety?: boolean;
 }

@@ -2,10 +2,30 @@
  * What a simulator process counts: frames sent by message ID, frames the platform accepted
  * (0x8001 result 0) by the message ID they answer, downlinks received by kind, frame -> 0x8001
  * latency, errors by reason, blind-area episodes (simulated, so not errors), connects and
- * reconnects. Plain counters (no
+ * reconnects, and the active-safety units' alarms and attachment uploads. Plain counters (no
  * per-frame allocation); a snapshot is JSON that crosses the worker IPC and merges.
  */
 import { Histogram } from './histogram.js';
+
+/** The active-safety units' alarms and their attachment uploads (T/JSATL12; why one failed is in `errors`). */
+export interface AttachmentCounts {
+  /** ADAS/DSM alarms raised with an identifier announcing attachments. */
+  alarms: number;
+  /** 0x9208 received. */
+  requests: number;
+  /** Uploads finished: every file of the alarm acknowledged. */
+  uploads: number;
+  /** Files streamed (0x1211, the data, 0x1212). */
+  files: number;
+  /** Files the platform acknowledged (0x9212 result 0). */
+  filesAcked: number;
+  /** Ranges sent again after a 0x9212 result 1. */
+  rangesResent: number;
+  /** Uploads given up (refused 0x9208 included). */
+  failed: number;
+}
+
+export const NO_ATTACHMENTS: Readonly<AttachmentCounts> = { alarms: 0, requests: 0, uploads: 0, files: 0, filesAcked: 0, rangesResent: 0, failed: 0 };
 
 export interface StatsSnapshot {
   sent: Record<string, number>;
@@ -23,6 +43,7 @@ export interface StatsSnapshot {
   terminals: number;
   bytesOut: number;
   bytesIn: number;
+  attachments: AttachmentCounts;
   latency: ReturnType<Histogram['toJSON']>;
 }
 
@@ -43,6 +64,7 @@ export class Stats {
   terminals = 0;
   bytesOut = 0;
   bytesIn = 0;
+  readonly attachments: AttachmentCounts = { ...NO_ATTACHMENTS };
   readonly latency = new Histogram();
 
   sent(msgId: number, bytes: number): void {
@@ -78,6 +100,7 @@ export class Stats {
       terminals: this.terminals,
       bytesOut: this.bytesOut,
       bytesIn: this.bytesIn,
+      attachments: { ...this.attachments },
       latency: this.latency.toJSON(),
     };
   }
@@ -89,7 +112,7 @@ export function mergeSnapshots(parts: StatsSnapshot[]): StatsSnapshot & { histog
     for (const [k, v] of Object.entries(from)) into[k] = (into[k] ?? 0) + v;
   };
   const histogram = new Histogram();
-  const out = { sent: {}, acked: {}, replies: {}, errors: {}, blindAreas: 0, dispatched: 0, connects: 0, reconnects: 0, online: 0, terminals: 0, bytesOut: 0, bytesIn: 0 } as Omit<StatsSnapshot, 'latency'>;
+  const out = { sent: {}, acked: {}, replies: {}, errors: {}, blindAreas: 0, dispatched: 0, connects: 0, reconnects: 0, online: 0, terminals: 0, bytesOut: 0, bytesIn: 0, attachments: { ...NO_ATTACHMENTS } } as Omit<StatsSnapshot, 'latency'>;
   for (const p of parts) {
     add(out.sent, p.sent);
     add(out.acked, p.acked);
@@ -103,6 +126,7 @@ export function mergeSnapshots(parts: StatsSnapshot[]): StatsSnapshot & { histog
     out.terminals += p.terminals;
     out.bytesOut += p.bytesOut;
     out.bytesIn += p.bytesIn;
+    add(out.attachments as unknown as Record<string, number>, p.attachments as unknown as Record<string, number>);
     histogram.merge(p.latency);
   }
   return { ...out, latency: histogram.toJSON(), histogram };

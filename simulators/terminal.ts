@@ -4,13 +4,15 @@
  * positions it could not send, reconnect with backoff, backfill them (0x0704 type 1), stop
  * gracefully. The parts it is made of: the link (link.ts), the JT/T 808 client (protocol.ts),
  * the report clock (scheduler.ts), what each tick sends (behaviour.ts), command answers
- * (commands.ts), photo uploads (media.ts), reconnect delays (backoff.ts).
+ * (commands.ts), photo uploads (media.ts), active-safety alarms and their attachment uploads
+ * (active-safety.ts), reconnect delays (backoff.ts).
  *
  * Determinism: everything a terminal sends is decided per tick from seeded streams, and with a
  * `startTime` its device clock is that start plus tick x interval, so a seed replays the same
  * frames (without one, at real speed, the device clock is the wall clock: behaviour.ts). Only the network can differ between runs (a refused connection, a lost datagram);
  * the backoff jitter has a stream of its own so that it never shifts the behaviour stream.
  */
+import { ActiveSafety } from './active-safety.js';
 import { Backoff } from './backoff.js';
 import { Behaviour, PARAM_OVERSPEED_KMH } from './behaviour.js';
 import type { Report } from './behaviour.js';
@@ -20,7 +22,7 @@ import { openLink } from './link.js';
 import { MediaUploads } from './media.js';
 import type { Mover } from './movers.js';
 import { Responder, dispatchPlace } from './movers.js';
-import { ProtocolClient } from './protocol.js';
+import { ProtocolClient, terminalIdOf } from './protocol.js';
 import type { Rng } from './rng.js';
 import type { Scenario } from './scenario.js';
 import { ReportClock } from './scheduler.js';
@@ -67,6 +69,8 @@ export class SimTerminal {
   private readonly media: MediaUploads;
   private readonly clock: ReportClock;
   private readonly backoff: Backoff;
+  /** A vehicle's ADAS/DSM units (spec.activeSafety): their alarms and attachment uploads. */
+  readonly activeSafety: ActiveSafety | undefined;
 
   constructor(
     readonly spec: TerminalSpec,
@@ -81,10 +85,13 @@ export class SimTerminal {
       replyTimeoutMs: s.replyTimeoutMs,
       ...(deps.record ? { record: deps.record } : {}),
       downlink: (m) => {
-        if (this.state === 'online') answerCommand(m, { client: this.client, media: this.media, params: this.params, location: () => this.behaviour.current(), dispatched: (text) => this.dispatched(text) });
+        if (this.state === 'online') answerCommand(m, { client: this.client, media: this.media, params: this.params, location: () => this.behaviour.current(), dispatched: (text) => this.dispatched(text), ...(this.activeSafety ? { activeSafety: this.activeSafety } : {}) });
       },
     });
-    this.behaviour = new Behaviour(spec.kind, s, deps.mover, deps.rng, this.params);
+    this.activeSafety = spec.activeSafety
+      ? new ActiveSafety(deps.rng.fork('active-safety'), { spec, terminalId: terminalIdOf(spec), scenario: s, stats: deps.stats, ...(deps.target.localAddress ? { localAddress: deps.target.localAddress } : {}) })
+      : undefined;
+    this.behaviour = new Behaviour(spec.kind, s, deps.mover, deps.rng, this.params, this.activeSafety);
     this.media = new MediaUploads(this.client, deps.rng, spec.index, s.photos);
     this.clock = new ReportClock((s.intervalS * 1000) / s.speedup, s.burst, {
       busy: () => this.state === 'connecting' || this.state === 'login',
