@@ -19,9 +19,9 @@
  * The SIM's width is not announced. We take Traccar's rule (Jt1078FrameDecoder, 2026: a packet
  * whose WORD at offset 8 is zero carries BCD[10]): a 12-digit 2016 SIM starts with its phone's
  * leading 0 and a digit (`01 38 ...`), a 2019 number is 20 digits zero-padded from 11 or 12
- * (`00 00 00 00 01 38 ...`), so the first two bytes tell them apart. When that layout's data-type
- * byte is impossible and the other width's is possible, the other width is taken (a 12-digit
- * SIM starting 0000 would otherwise be lost). `simWidth` forces one when the relay knows better.
+ * (`00 00 00 00 01 38 ...`), so the first two bytes tell them apart. A 2016 SIM whose first four
+ * digits are 0000 would be misread; the relay, which knows the terminal's 808 phone and edition,
+ * can force `simWidth`.
  * `simMatchKey` drops leading zeros so both widths (and the 808 phone in either edition) match.
  *
  * Payload types (table 12), the same in SmallChi/JT1078 (Enums/JT1078AVType.cs), glaciall's
@@ -117,19 +117,14 @@ function fieldsAfterType(dataType: number): number {
 }
 
 /**
- * The SIM width of the packet at `at`, or how many bytes from `at` are needed to decide it
- * (10 to see the rule's WORD; 16 for a 6-byte SIM's data-type byte; 20 for a 10-byte one's).
+ * The SIM width of the packet at `at`, or how many bytes from `at` are needed to decide it.
+ * Only the rule: trying the other width when the rule's layout looks wrong would read a broken
+ * header as a packet of the other width, whose length field is then any two bytes.
  */
 function simWidthAt(buf: Buffer, at: number, forced: SimWidth | undefined): SimWidth | { need: number } {
   if (forced) return forced;
-  const have = buf.length - at;
-  if (have < 10) return { need: 10 };
-  const rule: SimWidth = buf[at + 8] === 0 && buf[at + 9] === 0 ? 10 : 6;
-  if (have < 10 + rule) return { need: 10 + rule };
-  if (validTypeByte(buf[at + 9 + rule]!)) return rule;
-  const other: SimWidth = rule === 10 ? 6 : 10;
-  if (have < 10 + other) return { need: 10 + other };
-  return validTypeByte(buf[at + 9 + other]!) ? other : rule;
+  if (buf.length - at < 10) return { need: 10 };
+  return buf[at + 8] === 0 && buf[at + 9] === 0 ? 10 : 6;
 }
 
 /**

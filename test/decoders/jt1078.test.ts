@@ -78,13 +78,12 @@ t.test("Traccar's captures", async (t) => {
   t.equal(six.length, 30 + 829);
 });
 
-t.test('a 12-digit SIM that starts 0000 is still read as BCD[6] when the other layout is impossible', async (t) => {
-  // Traccar's rule alone would take BCD[10]; there the data-type byte would be 0x8b (type 8)
+t.test('a 12-digit SIM that starts 0000 needs simWidth: the rule alone reads BCD[10]', async (t) => {
   const odd = hex('30316364 81 e2 0001 000012345678 01 00 0000018bcfe56800 0000 0028 0001 aa');
-  const r = decodeMediaPacket(odd);
-  t.ok(r.ok && r.packet.simWidth === 6 && r.packet.sim === '000012345678');
-  const forced = decodeMediaPacket(VIDEO6, { simWidth: 6 });
-  t.ok(forced.ok && forced.packet.sim === '013800138000', 'simWidth forces the width');
+  const guessed = decodeMediaPacket(odd);
+  t.notOk(guessed.ok && guessed.packet.sim === '000012345678', "Traccar's rule takes the long form");
+  const forced = decodeMediaPacket(odd, { simWidth: 6 });
+  t.ok(forced.ok && forced.packet.sim === '000012345678' && forced.packet.body.toString('hex') === 'aa', 'simWidth: 6 reads it');
 });
 
 t.test('refusals carry codes', async (t) => {
