@@ -11,13 +11,25 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { FFMPEG_INSTALL_MS, ffmpegTools } from '../helpers/ffmpeg.js';
 import { ALAW_TO_PCM, ULAW_TO_PCM, g711ToS16le } from '../../gateway/video/g711.js';
 
-const run = promisify(execFile);
+const exec = promisify(execFile);
+// the first use may install Debian's ffmpeg (scripts/ffmpeg.sh)
+t.setTimeout(FFMPEG_INSTALL_MS + 120_000);
+
+/** Runs Debian's ffmpeg or ffprobe; stdout and stderr as text. */
+async function run(tool: 'ffmpeg' | 'ffprobe', args: string[]): Promise<{ stdout: string; stderr: string }> {
+  return exec((await ffmpegTools())[tool], args, { maxBuffer: 16 << 20 });
+}
+
+/** The same, stdout as bytes. */
+async function runBytes(tool: 'ffmpeg' | 'ffprobe', args: string[]): Promise<Buffer> {
+  return (await exec((await ffmpegTools())[tool], args, { encoding: 'buffer', maxBuffer: 16 << 20 })).stdout;
+}
 
 async function ffmpegDecode(format: 'alaw' | 'mulaw', file: string): Promise<Buffer> {
-  const { stdout } = await run('ffmpeg', ['-v', 'error', '-f', format, '-ar', '8000', '-ac', '1', '-i', file, '-f', 's16le', '-'], { encoding: 'buffer', maxBuffer: 16 << 20 });
-  return stdout;
+  return runBytes('ffmpeg', ['-v', 'error', '-f', format, '-ar', '8000', '-ac', '1', '-i', file, '-f', 's16le', '-']);
 }
 
 let dir = '';

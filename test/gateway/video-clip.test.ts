@@ -13,6 +13,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { FFMPEG_INSTALL_MS, ffmpegTools } from '../helpers/ffmpeg.js';
 import { MEDIA_DATA_TYPE, MediaPacketSplitter, PAYLOAD_TYPE } from '../../decoders/index.js';
 import type { SimWidth } from '../../decoders/index.js';
 import { FrameAssembler } from '../../gateway/video/frame-assembler.js';
@@ -20,7 +21,14 @@ import { Fmp4VideoMuxer } from '../../gateway/video/fmp4-muxer.js';
 import type { VideoCodec } from '../../gateway/video/fmp4-muxer.js';
 import { MediaPacketizer } from '../../simulators/video-packets.js';
 
-const run = promisify(execFile);
+const exec = promisify(execFile);
+// the first use may install Debian's ffmpeg (scripts/ffmpeg.sh)
+t.setTimeout(FFMPEG_INSTALL_MS + 120_000);
+
+/** Runs Debian's ffmpeg or ffprobe; stdout and stderr as text. */
+async function run(tool: 'ffmpeg' | 'ffprobe', args: string[]): Promise<{ stdout: string; stderr: string }> {
+  return exec((await ffmpegTools())[tool], args, { maxBuffer: 16 << 20 });
+}
 const FRAMES = 50;
 
 /** Start offsets of NAL units (after the start code) in an Annex-B stream. */
@@ -85,7 +93,7 @@ interface Probe {
 }
 
 async function probe(file: string): Promise<Probe> {
-  const { stdout } = await run('ffprobe', ['-v', 'error', '-count_frames', '-show_streams', '-of', 'json', file], { maxBuffer: 16 << 20 });
+  const { stdout } = await run('ffprobe', ['-v', 'error', '-count_frames', '-show_streams', '-of', 'json', file]);
   return (JSON.parse(stdout) as { streams: Probe[] }).streams[0]!;
 }
 
