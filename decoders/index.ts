@@ -1,12 +1,17 @@
 /**
  * The JT/T 808 codec's public surface: split a byte stream into frames, decode a frame,
- * encode a message (split into subpackages when large), reassemble parts. Pure: no
+ * encode a message (split into subpackages when large), reassemble parts; and the JT/T 1078
+ * media packet beside it (decode, encode, split a stream). Pure: no
  * sockets, no timers; time is always passed in.
  */
 export { FrameSplitter } from './splitter.js';
 export type { SplitterOptions, FrameHandler, FrameErrorHandler } from './splitter.js';
 export { AttachmentStreamSplitter, FILE_DATA_HEADER, FILE_DATA_MAGIC, MAX_FILE_DATA, encodeFileData } from './attachment-stream.js';
 export type { AttachmentStreamHandlers, AttachmentStreamOptions, FileData, FileDataHandler } from './attachment-stream.js';
+export { MAX_MEDIA_BODY, MAX_MEDIA_PACKET, MEDIA_DATA_TYPE, MEDIA_MAGIC, PAYLOAD_TYPE, SUBPACKAGE_MARK, decodeMediaPacket, encodeMediaPacket, scanMediaHeader, simMatchKey } from './jt1078.js';
+export type { MediaDataType, MediaDecodeOptions, MediaHeaderScan, MediaPacket, MediaPacketInput, MediaPacketResult, SimWidth, SubpackageMark } from './jt1078.js';
+export { MediaPacketSplitter } from './jt1078-splitter.js';
+export type { MediaErrorHandler, MediaPacketHandler, MediaSplitterHandlers } from './jt1078-splitter.js';
 export { decodeFrame, decodeBody, decodeWire } from './decode.js';
 export type { DecodeOptions, DecodeResult } from './decode.js';
 export { encode, encodeBody, encodeParts } from './encode.js';
