@@ -49,5 +49,6 @@ export const ATTACHMENT_REFUSALS = [
   'unsupported',
   'junk',
   'too-many-refusals',
+  'unread',
 ] as const;
 export type AttachmentRefusal = (typeof ATTACHMENT_REFUSALS)[number];

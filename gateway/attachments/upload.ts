@@ -46,8 +46,10 @@ const QUEUED_MAX = 1024 * 1024;
 const MAX_REFUSALS = 32;
 /** Bytes outside any frame since the last good unit before the connection is closed. */
 const MAX_JUNK = 4096;
-/** Missing ranges in one 0x9212 at most (its count is a BYTE; 100 keep the body within one frame); the rest at the next 0x1212. */
-export const MAX_RESEND = 100;
+/** Missing ranges in one 0x9212 at most: with a 255-byte name the body stays within one frame (1023 bytes); the rest at the next 0x1212. */
+export const MAX_RESEND = 90;
+/** Unread answers a terminal may leave in our send buffer before its connection is dropped. */
+const MAX_UNSENT = 64 * 1024;
 
 /** What an upload needs of the attachment service (service.ts). */
 export interface UploadContext {
@@ -91,7 +93,8 @@ export class Upload {
   private queued = 0;
   private paused = false;
   private refusals = 0;
-  private junkSeen = 0;
+  /** the splitter's junk count at the last good unit */
+  private junkAtGood = 0;
   private closed = false;
   private outcome: UploadOutcome | undefined;
   private readonly idleTimer: NodeJS.Timeout;
@@ -124,11 +127,7 @@ export class Upload {
     if (this.closed) return;
     this.idleTimer.refresh();
     this.splitter.push(chunk, { frame: this.onFrame, fileData: this.onData, error: this.onStreamError });
-    const junk = this.splitter.junkBytes - this.junkSeen;
-    if (junk > 0) {
-      this.junkSeen = this.splitter.junkBytes;
-      if (junk > MAX_JUNK || this.splitter.junkBytes > MAX_JUNK) this.refuseStream('junk');
-    }
+    if (!this.closed && this.splitter.junkBytes - this.junkAtGood > MAX_JUNK) this.refuseStream('junk');
   }
 
   private readonly onFrame = (data: Buffer): void => {
@@ -140,7 +139,7 @@ export class Upload {
       return;
     }
     const message = r.message;
-    this.junkSeen = this.splitter.junkBytes;
+    this.junkAtGood = this.splitter.junkBytes;
     this.ctx.metrics.frameIn(message.msgId);
     if ('part' in message) {
       // a list, file info or file done fits one frame at the settings' bounds: parts are not taken here
@@ -152,7 +151,7 @@ export class Upload {
 
   private readonly onData = (chunk: FileData): void => {
     if (this.closed) return;
-    this.junkSeen = this.splitter.junkBytes;
+    this.junkAtGood = this.splitter.junkBytes;
     this.enqueue(chunk.data.length, () => this.write(chunk));
   };
 
@@ -340,6 +339,12 @@ export class Upload {
     const header = this.replyTo ?? to;
     const frame = encode({ msgId, version: header.version, phone: header.phone, serial: this.serial, ...(header.version === '2019' ? { protocolVersion: header.protocolVersion ?? 1 } : {}), body });
     this.serial = (this.serial + 1) & 0xffff;
+    // a terminal that sends and never reads must not make us hold its answers
+    if (this.stream.writableLength > MAX_UNSENT) {
+      this.ctx.metrics.attachmentRefused.inc({ reason: 'unread' });
+      this.close('refused', true);
+      return;
+    }
     this.stream.write(frame);
     this.ctx.metrics.replied('tcp', msgId, 1, frame.length);
   }
@@ -361,10 +366,10 @@ export class Upload {
     this.ctx.metrics.attachmentRefused.inc({ reason });
   }
 
-  /** Input that leaves the stream out of step: counted, and the connection closed. */
+  /** Input that leaves the stream out of step: counted, and the connection dropped (its unread input with it). */
   private refuseStream(reason: AttachmentRefusal): void {
     this.ctx.metrics.attachmentRefused.inc({ reason });
-    this.close('refused');
+    this.close('refused', true);
   }
 
   // ---- the end --------------------------------------------------------------------------
@@ -380,7 +385,7 @@ export class Upload {
    * Idempotent. Stops reading and timers at once; the partial files are deleted once the chain has
    * finished what it was doing (a write under way completes first), then the service is told.
    */
-  close(outcome: UploadOutcome): void {
+  close(outcome: UploadOutcome, abort = false): void {
     if (this.closed) return;
     this.closed = true;
     this.outcome = outcome === 'incomplete' && this.everyFileDone() ? 'complete' : outcome;
@@ -388,11 +393,12 @@ export class Upload {
     clearTimeout(this.uploadTimer);
     this.splitter.reset();
     if (this.alarmEntry) this.alarmEntry.busy = false;
-    if (outcome === 'refused' || outcome === 'idle' || outcome === 'expired' || outcome === 'error') {
-      // answers already written still leave; the rest of its input is not read
+    if (abort || this.stream.destroyed) this.stream.destroy();
+    else {
+      // the last answer (a refusal's 0x8001) leaves first; a peer that never reads is dropped a moment later
       this.stream.end();
-      this.stream.destroy();
-    } else this.stream.destroy();
+      setTimeout(() => this.stream.destroy(), 1000).unref();
+    }
     if (this.paused) this.paused = false;
     this.chain = this.chain.then(async () => {
       for (const file of this.files.values()) await this.drop(file);
