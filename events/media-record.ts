@@ -5,17 +5,17 @@
  */
 import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
-import { PositionSchema } from './model.js';
+import { AttachmentSchema, PositionSchema } from './model.js';
 
 export const MediaRecordSchema = Type.Object(
   {
     id: Type.String({ format: 'uuid', description: 'the record\'s own id (a terminal reuses its media IDs)' }),
     terminal: Type.String(),
     org: Type.String({ description: "the terminal's org unit when it uploaded (the registry's)" }),
-    mediaId: Type.Integer({ minimum: 0, maximum: 0xffffffff, description: "the terminal's media ID" }),
-    type: Type.Integer({ description: '0 image, 1 audio, 2 video' }),
-    format: Type.Integer({ description: '0 JPEG, 1 TIF, 2 MP3, 3 WAV, 4 WMV' }),
-    contentType: Type.String({ description: 'what GET /api/media/{id} answers with, from the format' }),
+    mediaId: Type.Integer({ minimum: 0, maximum: 0xffffffff, description: "the terminal's media ID (attachments: the file's index in its 0x1210 list)" }),
+    type: Type.Integer({ description: '0 image, 1 audio, 2 video (attachments: 3 text, 4 other)' }),
+    format: Type.Integer({ description: '0 JPEG, 1 TIF, 2 MP3, 3 WAV, 4 WMV (attachments of none of these: 255)' }),
+    contentType: Type.String({ description: "what GET /api/media/{id} answers with, from the format (attachments: from the file name's extension)" }),
     event: Type.Integer({ description: '0 platform order, 1 timer, 2 robbery alarm, 3 collision, ...' }),
     channel: Type.Integer(),
     position: Type.Union([PositionSchema, Type.Null()], { description: 'the 0x0200 block the upload carried: where it was taken (WGS-84, or the datum asked for with ?crs=)' }),
@@ -24,6 +24,11 @@ export const MediaRecordSchema = Type.Object(
     receivedAt: Type.String({ format: 'date-time' }),
     path: Type.String({ description: "the bytes' key in the media store (dataDir/media/...)" }),
     removedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'when the bytes were deleted (media.policy drop-oldest) or found gone; the bytes route then answers 410' }),
+    alarmNo: Type.Union([Type.String(), Type.Null()], { description: 'a T/JSATL12 attachment: the alarm number the gateway issued in 0x9208; null for 0x0801 uploads' }),
+    alarmIdentifier: Type.Union([AttachmentSchema.properties.identifier, Type.Null()], { description: 'a T/JSATL12 attachment: the alarm identifier as its alarm carried it' }),
+    alarmKind: Type.Union([Type.String(), Type.Null()], { description: "a T/JSATL12 attachment: its alarm's name (adas.forwardCollision, ...), its incident's kind" }),
+    fileName: Type.Union([Type.String(), Type.Null()], { description: "a T/JSATL12 attachment: the file's name as the terminal sent it" }),
+    incident: Type.Union([Type.String(), Type.Null()], { description: 'a T/JSATL12 attachment: the incident its alarm opened (or joined), when it was open as the record was written' }),
   },
   { $id: 'https://dipper.dev/schemas/media-record.json', title: 'MediaRecord', additionalProperties: false },
 );

@@ -61,11 +61,34 @@ export const AlarmSchema = Type.Object(
   { $id: 'https://dipper.dev/schemas/alarm.json', title: 'Alarm', additionalProperties: false },
 );
 
+/** What ties a T/JSATL12 attachment file to its alarm (absent for 0x0801 uploads). */
+export const AttachmentSchema = Type.Object(
+  {
+    alarmNo: Type.String({ description: 'the alarm number the gateway issued in 0x9208 (32 characters): the upload\'s key' }),
+    identifier: Type.Object(
+      {
+        terminalId: Type.String(),
+        time: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+        seq: Type.Integer({ minimum: 0, maximum: 255 }),
+        attachments: Type.Integer({ minimum: 0, maximum: 255 }),
+        reserved: Type.Optional(Type.Integer({ minimum: 0 })),
+        region: Type.Optional(Type.Union([Type.Literal('guangdong'), Type.Literal('heilongjiang')])),
+      },
+      { additionalProperties: false, description: 'the alarm identifier as the alarm carried it (region absent: T/JSATL12\'s 16-byte layout)' },
+    ),
+    alarm: Type.String({ description: 'the alarm\'s name, as its Alarm event and incident kind have it (adas.forwardCollision, ...)' }),
+    fileName: Type.String({ description: 'the file\'s name as the terminal sent it' }),
+    fileType: Type.Integer({ minimum: 0, maximum: 255, description: '0x1211 file type: 0 picture, 1 audio, 2 video, 3 text, 4 other' }),
+    contentType: Type.String({ description: 'from the file name\'s extension (events/attachment-files.ts)' }),
+  },
+  { additionalProperties: false },
+);
+
 export const MediaSchema = Type.Object(
   {
     ...Identity,
-    mediaId: Type.Integer({ minimum: 0, maximum: 0xffffffff }),
-    type: Type.Integer({ description: '0 image, 1 audio, 2 video' }),
+    mediaId: Type.Integer({ minimum: 0, maximum: 0xffffffff, description: "the terminal's media ID (0x0801); an attachment's index in its 0x1210 list" }),
+    type: Type.Integer({ description: '0 image, 1 audio, 2 video (attachments: 3 text, 4 other)' }),
     format: Type.Integer({ description: '0 JPEG, 1 TIF, 2 MP3, 3 WAV, 4 WMV' }),
     event: Type.Integer({ description: '0 platform order, 1 timer, 2 robbery alarm, 3 collision, ...' }),
     channel: Type.Integer(),
@@ -74,6 +97,7 @@ export const MediaSchema = Type.Object(
     sha256: Type.String({ pattern: '^[0-9a-f]{64}$', description: 'SHA-256 of the bytes as received, hex: what the evidence record and the API\'s ETag carry' }),
     receivedAt: Type.String({ format: 'date-time' }),
     position: Type.Union([PositionSchema, Type.Null()]),
+    attachment: Type.Optional(AttachmentSchema),
   },
   { $id: 'https://dipper.dev/schemas/media.json', title: 'Media', additionalProperties: false },
 );
@@ -82,6 +106,7 @@ export type { Category };
 export type Position = Static<typeof PositionSchema>;
 export type Alarm = Static<typeof AlarmSchema>;
 export type Media = Static<typeof MediaSchema>;
+export type Attachment = Static<typeof AttachmentSchema>;
 
 /**
  * `case`: an enforcement case created or changed through the map API (map/cases.ts), for dipper.cases;

@@ -10,6 +10,7 @@ import { Jt808Error, ReassemblyBudget } from '../decoders/index.js';
 import type { Edition, Message } from '../decoders/index.js';
 import { BadCommandError, OfflineError, replyIds } from '../events/commands.js';
 import type { EditionBodies, SessionHolder } from '../events/commands.js';
+import { AttachmentService } from './attachments/service.js';
 import type { GatewayConfig } from './settings.js';
 import { Guard } from './guard.js';
 import type { Logger } from './log.js';
@@ -63,6 +64,8 @@ export class Gateway implements GatewayContext, SessionHolder {
   readonly guard: Guard;
   readonly registry: DeviceRegistry;
   readonly media: MediaStore;
+  /** T/JSATL12 attachments: alarm numbers issued in 0x9208 and the uploads on the attachment port (its listener: attachments/listener.ts) */
+  readonly attachments: AttachmentService;
   readonly normalise: NormaliseContext;
   readonly registrations: RegistrationStore;
   readonly registrationLimiter: RegistrationLimiter;
@@ -112,6 +115,7 @@ export class Gateway implements GatewayContext, SessionHolder {
       options.mediaDropped?.(path);
     });
     this.metrics.mediaState = () => ({ bytes: this.media.bytes, files: this.media.count });
+    this.attachments = new AttachmentService({ config: config.attachments, dataDir: config.dataDir, media: this.media, metrics: this.metrics, log, guard: this.guard, publish: (events) => this.queue.push(events) });
     this.intake = new Intake(config.jt808.turnBudgetMs);
     this.reassemblyBudget = new ReassemblyBudget(config.reassembly.maxEntriesTotal, config.reassembly.maxBytesTotal);
     this.metrics.reassemblyState = () => this.reassemblyBudget;
@@ -447,6 +451,8 @@ export class Gateway implements GatewayContext, SessionHolder {
     for (const s of all()) s.pause();
     await this.queue.flush();
     for (const s of all()) s.close('shutdown');
+    // uploads cut short: their partial files deleted before the process goes
+    await this.attachments.close();
     this.paused.clear();
     this.registry.close();
     this.registrations.close();

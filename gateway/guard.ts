@@ -9,7 +9,7 @@ import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
 
 /** Which callback threw: a closed set, so the metric's labels stay bounded. */
-export const WHERE = ['tcp-accept', 'stream-data', 'stream-event', 'session-input', 'session-timer', 'reassembly-timer', 'udp-message', 'sink-queue', 'command-relay', 'map-sweep', 'sse-tick', 'process'] as const;
+export const WHERE = ['tcp-accept', 'stream-data', 'stream-event', 'session-input', 'session-timer', 'reassembly-timer', 'udp-message', 'attachment-accept', 'attachment-input', 'attachment-timer', 'sink-queue', 'command-relay', 'map-sweep', 'sse-tick', 'process'] as const;
 export type Where = (typeof WHERE)[number];
 
 /** Between two logged errors of one `where`. */

@@ -8,6 +8,7 @@ import { codecFor, knownMessageIds, JT808_ERROR_CODES } from '../decoders/index.
 import { ALARM_BIT } from '../decoders/index.js';
 import { CATEGORIES } from '../events/categories.js';
 import type { GatewayEvent } from '../events/model.js';
+import { ATTACHMENT_REFUSALS, FILE_OUTCOMES, REQUEST_OUTCOMES, UPLOAD_OUTCOMES } from './attachments/outcomes.js';
 import { WHERE } from './guard.js';
 import { MEDIA_REFUSALS } from './media/store.js';
 import { ACTIVE_SAFETY_ALARMS } from './normalise/active-safety.js';
@@ -57,6 +58,18 @@ export class Metrics {
   readonly mediaDropped = new Counter({ name: 'dipper_media_dropped_total', help: 'Multimedia files deleted to make room (media.policy drop-oldest)', registers: [this.registry] });
   /** The media store's size, read at scrape time. */
   mediaState: () => { bytes: number; files: number } = () => ({ bytes: 0, files: 0 });
+
+  // ---- Su-biao attachments (issue 19): the attachment port and its uploads ---------------------
+  readonly attachmentRequests = new Counter({ name: 'dipper_attachment_requests_total', help: '0x9208 after an active-safety alarm with attachments: sent, or not (no-room: attachments.maxAlarmNumbers issued and live; no-address: no address to advertise; unencodable: the identifier or address does not fit the message)', labelNames: ['outcome'], registers: [this.registry] });
+  readonly attachmentConnections = new Gauge({ name: 'dipper_attachment_connections', help: 'Open connections on the attachment port (at most attachments.maxConnections)', registers: [this.registry] });
+  readonly attachmentUploads = new Counter({ name: 'dipper_attachment_uploads_total', help: 'Attachment connections ended, by outcome: complete (every listed file stored), incomplete (closed by the terminal first), expired (attachments.uploadTimeoutMs), idle (attachments.idleTimeoutMs), refused (closed for bad input), shutdown, error', labelNames: ['outcome'], registers: [this.registry] });
+  readonly attachmentFiles = new Counter({ name: 'dipper_attachment_files_total', help: 'Attachment files by outcome: stored (whole, in the media store), duplicate (already stored for that alarm), refused (media quota), removed (never completed: its partial file deleted)', labelNames: ['outcome'], registers: [this.registry] });
+  readonly attachmentBytes = new Counter({ name: 'dipper_attachment_bytes_total', help: 'File data bytes received on the attachment port and written to partial files', registers: [this.registry] });
+  readonly attachmentRefused = new Counter({ name: 'dipper_attachment_refused_total', help: 'Input refused on the attachment port, by reason (gateway/attachments/outcomes.ts): connections at accept, messages answered 0x8001 result 1/2, data frames dropped, connections closed', labelNames: ['reason'], registers: [this.registry] });
+  readonly attachmentInFlight: Gauge = new Gauge({ name: 'dipper_attachment_in_flight_bytes', help: 'Announced bytes of the attachment files being received, reserved against attachments.maxBytesInFlight (their partial files under dataDir)', registers: [this.registry], collect: () => this.attachmentInFlight.set(this.attachmentState().inFlight) });
+  readonly attachmentAlarmNumbers: Gauge = new Gauge({ name: 'dipper_attachment_alarm_numbers', help: 'Alarm numbers issued in 0x9208 and not yet expired (at most attachments.maxAlarmNumbers)', registers: [this.registry], collect: () => this.attachmentAlarmNumbers.set(this.attachmentState().alarmNumbers) });
+  /** The attachment service's state, read at scrape time. */
+  attachmentState: () => { inFlight: number; alarmNumbers: number } = () => ({ inFlight: 0, alarmNumbers: 0 });
 
   // ---- state keyed by network input, bounded (issue 14 §6) -----------------------------------
   readonly alarmTerminals: Gauge = new Gauge({ name: 'dipper_alarm_tracker_terminals', help: 'Terminals with an alarm bit set whose alarm word is remembered for start/end edges (at most normalise.maxAlarmTerminals)', registers: [this.registry], collect: () => this.alarmTerminals.set(this.alarmState()) });
@@ -171,6 +184,10 @@ export class Metrics {
     for (const outcome of REASSEMBLY_OUTCOMES) this.reassembly.inc({ outcome }, 0);
     for (const outcome of COMMAND_OUTCOMES) this.commands.inc({ outcome }, 0);
     for (const outcome of MEDIA_OUTCOMES) this.media.inc({ outcome }, 0);
+    for (const outcome of REQUEST_OUTCOMES) this.attachmentRequests.inc({ outcome }, 0);
+    for (const outcome of UPLOAD_OUTCOMES) this.attachmentUploads.inc({ outcome }, 0);
+    for (const outcome of FILE_OUTCOMES) this.attachmentFiles.inc({ outcome }, 0);
+    for (const reason of ATTACHMENT_REFUSALS) this.attachmentRefused.inc({ reason }, 0);
     for (const id of knownMessageIds()) {
       if (codecFor(id)!.direction === 'up') this.framesIn.inc({ msg_id: hexId(id) }, 0);
       else this.replies.inc({ kind: hexId(id) }, 0);

@@ -1,4 +1,4 @@
-/** The terminal engine's settings: listeners, sessions, auth, registry, normalisation, queue, reassembly, commands, media files. */
+/** The terminal engine's settings: listeners, sessions, attachments, auth, registry, normalisation, queue, reassembly, commands, media files. */
 import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
 import { Section, Port, Ms, H3Section } from '../events/settings.js';
@@ -39,6 +39,29 @@ export const GatewaySections = {
     policy: Type.Union([Type.Literal('refuse-new'), Type.Literal('drop-oldest')], {
       default: 'refuse-new',
       description: 'an upload past a quota: refuse-new answers it 0x8001 result 1 and deletes nothing (files are evidence: a flood must not erase them; the terminal keeps its copy); drop-oldest deletes the terminal\'s (or, for the total, the store\'s) oldest files until it fits',
+    }),
+  }),
+  attachments: Section({
+    port: { ...Port, default: 6810, description: 'the T/JSATL12 (Su-biao) attachment server: terminals told of an active-safety alarm with attachments (0x9208) connect here to upload its files (0x1210, 0x1211, file data, 0x1212); on jt808.host; 0 = off (no listener, no 0x9208)' },
+    advertise: Type.String({
+      default: '',
+      maxLength: 255,
+      description: 'host[:port] sent in 0x9208 for terminals to connect to (the address they reach through NAT or a balancer); empty = the local address of the terminal\'s own 808 connection and attachments.port',
+    }),
+    maxConnections: Type.Integer({ minimum: 1, default: 2000, description: 'attachment connections at once; past it new ones are closed at once (dipper_attachment_refused_total{reason="max-connections"})' }),
+    maxPerIp: Type.Integer({ minimum: 1, default: 200, description: 'attachment connections at once from one address; NATed fleets share an address: keep it generous' }),
+    idleTimeoutMs: { ...Ms, default: 60_000, description: 'an attachment connection that sends nothing for this long is closed (its unfinished files removed)' },
+    uploadTimeoutMs: { ...Ms, default: 600_000, description: 'an attachment connection is closed this long after its file list (0x1210) whatever it still sends: uploads that never complete expire and their partial files are removed' },
+    alarmNumberTtlMs: { ...Ms, default: 3_600_000, description: 'how long an alarm number sent in 0x9208 lets a terminal upload that alarm\'s files' },
+    maxAlarmNumbers: Type.Integer({ minimum: 1, default: 20_000, description: 'alarm numbers issued and not yet expired, over all terminals (~500 B each); past it no 0x9208 is sent (counted: no-room)' }),
+    maxAlarmNumbersPerTerminal: Type.Integer({ minimum: 1, default: 32, description: 'alarm numbers held per terminal; past it its oldest is forgotten (its upload then refused)' }),
+    maxFiles: Type.Integer({ minimum: 1, maximum: 255, default: 16, description: 'files in one 0x1210 list at most; a longer list is refused (0x8001 result 1) and the connection closed' }),
+    maxFileBytes: Type.Integer({ minimum: 1, maximum: 0xffffffff, default: 64 * 1024 * 1024, description: 'announced size of one attachment file at most; a larger one is refused at its 0x1211 (0x8001 result 1)' }),
+    maxRanges: Type.Integer({ minimum: 1, default: 4096, description: 'separate received ranges of one file at most (data frames out of order leave gaps); a frame that would make more is dropped and counted' }),
+    maxBytesInFlight: Type.Integer({
+      minimum: 1,
+      default: 2 * 1024 * 1024 * 1024,
+      description: 'announced bytes of the files being received over all uploads (their partial files under dataDir/attachments-partial); a file that would pass it is refused at its 0x1211 (0x8001 result 1) until others finish',
     }),
   }),
   auth: Section({

@@ -36,6 +36,8 @@ import type { Incident } from '../events/incident.js';
 import { listenTcp } from '../gateway/transport/tcp.js';
 import type { TcpListener } from '../gateway/transport/tcp.js';
 import { listenUdp } from '../gateway/transport/udp.js';
+import { listenAttachments } from '../gateway/attachments/listener.js';
+import type { AttachmentListener } from '../gateway/attachments/listener.js';
 import type { UdpListener } from '../gateway/transport/udp.js';
 
 export interface Ports {
@@ -45,6 +47,8 @@ export interface Ports {
   /** null when an external broker (DIPPER_MQTT_URL) replaces the embedded one */
   mqtt: number | null;
   mqttWs: number | null;
+  /** the T/JSATL12 attachment port; null when attachments.port is 0 (off) */
+  attachments: number | null;
 }
 
 export interface Server {
@@ -160,6 +164,7 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
   map.observe(mapMetrics, report);
   let tcp: TcpListener | undefined;
   let udp: UdpListener | undefined;
+  let attachments: AttachmentListener | undefined;
   let relay: CommandRelay | undefined;
   let http: FastifyInstance | undefined;
   try {
@@ -173,10 +178,13 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
     tcp = await listenTcp(gateway, config.jt808.port, config.jt808.host);
     // UDP on the same port as TCP (the chosen one when the configured port is 0)
     if (config.jt808.udp) udp = await listenUdp(gateway, tcp.port, config.jt808.host);
+    // the Su-biao attachment server (0x9208 names it): off with attachments.port 0
+    if (config.attachments.port !== 0) attachments = await listenAttachments(gateway.attachments, config.attachments.port, config.jt808.host);
     await http.listen({ port: config.http.port, host: config.http.host });
   } catch (e) {
     await tcp?.close();
     await udp?.close();
+    await attachments?.close();
     await http?.close();
     external.abandon();
     await gateway.close();
@@ -185,7 +193,7 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
     await store?.close();
     throw e;
   }
-  const ports: Ports = { jt808: tcp.port, udp: udp?.port ?? null, http: (http.server.address() as AddressInfo).port, mqtt: broker?.port ?? null, mqttWs: broker?.wsPort ?? null };
+  const ports: Ports = { jt808: tcp.port, udp: udp?.port ?? null, http: (http.server.address() as AddressInfo).port, mqtt: broker?.port ?? null, mqttWs: broker?.wsPort ?? null, attachments: attachments?.port ?? null };
   log.info({ ports, devices: gateway.registry.size, cases: restored, database: store?.kind ?? 'none', dataDir: config.dataDir, anonymous: config.auth.allowAnonymous }, 'dipper gateway listening');
 
   let closing: Promise<void> | undefined;
@@ -193,11 +201,13 @@ export async function startServer(config: Config, log: Logger, options: StartOpt
     (closing ??= (async () => {
       // stop accepting first; the listener's close resolves once the gateway has closed its sockets
       const tcpClosed = tcp.close();
+      const attachmentsClosed = attachments?.close();
       await udp?.close();
       // a required sink still down at shutdown: its batch is answered result 1, not held forever
       external.abandon();
       await gateway.close();
       await tcpClosed;
+      await attachmentsClosed;
       // relayed commands still waiting end now (503), and no more are served
       await relay?.close().catch((err: unknown) => log.error({ err }, 'command relay close failed'));
       await Promise.all(sinks.map((s) => s.close().catch((err: unknown) => log.error({ err, sink: s.name }, 'sink close failed'))));

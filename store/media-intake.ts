@@ -30,6 +30,7 @@ export class MediaIntake implements EventSink {
         sha256: m.sha256,
         receivedAt: new Date(m.receivedAt),
         path: m.path,
+        ...(m.attachment ? { attachment: m.attachment } : {}),
       });
     }
   }

@@ -1,12 +1,12 @@
 /**
- * Media files' records (evidence, issue 19): one row per completed 0x0801 upload, written off the
+ * Media files' records (evidence, issue 19): one row per completed 0x0801 upload or T/JSATL12 attachment, written off the
  * ingest path by the media writer (media-writer.ts), read by the API within a token's scope. The
  * bytes are not here: `path` is their key in the media store (gateway/media/blobs.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { mediaFile } from '../events/media-formats.js';
 import type { MediaRecord } from '../events/media-record.js';
-import type { Position } from '../events/model.js';
+import type { Attachment, Position } from '../events/model.js';
 import type { Database } from './database.js';
 import { scopeCondition } from './scope.js';
 
@@ -26,6 +26,8 @@ export interface NewMedia {
   path: string;
   /** the bytes were deleted before the record was written (drop-oldest during a database outage) */
   removedAt?: Date;
+  /** a T/JSATL12 attachment: what ties it to its alarm (and, when written, to the incident open for it) */
+  attachment?: Attachment;
 }
 
 export interface MediaQuery {
@@ -38,6 +40,10 @@ export interface MediaQuery {
   to?: string;
   type?: readonly number[];
   event?: readonly number[];
+  /** attachments of one alarm (the alarm number of its 0x9208) */
+  alarmNo?: string;
+  /** attachments tied to one incident */
+  incident?: string;
   limit: number;
   offset: number;
 }
@@ -57,9 +63,15 @@ interface MediaRow extends Record<string, unknown> {
   received_at: Date;
   path: string;
   removed_at: Date | null;
+  alarm_no: string | null;
+  alarm_identifier: MediaRecord['alarmIdentifier'] | string | null;
+  alarm_kind: string | null;
+  file_name: string | null;
+  incident_id: string | null;
+  content_type: string | null;
 }
 
-const COLUMNS = 'id, terminal, org, media_id, type, format, event, channel, position, bytes, sha256, received_at, path, removed_at';
+const COLUMNS = 'id, terminal, org, media_id, type, format, event, channel, position, bytes, sha256, received_at, path, removed_at, alarm_no, alarm_identifier, alarm_kind, file_name, incident_id, content_type';
 const iso = (d: Date) => new Date(d).toISOString();
 
 function toRecord(r: MediaRow): MediaRecord {
@@ -70,7 +82,7 @@ function toRecord(r: MediaRow): MediaRecord {
     mediaId: Number(r.media_id),
     type: r.type,
     format: r.format,
-    contentType: mediaFile(r.format).contentType,
+    contentType: r.content_type ?? mediaFile(r.format).contentType,
     event: r.event,
     channel: r.channel,
     position: typeof r.position === 'string' ? (JSON.parse(r.position) as Position) : r.position,
@@ -79,6 +91,11 @@ function toRecord(r: MediaRow): MediaRecord {
     receivedAt: iso(r.received_at),
     path: r.path,
     removedAt: r.removed_at ? iso(r.removed_at) : null,
+    alarmNo: r.alarm_no,
+    alarmIdentifier: typeof r.alarm_identifier === 'string' ? (JSON.parse(r.alarm_identifier) as MediaRecord['alarmIdentifier']) : r.alarm_identifier,
+    alarmKind: r.alarm_kind,
+    fileName: r.file_name,
+    incident: r.incident_id,
   };
 }
 
@@ -92,10 +109,16 @@ export class MediaRepository {
   async insertMany(records: readonly NewMedia[]): Promise<number> {
     if (records.length === 0) return 0;
     const col = <T>(f: (m: NewMedia) => T) => records.map(f);
+    // an attachment's incident: the one open for its terminal, alarm kind and org unit as the record is written
     const rows = await this.db.query<{ id: string }>(
-      `INSERT INTO media (id, terminal, org, media_id, type, format, event, channel, position, bytes, sha256, received_at, path, removed_at)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::smallint[], $6::smallint[], $7::smallint[], $8::smallint[],
-                            $9::jsonb[], $10::bigint[], $11::text[], $12::timestamptz[], $13::text[], $14::timestamptz[])
+      `INSERT INTO media (id, terminal, org, media_id, type, format, event, channel, position, bytes, sha256, received_at, path, removed_at,
+                          alarm_no, alarm_identifier, alarm_kind, file_name, content_type, incident_id)
+       SELECT u.*, (SELECT i.id FROM incidents i WHERE u.alarm_kind IS NOT NULL AND i.terminal = u.terminal AND i.kind = u.alarm_kind AND i.org = u.org AND i.status <> 'closed' ORDER BY i.opened_at DESC LIMIT 1)
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::smallint[], $6::smallint[], $7::smallint[], $8::smallint[],
+                   $9::jsonb[], $10::bigint[], $11::text[], $12::timestamptz[], $13::text[], $14::timestamptz[],
+                   $15::text[], $16::jsonb[], $17::text[], $18::text[], $19::text[])
+         AS u(id, terminal, org, media_id, type, format, event, channel, position, bytes, sha256, received_at, path, removed_at,
+              alarm_no, alarm_identifier, alarm_kind, file_name, content_type)
        ON CONFLICT (path) DO NOTHING
        RETURNING id`,
       [
@@ -113,6 +136,11 @@ export class MediaRepository {
         col((m) => m.receivedAt),
         col((m) => m.path),
         col((m) => m.removedAt ?? null),
+        col((m) => m.attachment?.alarmNo ?? null),
+        col((m) => (m.attachment ? JSON.stringify(m.attachment.identifier) : null)),
+        col((m) => m.attachment?.alarm ?? null),
+        col((m) => m.attachment?.fileName ?? null),
+        col((m) => m.attachment?.contentType ?? null),
       ],
     );
     return rows.length;
@@ -142,6 +170,8 @@ export class MediaRepository {
     if (q.to !== undefined) where.push(`received_at < ${p(q.to)}`);
     if (q.type?.length) where.push(`type = ANY(${p(q.type)}::smallint[])`);
     if (q.event?.length) where.push(`event = ANY(${p(q.event)}::smallint[])`);
+    if (q.alarmNo !== undefined) where.push(`alarm_no = ${p(q.alarmNo)}`);
+    if (q.incident !== undefined) where.push(`incident_id = ${p(q.incident)}`);
     const filter = where.length ? ` WHERE ${where.join(' AND ')}` : '';
     const [count] = await this.db.query<{ n: string | number }>(`SELECT count(*) AS n FROM media${filter}`, [...params]);
     const rows = await this.db.query<MediaRow>(`SELECT ${COLUMNS} FROM media${filter} ORDER BY received_at DESC, id DESC LIMIT ${p(q.limit)} OFFSET ${p(q.offset)}`, params);

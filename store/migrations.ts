@@ -229,6 +229,22 @@ CREATE INDEX media_received ON media (received_at DESC, id DESC);
 CREATE INDEX media_terminal_received ON media (terminal, received_at DESC);
 `;
 
+// Su-biao attachments (issue 19) as media: the alarm number issued in 0x9208 (the upload's key),
+// the alarm identifier as the alarm carried it, the terminal's file name, the alarm's name (its
+// incident's kind), the incident it opened (found when the record is written: null when none
+// was open yet, or for 0x0801 uploads), and the Content-Type from the file name's extension
+// (0x0801 uploads take theirs from the format code). Numbered 9: 8 is another branch's.
+const mediaAttachments = `
+ALTER TABLE media ADD COLUMN alarm_no text;
+ALTER TABLE media ADD COLUMN alarm_identifier jsonb;
+ALTER TABLE media ADD COLUMN file_name text;
+ALTER TABLE media ADD COLUMN alarm_kind text;
+ALTER TABLE media ADD COLUMN incident_id text;
+ALTER TABLE media ADD COLUMN content_type text;
+CREATE INDEX media_alarm_no ON media (alarm_no) WHERE alarm_no IS NOT NULL;
+CREATE INDEX media_incident ON media (incident_id) WHERE incident_id IS NOT NULL;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'registry: org units, devices, people', sql: registry },
   { version: 2, name: 'cases and their history', sql: cases },
@@ -237,4 +253,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 5, name: 'incidents: one episode per terminal, kind and org unit', sql: incidentsPerOrg },
   { version: 6, name: 'duty areas, their shifts and assignments', sql: dutyAreas },
   { version: 7, name: 'media files: records of uploads (evidence)', sql: media },
+  { version: 8, name: 'media files: Su-biao attachments, their alarm and incident', sql: mediaAttachments },
 ];

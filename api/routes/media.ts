@@ -1,7 +1,8 @@
 /**
- * Media files (evidence, issue 19): what terminals uploaded with 0x0801, from their records in
+ * Media files (evidence, issue 19): what terminals uploaded with 0x0801 or as T/JSATL12 attachments, from their records in
  * the database and their bytes in the media store.
- *   GET /api/media             ?terminal=&mediaId=&from=&to=&type=&event=&limit=&offset= -> {total, offset, limit, items}, newest first
+ *   GET /api/media             ?terminal=&mediaId=&from=&to=&type=&event=&alarmNo=&incident=&limit=&offset= -> {total, offset, limit, items},
+ *                              newest first (alarmNo: one alarm's Su-biao attachments; incident: those tied to an incident)
  *   GET /api/media/{id}        the bytes: Content-Type from the format, strong ETag (the SHA-256),
  *                              304 on If-None-Match, one Range (206, 416), streamed from the store
  *   GET /api/media/{id}/meta   the record
@@ -13,6 +14,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { MEDIA_TYPE } from '../../decoders/index.js';
 import { terminalId } from '../../events/commands.js';
+import { attachmentFile } from '../../events/attachment-files.js';
 import { mediaFile } from '../../events/media-formats.js';
 import { MediaRecordSchema } from '../../events/media-record.js';
 import type { MediaRecord } from '../../events/media-record.js';
@@ -43,6 +45,8 @@ const listQuery = {
     to: { type: 'string', format: 'date-time', description: 'received before' },
     type: { type: 'string', pattern: `^${TYPE}(?:,${TYPE}){0,7}$`, description: `comma-separated: ${Object.keys(MEDIA_TYPE).join(', ')} (or their codes 0-2)` },
     event: { type: 'string', pattern: `^${CODE}(?:,${CODE}){0,15}$`, description: 'comma-separated event codes (0 platform order, 1 timer, 2 robbery alarm, 3 collision, ...)' },
+    alarmNo: { type: 'string', pattern: '^[0-9A-Za-z]{1,32}$', description: "one alarm's T/JSATL12 attachments: the alarm number of its 0x9208" },
+    incident: { type: 'string', format: 'uuid', description: "the T/JSATL12 attachments of an incident's alarms" },
     limit: { type: 'integer', minimum: 1, maximum: MEDIA_MAX_LIMIT, default: 100 },
     offset: { type: 'integer', minimum: 0, maximum: MEDIA_MAX_OFFSET, default: 0, description: `at most ${MEDIA_MAX_OFFSET}: narrow by from/to to go further back` },
     ...crsQuery,
@@ -61,6 +65,8 @@ interface ListQuery {
   to?: string;
   type?: string;
   event?: string;
+  alarmNo?: string;
+  incident?: string;
   limit: number;
   offset: number;
   crs?: Crs;
@@ -91,7 +97,7 @@ export const mediaRoutes: FastifyPluginAsync<AppDeps & { store: Store; blobs: Me
 
   app.get<{ Querystring: ListQuery }>(
     '/api/media',
-    { schema: { summary: 'Media files uploaded by terminals (0x0801), newest first', tags: ['media'], querystring: listQuery, response: { 200: Type.Object({ total: Type.Integer(), offset: Type.Integer(), limit: Type.Integer(), items: Type.Array(MediaRecordSchema) }), 400: errorSchema, 503: errorSchema } } },
+    { schema: { summary: 'Media files uploaded by terminals (0x0801, T/JSATL12 attachments), newest first', tags: ['media'], querystring: listQuery, response: { 200: Type.Object({ total: Type.Integer(), offset: Type.Integer(), limit: Type.Integer(), items: Type.Array(MediaRecordSchema) }), 400: errorSchema, 503: errorSchema } } },
     async (req) => {
       const q = req.query;
       const { total, items } = await store.run(() =>
@@ -103,6 +109,8 @@ export const mediaRoutes: FastifyPluginAsync<AppDeps & { store: Store; blobs: Me
           to: q.to,
           type: q.type?.split(',').map(typeCode),
           event: q.event?.split(',').map(Number),
+          alarmNo: q.alarmNo,
+          incident: q.incident,
           limit: q.limit,
           offset: q.offset,
         }),
@@ -165,7 +173,7 @@ export const mediaRoutes: FastifyPluginAsync<AppDeps & { store: Store; blobs: Me
         await object.close();
         return reply.code(416).header('content-range', `bytes */${size}`).send({ error: 'Range Not Satisfiable', message: `the file has ${size} bytes` });
       }
-      const { ext } = mediaFile(m.format);
+      const { ext } = m.fileName !== null ? attachmentFile(m.fileName) : mediaFile(m.format);
       // a terminal's bytes are never run as a page, whatever they hold
       reply.type(m.contentType).header('x-content-type-options', 'nosniff').header('content-security-policy', 'sandbox').header('content-disposition', `inline; filename="${m.terminal}-${m.mediaId}.${ext}"`);
       if (range.kind === 'part') {

@@ -30,6 +30,11 @@ export interface StoredBlob {
 export interface MediaBlobs {
   /** stores the bytes whole or not at all: a reader never sees half of them */
   put(key: string, data: Buffer): Promise<void>;
+  /**
+   * stores a finished file (a Su-biao attachment, written to disk as it arrived) under `key`,
+   * moving it: the file is the store's afterwards (or gone, when this throws)
+   */
+  adopt(key: string, file: string): Promise<void>;
   /** undefined when there is no such key (deleted, never written, not a key of ours) */
   open(key: string): Promise<MediaObject | undefined>;
   /** a key already gone is no matter */

@@ -3,7 +3,7 @@
  * `.part` name and renamed, so a reader never sees half a file. An opened file is read through its
  * descriptor: a file deleted (drop-oldest) while it is being served is still served whole.
  */
-import { mkdir, open, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, open, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MediaBlobs, MediaObject, StoredBlob } from './blobs.js';
 
@@ -19,6 +19,20 @@ export class FileBlobs implements MediaBlobs {
     await mkdir(join(file, '..'), { recursive: true });
     await writeFile(file + PART, data);
     await rename(file + PART, file);
+  }
+
+  async adopt(key: string, source: string): Promise<void> {
+    const file = this.fileOf(key);
+    await mkdir(join(file, '..'), { recursive: true });
+    try {
+      await rename(source, file);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EXDEV') throw e;
+      // another filesystem (a mount under dataDir): copied under the part name, then renamed
+      await copyFile(source, file + PART);
+      await rename(file + PART, file);
+      await unlink(source).catch(() => undefined);
+    }
   }
 
   async open(key: string): Promise<MediaObject | undefined> {

@@ -95,6 +95,30 @@ export class MediaStore {
     return { path, sha256: createHash('sha256').update(data).digest('hex') };
   }
 
+  /**
+   * Stores a finished file already on disk (a Su-biao attachment: its bytes never held in memory)
+   * as `media/{terminal}/{stem}.{ext}`, if the quota allows; `sha256` was taken as it was read.
+   * Refused: the file is left where it is (the caller removes it).
+   */
+  async saveFile(terminal: string, stem: string, ext: string, file: string, bytes: number, sha256: string): Promise<SaveResult> {
+    await this.loaded;
+    const dirName = terminal.replace(/[^0-9A-Za-z_-]/g, '_');
+    const cost = charge(bytes);
+    const refusal = this.makeRoom(dirName, cost);
+    if (refusal) return { refused: refusal };
+    const base = `media/${dirName}/${stem.replace(/[^0-9A-Za-z_.-]/g, '_')}`;
+    let path = `${base}.${ext}`;
+    for (let n = 1; this.files.has(path); n++) path = `${base}-${n}.${ext}`;
+    this.hold(path, dirName, cost);
+    try {
+      await this.blobs.adopt(path, file);
+    } catch (e) {
+      this.release(path);
+      throw e;
+    }
+    return { path, sha256 };
+  }
+
   /** null when `cost` fits (after dropping old files under drop-oldest), else why not. */
   private makeRoom(dir: string, cost: number): MediaRefusal | null {
     const { maxBytesPerTerminal, maxBytesTotal, policy } = this.quota;

@@ -24,10 +24,19 @@ export const ACTIVE_SAFETY_ALARMS: readonly string[] = (Object.keys(NAMES) as (k
 
 const STATE = ['event', 'start', 'end'] as const;
 
+/** The T/JSATL12 item sources, in the order their alarms are raised. */
+export const ACTIVE_SAFETY_SOURCES = ['adas', 'dsm', 'tpms', 'bsd'] as const;
+export type ActiveSafetySource = (typeof ACTIVE_SAFETY_SOURCES)[number];
+
+/** An item's alarm name ("adas.forwardCollision", "adas.type9", "tpms.alarm"): its Alarm event's and its incident's kind. */
+export function activeSafetyName(source: ActiveSafetySource, type: number | null): string {
+  return `${source}.${type === null ? 'alarm' : (NAMES[source][type] ?? `type${type}`)}`;
+}
+
 export function activeSafetyAlarms(extras: object | undefined, report: LocationLike, device: Device, makePosition: (loc: LocationLike) => Position): Alarm[] {
   if (!extras) return [];
   const out: Alarm[] = [];
-  for (const source of ['adas', 'dsm', 'tpms', 'bsd'] as const) {
+  for (const source of ACTIVE_SAFETY_SOURCES) {
     // the codec's layouts (decoders/bodies/location-items.ts); TPMS has no alarm type
     const item = (extras as LocationExtras)[source];
     if (!item) continue;
@@ -38,7 +47,7 @@ export function activeSafetyAlarms(extras: object | undefined, report: LocationL
       category: device.category,
       org: device.org,
       source,
-      alarm: `${source}.${type === null ? 'alarm' : (NAMES[source][type] ?? `type${type}`)}`,
+      alarm: activeSafetyName(source, type),
       bit: null,
       type,
       state: STATE[item.flag] ?? 'event',

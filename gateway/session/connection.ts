@@ -10,6 +10,8 @@ export interface Connection {
   /** "ip:port" for logs. */
   readonly remote: string;
   readonly ip: string;
+  /** The address the terminal reached us on (TCP: the socket's local address), when known: where 0x9208 sends it by default. */
+  readonly localAddress?: string | undefined;
   write(frame: Buffer): void;
   pause(): void;
   resume(): void;
@@ -23,12 +25,15 @@ const MAX_UNSENT = 256 * 1024;
 export class StreamConnection implements Connection {
   readonly transport = 'tcp' as const;
   readonly remote: string;
+  readonly localAddress: string | undefined;
   constructor(
     private readonly stream: Duplex,
     readonly ip: string,
     port: number | undefined,
   ) {
     this.remote = port === undefined ? ip : `${ip}:${port}`;
+    // a net.Socket has one; a duplexPair end (tests) has none
+    this.localAddress = (stream as Duplex & { localAddress?: string }).localAddress;
   }
 
   write(frame: Buffer): void {

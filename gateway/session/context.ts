@@ -4,6 +4,7 @@
  * not import the Gateway class (no cycle) and tests could drive them with a small one.
  */
 import type { ReassemblyBudget } from '../../decoders/index.js';
+import type { AttachmentService } from '../attachments/service.js';
 import type { GatewayConfig } from '../settings.js';
 import type { Guard } from '../guard.js';
 import type { Logger } from '../log.js';
@@ -26,6 +27,8 @@ export interface GatewayContext {
   readonly registry: DeviceRegistry;
   readonly normalise: NormaliseContext;
   readonly media: MediaStore;
+  /** T/JSATL12 attachments: the alarm numbers 0x9208 issues, the uploads on the attachment port */
+  readonly attachments: AttachmentService;
   /** Phone -> terminal ID of phones the registry does not bind (0x8100 result 3 for another ID). */
   readonly registrations: RegistrationStore;
   /** 0x0100 per source address (0x8100 result 2 past auth.registrationsPerMinute). */

@@ -26,7 +26,7 @@ const report = { alarm: 0, status: 3, lat: 30.59, lng: 114.3, altitude: 20, spee
 t.test('one worker under a supervising primary: answers, is restarted when killed, stops on SIGTERM', async (t) => {
   const [jt808, http, mqtt, ws] = [await freePort(), await freePort(), await freePort(), await freePort()];
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
-    env: { ...process.env, DIPPER_WORKERS: '1', DIPPER_JT808_PORT: String(jt808), DIPPER_HTTP_PORT: String(http), DIPPER_MQTT_PORT: String(mqtt), DIPPER_MQTT_WS_PORT: String(ws), DIPPER_DATA_DIR: mkdtempSync(join(tmpdir(), 'dipper-cluster-')), DIPPER_AUTH_SECRET: 'cluster-test-secret-of-at-least-32-bytes' },
+    env: { ...process.env, DIPPER_WORKERS: '1', DIPPER_JT808_PORT: String(jt808), DIPPER_ATTACHMENTS_PORT: '0', DIPPER_HTTP_PORT: String(http), DIPPER_MQTT_PORT: String(mqtt), DIPPER_MQTT_WS_PORT: String(ws), DIPPER_DATA_DIR: mkdtempSync(join(tmpdir(), 'dipper-cluster-')), DIPPER_AUTH_SECRET: 'cluster-test-secret-of-at-least-32-bytes' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));

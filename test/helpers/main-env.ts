@@ -3,6 +3,7 @@ export function mainEnv(dataDir: string, secret: string, over: Record<string, st
   return {
     ...base,
     DIPPER_JT808_PORT: '0',
+    DIPPER_ATTACHMENTS_PORT: '0',
     DIPPER_HTTP_PORT: '0',
     DIPPER_MQTT_PORT: '0',
     DIPPER_MQTT_WS_PORT: '0',

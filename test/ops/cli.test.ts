@@ -29,7 +29,7 @@ const NODE = existsSync('node_modules/.bin/node') ? 'node_modules/.bin/node' : p
 function run(args: string[]): Promise<Run> {
   const child = spawn(NODE, ['--import', 'tsx', 'server/main.ts', ...args], {
     // should an argument be ignored, the gateway it starts must not collide with anything
-    env: { ...process.env, DIPPER_JT808_PORT: '0', DIPPER_HTTP_PORT: '0', DIPPER_MQTT_PORT: '0', DIPPER_MQTT_WS_PORT: '0', DIPPER_DATA_DIR: join(dir, 'data'), DIPPER_AUTH_SECRET: 'cli-test-secret-of-at-least-32-bytes!' },
+    env: { ...process.env, DIPPER_JT808_PORT: '0', DIPPER_ATTACHMENTS_PORT: '0', DIPPER_HTTP_PORT: '0', DIPPER_MQTT_PORT: '0', DIPPER_MQTT_WS_PORT: '0', DIPPER_DATA_DIR: join(dir, 'data'), DIPPER_AUTH_SECRET: 'cli-test-secret-of-at-least-32-bytes!' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -25,7 +25,7 @@ t.test('--config FILE is applied, and DIPPER_* variables win over it', async (t)
   const file = join(dir, 'gateway.json');
   writeFileSync(file, JSON.stringify({ http: { host: '127.0.0.1', port: httpPort }, jt808: { host: '127.0.0.1', port: 1 }, mqtt: { host: '127.0.0.1' }, log: { level: 'info' } }));
   // the file's jt808.port 1 would need root: the variable's 0 must win
-  const child = entry(['--config', file], { DIPPER_JT808_PORT: '0', DIPPER_MQTT_PORT: '0', DIPPER_MQTT_WS_PORT: '0', DIPPER_DATA_DIR: join(dir, 'data') });
+  const child = entry(['--config', file], { DIPPER_JT808_PORT: '0', DIPPER_ATTACHMENTS_PORT: '0', DIPPER_MQTT_PORT: '0', DIPPER_MQTT_WS_PORT: '0', DIPPER_DATA_DIR: join(dir, 'data') });
   const exited = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
   t.teardown(() => {
     if (child.exitCode === null) child.kill('SIGKILL');

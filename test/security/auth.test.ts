@@ -112,7 +112,7 @@ t.test('a configured secret shorter than 32 bytes refuses to start (exit 2, nami
   const dataDir = mkdtempSync(join(tmpdir(), 'dipper-sec-'));
   t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
-    env: { ...process.env, DIPPER_AUTH_SECRET: 'dipper-dev-secret', DIPPER_JT808_PORT: '0', DIPPER_HTTP_PORT: '0', DIPPER_MQTT_PORT: '0', DIPPER_MQTT_WS_PORT: '0', DIPPER_DATA_DIR: dataDir },
+    env: { ...process.env, DIPPER_AUTH_SECRET: 'dipper-dev-secret', DIPPER_JT808_PORT: '0', DIPPER_ATTACHMENTS_PORT: '0', DIPPER_HTTP_PORT: '0', DIPPER_MQTT_PORT: '0', DIPPER_MQTT_WS_PORT: '0', DIPPER_DATA_DIR: dataDir },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -132,6 +132,7 @@ t.test('npm run demo: gateway and registered fleet in one command, the map categ
   t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
   const demo = runTool('scripts/demo.ts', ['--scenario', file], {
     DIPPER_JT808_PORT: '0',
+    DIPPER_ATTACHMENTS_PORT: '0',
     DIPPER_HTTP_PORT: '0',
     DIPPER_MQTT_PORT: '0',
     DIPPER_MQTT_WS_PORT: '0',

@@ -87,6 +87,12 @@ for (const kind of ENGINES) {
         receivedAt: '2026-12-01T08:00:07.000Z',
         path: one.path,
         removedAt: null,
+        // a 0x0801 upload: no Su-biao alarm
+        alarmNo: null,
+        alarmIdentifier: null,
+        alarmKind: null,
+        fileName: null,
+        incident: null,
       },
     );
     t.same(await media.get('', m.id), m, 'one record by its id');

@@ -7,10 +7,12 @@
  * The 0x8001 goes out only once the sinks hold the data; if a sink fails the terminal is told
  * result 1 and keeps the data to send again, so nothing is lost inside the gateway. A vendor
  * report is answered 0x4401 (msgId, result) when its attribute bit 15 asks for it, and not
- * otherwise, as Traccar's HuabaoProtocolDecoder does.
+ * otherwise, as Traccar's HuabaoProtocolDecoder does. A live report's active-safety alarm with
+ * attachments is then answered 0x9208 (attachments/trigger.ts).
  */
 import { RESULT, VENDOR_ANSWER_BIT, isMessage } from '../../../decoders/index.js';
 import type { Message } from '../../../decoders/index.js';
+import { requestAttachments } from '../../attachments/trigger.js';
 import { locationEvents } from '../../normalise/index.js';
 import type { LocationLike } from '../../normalise/position.js';
 import { vendorLocation } from '../../normalise/vendor-location.js';
@@ -30,7 +32,9 @@ async function publishThenAck(session: Session, message: Message, locs: readonly
   if (answer === 'ack') {
     if (result === RESULT.ok) session.ack(message, RESULT.ok);
     else session.ack(message, RESULT.fail, 'sink-failed');
-  } else if (answer === 'vendor' && ((message.vendorFlags ?? 0) & VENDOR_ANSWER_BIT) !== 0 && !session.closed) {
+  }
+  // the alarms are with the sinks (their incidents on the way): ask for their attachments (T/JSATL12 0x9208)
+  if (result === RESULT.ok && !backfill) requestAttachments(session, session.gateway.attachments, locs); else if (answer === 'vendor' && ((message.vendorFlags ?? 0) & VENDOR_ANSWER_BIT) !== 0 && !session.closed) {
     session.send(0x4401, { ackMsgId: message.msgId, result }, message);
   }
 }

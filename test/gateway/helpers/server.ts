@@ -23,6 +23,8 @@ export function testConfig(overrides: Overrides = {}): Config {
   const dataDir = mkdtempSync(join(tmpdir(), 'dipper-gw-'));
   const base: Overrides = {
     jt808: { host: '127.0.0.1', port: 0 },
+    // off unless a test asks: its default port (6810) is fixed, and tests run side by side
+    attachments: { port: 0 },
     http: { host: '127.0.0.1', port: 0 },
     mqtt: { host: '127.0.0.1', port: 0, wsPort: 0 },
     dataDir,

@@ -27,6 +27,8 @@ export class TestTerminal {
   readonly version: Edition;
   serial = 0;
   readonly received: Downlink[] = [];
+  /** Every downlink as framed (unescaped, flags and check byte removed: header and body), for tests that read its bytes. */
+  readonly raw: Buffer[] = [];
   private waiters: { match: (m: Downlink) => boolean; resolve: (m: Downlink) => void; fail: () => void }[] = [];
   private readonly splitter = new FrameSplitter();
   closed = false;
@@ -77,6 +79,7 @@ export class TestTerminal {
     this.splitter.push(
       chunk,
       (data) => {
+        this.raw.push(Buffer.from(data));
         const r = decodeFrame(data, { edition: this.version === '2019' ? undefined : this.version } as never);
         if (!r.ok) throw new Error(`platform sent a bad frame: ${r.error.message}`);
         this.deliver(r.message);
