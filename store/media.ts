@@ -40,7 +40,7 @@ export interface MediaQuery {
   offset: number;
 }
 
-interface MediaRow extends Record<string, unknown> {
+export interface MediaRow extends Record<string, unknown> {
   id: string;
   terminal: string;
   org: string;
@@ -57,10 +57,11 @@ interface MediaRow extends Record<string, unknown> {
   removed_at: Date | null;
 }
 
-const COLUMNS = 'id, terminal, org, media_id, type, format, event, channel, position, bytes, sha256, received_at, path, removed_at';
+/** the columns a MediaRow has, for every statement that reads records */
+export const MEDIA_COLUMNS = 'id, terminal, org, media_id, type, format, event, channel, position, bytes, sha256, received_at, path, removed_at';
 const iso = (d: Date) => new Date(d).toISOString();
 
-function toRecord(r: MediaRow): MediaRecord {
+export function toMediaRecord(r: MediaRow): MediaRecord {
   return {
     id: r.id,
     terminal: r.terminal,
@@ -141,8 +142,8 @@ export class MediaRepository {
     if (q.event?.length) where.push(`event = ANY(${p(q.event)}::smallint[])`);
     const filter = where.length ? ` WHERE ${where.join(' AND ')}` : '';
     const [count] = await this.db.query<{ n: string | number }>(`SELECT count(*) AS n FROM media${filter}`, [...params]);
-    const rows = await this.db.query<MediaRow>(`SELECT ${COLUMNS} FROM media${filter} ORDER BY received_at DESC, id DESC LIMIT ${p(q.limit)} OFFSET ${p(q.offset)}`, params);
-    return { total: Number(count?.n ?? 0), items: rows.map(toRecord) };
+    const rows = await this.db.query<MediaRow>(`SELECT ${MEDIA_COLUMNS} FROM media${filter} ORDER BY received_at DESC, id DESC LIMIT ${p(q.limit)} OFFSET ${p(q.offset)}`, params);
+    return { total: Number(count?.n ?? 0), items: rows.map(toMediaRecord) };
   }
 
   /** undefined when there is none in the scope (another org's id looks like no id at all) */
@@ -150,7 +151,7 @@ export class MediaRepository {
     const params: unknown[] = [id];
     const p = (v: unknown) => `$${params.push(v)}`;
     const scoped = scopeCondition('org', scope, p);
-    const rows = await this.db.query<MediaRow>(`SELECT ${COLUMNS} FROM media WHERE id = $1${scoped ? ` AND ${scoped}` : ''}`, params);
-    return rows[0] && toRecord(rows[0]);
+    const rows = await this.db.query<MediaRow>(`SELECT ${MEDIA_COLUMNS} FROM media WHERE id = $1${scoped ? ` AND ${scoped}` : ''}`, params);
+    return rows[0] && toMediaRecord(rows[0]);
   }
 }

@@ -229,6 +229,23 @@ CREATE INDEX media_received ON media (received_at DESC, id DESC);
 CREATE INDEX media_terminal_received ON media (terminal, received_at DESC);
 `;
 
+// Evidence tied to an incident or a case by hand: an existing record attached, or a file uploaded
+// for it; who linked it and when. An incident's own media (what its terminal uploaded while it was open)
+// are found from the incident's times, not stored here (store/evidence.ts).
+const mediaLinks = `
+CREATE TABLE media_links (
+  target     text NOT NULL CHECK (target IN ('incident', 'case')),
+  target_org text NOT NULL,
+  target_id  text NOT NULL,
+  media      text NOT NULL REFERENCES media (id) ON DELETE CASCADE,
+  how        text NOT NULL CHECK (how IN ('attached', 'uploaded')),
+  actor      text NOT NULL,
+  linked_at  timestamptz NOT NULL,
+  PRIMARY KEY (target, target_org, target_id, media)
+);
+CREATE INDEX media_links_media ON media_links (media);
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'registry: org units, devices, people', sql: registry },
   { version: 2, name: 'cases and their history', sql: cases },
@@ -237,4 +254,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 5, name: 'incidents: one episode per terminal, kind and org unit', sql: incidentsPerOrg },
   { version: 6, name: 'duty areas, their shifts and assignments', sql: dutyAreas },
   { version: 7, name: 'media files: records of uploads (evidence)', sql: media },
+  { version: 8, name: 'media linked to incidents and cases', sql: mediaLinks },
 ];

@@ -17,10 +17,10 @@ const LATEST = MIGRATIONS.length;
 for (const kind of ENGINES) {
   t.test(`${kind}: a fresh database gets every migration once, in order`, async (t) => {
     const db = await freshDatabase(t, kind);
-    t.same(await migrate(db), { applied: [1, 2, 3, 4, 5, 6, 7], version: 7 });
-    t.same(await migrate(db), { applied: [], version: 7 }, 'a second start applies nothing');
+    t.same(await migrate(db), { applied: [1, 2, 3, 4, 5, 6, 7, 8], version: 8 });
+    t.same(await migrate(db), { applied: [], version: 8 }, 'a second start applies nothing');
     const tables = (await db.query<{ t: string }>(`SELECT table_name AS t FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`)).map((r) => r.t);
-    t.same(tables, ['case_events', 'cases', 'devices', 'dispatches', 'duty_area_devices', 'duty_area_people', 'duty_areas', 'duty_shifts', 'incident_events', 'incidents', 'media', 'org_units', 'people', 'person_devices', 'resources', 'schema_migrations']);
+    t.same(tables, ['case_events', 'cases', 'devices', 'dispatches', 'duty_area_devices', 'duty_area_people', 'duty_areas', 'duty_shifts', 'incident_events', 'incidents', 'media', 'media_links', 'org_units', 'people', 'person_devices', 'resources', 'schema_migrations']);
   });
 
   t.test(`${kind}: a schema newer than the code is refused`, async (t) => {
@@ -81,11 +81,11 @@ t.test('pglite under dataDir keeps its schema and rows across a reopen', async (
   const dataDir = mkdtempSync(join(tmpdir(), 'dipper-store-'));
   t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
   const first = await openDatabase({ url: '', poolSize: 1 }, dataDir, () => {});
-  t.same(first.migration.applied, [1, 2, 3, 4, 5, 6, 7]);
+  t.same(first.migration.applied, [1, 2, 3, 4, 5, 6, 7, 8]);
   await first.db.query(`INSERT INTO org_units (path, kind, name) VALUES ('wuhan', 'city', '武汉市')`);
   await first.db.close();
   const again = await openDatabase({ url: '', poolSize: 1 }, dataDir, () => {});
   t.teardown(() => again.db.close());
-  t.same(again.migration, { applied: [], version: 7 });
+  t.same(again.migration, { applied: [], version: 8 });
   t.same(await again.db.query('SELECT path, name FROM org_units'), [{ path: 'wuhan', name: '武汉市' }]);
 });
