@@ -17,6 +17,7 @@ import { mediaRoutes } from './routes/media.js';
 import { registryRoutes } from './routes/registry.js';
 import { dispatchRoutes } from './routes/dispatch.js';
 import { dutyAreaRoutes } from './routes/duty-areas.js';
+import { evidenceRoutes } from './routes/evidence.js';
 import { liveRoutes } from './routes/live.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { webRoutes } from './routes/web.js';
@@ -47,6 +48,8 @@ export function buildApp(deps: AppDeps, log: Logger): FastifyInstance {
   if (deps.store && deps.devices) app.register(registryRoutes, { ...deps, store: deps.store, devices: deps.devices });
   // media files: records in the database, bytes where the gateway keeps them (none in the standalone map API)
   if (deps.store && deps.gateway) app.register(mediaRoutes, { ...deps, store: deps.store, blobs: deps.gateway.media.blobs });
+  // evidence of incidents and cases: uploads go into the same media store, under its quotas
+  if (deps.store && deps.gateway) app.register(evidenceRoutes, { ...deps, store: deps.store, media: deps.gateway.media });
   app.register(mapApi, deps);
   app.register(webRoutes, deps);
   return app as unknown as FastifyInstance;

@@ -38,6 +38,10 @@ export const ApiSections = {
     ),
     insecure: Type.Boolean({ default: false, description: 'allow http.host / mqtt.host off loopback with no api.tokens (anyone reaching them reads every terminal and sends commands); warned at every start' }),
   }),
+  cases: Section({
+    maxUploadBytes: Type.Integer({ minimum: 1024, maximum: 1024 * 1024 * 1024, default: 32 * 1024 * 1024, description: 'largest evidence file a person uploads for a case (POST /api/cases/{id}/media); larger is a 413 before it is read. Held in memory while received, then kept in the media store under media.* quotas (a case counts as one terminal)' }),
+    maxUploadsAtOnce: Type.Integer({ minimum: 1, maximum: 64, default: 4, description: 'case evidence uploads received at once (each holds up to maxUploadBytes in memory); more are a 429' }),
+  }),
   web: Section({
     enabled: Type.Boolean({ default: true, description: 'serve the command map page at /' }),
     baseMap: Section({

@@ -21,8 +21,8 @@ export const CASE_TRANSITIONS: Readonly<Record<CaseStatus, readonly CaseStatus[]
   cancelled: [],
 };
 
-/** What a line of a case's history records: its creation, a change, and a dispatch order's steps. */
-export const CASE_EVENT_ACTIONS = ['created', 'changed', 'dispatched', 'terminal-answer', 'arrived'] as const;
+/** What a line of a case's history records: its creation, a change, a dispatch order's steps, evidence attached. */
+export const CASE_EVENT_ACTIONS = ['created', 'changed', 'dispatched', 'terminal-answer', 'arrived', 'media-attached'] as const;
 export type CaseEventAction = (typeof CASE_EVENT_ACTIONS)[number];
 
 const Location = Type.Object(

@@ -10,11 +10,11 @@ import { AttachmentSchema, PositionSchema } from './model.js';
 export const MediaRecordSchema = Type.Object(
   {
     id: Type.String({ format: 'uuid', description: 'the record\'s own id (a terminal reuses its media IDs)' }),
-    terminal: Type.String(),
+    terminal: Type.String({ description: "the terminal that sent it; for a file a person uploaded for a case, the case's pseudo-terminal case-{20 hex} (its quota is the case's: events/evidence-upload.ts)" }),
     org: Type.String({ description: "the terminal's org unit when it uploaded (the registry's)" }),
     mediaId: Type.Integer({ minimum: 0, maximum: 0xffffffff, description: "the terminal's media ID (attachments: the file's index in its 0x1210 list)" }),
     type: Type.Integer({ description: '0 image, 1 audio, 2 video (attachments: 3 text, 4 other)' }),
-    format: Type.Integer({ description: '0 JPEG, 1 TIF, 2 MP3, 3 WAV, 4 WMV (attachments of none of these: 255)' }),
+    format: Type.Integer({ description: '0 JPEG, 1 TIF, 2 MP3, 3 WAV, 4 WMV; 256 PNG, 257 MP4 (uploads only: events/media-formats.ts); attachments of none of these: 255' }),
     contentType: Type.String({ description: "what GET /api/media/{id} answers with, from the format (attachments: from the file name's extension)" }),
     event: Type.Integer({ description: '0 platform order, 1 timer, 2 robbery alarm, 3 collision, ...' }),
     channel: Type.Integer(),

@@ -43,6 +43,7 @@ export const ConfigSchema = Section({
   influx: SinkSections.influx,
   delivery: SinkSections.delivery,
   web: ApiSections.web,
+  cases: ApiSections.cases,
   database: StoreSections.database,
   incidents: StoreSections.incidents,
   mediaRecords: StoreSections.mediaRecords,

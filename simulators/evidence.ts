@@ -13,7 +13,7 @@
  * has for it.
  */
 import type { SuBiaoAlarmIdentifier } from '../decoders/index.js';
-import { fakeMp4 } from './clip.js';
+import { stillClip } from './clip.js';
 import { fakeJpeg } from './photo.js';
 import type { Rng } from './rng.js';
 
@@ -46,8 +46,8 @@ export interface EvidenceFile {
 
 /** Sizes as a Su-biao unit's: a 1280x720 snapshot, a few seconds of low-rate video. */
 const JPEG_BYTES = [24_000, 64_000] as const;
-const MP4_BYTES = [80_000, 200_000] as const;
-const CLIP_MS = [6_000, 10_000] as const;
+/** a playable clip (clip.ts: an I_PCM picture held still) of 6-10 s at 10 frames/s, 320x240: ~120 KB */
+const CLIP_FRAMES = [60, 100] as const;
 
 /** "6401": the peripheral ID and the module's alarm type, two hex digits each. */
 export function alarmTypeCode(alarm: Pick<RaisedAlarm, 'peripheral' | 'type'>): string {
@@ -67,7 +67,7 @@ export function evidenceFiles(rng: Rng, alarm: RaisedAlarm, alarmNo: string): Ev
   const mp4 = rng.fork('mp4');
   const files: EvidenceFile[] = [
     { name: fileName(FILE_TYPE.picture, alarm, alarmNo, 'jpg'), fileType: FILE_TYPE.picture, data: fakeJpeg(jpg, jpg.int(...JPEG_BYTES)) },
-    { name: fileName(FILE_TYPE.video, alarm, alarmNo, 'mp4'), fileType: FILE_TYPE.video, data: fakeMp4(mp4, mp4.int(...MP4_BYTES), mp4.int(...CLIP_MS)) },
+    { name: fileName(FILE_TYPE.video, alarm, alarmNo, 'mp4'), fileType: FILE_TYPE.video, data: stillClip({ width: 320, height: 240, frames: mp4.int(...CLIP_FRAMES), fps: 10 }) },
   ];
   if (alarm.identifier.attachments >= 3) {
     // §4.6 names text files .bin; the content is a line a unit's event log would hold

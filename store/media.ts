@@ -48,7 +48,7 @@ export interface MediaQuery {
   offset: number;
 }
 
-interface MediaRow extends Record<string, unknown> {
+export interface MediaRow extends Record<string, unknown> {
   id: string;
   terminal: string;
   org: string;
@@ -71,10 +71,11 @@ interface MediaRow extends Record<string, unknown> {
   content_type: string | null;
 }
 
-const COLUMNS = 'id, terminal, org, media_id, type, format, event, channel, position, bytes, sha256, received_at, path, removed_at, alarm_no, alarm_identifier, alarm_kind, file_name, incident_id, content_type';
+/** the columns a MediaRow has, for every statement that reads records */
+export const MEDIA_COLUMNS = 'id, terminal, org, media_id, type, format, event, channel, position, bytes, sha256, received_at, path, removed_at, alarm_no, alarm_identifier, alarm_kind, file_name, incident_id, content_type';
 const iso = (d: Date) => new Date(d).toISOString();
 
-function toRecord(r: MediaRow): MediaRecord {
+export function toMediaRecord(r: MediaRow): MediaRecord {
   return {
     id: r.id,
     terminal: r.terminal,
@@ -174,8 +175,8 @@ export class MediaRepository {
     if (q.incident !== undefined) where.push(`incident_id = ${p(q.incident)}`);
     const filter = where.length ? ` WHERE ${where.join(' AND ')}` : '';
     const [count] = await this.db.query<{ n: string | number }>(`SELECT count(*) AS n FROM media${filter}`, [...params]);
-    const rows = await this.db.query<MediaRow>(`SELECT ${COLUMNS} FROM media${filter} ORDER BY received_at DESC, id DESC LIMIT ${p(q.limit)} OFFSET ${p(q.offset)}`, params);
-    return { total: Number(count?.n ?? 0), items: rows.map(toRecord) };
+    const rows = await this.db.query<MediaRow>(`SELECT ${MEDIA_COLUMNS} FROM media${filter} ORDER BY received_at DESC, id DESC LIMIT ${p(q.limit)} OFFSET ${p(q.offset)}`, params);
+    return { total: Number(count?.n ?? 0), items: rows.map(toMediaRecord) };
   }
 
   /** undefined when there is none in the scope (another org's id looks like no id at all) */
@@ -183,7 +184,7 @@ export class MediaRepository {
     const params: unknown[] = [id];
     const p = (v: unknown) => `$${params.push(v)}`;
     const scoped = scopeCondition('org', scope, p);
-    const rows = await this.db.query<MediaRow>(`SELECT ${COLUMNS} FROM media WHERE id = $1${scoped ? ` AND ${scoped}` : ''}`, params);
-    return rows[0] && toRecord(rows[0]);
+    const rows = await this.db.query<MediaRow>(`SELECT ${MEDIA_COLUMNS} FROM media WHERE id = $1${scoped ? ` AND ${scoped}` : ''}`, params);
+    return rows[0] && toMediaRecord(rows[0]);
   }
 }

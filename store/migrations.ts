@@ -233,7 +233,7 @@ CREATE INDEX media_terminal_received ON media (terminal, received_at DESC);
 // the alarm identifier as the alarm carried it, the terminal's file name, the alarm's name (its
 // incident's kind), the incident it opened (found when the record is written: null when none
 // was open yet, or for 0x0801 uploads), and the Content-Type from the file name's extension
-// (0x0801 uploads take theirs from the format code). Numbered 9: 8 is another branch's.
+// (0x0801 uploads take theirs from the format code).
 const mediaAttachments = `
 ALTER TABLE media ADD COLUMN alarm_no text;
 ALTER TABLE media ADD COLUMN alarm_identifier jsonb;
@@ -245,6 +245,23 @@ CREATE INDEX media_alarm_no ON media (alarm_no) WHERE alarm_no IS NOT NULL;
 CREATE INDEX media_incident ON media (incident_id) WHERE incident_id IS NOT NULL;
 `;
 
+// Evidence tied to an incident or a case by hand: an existing record attached, or a file uploaded
+// for it; who linked it and when. An incident's own media (what its terminal uploaded while it was open)
+// are found from the incident's times, not stored here (store/evidence.ts).
+const mediaLinks = `
+CREATE TABLE media_links (
+  target     text NOT NULL CHECK (target IN ('incident', 'case')),
+  target_org text NOT NULL,
+  target_id  text NOT NULL,
+  media      text NOT NULL REFERENCES media (id) ON DELETE CASCADE,
+  how        text NOT NULL CHECK (how IN ('attached', 'uploaded')),
+  actor      text NOT NULL,
+  linked_at  timestamptz NOT NULL,
+  PRIMARY KEY (target, target_org, target_id, media)
+);
+CREATE INDEX media_links_media ON media_links (media);
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'registry: org units, devices, people', sql: registry },
   { version: 2, name: 'cases and their history', sql: cases },
@@ -254,4 +271,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 6, name: 'duty areas, their shifts and assignments', sql: dutyAreas },
   { version: 7, name: 'media files: records of uploads (evidence)', sql: media },
   { version: 8, name: 'media files: Su-biao attachments, their alarm and incident', sql: mediaAttachments },
+  { version: 9, name: 'media linked to incidents and cases', sql: mediaLinks },
 ];

@@ -10,6 +10,7 @@ import { CaseRepository } from './cases.js';
 import type { Database, DatabaseKind } from './database.js';
 import { DispatchRepository } from './dispatches.js';
 import { DutyAreaRepository } from './duty-areas.js';
+import { EvidenceRepository } from './evidence.js';
 import { IncidentWriter } from './incident-writer.js';
 import { IncidentRepository } from './incidents.js';
 import { MediaRepository } from './media.js';
@@ -62,6 +63,8 @@ export class Store {
   readonly cases: CaseRepository;
   readonly dispatches: DispatchRepository;
   readonly dutyAreas: DutyAreaRepository;
+  /** media records tied to incidents and cases */
+  readonly evidence: EvidenceRepository;
   readonly incidents: IncidentRepository;
   readonly media: MediaRepository;
   readonly registry: RegistryRepository;
@@ -84,6 +87,7 @@ export class Store {
     this.cases = new CaseRepository(db);
     this.dispatches = new DispatchRepository(db);
     this.dutyAreas = new DutyAreaRepository(db);
+    this.evidence = new EvidenceRepository(db);
     this.incidents = new IncidentRepository(db);
     this.media = new MediaRepository(db);
     this.registry = new RegistryRepository(db);

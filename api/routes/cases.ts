@@ -29,7 +29,9 @@ import { actorOf } from '../actor.js';
 import type { AppDeps } from '../deps.js';
 import { storeErrors } from '../store-errors.js';
 
-const idParams = { type: 'object', properties: { id: CaseSchema.properties.id } } as const;
+export const caseIdParams = { type: 'object', properties: { id: CaseSchema.properties.id } } as const;
+const idParams = caseIdParams;
+export const caseOrg = { org: { type: 'string', maxLength: 200, description: 'the org unit of the case, when its id is used by several in this scope' } } as const;
 const TYPE = '[^,]{1,64}';
 
 interface ListQuery {
@@ -119,17 +121,8 @@ export const caseRoutes: FastifyPluginAsync<AppDeps & { store: Store }> = async 
     },
   );
 
-  /** The one case with this id in the caller's scope (and `?org=`), or the answer already sent. */
-  async function oneCase(req: FastifyRequest<{ Params: { id: string }; Querystring: { org?: string } }>, reply: FastifyReply): Promise<Case | undefined> {
-    const { id } = req.params;
-    const found = await store.run(() => store.cases.find(req.scope, id, req.query.org));
-    if (found.length === 0) void reply.code(404).send({ error: 'Not Found', message: `case ${id} is unknown` });
-    else if (found.length > 1) void reply.code(409).send({ error: 'Conflict', message: `case ${id} exists in several org units of this scope (${found.map((c) => c.org).join(', ')}): choose one with ?org=` });
-    else return found[0];
-    return undefined;
-  }
+  const oneCase = (req: FastifyRequest<{ Params: { id: string }; Querystring: { org?: string } }>, reply: FastifyReply) => findCase(store, req, reply);
 
-  const caseOrg = { org: { type: 'string', maxLength: 200, description: 'the org unit of the case, when its id is used by several in this scope' } } as const;
 
   app.get<{ Params: { id: string }; Querystring: { crs?: Crs; org?: string } }>(
     '/api/cases/:id',
@@ -172,3 +165,13 @@ export const caseRoutes: FastifyPluginAsync<AppDeps & { store: Store }> = async 
     },
   );
 };
+
+/** The one case with this id in the caller's scope (and `?org=`), or undefined with the answer (404, 409) already sent. */
+export async function findCase(store: Store, req: FastifyRequest<{ Params: { id: string }; Querystring: { org?: string } }>, reply: FastifyReply): Promise<Case | undefined> {
+  const { id } = req.params;
+  const found = await store.run(() => store.cases.find(req.scope, id, req.query.org));
+  if (found.length === 0) void reply.code(404).send({ error: 'Not Found', message: `case ${id} is unknown` });
+  else if (found.length > 1) void reply.code(409).send({ error: 'Conflict', message: `case ${id} exists in several org units of this scope (${found.map((c) => c.org).join(', ')}): choose one with ?org=` });
+  else return found[0];
+  return undefined;
+}

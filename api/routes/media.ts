@@ -73,7 +73,7 @@ interface ListQuery {
 }
 
 /** the record's position in the requested datum (stored in WGS-84) */
-function shiftRecord(m: MediaRecord, crs: Crs | undefined): MediaRecord {
+export function shiftRecord<T extends MediaRecord>(m: T, crs: Crs | undefined): T {
   if (!crs || crs === 'wgs84' || !m.position) return m;
   const [lng, lat] = shifter(crs)(m.position.lng, m.position.lat);
   return { ...m, position: { ...m.position, lat, lng } };

@@ -119,6 +119,13 @@ export class MediaStore {
     return { path, sha256 };
   }
 
+  /** A file saved whose record could not be written (a person's upload the database refused): its room freed, its bytes deleted. */
+  async remove(path: string): Promise<void> {
+    if (!this.files.has(path)) return;
+    this.release(path);
+    await this.blobs.remove(path);
+  }
+
   /** null when `cost` fits (after dropping old files under drop-oldest), else why not. */
   private makeRoom(dir: string, cost: number): MediaRefusal | null {
     const { maxBytesPerTerminal, maxBytesTotal, policy } = this.quota;

@@ -18,10 +18,10 @@ const LATEST = Math.max(...MIGRATIONS.map((m) => m.version));
 for (const kind of ENGINES) {
   t.test(`${kind}: a fresh database gets every migration once, in order`, async (t) => {
     const db = await freshDatabase(t, kind);
-    t.same(await migrate(db), { applied: [1, 2, 3, 4, 5, 6, 7, 8], version: 8 });
-    t.same(await migrate(db), { applied: [], version: 8 }, 'a second start applies nothing');
+    t.same(await migrate(db), { applied: [1, 2, 3, 4, 5, 6, 7, 8, 9], version: 9 });
+    t.same(await migrate(db), { applied: [], version: 9 }, 'a second start applies nothing');
     const tables = (await db.query<{ t: string }>(`SELECT table_name AS t FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`)).map((r) => r.t);
-    t.same(tables, ['case_events', 'cases', 'devices', 'dispatches', 'duty_area_devices', 'duty_area_people', 'duty_areas', 'duty_shifts', 'incident_events', 'incidents', 'media', 'org_units', 'people', 'person_devices', 'resources', 'schema_migrations']);
+    t.same(tables, ['case_events', 'cases', 'devices', 'dispatches', 'duty_area_devices', 'duty_area_people', 'duty_areas', 'duty_shifts', 'incident_events', 'incidents', 'media', 'media_links', 'org_units', 'people', 'person_devices', 'resources', 'schema_migrations']);
   });
 
   t.test(`${kind}: a schema newer than the code is refused`, async (t) => {
@@ -74,19 +74,19 @@ t.test('postgres: gateways starting together apply each migration once', async (
   const others = await Promise.all([1, 2, 3].map(() => openPostgres(url.replace(/\/dipper$/, `/${name}`), 1, () => {})));
   t.teardown(() => Promise.all(others.map((d) => d.close())));
   const results = await Promise.all([first, ...others].map((d) => migrate(d)));
-  t.same(results.flatMap((r) => r.applied).sort((a, b) => a - b), [1, 2, 3, 4, 5, 6, 7, 8], 'each version applied by exactly one of them');
-  t.same(results.map((r) => r.version), [8, 8, 8, 8]);
+  t.same(results.flatMap((r) => r.applied).sort((a, b) => a - b), [1, 2, 3, 4, 5, 6, 7, 8, 9], 'each version applied by exactly one of them');
+  t.same(results.map((r) => r.version), [9, 9, 9, 9]);
 });
 
 t.test('pglite under dataDir keeps its schema and rows across a reopen', async (t) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'dipper-store-'));
   t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
   const first = await openDatabase({ url: '', poolSize: 1 }, dataDir, () => {});
-  t.same(first.migration.applied, [1, 2, 3, 4, 5, 6, 7, 8]);
+  t.same(first.migration.applied, [1, 2, 3, 4, 5, 6, 7, 8, 9]);
   await first.db.query(`INSERT INTO org_units (path, kind, name) VALUES ('wuhan', 'city', '武汉市')`);
   await first.db.close();
   const again = await openDatabase({ url: '', poolSize: 1 }, dataDir, () => {});
   t.teardown(() => again.db.close());
-  t.same(again.migration, { applied: [], version: 8 });
+  t.same(again.migration, { applied: [], version: 9 });
   t.same(await again.db.query('SELECT path, name FROM org_units'), [{ path: 'wuhan', name: '武汉市' }]);
 });

@@ -56,6 +56,8 @@ export class DispatchPanel {
     private readonly api: Api,
     private readonly publish: (state: Record<string, string | number>) => void,
     private readonly changed: () => void,
+    /** a case clicked on the map: its evidence is shown too */
+    private readonly onCase: (target: DispatchTarget) => void = () => undefined,
   ) {
     this.send.addEventListener('click', () => void this.dispatch());
     document.getElementById('dispatch-close')!.addEventListener('click', () => this.close());
@@ -74,7 +76,9 @@ export class DispatchPanel {
         if (!f || f.geometry.type !== 'Point') return;
         const [lng, lat] = f.geometry.coordinates as [number, number];
         const p = f.properties as { id: string; type: string; org?: string };
-        void this.open({ kind: 'case', id: String(p.id), ...(p.org ? { org: String(p.org) } : {}), label: `${p.type} ${p.id}`, lng, lat });
+        const target: DispatchTarget = { kind: 'case', id: String(p.id), ...(p.org ? { org: String(p.org) } : {}), label: `${p.type} ${p.id}`, lng, lat };
+        this.onCase(target);
+        void this.open(target);
       });
     }
   }

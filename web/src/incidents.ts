@@ -2,7 +2,8 @@
  * The incidents panel: alarms handled as incidents (api/routes/incidents.ts). Open ones first,
  * then newest first, with the counts by kind; a duty officer acknowledges, assigns, resolves
  * and closes from here (the server refuses what the lifecycle forbids and says why). Each
- * incident not yet closed marks its terminal on the map; clicking one flies to it.
+ * incident not yet closed marks its terminal on the map; clicking one flies to it; its
+ * evidence button shows its photos and videos (evidence-panel.ts).
  * Tests read it through #incidents [data-id][data-status] and the #state attributes.
  */
 import type { GeoJSONSource, Map as MapLibreMap } from 'maplibre-gl';
@@ -11,6 +12,7 @@ import { INCIDENT_TRANSITIONS } from '../../events/incident-lifecycle.js';
 import type { IncidentAction, IncidentStatus } from '../../events/incident-lifecycle.js';
 import type { Api } from './api.js';
 import type { DispatchTarget } from './dispatch.js';
+import type { EvidenceTarget } from './evidence-panel.js';
 import { COLOURS } from './config.js';
 import { t } from './i18n.js';
 import type { MessageKey } from './i18n.js';
@@ -39,6 +41,8 @@ export class IncidentsPanel {
     private readonly publish: (state: Record<string, string | number>) => void,
     /** send units to an acknowledged incident (web/src/dispatch.ts) */
     private readonly onDispatch: (target: DispatchTarget) => void = () => undefined,
+    /** show an incident's photos and videos (web/src/evidence-panel.ts) */
+    private readonly onEvidence: (target: EvidenceTarget) => void = () => undefined,
   ) {}
 
   addLayers(): void {
@@ -129,6 +133,13 @@ export class IncidentsPanel {
       b.addEventListener('click', () => this.onDispatch({ kind: 'incident', id: i.id, label: `${i.kind} · ${i.terminal}`, lng: at.lng, lat: at.lat }));
       actions.append(b);
     }
+    // what its terminal sent while it is open, and what was attached
+    const evidence = document.createElement('button');
+    evidence.type = 'button';
+    evidence.dataset.action = 'evidence';
+    evidence.textContent = t('evidence');
+    evidence.addEventListener('click', () => this.onEvidence({ kind: 'incident', id: i.id, label: `${i.kind} · ${i.terminal}` }));
+    actions.append(evidence);
     li.append(title, meta, actions);
     return li;
   }

@@ -14,6 +14,7 @@ import { DutyLayer } from './duty.js';
 import { HeatLayer } from './heat.js';
 import type { HeatKind } from './heat.js';
 import { DispatchPanel } from './dispatch.js';
+import { EvidencePanel } from './evidence-panel.js';
 import { IncidentsPanel } from './incidents.js';
 import { Legend } from './legend.js';
 import { OutlineLabels, loadOutline } from './outline.js';
@@ -95,8 +96,9 @@ async function start(): Promise<void> {
   const heat = new HeatLayer(map, heatFeed);
   const duty = new DutyLayer(map, dutyFeed);
   new Search(map, api, (id) => void panel.open(id));
-  const incidents = new IncidentsPanel(map, api, setState, (target) => void dispatch.open(target));
-  const dispatch = new DispatchPanel(map, api, setState, () => void incidents.refresh());
+  const evidence = new EvidencePanel(api);
+  const incidents = new IncidentsPanel(map, api, setState, (target) => void dispatch.open(target), (target) => void evidence.open(target));
+  const dispatch = new DispatchPanel(map, api, setState, () => void incidents.refresh(), (target) => void evidence.open(target));
 
   await new Promise<void>((resolve) => map.once('load', () => resolve()));
   map.addSource('clusters', clusterFeed.source());
@@ -297,6 +299,7 @@ async function start(): Promise<void> {
   // --- a new token: everything shown is reloaded under its scope
   api.onTokenChange = () => {
     panel.close();
+    evidence.close();
     clusters.clear();
     stopStream();
     stopStream = api.stream(STREAM, onEvent, (live) => setState({ stream: live ? 'live' : 'down' }));
@@ -319,6 +322,7 @@ async function start(): Promise<void> {
     recount();
     void panel.refresh();
     void incidents.refresh();
+    void evidence.refresh();
   });
 
   // --- first view: the fleet the token sees (a sample is enough for the bounds)

@@ -2,7 +2,8 @@
  * The terminal side panel: registry data, latest fix, speed, last seen and active alarms
  * from GET /api/terminals/{id}; track playback over the last hours from .../track (a line and
  * a point moved along it by a slider or the play button); "Locate now" sends 0x8201 through
- * the commands API and shows the answer as a fix (./locate-answer.ts). State for tests is on #panel's data attributes.
+ * the commands API and shows the answer as a fix (./locate-answer.ts); its latest media as
+ * thumbnails (./evidence.ts). State for tests is on #panel's data attributes.
  */
 import type { GeoJSONSource, Map as MapLibreMap } from 'maplibre-gl';
 import type { Api } from './api.js';
@@ -10,6 +11,7 @@ import { ApiError } from './api.js';
 import { COLOURS } from './config.js';
 import { isMessage, onLanguage, t } from './i18n.js';
 import type { MessageKey } from './i18n.js';
+import { MediaList } from './evidence.js';
 import { showLocateAnswer } from './locate-answer.js';
 import { formatTime } from './time.js';
 
@@ -23,6 +25,9 @@ interface TrackFix {
 }
 
 type Json = Record<string, unknown>;
+
+/** thumbnails of the newest media files in the panel */
+const LATEST_MEDIA = 6;
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -52,11 +57,14 @@ export class Panel {
   private fixes: TrackFix[] = [];
   private playing: number | undefined;
   private loadSeq = 0;
+  /** the terminal's latest media (0x0801 uploads), loaded when the panel opens */
+  private readonly media: MediaList;
 
   constructor(
     private readonly map: MapLibreMap,
     private readonly api: Api,
   ) {
+    this.media = new MediaList(api, $('panel-media-list'));
     $('panel-close').addEventListener('click', () => this.close());
     $('track-hours').addEventListener('change', () => void this.loadTrack());
     $('track-slider').addEventListener('input', () => this.showFix(Number(($('track-slider') as HTMLInputElement).value)));
@@ -91,7 +99,7 @@ export class Panel {
     $('panel-title').textContent = terminal;
     $('locate-answer').textContent = '';
     this.map.resize();
-    await Promise.all([this.refresh(), this.loadTrack()]);
+    await Promise.all([this.refresh(), this.loadTrack(), this.media.show('/api/media', { terminal, limit: LATEST_MEDIA })]);
   }
 
   close(): void {
@@ -100,6 +108,7 @@ export class Panel {
     $('panel').hidden = true;
     delete $('panel').dataset.terminal;
     this.setTrack([]);
+    this.media.clear();
     this.map.resize();
   }
 
