@@ -41,6 +41,18 @@ export function categoryIndex(name: string): number {
 
 /** counters per row: category × online (2) × alarm (2); combo = cat*4 + online*2 + alarm */
 export const COMBOS = CATEGORIES.length * 4;
+const CATEGORY_COUNT = CATEGORIES.length;
+/** a count row's layout in int32 words: the counters by combo, then these; the sums are float64 at ROW_SUMS stride */
+const TOTAL = COMBOS;
+const ORG = COMBOS + 1;
+const NEXT = COMBOS + 2;
+const XOR = COMBOS + 3;
+/** the row's size: 128 bytes, two cache lines (counters 80 B, four words, two float64 sums) */
+const ROW_WORDS = 32;
+const ROW_SUMS = ROW_WORDS / 2;
+const SUM_X = (COMBOS + 4) / 2;
+const SUM_Y = SUM_X + 1;
+if ((COMBOS + 4) % 2 !== 0 || (SUM_Y + 1) * 2 > ROW_WORDS) throw new Error('a count row does not fit its 128 bytes');
 // the combo is stored in a uint8 per slot
 if (COMBOS > 256) throw new Error('too many categories for a uint8 combo');
 /** cells per tile side at a cluster zoom, as bits: 3 = 8×8 */
@@ -119,14 +131,11 @@ export class LiveIndex {
   private readonly orgIdOf = new Map<string, number>();
 
   // --- count rows (a pool) and the cells that hold them
+  // one row = ROW_WORDS int32 words (two cache lines, ROW_BYTES): a query reads a row's fields
+  // together, so they sit together (seven arrays cost a cache miss each per row)
   private rowCap = 1024;
-  private rowCounts = new Int32Array(this.rowCap * COMBOS);
-  private rowTotal = new Int32Array(this.rowCap);
-  private rowOrg = new Int32Array(this.rowCap);
-  private rowNext = new Int32Array(this.rowCap);
-  private rowXor = new Int32Array(this.rowCap);
-  private rowSumX = new Float64Array(this.rowCap);
-  private rowSumY = new Float64Array(this.rowCap);
+  private rowWords = new Int32Array(this.rowCap * ROW_WORDS);
+  private rowSums = new Float64Array(this.rowWords.buffer);
   private rowsUsed = 0;
   private freeRow = NONE;
   /** cells[level]: cell key (cx * 2^level + cy) -> first row */
@@ -374,6 +383,7 @@ export class LiveIndex {
     const n = (1 << level);
     const map = this.cells[level]!;
     const byCat = new Int32Array(CATEGORIES.length);
+    const everyCombo = sel.combos.every((c) => c === 1);
     for (let cy = Math.max(0, cy0); cy <= Math.min(n - 1, cy1); cy++) {
       for (let cxRaw = cx0; cxRaw <= cx1; cxRaw++) {
         const cx = ((cxRaw % n) + n) % n;
@@ -388,23 +398,35 @@ export class LiveIndex {
         let alarms = 0;
         let xor = 0;
         while (row !== NONE) {
-          all += this.rowTotal[row]!;
-          xor ^= this.rowXor[row]!;
-          if (sel.orgs[this.rowOrg[row]!] === 1) {
-            const base = row * COMBOS;
-            for (let c = 0; c < COMBOS; c++) {
-              const k = this.rowCounts[base + c]!;
-              if (k !== 0 && sel.combos[c] === 1) {
-                byCat[c >> 2]! += k;
-                selected += k;
-                if ((c & 1) === 1) alarms += k;
+          all += this.rowWords[row * ROW_WORDS + TOTAL]!;
+          xor ^= this.rowWords[row * ROW_WORDS + XOR]!;
+          if (sel.orgs[this.rowWords[row * ROW_WORDS + ORG]!] === 1) {
+            const base = row * ROW_WORDS;
+            const counts = this.rowWords;
+            if (everyCombo) {
+              // no category, online or alarm filter: four counters a category, alarms the odd ones
+              for (let c = 0, b = base; c < CATEGORY_COUNT; c++, b += 4) {
+                const a1 = counts[b + 1]!;
+                const a3 = counts[b + 3]!;
+                byCat[c]! += counts[b]! + a1 + counts[b + 2]! + a3;
+                alarms += a1 + a3;
+              }
+              selected += this.rowWords[row * ROW_WORDS + TOTAL]!;
+            } else {
+              for (let c = 0; c < COMBOS; c++) {
+                const k = counts[base + c]!;
+                if (k !== 0 && sel.combos[c] === 1) {
+                  byCat[c >> 2]! += k;
+                  selected += k;
+                  if ((c & 1) === 1) alarms += k;
+                }
               }
             }
-            inScope += this.rowTotal[row]!;
-            sumX += this.rowSumX[row]!;
-            sumY += this.rowSumY[row]!;
+            inScope += this.rowWords[row * ROW_WORDS + TOTAL]!;
+            sumX += this.rowSums[row * ROW_SUMS + SUM_X]!;
+            sumY += this.rowSums[row * ROW_SUMS + SUM_Y]!;
           }
-          row = this.rowNext[row]!;
+          row = this.rowWords[row * ROW_WORDS + NEXT]!;
         }
         if (selected === 0) continue;
         // centroid of the terminals in scope (all categories: a filtered centroid would need a sum per counter)
@@ -579,11 +601,11 @@ export class LiveIndex {
     let row = this.cells[level]!.get(key);
     if (row === undefined) return false;
     while (row !== NONE) {
-      if (sel.orgs[this.rowOrg[row]!] === 1) {
-        const base = row * COMBOS;
-        for (let c = 0; c < COMBOS; c++) if (sel.combos[c] === 1 && this.rowCounts[base + c] !== 0) return true;
+      if (sel.orgs[this.rowWords[row * ROW_WORDS + ORG]!] === 1) {
+        const base = row * ROW_WORDS;
+        for (let c = 0; c < COMBOS; c++) if (sel.combos[c] === 1 && this.rowWords[base + c] !== 0) return true;
       }
-      row = this.rowNext[row]!;
+      row = this.rowWords[row * ROW_WORDS + NEXT]!;
     }
     return false;
   }
@@ -663,26 +685,26 @@ export class LiveIndex {
     if (row === NONE) {
       if (delta === -1) throw new Error(`live index: no row for slot ${slot} at level ${level}`);
       row = this.allocRow(org);
-      this.rowNext[row] = map.get(key) ?? NONE;
+      this.rowWords[row * ROW_WORDS + NEXT] = map.get(key) ?? NONE;
       map.set(key, row);
       this.rowOf.set(level, key, org, row);
     }
-    this.rowCounts[row * COMBOS + combo]! += delta;
-    this.rowTotal[row]! += delta;
-    this.rowXor[row]! ^= slot;
-    this.rowSumX[row]! += delta * px;
-    this.rowSumY[row]! += delta * py;
-    if (this.rowTotal[row] !== 0) return;
+    this.rowWords[row * ROW_WORDS + combo]! += delta;
+    this.rowWords[row * ROW_WORDS + TOTAL]! += delta;
+    this.rowWords[row * ROW_WORDS + XOR]! ^= slot;
+    this.rowSums[row * ROW_SUMS + SUM_X]! += delta * px;
+    this.rowSums[row * ROW_SUMS + SUM_Y]! += delta * py;
+    if (this.rowWords[row * ROW_WORDS + TOTAL] !== 0) return;
     // empty: unlink from the cell's chain (rare, so a walk is fine) and free it
     const head = map.get(key)!;
     if (head === row) {
-      const next = this.rowNext[row]!;
+      const next = this.rowWords[row * ROW_WORDS + NEXT]!;
       if (next === NONE) map.delete(key);
       else map.set(key, next);
     } else {
       let prev = head;
-      while (this.rowNext[prev] !== row) prev = this.rowNext[prev]!;
-      this.rowNext[prev] = this.rowNext[row]!;
+      while (this.rowWords[prev * ROW_WORDS + NEXT] !== row) prev = this.rowWords[prev * ROW_WORDS + NEXT]!;
+      this.rowWords[prev * ROW_WORDS + NEXT] = this.rowWords[row * ROW_WORDS + NEXT]!;
     }
     this.rowOf.delete(level, key, org);
     this.releaseRow(row);
@@ -690,24 +712,20 @@ export class LiveIndex {
 
   private allocRow(org: number): number {
     let row = this.freeRow;
-    if (row !== NONE) this.freeRow = this.rowNext[row]!;
+    if (row !== NONE) this.freeRow = this.rowWords[row * ROW_WORDS + NEXT]!;
     else {
       if (this.rowsUsed + 1 > this.rowCap) this.growRows();
       row = this.rowsUsed;
     }
     this.rowsUsed++;
-    this.rowCounts.fill(0, row * COMBOS, row * COMBOS + COMBOS);
-    this.rowTotal[row] = 0;
-    this.rowXor[row] = 0;
-    this.rowSumX[row] = 0;
-    this.rowSumY[row] = 0;
-    this.rowOrg[row] = org;
-    this.rowNext[row] = NONE;
+    this.rowWords.fill(0, row * ROW_WORDS, (row + 1) * ROW_WORDS);
+    this.rowWords[row * ROW_WORDS + ORG] = org;
+    this.rowWords[row * ROW_WORDS + NEXT] = NONE;
     return row;
   }
 
   private releaseRow(row: number): void {
-    this.rowNext[row] = this.freeRow;
+    this.rowWords[row * ROW_WORDS + NEXT] = this.freeRow;
     this.freeRow = row;
     this.rowsUsed--;
   }
@@ -715,18 +733,10 @@ export class LiveIndex {
   private growRows(): void {
     // rows are handed out in order until the first free; the pool grows by half
     const c = Math.ceil(this.rowCap * 1.5);
-    const more = <T extends Float64Array | Int32Array>(a: T, n: number, make: new (n: number) => T): T => {
-      const b = new make(n);
-      b.set(a);
-      return b;
-    };
-    this.rowCounts = more(this.rowCounts, c * COMBOS, Int32Array);
-    this.rowTotal = more(this.rowTotal, c, Int32Array);
-    this.rowOrg = more(this.rowOrg, c, Int32Array);
-    this.rowNext = more(this.rowNext, c, Int32Array);
-    this.rowXor = more(this.rowXor, c, Int32Array);
-    this.rowSumX = more(this.rowSumX, c, Float64Array);
-    this.rowSumY = more(this.rowSumY, c, Float64Array);
+    const words = new Int32Array(c * ROW_WORDS);
+    words.set(this.rowWords);
+    this.rowWords = words;
+    this.rowSums = new Float64Array(words.buffer);
     this.rowCap = c;
   }
 

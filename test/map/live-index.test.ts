@@ -66,14 +66,17 @@ t.test('cluster counts equal a brute-force count, at every zoom, under any filte
         const per = 2 ** (z + GRID_BITS);
         const got = new Int32Array(CATEGORIES.length);
         let total = 0;
+        let alarms = 0;
         index.cellsIn(z, 0, per - 1, 0, per - 1, sel, (c) => {
           total += c.count;
+          alarms += c.alarms;
           for (let k = 0; k < got.length; k++) got[k]! += c.byCategory[k]!;
           const cx = Math.floor(c.wx * per);
           const cy = Math.floor(c.wy * per);
           if (cx !== c.cx || cy !== c.cy) throw new Error(`centroid outside its cell at z${z}`);
         });
         if (total !== expected.length) throw new Error(`z${z}: ${total} != ${expected.length}`);
+        if (alarms !== expected.filter((m) => m.alarm).length) throw new Error(`z${z}: ${alarms} in alarm`);
         for (let k = 0; k < got.length; k++) if (got[k] !== expected.filter((m) => m.cat === k).length) throw new Error(`z${z} category ${k}`);
       }
       // each selected terminal is in the bucket and the z12 cell of its position; others are not
