@@ -10,6 +10,8 @@
  */
 import type { Incident } from '../events/incident.js';
 import type { AlarmRaised, IncidentRepository } from './incidents.js';
+import { RetryLoop } from './retry-loop.js';
+import type { RetryOptions } from './retry-loop.js';
 
 /** alarm episodes written in one transaction at most: one statement for them all, so a burst costs a few round trips */
 const BATCH = 500;
@@ -24,27 +26,19 @@ export interface IncidentWriterHooks {
   health(err: Error | undefined): void;
 }
 
-export interface IncidentWriterOptions {
+export interface IncidentWriterOptions extends RetryOptions {
   maxPending: number;
-  /** first retry delay; doubles up to maxRetryMs */
-  retryMs: number;
-  maxRetryMs: number;
 }
 
-export class IncidentWriter {
+export class IncidentWriter extends RetryLoop {
   private readonly pending = new Map<string, AlarmRaised & { count: number }>();
-  private running: Promise<void> | undefined;
-  private delay: number;
-  private timer: NodeJS.Timeout | undefined;
-  private failing = false;
-  private closed = false;
 
   constructor(
     private readonly repo: IncidentRepository,
     private readonly options: IncidentWriterOptions,
     private readonly hooks: IncidentWriterHooks,
   ) {
-    this.delay = options.retryMs;
+    super(options, (err) => hooks.health(err));
   }
 
   get depth(): number {
@@ -70,33 +64,7 @@ export class IncidentWriter {
     return true;
   }
 
-  /** waits until nothing is pending or the database fails; then stops retrying */
-  async close(): Promise<void> {
-    this.closed = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.running;
-    if (this.pending.size > 0 && !this.failing) await this.drain();
-  }
-
-  private kick(): void {
-    if (this.running || this.timer || this.closed) return;
-    this.running = this.drain().finally(() => {
-      this.running = undefined;
-      if (this.pending.size > 0 && !this.closed) {
-        // failed: back off; otherwise more arrived while writing
-        const wait = this.failing ? this.delay : 0;
-        if (this.failing) this.delay = Math.min(this.delay * 2, this.options.maxRetryMs);
-        this.timer = setTimeout(() => {
-          this.timer = undefined;
-          this.kick();
-        }, wait);
-        this.timer.unref?.();
-      }
-    });
-  }
-
-  private async drain(): Promise<void> {
+  protected async drain(): Promise<void> {
     while (this.pending.size > 0) {
       // a batch taken out before the write: a repeat arriving meanwhile starts a new entry
       const batch: [string, AlarmRaised & { count: number }][] = [];
@@ -117,17 +85,9 @@ export class IncidentWriter {
             if (alarm.at > again.at) again.at = alarm.at;
           } else this.pending.set(key, alarm);
         }
-        if (!this.failing) {
-          this.failing = true;
-          this.hooks.health(e instanceof Error ? e : new Error(String(e)));
-        }
-        return;
+        return this.failed(e);
       }
-      if (this.failing) {
-        this.failing = false;
-        this.delay = this.options.retryMs;
-        this.hooks.health(undefined);
-      }
+      this.recovered();
       for (const [i, { incident, opened }] of written.entries()) {
         this.hooks.counted(opened ? 'opened' : 'joined', batch[i]![1].count);
         this.hooks.written(incident, opened);

@@ -12,6 +12,8 @@
  * `close` drains what it can.
  */
 import type { NewMedia } from './media.js';
+import { RetryLoop } from './retry-loop.js';
+import type { RetryOptions } from './retry-loop.js';
 
 /** records written in one statement at most */
 const BATCH = 500;
@@ -31,32 +33,24 @@ export interface MediaWriterHooks {
   health(err: Error | undefined): void;
 }
 
-export interface MediaWriterOptions {
+export interface MediaWriterOptions extends RetryOptions {
   maxPending: number;
-  /** first retry delay; doubles up to maxRetryMs */
-  retryMs: number;
-  maxRetryMs: number;
 }
 
-export class MediaWriter {
+export class MediaWriter extends RetryLoop {
   /** records not yet written, by path */
   private readonly pending = new Map<string, NewMedia>();
   /** removals of records already written (or being written), by path */
   private readonly gone = new Map<string, Date>();
   /** taken out for the write under way: counted against the bound until written or put back */
   private inFlight = 0;
-  private running: Promise<void> | undefined;
-  private delay: number;
-  private timer: NodeJS.Timeout | undefined;
-  private failing = false;
-  private closed = false;
 
   constructor(
     private readonly repo: MediaRecords,
     private readonly options: MediaWriterOptions,
     private readonly hooks: MediaWriterHooks,
   ) {
-    this.delay = options.retryMs;
+    super(options, (err) => hooks.health(err));
   }
 
   /** records and removals waiting (the batch being written included) */
@@ -91,34 +85,8 @@ export class MediaWriter {
     return true;
   }
 
-  /** waits until nothing is pending or the database fails; then stops retrying */
-  async close(): Promise<void> {
-    this.closed = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.running;
-    if (this.depth > 0 && !this.failing) await this.drain();
-  }
-
-  private kick(): void {
-    if (this.running || this.timer || this.closed) return;
-    this.running = this.drain().finally(() => {
-      this.running = undefined;
-      if (this.depth > 0 && !this.closed) {
-        // failed: back off; otherwise more arrived while writing
-        const wait = this.failing ? this.delay : 0;
-        if (this.failing) this.delay = Math.min(this.delay * 2, this.options.maxRetryMs);
-        this.timer = setTimeout(() => {
-          this.timer = undefined;
-          this.kick();
-        }, wait);
-        this.timer.unref?.();
-      }
-    });
-  }
-
   /** records first, then removals: a removal of a record in this pass's batch finds its row */
-  private async drain(): Promise<void> {
+  protected async drain(): Promise<void> {
     while (this.depth > 0) {
       const batch = take(this.pending, BATCH);
       const removals = batch.length < BATCH ? take(this.gone, BATCH - batch.length) : [];
@@ -149,19 +117,6 @@ export class MediaWriter {
       // the records that learnt it (a file from before the records, or a refused record, has none)
       this.hooks.counted('removed', marked);
     }
-  }
-
-  private failed(e: unknown): void {
-    if (this.failing) return;
-    this.failing = true;
-    this.hooks.health(e instanceof Error ? e : new Error(String(e)));
-  }
-
-  private recovered(): void {
-    if (!this.failing) return;
-    this.failing = false;
-    this.delay = this.options.retryMs;
-    this.hooks.health(undefined);
   }
 }
 
