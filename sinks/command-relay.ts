@@ -22,7 +22,7 @@
  * takes the first real answer; a failure counts only once every gateway that accepted has failed.
  */
 import { randomUUID } from 'node:crypto';
-import mqtt from 'mqtt';
+import { connectMqtt } from './mqtt-connect.js';
 import type { MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { toJson } from '../decoders/index.js';
@@ -113,25 +113,7 @@ export class CommandRelay implements SessionHolder {
   /** Connects (a clear error when the broker is not there) and subscribes; mqtt.js reconnects and resubscribes by itself. */
   static async start(local: SessionHolder, options: CommandRelayOptions, metrics: CommandRelayMetrics, log: Logger, report: (error: unknown) => void): Promise<CommandRelay> {
     const id = randomUUID();
-    const client = mqtt.connect(options.url, {
-      clientId: `${options.clientId || 'dipper'}-relay-${id}`,
-      username: options.username || undefined,
-      password: options.password || undefined,
-      reconnectPeriod: 1000,
-      connectTimeout: 5000,
-      clean: true,
-      resubscribe: true,
-    });
-    try {
-      await new Promise<void>((resolve, reject) => {
-        client.once('connect', () => resolve());
-        client.once('error', reject);
-        client.once('offline', () => reject(new Error('broker unreachable')));
-      });
-    } catch (e) {
-      client.end(true);
-      throw new Error(`command relay: cannot connect to ${options.url}: ${(e as Error).message}`, { cause: e });
-    }
+    const client = await connectMqtt('command relay', { url: options.url, clientId: `${options.clientId || 'dipper'}-relay-${id}`, username: options.username, password: options.password });
     // the client's name and the answers' topic share the id
     const relay = new CommandRelay(id, local, client, options, metrics, log, report);
     client.on('message', (topic, payload) => {

@@ -10,7 +10,7 @@
  * Topic and header carry the phone as the terminal's header does (12 digits for 2013, 20 for
  * 2019, with proto_ver), learnt from its session through the CommandPort.
  */
-import mqtt from 'mqtt';
+import { connectMqtt } from './mqtt-connect.js';
 import type { MqttClient } from 'mqtt';
 import type { SinksConfig } from './settings.js';
 import type { Logger } from 'pino';
@@ -45,26 +45,12 @@ export class ExternalMqttSink implements EventSink {
 
   /** Connects once (a clear error when the broker is not there), then reconnects by itself. */
   static async start(options: ExternalMqttOptions, log?: Logger): Promise<ExternalMqttSink> {
-    const client = mqtt.connect(options.url, {
+    const client = await connectMqtt('mqtt', {
+      url: options.url,
       clientId: options.clientId || `dipper-${process.pid}-${Math.random().toString(16).slice(2, 8)}`,
-      username: options.username || undefined,
-      password: options.password || undefined,
-      reconnectPeriod: 1000,
-      connectTimeout: 5000,
-      // downlink subscriptions come back with the session after a broker restart
-      clean: true,
-      resubscribe: true,
+      username: options.username,
+      password: options.password,
     });
-    try {
-      await new Promise<void>((resolve, reject) => {
-        client.once('connect', () => resolve());
-        client.once('error', reject);
-        client.once('offline', () => reject(new Error('broker unreachable')));
-      });
-    } catch (e) {
-      client.end(true);
-      throw new Error(`mqtt: cannot connect to ${options.url}: ${(e as Error).message}`, { cause: e });
-    }
     const sink = new ExternalMqttSink(client, options, log);
     if (options.emqx) await client.subscribeAsync('jt808/+/+/dn', { qos: 1 });
     return sink;
