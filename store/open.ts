@@ -15,8 +15,8 @@ export interface OpenedDatabase {
   migration: MigrationResult;
 }
 
-export async function openDatabase(settings: Pick<DatabaseSettings, 'url' | 'poolSize'>, dataDir: string, onIdleError: (err: Error) => void): Promise<OpenedDatabase> {
-  const db = settings.url ? await openPostgres(settings.url, settings.poolSize, onIdleError) : await openPglite(join(dataDir, 'db'));
+export async function openDatabase(settings: Pick<DatabaseSettings, 'url' | 'poolSize'> & Partial<Pick<DatabaseSettings, 'embeddedSharedBuffersMb'>>, dataDir: string, onIdleError: (err: Error) => void): Promise<OpenedDatabase> {
+  const db = settings.url ? await openPostgres(settings.url, settings.poolSize, onIdleError) : await openPglite(join(dataDir, 'db'), settings.embeddedSharedBuffersMb);
   try {
     return { db, migration: await migrate(db) };
   } catch (e) {

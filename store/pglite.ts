@@ -31,10 +31,19 @@ function compiledOnce(): Promise<Compiled> {
   return compiled;
 }
 
-export async function openPglite(dir: string | undefined): Promise<Database> {
+/** PostgreSQL's own default is 128 MB, all of it touched at start in PGlite's WebAssembly memory. */
+export const EMBEDDED_SHARED_BUFFERS_MB = 16;
+
+export async function openPglite(dir: string | undefined, sharedBuffersMb = EMBEDDED_SHARED_BUFFERS_MB): Promise<Database> {
   // undefined: in memory (tests); a directory: its data files (made on first open)
   if (dir) mkdirSync(dir, { recursive: true });
-  const db = await PGlite.create({ ...(dir ? { dataDir: dir } : {}), ...(await compiledOnce()) });
+  // a start parameter, not `postgresqlconf`: PGlite writes that as the whole postgresql.conf (losing
+  // what its initdb wrote) and restarts PostgreSQL for it on the first start
+  const db = await PGlite.create({
+    ...(dir ? { dataDir: dir } : {}),
+    ...(await compiledOnce()),
+    startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${Math.floor(sharedBuffersMb)}MB`],
+  });
   const wrap = (q: Pick<PGlite, 'query'>): Queryable => ({
     query: async <R extends object>(sql: string, params?: readonly unknown[]) => (await q.query(sql, params as unknown[] | undefined)).rows as R[],
   });

@@ -14,6 +14,12 @@ export const StoreSections = {
     url: Type.String({ default: '', description: 'postgres://user:password@host:port/db of a PostgreSQL server; empty = the embedded PGlite under dataDir/db (no server)' }),
     poolSize: Type.Integer({ minimum: 1, maximum: 100, default: 10, description: 'connections to PostgreSQL at most (PGlite has one)' }),
     probeMs: Type.Integer({ minimum: 100, maximum: 600_000, default: 5000, description: 'how often the database is asked whether it answers (dipper_database_up, /readyz)' }),
+    embeddedSharedBuffersMb: Type.Integer({
+      minimum: 1,
+      maximum: 1024,
+      default: 16,
+      description: "PGlite's shared_buffers (MB): PostgreSQL's default, 128, cost 110 of the 420 MB a restarted gateway held and buys nothing for the embedded database's few megabytes of records (its files stay in the OS page cache)",
+    }),
   }),
   incidents: Section({
     maxPending: Type.Integer({ minimum: 1, maximum: 10_000_000, default: 100_000, description: 'alarm episodes (terminal, kind) held in memory while the database is away; past it a new one is refused and counted' }),
