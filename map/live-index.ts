@@ -12,7 +12,8 @@
  *   present in the cell. A row holds 20 counters (category × online × alarm), its total, the
  *   sum of its quanta (centroid) and the XOR of its slots (names the terminal when total is 1).
  *   Filters pick counters (category, online, alarm) and rows (org, scope): they add counters,
- *   they never rebuild anything.
+ *   they never rebuild anything. Each cell also has an every-org row, the sum of its org rows,
+ *   kept out of the cell's chain: a scope that takes every org unit reads that one row.
  * - A position that stays in its quantum with the same state touches no row at all; one that
  *   crosses a quantum touches, from the finest cluster level up, only the levels whose
  *   sub-cell changed (usually two or three). Each finds its (cell, org) row through one hash
@@ -49,6 +50,12 @@ const NEXT = COMBOS + 2;
 const XOR = COMBOS + 3;
 /** the row's size: 128 bytes, two cache lines (counters 80 B, four words, two float64 sums) */
 const ROW_WORDS = 32;
+/**
+ * The org id of a cell's every-org row: the sum of its org rows, kept beside them (not in the
+ * cell's chain), so a query whose scope takes every org unit (a city-wide token) reads one row a
+ * cell instead of one per squad (up to hundreds in a busy cell).
+ */
+const EVERY_ORG = (1 << 26) - 1;
 const ROW_SUMS = ROW_WORDS / 2;
 const SUM_X = (COMBOS + 4) / 2;
 const SUM_Y = SUM_X + 1;
@@ -100,6 +107,8 @@ export interface Selection {
   combos: Uint8Array;
   /** org id -> included; shorter than the org table means "not included" for the rest */
   orgs: Uint8Array;
+  /** every org unit known when it was made is included: cells are read from their every-org rows */
+  everyOrg: boolean;
 }
 
 const NONE = -1;
@@ -362,8 +371,12 @@ export class LiveIndex {
       combos[c] = (!filter.categories || filter.categories.includes(cat)) && (filter.online === undefined || filter.online === online) && (filter.alarm === undefined || filter.alarm === alarm) ? 1 : 0;
     }
     const orgs = new Uint8Array(this.orgs.length);
-    for (let o = 0; o < this.orgs.length; o++) orgs[o] = orgAllowed(this.orgs[o]!) ? 1 : 0;
-    return { combos, orgs };
+    let every = true;
+    for (let o = 0; o < this.orgs.length; o++) {
+      orgs[o] = orgAllowed(this.orgs[o]!) ? 1 : 0;
+      if (orgs[o] === 0) every = false;
+    }
+    return { combos, orgs, everyOrg: every };
   }
 
   /** Does a selection include this slot? */
@@ -384,11 +397,13 @@ export class LiveIndex {
     const map = this.cells[level]!;
     const byCat = new Int32Array(CATEGORIES.length);
     const everyCombo = sel.combos.every((c) => c === 1);
+    const everyOrg = this.takesEveryOrg(sel);
     for (let cy = Math.max(0, cy0); cy <= Math.min(n - 1, cy1); cy++) {
       for (let cxRaw = cx0; cxRaw <= cx1; cxRaw++) {
         const cx = ((cxRaw % n) + n) % n;
-        let row = map.get(cx * n + cy);
-        if (row === undefined) continue;
+        // the cell's every-org row alone, or the chain of its org rows
+        let row = everyOrg ? this.rowOf.get(level, cx * n + cy, EVERY_ORG) : (map.get(cx * n + cy) ?? NONE);
+        if (row === NONE) continue;
         byCat.fill(0);
         let selected = 0;
         let all = 0;
@@ -400,7 +415,7 @@ export class LiveIndex {
         while (row !== NONE) {
           all += this.rowWords[row * ROW_WORDS + TOTAL]!;
           xor ^= this.rowWords[row * ROW_WORDS + XOR]!;
-          if (sel.orgs[this.rowWords[row * ROW_WORDS + ORG]!] === 1) {
+          if (everyOrg || sel.orgs[this.rowWords[row * ROW_WORDS + ORG]!] === 1) {
             const base = row * ROW_WORDS;
             const counts = this.rowWords;
             if (everyCombo) {
@@ -598,10 +613,9 @@ export class LiveIndex {
   // --- internals ---------------------------------------------------------------------------
 
   private cellSelected(level: number, key: number, sel: Selection): boolean {
-    let row = this.cells[level]!.get(key);
-    if (row === undefined) return false;
+    let row = this.takesEveryOrg(sel) ? this.rowOf.get(level, key, EVERY_ORG) : (this.cells[level]!.get(key) ?? NONE);
     while (row !== NONE) {
-      if (sel.orgs[this.rowWords[row * ROW_WORDS + ORG]!] === 1) {
+      if (this.rowWords[row * ROW_WORDS + ORG] === EVERY_ORG || sel.orgs[this.rowWords[row * ROW_WORDS + ORG]!] === 1) {
         const base = row * ROW_WORDS;
         for (let c = 0; c < COMBOS; c++) if (sel.combos[c] === 1 && this.rowWords[base + c] !== 0) return true;
       }
@@ -609,6 +623,12 @@ export class LiveIndex {
     }
     return false;
   }
+
+  /** the selection takes every org unit there is (not only those known when it was made) */
+  private takesEveryOrg(sel: Selection): boolean {
+    return sel.everyOrg && sel.orgs.length === this.orgs.length;
+  }
+
 
   private recombo(slot: number, combo: number): void {
     this.version++;
@@ -621,6 +641,7 @@ export class LiveIndex {
     let id = this.orgIdOf.get(org);
     if (id === undefined) {
       id = this.orgs.length;
+      if (id >= EVERY_ORG) throw new RangeError(`live index: more than ${EVERY_ORG - 1} org units`);
       this.orgs.push(org);
       this.orgIdOf.set(org, id);
     }
@@ -651,7 +672,11 @@ export class LiveIndex {
       const ls = Q - level;
       const s = Q - Math.min(Q, level + SUB_BITS);
       const size = (1 << s);
-      this.touch(level, (qx >> ls) * (1 << level) + (qy >> ls), org, combo, slot, delta, ((qx >> s) + 0.5) * size, ((qy >> s) + 0.5) * size);
+      const key = (qx >> ls) * (1 << level) + (qy >> ls);
+      const px = ((qx >> s) + 0.5) * size;
+      const py = ((qy >> s) + 0.5) * size;
+      this.touch(level, key, org, combo, slot, delta, px, py);
+      this.touch(level, key, EVERY_ORG, combo, slot, delta, px, py);
     }
   }
 
@@ -673,20 +698,27 @@ export class LiveIndex {
       const ls = Q - level;
       const n = (1 << level);
       const size = (1 << s);
-      this.touch(level, (oqx >> ls) * n + (oqy >> ls), org, combo, slot, -1, (osx + 0.5) * size, (osy + 0.5) * size);
-      this.touch(level, (nqx >> ls) * n + (nqy >> ls), org, combo, slot, 1, (nsx + 0.5) * size, (nsy + 0.5) * size);
+      const oldKey = (oqx >> ls) * n + (oqy >> ls);
+      const newKey = (nqx >> ls) * n + (nqy >> ls);
+      this.touch(level, oldKey, org, combo, slot, -1, (osx + 0.5) * size, (osy + 0.5) * size);
+      this.touch(level, newKey, org, combo, slot, 1, (nsx + 0.5) * size, (nsy + 0.5) * size);
+      this.touch(level, oldKey, EVERY_ORG, combo, slot, -1, (osx + 0.5) * size, (osy + 0.5) * size);
+      this.touch(level, newKey, EVERY_ORG, combo, slot, 1, (nsx + 0.5) * size, (nsy + 0.5) * size);
     }
   }
 
   /** One slot in or out of the (cell, org) row at a level; `px, py`: its centroid point, quantum units. */
   private touch(level: number, key: number, org: number, combo: number, slot: number, delta: 1 | -1, px: number, py: number): void {
     const map = this.cells[level]!;
+    const every = org === EVERY_ORG;
     let row = this.rowOf.get(level, key, org);
     if (row === NONE) {
       if (delta === -1) throw new Error(`live index: no row for slot ${slot} at level ${level}`);
       row = this.allocRow(org);
-      this.rowWords[row * ROW_WORDS + NEXT] = map.get(key) ?? NONE;
-      map.set(key, row);
+      if (org !== EVERY_ORG) {
+        this.rowWords[row * ROW_WORDS + NEXT] = map.get(key) ?? NONE;
+        map.set(key, row);
+      }
       this.rowOf.set(level, key, org, row);
     }
     this.rowWords[row * ROW_WORDS + combo]! += delta;
@@ -695,6 +727,8 @@ export class LiveIndex {
     this.rowSums[row * ROW_SUMS + SUM_X]! += delta * px;
     this.rowSums[row * ROW_SUMS + SUM_Y]! += delta * py;
     if (this.rowWords[row * ROW_WORDS + TOTAL] !== 0) return;
+    this.rowOf.delete(level, key, org);
+    if (every) return this.releaseRow(row);
     // empty: unlink from the cell's chain (rare, so a walk is fine) and free it
     const head = map.get(key)!;
     if (head === row) {
@@ -706,7 +740,6 @@ export class LiveIndex {
       while (this.rowWords[prev * ROW_WORDS + NEXT] !== row) prev = this.rowWords[prev * ROW_WORDS + NEXT]!;
       this.rowWords[prev * ROW_WORDS + NEXT] = this.rowWords[row * ROW_WORDS + NEXT]!;
     }
-    this.rowOf.delete(level, key, org);
     this.releaseRow(row);
   }
 

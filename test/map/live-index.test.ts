@@ -164,3 +164,22 @@ t.test('presence: an ended session turns a terminal offline at once; a stale end
   index.upsert('c', 114.3, 30.5, cat, 'wuhan', false, 0, 0, now + 1, now + 1);
   t.equal(index.get('c')?.online, true, "a new terminal in a's freed slot does not inherit its logout");
 });
+
+t.test('a selection that took every org unit does not take one that appeared after it (every-org rows)', async (t) => {
+  const index = new LiveIndex();
+  const now = Date.now();
+  index.upsert('a1', 114.3, 30.5, 0, 'wuhan/a', false, 0, 0, now);
+  const every = index.selection({}, () => true);
+  t.equal(every.everyOrg, true);
+  index.upsert('b1', 114.3001, 30.5001, 0, 'wuhan/b', false, 0, 0, now);
+  const count = (sel: ReturnType<LiveIndex['selection']>) => {
+    let n = 0;
+    index.cellsIn(5, 0, 2 ** (5 + GRID_BITS) - 1, 0, 2 ** (5 + GRID_BITS) - 1, sel, (c) => (n += c.count));
+    return n;
+  };
+  t.equal(count(every), 1, 'the earlier selection: wuhan/a only, as its org mask says');
+  t.equal(count(index.selection({}, () => true)), 2, 'a selection made now takes both');
+  t.equal(count(index.selection({}, (o) => o === 'wuhan/b')), 1, 'one org unit: read from its org rows');
+  index.remove('b1');
+  t.equal(count(index.selection({}, () => true)), 1, 'removed from the every-org row too');
+});
