@@ -32,3 +32,11 @@ const BY_CODE = new Map<number, { ext: string; contentType: string }>(
 export function mediaFile(format: number): { ext: string; contentType: string } {
   return BY_CODE.get(format) ?? { ext: 'bin', contentType: 'application/octet-stream' };
 }
+
+/** A file's format code by its extension (jpg 0, tif 1, mp3 2, wav 3, wmv 4, png 256, mp4 257); 255 for none of them. */
+export const NO_FORMAT = 255;
+const BY_EXT = new Map<string, number>([...BY_CODE].map(([code, file]) => [file.ext, code]));
+
+export function formatOfExtension(ext: string): number {
+  return BY_EXT.get(ext) ?? NO_FORMAT;
+}

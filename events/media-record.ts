@@ -14,7 +14,7 @@ export const MediaRecordSchema = Type.Object(
     org: Type.String({ description: "the terminal's org unit when it uploaded (the registry's)" }),
     mediaId: Type.Integer({ minimum: 0, maximum: 0xffffffff, description: "the terminal's media ID (attachments: the file's index in its 0x1210 list)" }),
     type: Type.Integer({ description: '0 image, 1 audio, 2 video (attachments: 3 text, 4 other)' }),
-    format: Type.Integer({ description: '0 JPEG, 1 TIF, 2 MP3, 3 WAV, 4 WMV; 256 PNG, 257 MP4 (uploads only: events/media-formats.ts); attachments of none of these: 255' }),
+    format: Type.Integer({ description: '0 JPEG, 1 TIF, 2 MP3, 3 WAV, 4 WMV (0x0801); 256 PNG, 257 MP4 (no 0x0801 code: a person\'s upload, an attachment); 255 none of these (events/media-formats.ts)' }),
     contentType: Type.String({ description: "what GET /api/media/{id} answers with, from the format (attachments: from the file name's extension)" }),
     event: Type.Integer({ description: '0 platform order, 1 timer, 2 robbery alarm, 3 collision, ...' }),
     channel: Type.Integer(),

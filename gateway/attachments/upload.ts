@@ -26,9 +26,10 @@
  */
 import type { Duplex } from 'node:stream';
 import { join } from 'node:path';
-import { AttachmentStreamSplitter, MEDIA_FORMAT, RESULT, decodeFrame, encode } from '../../decoders/index.js';
+import { AttachmentStreamSplitter, RESULT, decodeFrame, encode } from '../../decoders/index.js';
 import type { AttachmentFile, AttachmentFileInfo, AttachmentList, FileData, Header, Jt808Error, Message } from '../../decoders/index.js';
 import { attachmentFile } from '../../events/attachment-files.js';
+import { formatOfExtension } from '../../events/media-formats.js';
 import { terminalId } from '../../events/commands.js';
 import type { GatewayEvent, Media } from '../../events/model.js';
 import type { GatewayConfig } from '../settings.js';
@@ -317,7 +318,7 @@ export class Upload {
       org: entry.org,
       mediaId: file.index,
       type,
-      format: formatOf(ext),
+      format: formatOfExtension(ext),
       event: 0,
       channel: channelOf(name),
       path: saved.path,
@@ -416,12 +417,6 @@ export class Upload {
     await partial.remove();
     this.ctx.metrics.attachmentFiles.inc({ outcome: 'removed' });
   }
-}
-
-/** The 0x0801 format code when the extension has one (2013 table 82), else 255: the record's contentType says what it is. */
-function formatOf(ext: string): number {
-  const byExt: Record<string, number> = { jpg: MEDIA_FORMAT.jpeg, tif: MEDIA_FORMAT.tif, mp3: MEDIA_FORMAT.mp3, wav: MEDIA_FORMAT.wav, wmv: MEDIA_FORMAT.wmv };
-  return byExt[ext] ?? 255;
 }
 
 /** The channel in a T/JSATL12 file name (`<type>_<channel>_<alarmType>_<seq>_<alarmNo>.<ext>`, §4.6), else 0. */

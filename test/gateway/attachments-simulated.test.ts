@@ -54,7 +54,10 @@ t.test('a simulated vehicle uploads its alarm files to the real attachment serve
     t.equal(sha256(body), sha256(want.data), `${want.name}: served byte for byte (SHA-256)`);
     t.equal(record.sha256, sha256(want.data), `${want.name}: its record's SHA-256`);
   }
-  t.match(items.find((m) => m.fileName!.endsWith('.mp4'))!.contentType, /^video\/mp4/, 'the clip served as video/mp4');
+  const clip = items.find((m) => m.fileName!.endsWith('.mp4'))!;
+  const photo = items.find((m) => m.fileName!.endsWith('.jpg'))!;
+  t.match(clip.contentType, /^video\/mp4/, 'the clip served as video/mp4');
+  t.same([photo.type, photo.format, clip.type, clip.format], [0, 0, 2, 257], 'picture JPEG (0x0801 code 0), video MP4 (no 0x0801 code: 257, as a person\'s MP4 upload)');
   const incident = items[0]!.incident;
   t.ok(incident, 'tied to the incident its alarm opened');
   const byIncident = (await call(server.ports.http, TOKEN, 'GET', `/api/media?incident=${incident}`)).json as { items: MediaRecord[] };
