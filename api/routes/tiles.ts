@@ -99,6 +99,7 @@ export const tileRoutes: FastifyPluginAsync<AppDeps> = async (app, { config, map
       maxzoom: map.config.maxZoom,
       bounds: [-180, -85.05112877980659, 180, 85.0511287798066],
       vector_layers: layer.vectorLayers.map((l) => ({ ...l, minzoom: 0, maxzoom: map.config.maxZoom })),
+      ...(layer.totals ? { dipper_totals: layer.totals(map, req.scope) } : {}),
     };
   }
 

@@ -8,7 +8,9 @@ import type { FilterQuery } from '../api-schemas.js';
 import { CLUSTER_FIELDS, clusterFeatures } from '../cluster-tile.js';
 import type { MapFeature } from '../cluster-tile.js';
 import { shifter } from '../crs.js';
+import { CATEGORIES } from '../../events/categories.js';
 import { orgMatcher } from '../../events/scope.js';
+import { GRID_BITS } from '../live-index.js';
 import { filterKey } from './layer.js';
 import type { TileFilter, TileLayer, TileSource } from './layer.js';
 
@@ -26,6 +28,20 @@ export const clusters: TileLayer<'clusters', TileFilter> = {
   tileJsonQuery: bboxQuery,
   params: (query) => tileFilter(query as FilterQuery),
   key: filterKey,
+  // what exists in the scope, per category: a page summing a refresh round's tiles caps its counts
+  // with these (tiles are rendered when each is asked for, so a terminal crossing between two
+  // tiles of one round can be in both)
+  totals(source: TileSource, scope: string) {
+    const sel = source.selection(scope, {});
+    const byCategory = new Array<number>(CATEGORIES.length).fill(0);
+    let total = 0;
+    const side = 2 ** GRID_BITS;
+    source.index.cellsIn(0, 0, side - 1, 0, side - 1, sel, (cell) => {
+      total += cell.count;
+      for (let c = 0; c < CATEGORIES.length; c++) byCategory[c]! += cell.byCategory[c]!;
+    });
+    return { total, ...Object.fromEntries(CATEGORIES.map((c, i) => [c, byCategory[i]!])) };
+  },
   open: (source: TileSource) => ({
     render(tile, filter) {
       const sel = source.selection(tile.scope, filter);

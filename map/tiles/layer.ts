@@ -80,4 +80,6 @@ export interface TileLayer<N extends string = string, P = unknown> {
   key(params: P): string;
   /** The layer's renderer for one map service (it may keep state, as heat's window sums). */
   open(source: TileSource): TileRenderer<P>;
+  /** Counts the TileJSON carries for a scope (`dipper_totals`): what exists, at the moment of the TileJSON. */
+  totals?(source: TileSource, scope: string): Record<string, number>;
 }

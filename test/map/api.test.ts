@@ -139,6 +139,11 @@ t.test('ETag and 304, gzip, TileJSON with a data version', async (t) => {
   await server.map.publish([{ kind: 'position', position: position(JIANGHAN[4]!.terminal, 'vehicle', JIANGHAN[4]!.org, 30.6, 114.3) }]);
   const tj2 = (await (await get(base, '/tiles/clusters.json', TOKENS.city.token)).json()) as { tiles: string[] };
   t.ok(Number(/v=(\d+)/.exec(tj2.tiles[0]!)![1]) > v1, 'the data version moves with the data');
+  // what exists in the token's scope, per category (the page caps its counts with these): the fixtures, counted here
+  const totals = async (token: string) => ((await (await get(base, '/tiles/clusters.json', token)).json()) as { dipper_totals: Record<string, number> }).dipper_totals;
+  const count = (list: { category: string }[], c: string) => list.filter((d) => d.category === c).length;
+  t.same(await totals(TOKENS.city.token), { total: JIANGHAN.length + WUCHANG.length + 1, vehicle: count(JIANGHAN, 'vehicle'), bodycam: count(JIANGHAN, 'bodycam'), handheld: WUCHANG.length, fixedcam: 1, unknown: 0 }, 'the city: every terminal and the camera');
+  t.same(await totals(TOKENS.jianghan.token), { total: JIANGHAN.length + 1, vehicle: count(JIANGHAN, 'vehicle'), bodycam: count(JIANGHAN, 'bodycam'), handheld: 0, fixedcam: 1, unknown: 0 }, "Jianghan: its own, never Wuchang's");
   const heat = (await (await get(base, '/tiles/heat.json', TOKENS.city.token)).json()) as { vector_layers: { id: string }[] };
   t.same(heat.vector_layers.map((l) => l.id), ['positions', 'alarms', 'cases']);
 });

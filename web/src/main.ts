@@ -140,6 +140,13 @@ async function start(): Promise<void> {
       // Counts and markers wait for a complete set (the last tile's sourcedata or idle recounts).
       if (!map.isSourceLoaded('clusters')) return;
       const counts = enabled.size > 0 ? clusters.update() : (clusters.clear(), { total: 0, clusters: 0, terminals: 0, alarms: 0, byCategory: zeroByCategory() });
+      // Even a complete set was rendered tile by tile: a terminal that crossed between two tiles of
+      // one round is in both. Never show more than exist in the scope (the round's TileJSON says).
+      const exist = clusterFeed.tilejson?.dipper_totals;
+      if (exist) {
+        for (const c of CATEGORIES) if (exist[c] !== undefined) counts.byCategory[c] = Math.min(counts.byCategory[c], exist[c]);
+        counts.total = Math.min(counts.total, CATEGORIES.reduce((n, c) => n + counts.byCategory[c], 0));
+      }
       for (const c of CATEGORIES) if (enabled.has(c)) outputs.get(c)!.value = String(counts.byCategory[c]);
       (document.getElementById('total') as HTMLElement).textContent = t('total', { n: counts.total });
       const cases = map.getLayer('cases') ? new Set(map.querySourceFeatures('clusters', { sourceLayer: 'cases' }).map((f) => String(f.properties.id))).size : 0;

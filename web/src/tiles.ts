@@ -15,6 +15,8 @@ export interface TileJson {
   maxzoom?: number;
   bounds?: [number, number, number, number];
   vector_layers?: { id: string; fields?: Record<string, string> }[];
+  /** the clusters layer's: terminals in the token's scope, in all and per category, when the TileJSON was made */
+  dipper_totals?: Record<string, number>;
 }
 
 export class TileFeed {
