@@ -15,7 +15,7 @@ export type HttpRefusal = (typeof HTTP_REFUSALS)[number];
  * past cases.maxUploadsAtOnce (busy), past a media quota (quota), a record the caller cannot see
  * (unseen), a final file or another org unit's record (refused).
  */
-export const EVIDENCE_OUTCOMES = ['attached', 'uploaded', 'already', 'wrong-type', 'mismatch', 'too-large', 'busy', 'quota', 'unseen', 'refused'] as const;
+export const EVIDENCE_OUTCOMES = ['attached', 'uploaded', 'already', 'wrong-type', 'mismatch', 'too-large', 'busy', 'quota', 'unseen', 'refused', 'timeout'] as const;
 export type EvidenceOutcome = (typeof EVIDENCE_OUTCOMES)[number];
 
 export class ApiMetrics {

@@ -41,6 +41,7 @@ export const ApiSections = {
   cases: Section({
     maxUploadBytes: Type.Integer({ minimum: 1024, maximum: 1024 * 1024 * 1024, default: 32 * 1024 * 1024, description: 'largest evidence file a person uploads for a case (POST /api/cases/{id}/media); larger is a 413 before it is read. Held in memory while received, then kept in the media store under media.* quotas (a case counts as one terminal)' }),
     maxUploadsAtOnce: Type.Integer({ minimum: 1, maximum: 64, default: 4, description: 'case evidence uploads received at once (each holds up to maxUploadBytes in memory); more are a 429' }),
+    uploadTimeoutMs: Type.Integer({ minimum: 1000, default: 300_000, description: 'an evidence upload still being received this long after its headers is answered 408 and its connection closed: a client sending a byte now and then would otherwise hold one of maxUploadsAtOnce for ever (the default takes 32 MiB at ~110 KB/s)' }),
   }),
   web: Section({
     enabled: Type.Boolean({ default: true, description: 'serve the command map page at /' }),

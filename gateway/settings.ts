@@ -50,7 +50,7 @@ export const GatewaySections = {
     }),
     maxConnections: Type.Integer({ minimum: 1, default: 2000, description: 'attachment connections at once; past it new ones are closed at once (dipper_attachment_refused_total{reason="max-connections"})' }),
     maxPerIp: Type.Integer({ minimum: 1, default: 200, description: 'attachment connections at once from one address; NATed fleets share an address: keep it generous' }),
-    idleTimeoutMs: { ...Ms, default: 60_000, description: 'an attachment connection that sends nothing for this long is closed (its unfinished files removed)' },
+    idleTimeoutMs: { ...Ms, default: 60_000, description: 'an attachment connection that sends nothing for this long is closed (its unfinished files removed); one that has not sent its file list (0x1210) this long after connecting is closed whatever else it sends (heartbeats included)' },
     uploadTimeoutMs: { ...Ms, default: 600_000, description: 'an attachment connection is closed this long after its file list (0x1210) whatever it still sends: uploads that never complete expire and their partial files are removed' },
     alarmNumberTtlMs: { ...Ms, default: 3_600_000, description: 'how long an alarm number sent in 0x9208 lets a terminal upload that alarm\'s files' },
     maxAlarmNumbers: Type.Integer({ minimum: 1, default: 20_000, description: 'alarm numbers issued and not yet expired, over all terminals (~500 B each); past it no 0x9208 is sent (counted: no-room)' }),

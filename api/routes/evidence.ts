@@ -15,7 +15,9 @@
  *
  * An upload is checked before it is read: a Content-Type not in the list is a 415, a body past
  * cases.maxUploadBytes a 413 (from Content-Length, or as soon as it passes), more than
- * cases.maxUploadsAtOnce being received a 429. Then its first bytes must be what the Content-Type
+ * cases.maxUploadsAtOnce being received a 429, a body still arriving cases.uploadTimeoutMs after its
+ * headers a 408 with the connection closed (a byte now and then would hold a slot for ever: the
+ * HTTP server itself has no request timeout). Then its first bytes must be what the Content-Type
  * says (415 otherwise), and it goes into the media store under the case's own quota (507 past
  * it) with its SHA-256. Every outcome is counted (dipper_evidence_total).
  */
@@ -53,9 +55,11 @@ interface PageQuery {
 }
 
 export const evidenceRoutes: FastifyPluginAsync<AppDeps & { store: Store; media: MediaStore }> = async (app, { store, media, config, metrics }) => {
-  const { maxUploadBytes, maxUploadsAtOnce } = config.cases;
+  const { maxUploadBytes, maxUploadsAtOnce, uploadTimeoutMs } = config.cases;
   const counted = (outcome: EvidenceOutcome) => metrics.evidence.inc({ outcome });
   let receiving = 0;
+  /** each upload's deadline, until its body is in (weak: a request let go takes its timer with it) */
+  const uploadTimers = new WeakMap<FastifyRequest, NodeJS.Timeout>();
 
   // the upload types are parsed here only (this plugin's routes): the bytes, up to the case limit
   app.addContentTypeParser([...UPLOAD_CONTENT_TYPES], { parseAs: 'buffer', bodyLimit: maxUploadBytes }, (_req, body, done) => done(null, body));
@@ -81,11 +85,20 @@ export const evidenceRoutes: FastifyPluginAsync<AppDeps & { store: Store; media:
     }
     receiving++;
     metrics.uploadsReceiving.set(receiving);
+    // the whole body within uploadTimeoutMs: received (preValidation, below) or answered, the timer goes
+    const late = setTimeout(() => {
+      if (reply.sent) return;
+      counted('timeout');
+      void reply.code(408).header('connection', 'close').send({ error: 'Request Timeout', message: `the upload was not received within ${uploadTimeoutMs} ms of its headers (cases.uploadTimeoutMs)` });
+    }, uploadTimeoutMs).unref();
+    uploadTimers.set(req, late);
     reply.raw.once('close', () => {
+      clearTimeout(late);
       receiving--;
       metrics.uploadsReceiving.set(receiving);
     });
   };
+  const received = async (req: FastifyRequest) => clearTimeout(uploadTimers.get(req));
 
   const listOf = async (target: EvidenceTarget, req: FastifyRequest<{ Querystring: PageQuery }>) => {
     const { limit, offset, crs } = req.query;
@@ -144,6 +157,7 @@ export const evidenceRoutes: FastifyPluginAsync<AppDeps & { store: Store; media:
     {
       config: { right: 'command' },
       onRequest: admitUpload,
+      preValidation: received,
       schema: {
         summary: `Attach a media record to a case (application/json), or upload a file for it (${UPLOAD_CONTENT_TYPES.join(', ')})`,
         tags: ['cases', 'media'],

@@ -50,5 +50,7 @@ export const ATTACHMENT_REFUSALS = [
   'junk',
   'too-many-refusals',
   'unread',
+  // no list within attachments.idleTimeoutMs of connecting, whatever else it sent (closes)
+  'list-late',
 ] as const;
 export type AttachmentRefusal = (typeof ATTACHMENT_REFUSALS)[number];

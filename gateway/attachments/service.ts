@@ -31,7 +31,7 @@ export interface AttachmentServiceOptions {
   guard: Guard;
   /** to the sinks (the gateway's queue): resolves once they hold the events */
   publish: (events: readonly GatewayEvent[]) => Promise<void>;
-  /** the clock of the alarm numbers' expiry (tests) */
+  /** the clock of the alarm numbers' expiry and the connections' deadlines (tests) */
   now?: () => number;
 }
 
@@ -50,6 +50,7 @@ export class AttachmentService implements UploadContext {
   private inFlight = 0;
   private closing = false;
   private readonly toSinks: AttachmentServiceOptions['publish'];
+  readonly now: () => number;
   /** resolves once every upload closed has cleaned up (close()) */
   private idle: (() => void) | undefined;
 
@@ -60,9 +61,10 @@ export class AttachmentService implements UploadContext {
     this.guard = options.guard;
     this.media = options.media;
     this.toSinks = options.publish;
+    this.now = options.now ?? Date.now;
     this.partialDir = join(options.dataDir, 'attachments-partial');
     const { maxAlarmNumbers, maxAlarmNumbersPerTerminal, alarmNumberTtlMs } = options.config;
-    this.numbers = new AlarmNumbers({ maxTotal: maxAlarmNumbers, maxPerTerminal: maxAlarmNumbersPerTerminal, ttlMs: alarmNumberTtlMs }, options.now);
+    this.numbers = new AlarmNumbers({ maxTotal: maxAlarmNumbers, maxPerTerminal: maxAlarmNumbersPerTerminal, ttlMs: alarmNumberTtlMs }, this.now);
     this.metrics.attachmentState = () => ({ inFlight: this.inFlight, alarmNumbers: this.numbers.size });
   }
 

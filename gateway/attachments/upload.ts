@@ -19,8 +19,16 @@
  *   frame, or junk closes the connection (the stream cannot be trusted to be in step);
  * - work is done in arrival order on one chain; while more than `QUEUED_MAX` bytes wait on it the
  *   socket is paused, so a fast sender holds at most that much of our memory;
- * - idle for attachments.idleTimeoutMs, or still open attachments.uploadTimeoutMs after its list,
- *   the connection is closed and every partial file deleted.
+ * - work is counted in bytes whether it is data or 808 frames: a flood of small frames (heartbeats,
+ *   refused 0x1211s) while a step waits (a file stored, the sinks busy) pauses the socket too;
+ * - idle for attachments.idleTimeoutMs, the connection is closed and every partial file deleted;
+ *   and it has a deadline whatever it sends (heartbeats included): its list within
+ *   attachments.idleTimeoutMs of connecting (a peer with no alarm number holds no place for long),
+ *   then attachments.uploadTimeoutMs after the list. Checked at every read and by a timer, on the
+ *   service's clock;
+ * - an alarm's files are at most attachments.maxFiles names over all its connections: a list sent
+ *   again may repeat them, never add past it (each name stored is remembered until the alarm
+ *   number expires).
  * Refusals are counted by reason (dipper_attachment_refused_total); more than `MAX_REFUSALS`
  * answered refusals close the connection.
  */
@@ -61,6 +69,8 @@ export interface UploadContext {
   readonly media: MediaStore;
   readonly partialDir: string;
   alarm(alarmNo: string): IssuedAlarm | undefined;
+  /** the clock of the connection's deadlines (tests inject one) */
+  now(): number;
   /** reserves announced bytes against attachments.maxBytesInFlight; false: no room */
   reserve(bytes: number): boolean;
   release(bytes: number): void;
@@ -99,7 +109,9 @@ export class Upload {
   private closed = false;
   private outcome: UploadOutcome | undefined;
   private readonly idleTimer: NodeJS.Timeout;
-  private uploadTimer: NodeJS.Timeout | undefined;
+  /** when the connection is closed whatever it sends (ctx.now): its list due, then its upload */
+  private deadline: number;
+  private deadlineTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly ctx: UploadContext,
@@ -108,6 +120,9 @@ export class Upload {
   ) {
     const { guard } = ctx;
     this.idleTimer = setTimeout(guard.wrap('attachment-timer', () => this.close('idle')), ctx.config.idleTimeoutMs).unref();
+    // heartbeats refresh the idle timer, not this: a peer with no list is gone by then
+    this.deadline = ctx.now() + ctx.config.idleTimeoutMs;
+    this.armDeadline();
     stream.on('data', guard.wrap('attachment-input', (chunk: Buffer) => this.take(chunk)));
     stream.on('error', () => this.enqueue(0, async () => this.close(this.everyFileDone() ? 'complete' : 'incomplete')));
     // the peer's end comes after its data: what the chain still holds of it is worked off first
@@ -125,7 +140,7 @@ export class Upload {
   // ---- bytes in -------------------------------------------------------------------------
 
   private take(chunk: Buffer): void {
-    if (this.closed) return;
+    if (this.closed || this.pastDeadline()) return;
     this.idleTimer.refresh();
     this.splitter.push(chunk, { frame: this.onFrame, fileData: this.onData, error: this.onStreamError });
     if (!this.closed && this.splitter.junkBytes - this.junkAtGood > MAX_JUNK) this.refuseStream('junk');
@@ -147,7 +162,8 @@ export class Upload {
       this.refuseStream('unsupported');
       return;
     }
-    this.enqueue(0, () => this.handle(message));
+    // counted like data: frames piling up behind a slow step pause the socket too
+    this.enqueue(data.length, () => this.handle(message));
   };
 
   private readonly onData = (chunk: FileData): void => {
@@ -211,10 +227,13 @@ export class Upload {
   /** 0x1210: the alarm number must be one this gateway issued to this terminal. */
   private list(message: Message<AttachmentList>): void {
     const { alarmNo, files } = message.body;
+    if (files.length > this.ctx.config.maxFiles) return this.refuseAndClose(message, 'too-many-files');
+    const names = new Set(files.map((f) => f.name));
+    if (names.size !== files.length || files.some((f) => f.name.length === 0)) return this.refuseAndClose(message, 'bad-list');
     if (this.alarmEntry) {
       // a list sent again on the same connection (info type 1): the same alarm only, its files added
       if (alarmNo !== this.alarmEntry.alarmNo) return this.refuseAndClose(message, 'other-alarm');
-      if (!this.addFiles(files)) return this.refuseAndClose(message, 'too-many-files');
+      if (!this.addFiles(this.alarmEntry, files)) return this.refuseAndClose(message, 'too-many-files');
       this.reply(message, 0x8001, { ackSerial: message.serial, ackMsgId: message.msgId, result: RESULT.ok });
       return;
     }
@@ -222,22 +241,23 @@ export class Upload {
     if (!entry) return this.refuseAndClose(message, 'unknown-alarm-no');
     if (entry.terminal !== terminalId(message.phone)) return this.refuseAndClose(message, 'foreign-alarm-no');
     if (entry.busy) return this.refuseAndClose(message, 'alarm-busy');
-    if (files.length > this.ctx.config.maxFiles) return this.refuseAndClose(message, 'too-many-files');
-    const names = new Set(files.map((f) => f.name));
-    if (names.size !== files.length || files.some((f) => f.name.length === 0)) return this.refuseAndClose(message, 'bad-list');
+    if (!this.addFiles(entry, files)) return this.refuseAndClose(message, 'too-many-files');
     entry.busy = true;
     this.alarmEntry = entry;
     this.replyTo = message;
-    this.addFiles(files);
-    this.uploadTimer = setTimeout(this.ctx.guard.wrap('attachment-timer', () => this.close('expired')), this.ctx.config.uploadTimeoutMs).unref();
+    this.deadline = this.ctx.now() + this.ctx.config.uploadTimeoutMs;
+    this.armDeadline();
     this.reply(message, 0x8001, { ackSerial: message.serial, ackMsgId: message.msgId, result: RESULT.ok });
   }
 
-  /** Adds the files not yet listed; false when the list would pass attachments.maxFiles. */
-  private addFiles(files: readonly AttachmentFile[]): boolean {
-    const fresh = files.filter((f) => !this.files.has(f.name));
-    if (this.files.size + fresh.length > this.ctx.config.maxFiles) return false;
-    for (const f of fresh) this.files.set(f.name, { index: this.files.size, name: f.name, size: f.size, reserved: 0 });
+  /**
+   * Adds the files not yet listed on this connection; false (nothing added) when the alarm's names,
+   * those stored on earlier connections included, would pass attachments.maxFiles.
+   */
+  private addFiles(entry: IssuedAlarm, files: readonly AttachmentFile[]): boolean {
+    const names = new Set([...entry.done, ...this.files.keys(), ...files.map((f) => f.name)]);
+    if (names.size > this.ctx.config.maxFiles) return false;
+    for (const f of files) if (!this.files.has(f.name)) this.files.set(f.name, { index: this.files.size, name: f.name, size: f.size, reserved: 0 });
     return true;
   }
 
@@ -375,6 +395,21 @@ export class Upload {
 
   // ---- the end --------------------------------------------------------------------------
 
+  /** Closes the connection once its deadline has passed (true); before its list that is a refusal. */
+  private pastDeadline(): boolean {
+    if (this.ctx.now() < this.deadline) return false;
+    if (!this.alarmEntry) this.refuseStream('list-late');
+    else this.close('expired');
+    return true;
+  }
+
+  /** The timer that closes a silent connection's deadline (re-armed when the clock says it is not yet due). */
+  private armDeadline(): void {
+    clearTimeout(this.deadlineTimer);
+    const wait = Math.max(0, this.deadline - this.ctx.now());
+    this.deadlineTimer = setTimeout(this.ctx.guard.wrap('attachment-timer', () => this.closed || this.pastDeadline() || this.armDeadline()), wait).unref();
+  }
+
   private everyFileDone(): boolean {
     const entry = this.alarmEntry;
     if (!entry || this.files.size === 0) return false;
@@ -391,7 +426,7 @@ export class Upload {
     this.closed = true;
     this.outcome = outcome === 'incomplete' && this.everyFileDone() ? 'complete' : outcome;
     clearTimeout(this.idleTimer);
-    clearTimeout(this.uploadTimer);
+    clearTimeout(this.deadlineTimer);
     this.splitter.reset();
     if (this.alarmEntry) this.alarmEntry.busy = false;
     if (abort || this.stream.destroyed) this.stream.destroy();

@@ -172,3 +172,40 @@ t.test('evidence uploads: bounded at once, in size, in type, per case; served in
     t.equal((await call(port, JH, 'GET', '/api/cases/JH-1/media')).json.items.some((e: { id: string }) => e.id === hongshan.id), false);
   });
 });
+
+t.test('a slow upload (a byte now and then) is answered 408 at cases.uploadTimeoutMs and its slot freed', async (t) => {
+  // the deadline counts from the slow request's own headers: nothing else in this test waits on it
+  const server = await startTestServer(t, {
+    devices: registry(),
+    cases: { maxUploadBytes: MAX_UPLOAD, maxUploadsAtOnce: 1, uploadTimeoutMs: 2000 },
+    api: {
+      tokens: [
+        { token: CITY, org: '', name: 'city', rights: ['read', 'command', 'admin'] },
+        { token: JH, org: 'wuhan/jianghan', name: 'jianghan', rights: ['read', 'command'] },
+      ],
+    },
+  });
+  const port = server.ports.http;
+  const metric = async (series: string) => sample((await call(port, CITY, 'GET', '/metrics')).text, series) ?? 0;
+  t.equal((await call(port, CITY, 'POST', '/api/cases', { id: 'JH-9', type: 'theft', org: 'wuhan/jianghan', location: { lat: 30.58, lng: 114.27 }, time: new Date().toISOString() })).status, 201);
+
+  const answer = await new Promise<string>((resolve) => {
+    let text = '';
+    const s = connect(port, '127.0.0.1', () => {
+      s.write(`POST /api/cases/JH-9/media HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${JH}\r\nContent-Type: image/jpeg\r\nContent-Length: 100000\r\n\r\n`);
+      s.write(jpegOf(1000));
+      // then a byte now and then: never idle, never done
+      const trickle = setInterval(() => s.write(Buffer.from([0x11])), 200);
+      s.on('close', () => clearInterval(trickle));
+    });
+    s.on('data', (d) => (text += d.toString('latin1')));
+    s.on('close', () => resolve(text));
+    s.on('error', () => undefined);
+    t.teardown(() => s.destroy());
+  });
+  t.match(answer, /^HTTP\/1\.1 408 /, 'answered 408, then the connection closed');
+  t.match(answer, /cases\.uploadTimeoutMs/);
+  t.equal(await metric('dipper_evidence_total{outcome="timeout"}'), 1, 'counted');
+  await until('its slot freed', async () => (await metric('dipper_evidence_uploads_receiving')) === 0);
+  t.equal((await postFile(port, JH, '/api/cases/JH-9/media', jpegOf(2000), 'image/jpeg')).status, 201, 'the next upload is taken');
+});
